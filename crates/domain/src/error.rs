@@ -1,0 +1,100 @@
+//! The closed set of ways a request can be refused.
+//!
+//! Each variant has a stable machine-readable reason (the `google.rpc.ErrorInfo`
+//! reason on the wire) and a class that the transport layer maps to a status code.
+//! Nothing here is transient: a refused request stays refused when retried as it is.
+//! Transient failures (Redis unreachable) are the store's, not the domain's.
+
+use crate::Currency;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("account id must be 1 to 64 characters of A-Z a-z 0-9 . _ -")]
+    InvalidAccountId,
+    #[error("request id must be 1 to 64 printable ASCII characters")]
+    InvalidRequestId,
+    #[error("memo must be at most 256 characters, with no control characters")]
+    InvalidMemo,
+    #[error("account type must be savings or checking")]
+    InvalidAccountType,
+    #[error("{0}")]
+    InvalidCurrency(String),
+    #[error("{0}")]
+    InvalidAmount(String),
+    #[error("{0}")]
+    InvalidRate(String),
+    #[error("days must be 0 (a full year) or 1 to 366")]
+    InvalidDays,
+    #[error("account not found")]
+    AccountNotFound,
+    #[error("account already exists")]
+    AccountExists,
+    #[error("insufficient funds: the balance is {balance}")]
+    InsufficientFunds {
+        /// The balance when the withdrawal was refused, so a client can tell a real
+        /// shortfall from anything else.
+        balance: Money,
+    },
+    #[error("the account holds {account}, the amount is in {given}")]
+    CurrencyMismatch { account: Currency, given: Currency },
+    #[error("the balance would exceed the limit of {limit}")]
+    BalanceLimitExceeded { limit: Money },
+    #[error("this request id was already used with different parameters")]
+    IdempotencyKeyReused,
+}
+
+use crate::Money;
+
+/// How a refusal relates to the request, independent of any transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// The request itself is malformed; no state could make it succeed.
+    InvalidArgument,
+    /// The named account does not exist.
+    NotFound,
+    /// The thing to create exists already.
+    AlreadyExists,
+    /// The request is well formed but the account's state refuses it.
+    FailedPrecondition,
+}
+
+impl Error {
+    /// The stable machine-readable reason, UPPER_SNAKE_CASE.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Error::InvalidAccountId => "INVALID_ACCOUNT_ID",
+            Error::InvalidRequestId => "INVALID_REQUEST_ID",
+            Error::InvalidMemo => "INVALID_MEMO",
+            Error::InvalidAccountType => "INVALID_ACCOUNT_TYPE",
+            Error::InvalidCurrency(_) => "INVALID_CURRENCY",
+            Error::InvalidAmount(_) => "INVALID_AMOUNT",
+            Error::InvalidRate(_) => "INVALID_RATE",
+            Error::InvalidDays => "INVALID_DAYS",
+            Error::AccountNotFound => "ACCOUNT_NOT_FOUND",
+            Error::AccountExists => "ACCOUNT_EXISTS",
+            Error::InsufficientFunds { .. } => "INSUFFICIENT_FUNDS",
+            Error::CurrencyMismatch { .. } => "CURRENCY_MISMATCH",
+            Error::BalanceLimitExceeded { .. } => "BALANCE_LIMIT_EXCEEDED",
+            Error::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+        }
+    }
+
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::InvalidAccountId
+            | Error::InvalidRequestId
+            | Error::InvalidMemo
+            | Error::InvalidAccountType
+            | Error::InvalidCurrency(_)
+            | Error::InvalidAmount(_)
+            | Error::InvalidRate(_)
+            | Error::InvalidDays => ErrorClass::InvalidArgument,
+            Error::AccountNotFound => ErrorClass::NotFound,
+            Error::AccountExists => ErrorClass::AlreadyExists,
+            Error::InsufficientFunds { .. }
+            | Error::CurrencyMismatch { .. }
+            | Error::BalanceLimitExceeded { .. }
+            | Error::IdempotencyKeyReused => ErrorClass::FailedPrecondition,
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! redbank's domain: the types and rules of money, accounts and interest.
+//!
+//! This crate knows nothing about Redis, gRPC or the network. Every value here is
+//! parsed once, at the edge, into a type that cannot hold an invalid state: an
+//! [`AccountId`] is always 1 to 64 safe characters, an [`Amount`] is always
+//! positive and within [`limits::MAX_AMOUNT_MINOR`], a [`Currency`] always has a
+//! minor unit. Storage and transport layers convert to and from these types and
+//! never re-check what the types already guarantee.
+
+pub mod account;
+pub mod error;
+pub mod ids;
+pub mod interest;
+pub mod limits;
+pub mod memo;
+pub mod money;
+
+pub use account::{Account, AccountType, Transaction, TransactionKind};
+pub use error::{Error, ErrorClass};
+pub use ids::{AccountId, RequestId};
+pub use interest::{AnnualRate, InterestDays, RateCeiling, interest_minor};
+pub use memo::Memo;
+pub use money::{Amount, Currency, Money};

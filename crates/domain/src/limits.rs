@@ -1,0 +1,35 @@
+//! Named limits of the domain. Each one is enforced by a constructor in this crate
+//! and documented in the README.
+
+/// Largest amount of one deposit, withdrawal or interest posting, in minor units.
+///
+/// Balances are kept as integers in Redis and handled as Lua numbers (IEEE doubles)
+/// inside the atomic scripts, which are exact only below 2^53 ≈ 9.007e15. With both
+/// an amount and a balance at most 10^15, their sum stays below 2^53, so no
+/// arithmetic anywhere can overflow or lose a cent.
+pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000_000;
+
+/// Largest balance an account may hold, in minor units (10^13 dollars for USD).
+pub const MAX_BALANCE_MINOR: i64 = 1_000_000_000_000_000;
+
+/// Longest account id, in characters.
+pub const ACCOUNT_ID_MAX_LEN: usize = 64;
+
+/// Longest request id, in characters.
+pub const REQUEST_ID_MAX_LEN: usize = 64;
+
+/// Longest memo, in characters (Unicode scalar values).
+pub const MEMO_MAX_CHARS: usize = 256;
+
+/// Interest rates are held in millionths of a percent: "4.25" is 4_250_000.
+pub const RATE_DECIMALS: u32 = 6;
+
+/// The highest interest-rate ceiling a server may be configured with, in percent.
+/// It keeps `rate * days` below 4e11, which the Lua interest arithmetic relies on.
+pub const RATE_CEILING_MAX_PERCENT: u64 = 1000;
+
+/// Interest may be applied for at most this many days at once.
+pub const INTEREST_DAYS_MAX: u32 = 366;
+
+/// Days in the year of the simple-interest convention (actual/365 fixed).
+pub const DAYS_PER_YEAR: u32 = 365;
