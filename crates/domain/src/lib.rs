@@ -8,6 +8,7 @@
 //! never re-check what the types already guarantee.
 
 pub mod account;
+pub mod change;
 pub mod error;
 pub mod ids;
 pub mod interest;
@@ -16,6 +17,7 @@ pub mod memo;
 pub mod money;
 
 pub use account::{Account, AccountType, Transaction, TransactionKind};
+pub use change::{BalanceChange, create_fingerprint};
 pub use error::{Error, ErrorClass};
 pub use ids::{AccountId, RequestId};
 pub use interest::{AnnualRate, InterestDays, RateCeiling, interest_minor};

@@ -1,1 +1,163 @@
+//! Test fixtures around real processes: a `redis-server` on a private port with its
+//! own temporary directory, and free loopback ports for servers.
+//!
+//! Nothing here mocks anything. A missing `redis-server` is a loud failure with a
+//! hint, never a skip.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a fixture waits for a process to become ready.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A free TCP port on 127.0.0.1. The port is released before it is returned, so a
+/// caller that loses a race for it retries (see [`RedisServer::start`]).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("no free loopback port").port()
+}
+
+/// Persistence of a test Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persistence {
+    /// Nothing on disk: the fastest, for tests that never restart Redis.
+    None,
+    /// Append-only file, fsync before every reply: nothing acknowledged is lost
+    /// even on `kill -9`.
+    AofAlways,
+}
+
+/// A real `redis-server` child process, killed and reaped on drop.
+pub struct RedisServer {
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+    port: u16,
+    persistence: Persistence,
+}
+
+impl RedisServer {
+    pub fn start() -> Self {
+        Self::start_with(Persistence::None)
+    }
+
+    pub fn start_with(persistence: Persistence) -> Self {
+        let dir = tempfile::Builder::new().prefix("redbank-redis-").tempdir().expect("temporary directory");
+        let mut server = Self { child: None, dir, port: 0, persistence };
+        for _attempt in 0..5 {
+            server.port = free_port();
+            if server.spawn() {
+                return server;
+            }
+        }
+        panic!("redis-server did not start on any of 5 ports; see its log above");
+    }
+
+    /// Starts the process on `self.port`; false when it exited early (port taken).
+    fn spawn(&mut self) -> bool {
+        let mut cmd = Command::new("redis-server");
+        cmd.arg("--port")
+            .arg(self.port.to_string())
+            .arg("--bind")
+            .arg("127.0.0.1")
+            .arg("--dir")
+            .arg(self.dir.path())
+            .arg("--save")
+            .arg("")
+            .arg("--logfile")
+            .arg(self.log_path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        match self.persistence {
+            Persistence::None => cmd.args(["--appendonly", "no"]),
+            Persistence::AofAlways => cmd.args(["--appendonly", "yes", "--appendfsync", "always"]),
+        };
+        let child = match cmd.spawn() {
+            Ok(child) => child,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+                "redis-server is not installed or not on PATH. The tests need a real Redis: \
+                 install it with `apt-get install redis-server` (or run ./scripts/test, which does)."
+            ),
+            Err(e) => panic!("could not start redis-server: {e}"),
+        };
+        self.child = Some(child);
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                eprintln!("redis-server exited with {status}; log:\n{}", self.log());
+                self.child = None;
+                return false;
+            }
+            if self.ping() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("redis-server did not answer PING within {READY_TIMEOUT:?}; log:\n{}", self.log());
+    }
+
+    fn ping(&self) -> bool {
+        let Ok(client) = redis::Client::open(self.url()) else { return false };
+        let Ok(mut conn) = client.get_connection_with_timeout(Duration::from_millis(200)) else {
+            return false;
+        };
+        redis::cmd("PING").query::<String>(&mut conn).is_ok_and(|p| p == "PONG")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn log_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("redis.log")
+    }
+
+    /// The server's log, for failure messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    /// A plain synchronous connection for a test's own checks.
+    pub fn connection(&self) -> redis::Connection {
+        redis::Client::open(self.url()).and_then(|c| c.get_connection()).expect("connect to test redis")
+    }
+
+    /// `kill -9`: no shutdown, no final fsync.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts Redis again on the same port with the same data directory.
+    pub fn restart(&mut self) {
+        self.kill();
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while !self.spawn() {
+            assert!(Instant::now() < deadline, "redis-server did not restart on port {}", self.port);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Whether something accepts connections on the port.
+    pub fn is_listening(&self) -> bool {
+        TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

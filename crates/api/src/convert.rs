@@ -1,0 +1,143 @@
+//! Proto messages to domain values and back. Requests are parsed here into types
+//! that cannot be invalid; responses are built here from domain values.
+
+use prost_types::Timestamp;
+use redbank_domain::{
+    Account, AccountType, Amount, Currency, Error, Money, Transaction, TransactionKind, money::AmountError,
+};
+
+use crate::v1;
+
+/// The account type of a v1 request; UNSPECIFIED and unknown numbers are refused.
+pub fn account_type_from_proto(value: i32) -> Result<AccountType, Error> {
+    match v1::AccountType::try_from(value) {
+        Ok(v1::AccountType::Savings) => Ok(AccountType::Savings),
+        Ok(v1::AccountType::Checking) => Ok(AccountType::Checking),
+        _ => Err(Error::InvalidAccountType),
+    }
+}
+
+pub fn account_type_to_proto(value: AccountType) -> v1::AccountType {
+    match value {
+        AccountType::Savings => v1::AccountType::Savings,
+        AccountType::Checking => v1::AccountType::Checking,
+    }
+}
+
+pub fn kind_to_proto(kind: TransactionKind) -> v1::TransactionKind {
+    match kind {
+        TransactionKind::Deposit => v1::TransactionKind::Deposit,
+        TransactionKind::Withdrawal => v1::TransactionKind::Withdrawal,
+        TransactionKind::Interest => v1::TransactionKind::Interest,
+    }
+}
+
+pub fn kind_from_proto(value: i32) -> Option<TransactionKind> {
+    match v1::TransactionKind::try_from(value).ok()? {
+        v1::TransactionKind::Deposit => Some(TransactionKind::Deposit),
+        v1::TransactionKind::Withdrawal => Some(TransactionKind::Withdrawal),
+        v1::TransactionKind::Interest => Some(TransactionKind::Interest),
+        _ => None,
+    }
+}
+
+/// The amount of a request: required, positive, in a known currency, and a whole
+/// number of that currency's minor units.
+pub fn amount_from_proto(money: Option<&v1::Money>) -> Result<Amount, Error> {
+    let money = money.ok_or_else(|| Error::InvalidAmount("amount is required".into()))?;
+    let currency = Currency::parse(&money.currency_code)?;
+    Amount::from_units_nanos(currency, money.units, money.nanos).map_err(Error::from)
+}
+
+pub fn money_to_proto(money: Money) -> v1::Money {
+    let (units, nanos) = money.to_units_nanos();
+    v1::Money { currency_code: money.currency().code().to_owned(), units, nanos }
+}
+
+/// The money a response carries, back in the domain: used by clients.
+pub fn money_from_proto(money: &v1::Money) -> Result<Money, Error> {
+    let currency = Currency::parse(&money.currency_code)?;
+    if money.units == 0 && money.nanos == 0 {
+        return Ok(Money::zero(currency));
+    }
+    let negative = money.units < 0 || money.nanos < 0;
+    let (units, nanos) = if negative { (-money.units, -money.nanos) } else { (money.units, money.nanos) };
+    let amount = Amount::from_units_nanos(currency, units, nanos).map_err(|e: AmountError| Error::from(e))?;
+    let minor = amount.minor();
+    Ok(Money::from_minor(currency, if negative { -minor } else { minor }))
+}
+
+fn timestamp_from_micros(micros: i64) -> Timestamp {
+    Timestamp { seconds: micros.div_euclid(1_000_000), nanos: (micros.rem_euclid(1_000_000) * 1000) as i32 }
+}
+
+fn timestamp_from_millis(millis: i64) -> Timestamp {
+    Timestamp { seconds: millis.div_euclid(1000), nanos: (millis.rem_euclid(1000) * 1_000_000) as i32 }
+}
+
+pub fn account_to_proto(account: &Account) -> v1::Account {
+    v1::Account {
+        account_id: account.id.to_string(),
+        r#type: account_type_to_proto(account.account_type).into(),
+        balance: Some(money_to_proto(account.balance)),
+        create_time: Some(timestamp_from_micros(account.create_time_micros)),
+        version: account.version,
+    }
+}
+
+pub fn transaction_to_proto(tx: &Transaction) -> v1::Transaction {
+    v1::Transaction {
+        transaction_id: tx.id.clone(),
+        account_id: tx.account_id.to_string(),
+        kind: kind_to_proto(tx.kind).into(),
+        amount: Some(money_to_proto(tx.amount)),
+        balance_after: Some(money_to_proto(tx.balance_after)),
+        request_id: tx.request_id.as_ref().map(ToString::to_string).unwrap_or_default(),
+        memo: tx.memo.as_str().to_owned(),
+        create_time: Some(timestamp_from_millis(tx.create_time_millis)),
+        account_version: tx.account_version,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_round_trips() {
+        let usd = Currency::parse("USD").unwrap();
+        for minor in [0, 1, 1250, -1250, redbank_domain::limits::MAX_BALANCE_MINOR] {
+            let m = Money::from_minor(usd, minor);
+            assert_eq!(money_from_proto(&money_to_proto(m)), Ok(m));
+        }
+        let p = money_to_proto(Money::from_minor(usd, 1250));
+        assert_eq!((p.currency_code.as_str(), p.units, p.nanos), ("USD", 12, 500_000_000));
+    }
+
+    #[test]
+    fn request_amounts() {
+        let m = |c: &str, u, n| v1::Money { currency_code: c.into(), units: u, nanos: n };
+        assert_eq!(amount_from_proto(Some(&m("USD", 1, 0))).map(|a| a.minor()), Ok(100));
+        assert!(matches!(amount_from_proto(None), Err(Error::InvalidAmount(_))));
+        assert!(matches!(amount_from_proto(Some(&m("usd", 1, 0))), Err(Error::InvalidCurrency(_))));
+        assert!(matches!(amount_from_proto(Some(&m("", 1, 0))), Err(Error::InvalidCurrency(_))));
+        assert!(matches!(amount_from_proto(Some(&m("JPY", 1, 500_000_000))), Err(Error::InvalidAmount(_))));
+    }
+
+    #[test]
+    fn account_types() {
+        assert_eq!(account_type_from_proto(1), Ok(AccountType::Savings));
+        assert_eq!(account_type_from_proto(2), Ok(AccountType::Checking));
+        for bad in [0, 3, -1, i32::MAX] {
+            assert_eq!(account_type_from_proto(bad), Err(Error::InvalidAccountType));
+        }
+    }
+
+    #[test]
+    fn timestamps() {
+        let t = timestamp_from_micros(1_700_000_000_123_456);
+        assert_eq!((t.seconds, t.nanos), (1_700_000_000, 123_456_000));
+        let t = timestamp_from_millis(1_700_000_000_123);
+        assert_eq!((t.seconds, t.nanos), (1_700_000_000, 123_000_000));
+    }
+}

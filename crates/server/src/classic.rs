@@ -1,0 +1,173 @@
+//! The classic `BankService`, byte-compatible with the original Python design.
+//!
+//! It shares the domain and the store with v1: an account created here is seen
+//! there. The classic contract speaks doubles; they are converted exactly at this
+//! boundary (15 significant digits, then whole minor units) and balances go back
+//! out as the double nearest the exact amount. Classic accounts are in the server's
+//! default currency. The contract has no request id, so its writes are not
+//! deduplicated: clients that need exactly-once use v1.
+
+use std::sync::Arc;
+
+use redbank_api::classic::{self, bank_service_server::BankService};
+use redbank_domain::money::AmountError;
+use redbank_domain::{
+    AccountId, AccountType, Amount, AnnualRate, BalanceChange, Error, InterestDays, Memo, interest::RateError,
+};
+use redbank_store::StoreError;
+use tonic::{Request, Response, Status};
+
+use crate::{AppState, status};
+
+/// The messages that existing clients of the classic contract expect.
+mod msg {
+    pub const NOT_FOUND: &str = "Account not found. Please check the account ID.";
+    pub const AMOUNT_NOT_POSITIVE: &str = "Transaction amount must be positive.";
+    pub const INSUFFICIENT: &str = "Insufficient funds for the requested withdrawal.";
+    pub const RATE_NOT_POSITIVE: &str = "Annual interest rate must be a positive value.";
+    pub const EXISTS: &str = "Account already exists.";
+    pub const BAD_TYPE: &str = "Account type must be 'savings' or 'checking'.";
+    pub const BAD_ID: &str = "Account ID must be 1 to 64 characters of A-Z a-z 0-9 . _ -";
+}
+
+/// The classic text of a refusal, where the contract defines one.
+fn classic_status(error: &Error) -> Status {
+    let message = match error {
+        Error::AccountNotFound => msg::NOT_FOUND.to_owned(),
+        Error::InsufficientFunds { .. } => msg::INSUFFICIENT.to_owned(),
+        Error::AccountExists => msg::EXISTS.to_owned(),
+        Error::InvalidAccountType => msg::BAD_TYPE.to_owned(),
+        Error::InvalidAccountId => msg::BAD_ID.to_owned(),
+        Error::CurrencyMismatch { account, given } => {
+            format!("This account holds {account}; the classic API moves {given} only. Use redbank.v1.Bank.")
+        }
+        other => capitalized(&other.to_string()),
+    };
+    status::refused_with_message(error, message)
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+fn store_status(error: StoreError) -> Status {
+    match &error {
+        StoreError::Refused(e) => classic_status(e),
+        _ => status::unavailable_or_internal(&error),
+    }
+}
+
+fn amount_status(error: AmountError) -> Status {
+    let message = match &error {
+        AmountError::NotPositive => msg::AMOUNT_NOT_POSITIVE.to_owned(),
+        other => format!("Transaction {other}."),
+    };
+    status::refused_with_message(&Error::from(error), message)
+}
+
+fn rate_status(error: RateError) -> Status {
+    let message = match &error {
+        RateError::NotPositive => msg::RATE_NOT_POSITIVE.to_owned(),
+        other => capitalized(&other.to_string()),
+    };
+    status::refused_with_message(&Error::from(error), message)
+}
+
+pub struct ClassicBank {
+    state: Arc<AppState>,
+}
+
+impl ClassicBank {
+    pub fn new(state: Arc<AppState>) -> Self {
+        Self { state }
+    }
+
+    fn account_id(&self, raw: &str) -> Result<AccountId, Status> {
+        AccountId::parse(raw).map_err(|e| classic_status(&e))
+    }
+
+    async fn post(
+        &self,
+        id: AccountId,
+        change: BalanceChange,
+        message: &str,
+    ) -> Result<Response<classic::TransactionResponse>, Status> {
+        let posted =
+            self.state.store.post(&id, &change, None, &Memo::default()).await.map_err(store_status)?;
+        Ok(Response::new(classic::TransactionResponse {
+            account_id: id.to_string(),
+            message: message.to_owned(),
+            balance: posted.account.balance.to_f64(),
+        }))
+    }
+}
+
+#[tonic::async_trait]
+impl BankService for ClassicBank {
+    async fn create_account(
+        &self,
+        request: Request<classic::AccountRequest>,
+    ) -> Result<Response<classic::AccountResponse>, Status> {
+        let r = request.into_inner();
+        let id = self.account_id(&r.account_id)?;
+        let account_type = AccountType::parse(&r.account_type).map_err(|e| classic_status(&e))?;
+        self.state
+            .store
+            .create_account(&id, account_type, self.state.default_currency, None)
+            .await
+            .map_err(store_status)?;
+        Ok(Response::new(classic::AccountResponse {
+            account_id: id.to_string(),
+            message: "Account created successfully.".into(),
+        }))
+    }
+
+    async fn get_balance(
+        &self,
+        request: Request<classic::AccountRequest>,
+    ) -> Result<Response<classic::BalanceResponse>, Status> {
+        let id = self.account_id(&request.get_ref().account_id)?;
+        let account = self.state.store.get_account(&id).await.map_err(store_status)?;
+        Ok(Response::new(classic::BalanceResponse {
+            account_id: id.to_string(),
+            balance: account.balance.to_f64(),
+            message: "Balance retrieved successfully.".into(),
+        }))
+    }
+
+    async fn deposit(
+        &self,
+        request: Request<classic::DepositRequest>,
+    ) -> Result<Response<classic::TransactionResponse>, Status> {
+        let r = request.into_inner();
+        let id = self.account_id(&r.account_id)?;
+        let amount = Amount::from_f64(self.state.default_currency, r.amount).map_err(amount_status)?;
+        self.post(id, BalanceChange::Deposit(amount), "Deposit successful.").await
+    }
+
+    async fn withdraw(
+        &self,
+        request: Request<classic::WithdrawRequest>,
+    ) -> Result<Response<classic::TransactionResponse>, Status> {
+        let r = request.into_inner();
+        let id = self.account_id(&r.account_id)?;
+        let amount = Amount::from_f64(self.state.default_currency, r.amount).map_err(amount_status)?;
+        self.post(id, BalanceChange::Withdrawal(amount), "Withdrawal successful.").await
+    }
+
+    async fn calculate_interest(
+        &self,
+        request: Request<classic::InterestRequest>,
+    ) -> Result<Response<classic::TransactionResponse>, Status> {
+        let r = request.into_inner();
+        let id = self.account_id(&r.account_id)?;
+        let rate =
+            AnnualRate::from_f64(r.annual_interest_rate, self.state.rate_ceiling).map_err(rate_status)?;
+        let change = BalanceChange::Interest { rate, days: InterestDays::YEAR };
+        self.post(id, change, "Interest calculated and applied successfully.").await
+    }
+}

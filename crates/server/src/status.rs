@@ -1,0 +1,142 @@
+//! The one mapping from refusals and store failures to gRPC statuses.
+//!
+//! Every status carries a `google.rpc.ErrorInfo` with domain "redbank" and a stable
+//! reason. Clients get a clean message; the cause chain of a store failure goes to
+//! the log only.
+
+use std::collections::HashMap;
+
+use redbank_domain::{Error, ErrorClass};
+use redbank_store::StoreError;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+pub const DOMAIN: &str = "redbank";
+
+pub fn code(class: ErrorClass) -> Code {
+    match class {
+        ErrorClass::InvalidArgument => Code::InvalidArgument,
+        ErrorClass::NotFound => Code::NotFound,
+        ErrorClass::AlreadyExists => Code::AlreadyExists,
+        ErrorClass::FailedPrecondition => Code::FailedPrecondition,
+    }
+}
+
+fn metadata(error: &Error) -> HashMap<String, String> {
+    let mut m = HashMap::new();
+    match error {
+        Error::InsufficientFunds { balance } => {
+            m.insert("balance".into(), balance.decimal());
+            m.insert("currency".into(), balance.currency().code().into());
+        }
+        Error::CurrencyMismatch { account, given } => {
+            m.insert("account_currency".into(), account.code().into());
+            m.insert("given_currency".into(), given.code().into());
+        }
+        _ => {}
+    }
+    m
+}
+
+fn with_info(code: Code, message: impl Into<String>, reason: &str, meta: HashMap<String, String>) -> Status {
+    Status::with_error_details(code, message, ErrorDetails::with_error_info(reason, DOMAIN, meta))
+}
+
+/// A refusal, with its own message.
+pub fn refused(error: &Error) -> Status {
+    refused_with_message(error, error.to_string())
+}
+
+/// A refusal with a message of the caller's choosing (the classic API's texts).
+pub fn refused_with_message(error: &Error, message: impl Into<String>) -> Status {
+    with_info(code(error.class()), message, error.reason(), metadata(error))
+}
+
+/// A store failure that is not a refusal. Logged here with its cause chain.
+pub fn unavailable_or_internal(error: &StoreError) -> Status {
+    if error.is_transient() {
+        tracing::warn!(error = %error_chain(error), "store unavailable");
+        with_info(
+            Code::Unavailable,
+            "the store is unavailable; retry with the same request_id",
+            "STORE_UNAVAILABLE",
+            HashMap::new(),
+        )
+    } else {
+        tracing::error!(error = %error_chain(error), "store failure");
+        with_info(Code::Internal, "internal error", "INTERNAL", HashMap::new())
+    }
+}
+
+/// Any store outcome that is not a success.
+pub fn from_store(error: StoreError) -> Status {
+    match &error {
+        StoreError::Refused(e) => refused(e),
+        _ => unavailable_or_internal(&error),
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redbank_domain::{Currency, Money};
+
+    #[test]
+    fn every_refusal_has_its_code_and_reason() {
+        let usd = Currency::parse("USD").unwrap();
+        let cases = [
+            (Error::InvalidAccountId, Code::InvalidArgument, "INVALID_ACCOUNT_ID"),
+            (Error::InvalidRequestId, Code::InvalidArgument, "INVALID_REQUEST_ID"),
+            (Error::InvalidMemo, Code::InvalidArgument, "INVALID_MEMO"),
+            (Error::InvalidAccountType, Code::InvalidArgument, "INVALID_ACCOUNT_TYPE"),
+            (Error::InvalidCurrency("x".into()), Code::InvalidArgument, "INVALID_CURRENCY"),
+            (Error::InvalidAmount("x".into()), Code::InvalidArgument, "INVALID_AMOUNT"),
+            (Error::InvalidRate("x".into()), Code::InvalidArgument, "INVALID_RATE"),
+            (Error::InvalidDays, Code::InvalidArgument, "INVALID_DAYS"),
+            (Error::AccountNotFound, Code::NotFound, "ACCOUNT_NOT_FOUND"),
+            (Error::AccountExists, Code::AlreadyExists, "ACCOUNT_EXISTS"),
+            (
+                Error::InsufficientFunds { balance: Money::from_minor(usd, 5) },
+                Code::FailedPrecondition,
+                "INSUFFICIENT_FUNDS",
+            ),
+            (
+                Error::CurrencyMismatch { account: usd, given: Currency::parse("EUR").unwrap() },
+                Code::FailedPrecondition,
+                "CURRENCY_MISMATCH",
+            ),
+            (
+                Error::BalanceLimitExceeded { limit: Money::from_minor(usd, 5) },
+                Code::FailedPrecondition,
+                "BALANCE_LIMIT_EXCEEDED",
+            ),
+            (Error::IdempotencyKeyReused, Code::FailedPrecondition, "IDEMPOTENCY_KEY_REUSED"),
+        ];
+        for (error, code, reason) in cases {
+            let status = refused(&error);
+            assert_eq!(status.code(), code, "{error:?}");
+            let info = status.get_details_error_info().expect("ErrorInfo");
+            assert_eq!((info.reason.as_str(), info.domain.as_str()), (reason, DOMAIN));
+        }
+    }
+
+    #[test]
+    fn insufficient_funds_tells_the_balance() {
+        let usd = Currency::parse("USD").unwrap();
+        let status = refused(&Error::InsufficientFunds { balance: Money::from_minor(usd, 1250) });
+        let info = status.get_details_error_info().unwrap();
+        assert_eq!(info.metadata.get("balance").map(String::as_str), Some("12.50"));
+        assert_eq!(info.metadata.get("currency").map(String::as_str), Some("USD"));
+    }
+}

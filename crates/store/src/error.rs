@@ -1,0 +1,44 @@
+//! What can go wrong in the store.
+
+use std::time::Duration;
+
+use redis::RetryMethod;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The request was refused by the rules, in Redis or before it. Not transient.
+    #[error(transparent)]
+    Refused(#[from] redbank_domain::Error),
+    /// Redis could not be reached, or dropped the connection, or is loading its data.
+    /// Transient: a retry with the same request id is safe. For a write the outcome
+    /// may be unknown; the retry resolves it.
+    #[error("redis is unavailable")]
+    Unavailable(#[source] redis::RedisError),
+    /// Redis did not answer within the call deadline. Transient, outcome unknown.
+    #[error("redis did not answer within {0:?}")]
+    Timeout(Duration),
+    /// Redis answered with an error that no retry will fix, or with a reply that
+    /// does not match the scripts. A bug or a misconfiguration.
+    #[error("redis failed")]
+    Internal(#[source] redis::RedisError),
+    #[error("unexpected reply from redis: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Whether the same call may succeed if tried again.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_) | StoreError::Timeout(_))
+    }
+}
+
+impl From<redis::RedisError> for StoreError {
+    fn from(e: redis::RedisError) -> Self {
+        let transient = e.is_io_error()
+            || e.is_timeout()
+            || e.is_connection_dropped()
+            || e.is_connection_refusal()
+            || !matches!(e.retry_method(), RetryMethod::NoRetry);
+        if transient { StoreError::Unavailable(e) } else { StoreError::Internal(e) }
+    }
+}

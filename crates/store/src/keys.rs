@@ -1,0 +1,41 @@
+//! The Redis key layout. Every key of one account carries the account id as its
+//! hash tag, `{ID}`, so that all of them live in one Redis Cluster slot and one
+//! script may touch them all. Account ids cannot contain `{`, `}` or `:`
+//! (see `AccountId`), so an id can never break out of its tag.
+
+use redbank_domain::{AccountId, RequestId};
+
+/// The account hash: type, cur, bal, ver, ctime.
+pub fn account(id: &AccountId) -> String {
+    format!("acct:{{{id}}}")
+}
+
+/// The account's history stream: one entry per balance change.
+pub fn log(id: &AccountId) -> String {
+    format!("acct:{{{id}}}:log")
+}
+
+/// The idempotency record of one request id, scoped to the account it touched.
+pub fn request(id: &AccountId, request_id: &RequestId) -> String {
+    format!("acct:{{{id}}}:req:{request_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_keys_of_an_account_share_its_hash_tag() {
+        let id = AccountId::parse("alice-1").unwrap();
+        let rid = RequestId::parse("r {x} 1").unwrap();
+        assert_eq!(account(&id), "acct:{alice-1}");
+        assert_eq!(log(&id), "acct:{alice-1}:log");
+        assert_eq!(request(&id, &rid), "acct:{alice-1}:req:r {x} 1");
+        for key in [account(&id), log(&id), request(&id, &rid)] {
+            // Redis hashes the text between the first '{' and the next '}'.
+            let open = key.find('{').unwrap();
+            let close = key[open..].find('}').unwrap() + open;
+            assert_eq!(&key[open + 1..close], "alice-1");
+        }
+    }
+}
