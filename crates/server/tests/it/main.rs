@@ -1,0 +1,9 @@
+//! Integration tests: real redis-server processes, real servers on loopback ports,
+//! real gRPC clients. One binary, so it links once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod classic;
+mod concurrency;
+mod helpers;
+mod restart;
+mod v1;
