@@ -13,7 +13,7 @@ const REPLICAS: usize = 3;
 const CLIENTS: usize = 32;
 const OPS_PER_CLIENT: usize = 320; // 10,240 in all
 const ACCOUNTS: u64 = 5;
-const SEED_CENTS: i64 = 100_00;
+const SEED_CENTS: i64 = 10_000;
 
 /// What one client saw acknowledged.
 struct Acked {

@@ -28,7 +28,7 @@ async fn account_lifecycle_with_exact_money() {
     assert_eq!(created.r#type, i32::from(v1::AccountType::Checking));
     assert_eq!(created.balance, usd(0, 0), "the default currency is USD");
     assert_eq!(created.version, 0);
-    let ctime = created.create_time.clone().unwrap();
+    let ctime = created.create_time.unwrap();
     assert!(ctime.seconds > 1_700_000_000);
 
     let mut req = deposit_req("alice", usd(12, 500_000_000), "dep-1");
