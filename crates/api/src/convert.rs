@@ -3,7 +3,8 @@
 
 use prost_types::Timestamp;
 use redbank_domain::{
-    Account, AccountType, Amount, Currency, Error, Money, Transaction, TransactionKind, money::AmountError,
+    Account, AccountState, AccountType, Amount, Currency, Error, Money, Transaction, TransactionKind,
+    money::AmountError,
 };
 
 use crate::v1;
@@ -29,16 +30,35 @@ pub fn kind_to_proto(kind: TransactionKind) -> v1::TransactionKind {
         TransactionKind::Deposit => v1::TransactionKind::Deposit,
         TransactionKind::Withdrawal => v1::TransactionKind::Withdrawal,
         TransactionKind::Interest => v1::TransactionKind::Interest,
+        TransactionKind::TransferIn => v1::TransactionKind::TransferIn,
+        TransactionKind::TransferOut => v1::TransactionKind::TransferOut,
+        TransactionKind::Frozen => v1::TransactionKind::AccountFrozen,
+        TransactionKind::Unfrozen => v1::TransactionKind::AccountUnfrozen,
+        TransactionKind::Closed => v1::TransactionKind::AccountClosed,
     }
 }
 
+/// A kind of a request filter; UNSPECIFIED and unknown numbers are none.
 pub fn kind_from_proto(value: i32) -> Option<TransactionKind> {
-    match v1::TransactionKind::try_from(value).ok()? {
-        v1::TransactionKind::Deposit => Some(TransactionKind::Deposit),
-        v1::TransactionKind::Withdrawal => Some(TransactionKind::Withdrawal),
-        v1::TransactionKind::Interest => Some(TransactionKind::Interest),
-        _ => None,
+    TransactionKind::ALL.into_iter().find(|k| i32::from(kind_to_proto(*k)) == value)
+}
+
+pub fn state_to_proto(state: AccountState) -> v1::AccountState {
+    match state {
+        AccountState::Active => v1::AccountState::Active,
+        AccountState::Frozen => v1::AccountState::Frozen,
+        AccountState::Closed => v1::AccountState::Closed,
     }
+}
+
+/// Milliseconds since the epoch of a request timestamp; refuses nanos out of range
+/// and times before the epoch or absurdly far ahead.
+pub fn millis_from_timestamp(t: &Timestamp) -> Result<i64, Error> {
+    const MAX_SECONDS: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    if !(0..1_000_000_000).contains(&t.nanos) || !(0..=MAX_SECONDS).contains(&t.seconds) {
+        return Err(Error::InvalidTimeRange("timestamps must lie between 1970 and 9999".into()));
+    }
+    Ok(t.seconds * 1000 + i64::from(t.nanos / 1_000_000))
 }
 
 /// The amount of a request: required, positive, in a known currency, and a whole
@@ -71,7 +91,7 @@ fn timestamp_from_micros(micros: i64) -> Timestamp {
     Timestamp { seconds: micros.div_euclid(1_000_000), nanos: (micros.rem_euclid(1_000_000) * 1000) as i32 }
 }
 
-fn timestamp_from_millis(millis: i64) -> Timestamp {
+pub fn timestamp_from_millis(millis: i64) -> Timestamp {
     Timestamp { seconds: millis.div_euclid(1000), nanos: (millis.rem_euclid(1000) * 1_000_000) as i32 }
 }
 
@@ -82,6 +102,10 @@ pub fn account_to_proto(account: &Account) -> v1::Account {
         balance: Some(money_to_proto(account.balance)),
         create_time: Some(timestamp_from_micros(account.create_time_micros)),
         version: account.version,
+        state: state_to_proto(account.state).into(),
+        state_reason: account.state_reason.as_str().to_owned(),
+        state_change_time: (account.state_change_time_millis > 0)
+            .then(|| timestamp_from_millis(account.state_change_time_millis)),
     }
 }
 
@@ -96,6 +120,8 @@ pub fn transaction_to_proto(tx: &Transaction) -> v1::Transaction {
         memo: tx.memo.as_str().to_owned(),
         create_time: Some(timestamp_from_millis(tx.create_time_millis)),
         account_version: tx.account_version,
+        counterparty_account_id: tx.counterparty.as_ref().map(ToString::to_string).unwrap_or_default(),
+        transfer_id: tx.transfer_id.clone().unwrap_or_default(),
     }
 }
 
@@ -134,7 +160,20 @@ mod tests {
     }
 
     #[test]
+    fn kinds_map_one_to_one() {
+        for k in TransactionKind::ALL {
+            assert_eq!(kind_from_proto(kind_to_proto(k).into()), Some(k));
+        }
+        assert_eq!(kind_from_proto(0), None);
+        assert_eq!(kind_from_proto(99), None);
+    }
+
+    #[test]
     fn timestamps() {
+        assert_eq!(millis_from_timestamp(&Timestamp { seconds: 2, nanos: 5_000_000 }), Ok(2005));
+        assert!(millis_from_timestamp(&Timestamp { seconds: -1, nanos: 0 }).is_err());
+        assert!(millis_from_timestamp(&Timestamp { seconds: 0, nanos: -1 }).is_err());
+        assert!(millis_from_timestamp(&Timestamp { seconds: i64::MAX, nanos: 0 }).is_err());
         let t = timestamp_from_micros(1_700_000_000_123_456);
         assert_eq!((t.seconds, t.nanos), (1_700_000_000, 123_456_000));
         let t = timestamp_from_millis(1_700_000_000_123);

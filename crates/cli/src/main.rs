@@ -5,24 +5,20 @@
 //! fails with UNAVAILABLE is retried with the same id, so a retry can never apply
 //! twice.
 
+mod client;
+mod demo;
+mod interest_post;
 mod output;
+mod statement;
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use redbank_api::convert::money_to_proto;
-use redbank_api::v1::{self, bank_client::BankClient};
-use redbank_domain::{Amount, Currency};
-use tonic::transport::{Channel, Endpoint};
-use tonic::{Code, Status};
+use redbank_api::v1;
 
+use client::{Failure, call, money, request_id};
 use output::Printer;
-
-/// Attempts of one call when the server answers UNAVAILABLE (the first included).
-const CALL_ATTEMPTS_MAX: u32 = 4;
-/// Wait before the first retry; doubled for each further one.
-const RETRY_BACKOFF_INITIAL: Duration = Duration::from_millis(200);
 
 #[derive(Debug, Parser)]
 #[command(name = "redbank", version, about = "Command-line client of the redbank gRPC service")]
@@ -62,12 +58,23 @@ enum Command {
     /// Show an account and its balance.
     #[command(alias = "balance")]
     Get { account: String },
+    /// List accounts.
+    Accounts {
+        /// Stop after this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
     /// Credit an account.
-    Deposit {
-        account: String,
+    Deposit(Movement),
+    /// Debit an account.
+    Withdraw(Movement),
+    /// Move money from one account to another.
+    Transfer {
+        from: String,
+        to: String,
         /// Decimal amount in major units, such as 12.50.
         amount: String,
-        /// Currency of the amount; the account's own when omitted.
+        /// Currency of the amount; the source account's when omitted.
         #[arg(long)]
         currency: Option<String>,
         #[arg(long, default_value = "")]
@@ -75,19 +82,74 @@ enum Command {
         #[arg(long)]
         request_id: Option<String>,
     },
-    /// Debit an account.
-    Withdraw {
+    /// Interest: apply to one account, or post a period to every savings account.
+    #[command(subcommand)]
+    Interest(InterestCommand),
+    /// Show an account's history, newest first.
+    History {
         account: String,
-        amount: String,
-        #[arg(long)]
-        currency: Option<String>,
-        #[arg(long, default_value = "")]
-        memo: String,
-        #[arg(long)]
-        request_id: Option<String>,
+        /// Stop after this many entries.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Only these kinds (deposit, withdrawal, interest, transfer_in, transfer_out, ...).
+        #[arg(long = "kind")]
+        kinds: Vec<String>,
     },
-    /// Credit simple interest on the current balance.
-    Interest {
+    /// Print an account statement for a period, or write it as CSV.
+    Statement {
+        account: String,
+        /// First day, YYYY-MM-DD (UTC).
+        #[arg(long)]
+        from: String,
+        /// Last day, YYYY-MM-DD (UTC), included.
+        #[arg(long)]
+        to: String,
+        /// Write CSV to this file instead of printing a table.
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
+    },
+    /// Stop all debits and credits on an account.
+    Freeze(StateArgs),
+    /// Let a frozen account move money again.
+    Unfreeze(StateArgs),
+    /// Close an account for good (only at a zero balance).
+    Close(StateArgs),
+    /// Run the classic demo: create, deposit 1000, balance, withdraw 200, 5% interest, balance.
+    Demo {
+        /// Account id to use; a fresh one by default.
+        #[arg(long)]
+        account: Option<String>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct Movement {
+    account: String,
+    /// Decimal amount in major units, such as 12.50.
+    amount: String,
+    /// Currency of the amount; the account's own when omitted.
+    #[arg(long)]
+    currency: Option<String>,
+    #[arg(long, default_value = "")]
+    memo: String,
+    #[arg(long)]
+    request_id: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct StateArgs {
+    account: String,
+    /// Why, for the audit trail.
+    #[arg(long)]
+    reason: String,
+    #[arg(long)]
+    request_id: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum InterestCommand {
+    /// Credit simple interest on one account's current balance.
+    Apply {
         account: String,
         /// Annual rate in percent, such as 4.25.
         #[arg(long)]
@@ -100,12 +162,9 @@ enum Command {
         #[arg(long)]
         request_id: Option<String>,
     },
-    /// Run the classic demo: create, deposit 1000, balance, withdraw 200, 5% interest, balance.
-    Demo {
-        /// Account id to use; a fresh one by default.
-        #[arg(long)]
-        account: Option<String>,
-    },
+    /// Post a month's interest to every active account of the given types, exactly
+    /// once per account and month, however often it runs.
+    Post(interest_post::PostArgs),
 }
 
 #[tokio::main]
@@ -121,91 +180,8 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Why a command failed.
-pub enum Failure {
-    /// The server answered with an error status.
-    Status(Status),
-    /// The command could not be sent: bad arguments or no connection.
-    Local(String),
-}
-
-impl From<Status> for Failure {
-    fn from(s: Status) -> Self {
-        Failure::Status(s)
-    }
-}
-
-async fn connect(cli: &Cli) -> Result<BankClient<Channel>, Failure> {
-    let endpoint = Endpoint::from_shared(cli.endpoint.clone())
-        .map_err(|e| Failure::Local(format!("invalid endpoint {:?}: {e}", cli.endpoint)))?
-        .connect_timeout(Duration::from_millis(cli.timeout_ms))
-        .timeout(Duration::from_millis(cli.timeout_ms));
-    // Connect lazily: a server that is restarting is retried like any UNAVAILABLE.
-    Ok(BankClient::new(endpoint.connect_lazy()))
-}
-
-/// Calls `f` until it succeeds, fails with something other than UNAVAILABLE, or
-/// [`CALL_ATTEMPTS_MAX`] attempts are spent. `f` resends the same request, request
-/// id included, so the server applies it at most once.
-async fn with_retry<T, F, Fut>(mut f: F) -> Result<T, Status>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<tonic::Response<T>, Status>>,
-{
-    let mut backoff = RETRY_BACKOFF_INITIAL;
-    let mut attempt = 1;
-    loop {
-        match f().await {
-            Ok(response) => return Ok(response.into_inner()),
-            Err(status) if status.code() == Code::Unavailable && attempt < CALL_ATTEMPTS_MAX => {
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
-                attempt += 1;
-            }
-            Err(status) => return Err(status),
-        }
-    }
-}
-
-/// One call with [`with_retry`]: `call!(client, deposit, request)`.
-macro_rules! call {
-    ($client:expr, $method:ident, $req:expr) => {{
-        let req = $req;
-        with_retry(|| {
-            let mut client = $client.clone();
-            let req = req.clone();
-            async move { client.$method(req).await }
-        })
-        .await
-    }};
-}
-
-fn request_id(given: &Option<String>) -> String {
-    given.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
-}
-
-/// The amount as Money: in `currency`, or else in the account's own currency.
-async fn money(
-    client: &BankClient<Channel>,
-    account: &str,
-    amount: &str,
-    currency: &Option<String>,
-) -> Result<v1::Money, Failure> {
-    let code = match currency {
-        Some(code) => code.to_uppercase(),
-        None => {
-            let req = v1::GetAccountRequest { account_id: account.to_owned() };
-            let acct = call!(client, get_account, req)?;
-            acct.balance.map(|b| b.currency_code).unwrap_or_default()
-        }
-    };
-    let currency = Currency::parse(&code).map_err(|e| Failure::Local(e.to_string()))?;
-    let amount = Amount::parse_decimal(currency, amount).map_err(|e| Failure::Local(e.to_string()))?;
-    Ok(money_to_proto(amount.money()))
-}
-
 async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
-    let client = connect(cli).await?;
+    let client = client::connect(&cli.endpoint, Duration::from_millis(cli.timeout_ms))?;
     match &cli.command {
         Command::Create { account, account_type, currency, request_id: rid } => {
             let req = v1::CreateAccountRequest {
@@ -218,105 +194,121 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
                 currency_code: currency.clone().unwrap_or_default().to_uppercase(),
                 request_id: request_id(rid),
             };
-            let acct = call!(client, create_account, req)?;
-            out.account("Created", &acct);
+            out.account("Created", &call!(client, create_account, req)?);
         }
         Command::Get { account } => {
             let req = v1::GetAccountRequest { account_id: account.clone() };
-            let acct = call!(client, get_account, req)?;
-            out.account("Account", &acct);
+            out.account("Account", &call!(client, get_account, req)?);
         }
-        Command::Deposit { account, amount, currency, memo, request_id: rid } => {
+        Command::Accounts { limit } => {
+            let mut token = String::new();
+            let mut shown = 0;
+            loop {
+                let req = v1::ListAccountsRequest { page_size: 100, page_token: token.clone() };
+                let page = call!(client, list_accounts, req)?;
+                for a in page.accounts.iter().take(limit - shown) {
+                    out.account("Account", a);
+                    shown += 1;
+                }
+                token = page.next_page_token;
+                if token.is_empty() || shown >= *limit {
+                    break;
+                }
+            }
+        }
+        Command::Deposit(m) => {
             let req = v1::DepositRequest {
-                account_id: account.clone(),
-                amount: Some(money(&client, account, amount, currency).await?),
-                request_id: request_id(rid),
-                memo: memo.clone(),
+                account_id: m.account.clone(),
+                amount: Some(money(&client, &m.account, &m.amount, &m.currency).await?),
+                request_id: request_id(&m.request_id),
+                memo: m.memo.clone(),
             };
             let r = call!(client, deposit, req)?;
             out.posted("Deposited", r.transaction.as_ref(), r.account.as_ref());
         }
-        Command::Withdraw { account, amount, currency, memo, request_id: rid } => {
+        Command::Withdraw(m) => {
             let req = v1::WithdrawRequest {
-                account_id: account.clone(),
-                amount: Some(money(&client, account, amount, currency).await?),
-                request_id: request_id(rid),
-                memo: memo.clone(),
+                account_id: m.account.clone(),
+                amount: Some(money(&client, &m.account, &m.amount, &m.currency).await?),
+                request_id: request_id(&m.request_id),
+                memo: m.memo.clone(),
             };
             let r = call!(client, withdraw, req)?;
             out.posted("Withdrew", r.transaction.as_ref(), r.account.as_ref());
         }
-        Command::Interest { account, rate, days, memo, request_id: rid } => {
+        Command::Transfer { from, to, amount, currency, memo, request_id: rid } => {
+            let req = v1::TransferRequest {
+                from_account_id: from.clone(),
+                to_account_id: to.clone(),
+                amount: Some(money(&client, from, amount, currency).await?),
+                request_id: request_id(rid),
+                memo: memo.clone(),
+            };
+            out.transferred(&call!(client, transfer, req)?);
+        }
+        Command::Interest(InterestCommand::Apply { account, rate, days, memo, request_id: rid }) => {
             let req = v1::ApplyInterestRequest {
                 account_id: account.clone(),
                 annual_rate_percent: rate.clone(),
                 days: *days,
                 request_id: request_id(rid),
                 memo: memo.clone(),
+                period: String::new(),
             };
             let r = call!(client, apply_interest, req)?;
             out.posted("Interest", r.transaction.as_ref(), r.account.as_ref());
         }
-        Command::Demo { account } => demo(&client, account, out).await?,
+        Command::Interest(InterestCommand::Post(args)) => interest_post::run(&client, args, out).await?,
+        Command::History { account, limit, kinds } => {
+            let kinds = output::parse_kinds(kinds).map_err(Failure::Local)?;
+            let mut token = String::new();
+            let mut rows = Vec::new();
+            while rows.len() < *limit {
+                let req = v1::ListTransactionsRequest {
+                    account_id: account.clone(),
+                    page_size: (*limit - rows.len()).min(500) as i32,
+                    page_token: token.clone(),
+                    start_time: None,
+                    end_time: None,
+                    kinds: kinds.clone(),
+                };
+                let page = call!(client, list_transactions, req)?;
+                rows.extend(page.transactions);
+                token = page.next_page_token;
+                if token.is_empty() {
+                    break;
+                }
+            }
+            out.history(&rows);
+        }
+        Command::Statement { account, from, to, csv } => {
+            statement::run(&client, account, from, to, csv.as_deref(), out).await?
+        }
+        Command::Freeze(a) => {
+            let req = v1::FreezeAccountRequest {
+                account_id: a.account.clone(),
+                reason: a.reason.clone(),
+                request_id: request_id(&a.request_id),
+            };
+            out.account("Frozen", &call!(client, freeze_account, req)?);
+        }
+        Command::Unfreeze(a) => {
+            let req = v1::UnfreezeAccountRequest {
+                account_id: a.account.clone(),
+                reason: a.reason.clone(),
+                request_id: request_id(&a.request_id),
+            };
+            out.account("Unfrozen", &call!(client, unfreeze_account, req)?);
+        }
+        Command::Close(a) => {
+            let req = v1::CloseAccountRequest {
+                account_id: a.account.clone(),
+                reason: a.reason.clone(),
+                request_id: request_id(&a.request_id),
+            };
+            out.account("Closed", &call!(client, close_account, req)?);
+        }
+        Command::Demo { account } => demo::run(&client, account, out).await?,
     }
-    Ok(())
-}
-
-/// The classic demo, step by step, through v1.
-async fn demo(client: &BankClient<Channel>, account: &Option<String>, out: &Printer) -> Result<(), Failure> {
-    let id = account
-        .clone()
-        .unwrap_or_else(|| format!("demo-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]));
-    let usd = |units| Some(v1::Money { currency_code: "USD".into(), units, nanos: 0 });
-    out.step("1. Create a savings account");
-    let req = v1::CreateAccountRequest {
-        account_id: id.clone(),
-        r#type: v1::AccountType::Savings.into(),
-        currency_code: "USD".into(),
-        request_id: request_id(&None),
-    };
-    let acct = call!(client, create_account, req)?;
-    out.account("Created", &acct);
-
-    out.step("2. Deposit 1000.00");
-    let req = v1::DepositRequest {
-        account_id: id.clone(),
-        amount: usd(1000),
-        request_id: request_id(&None),
-        memo: "demo deposit".into(),
-    };
-    let r = call!(client, deposit, req)?;
-    out.posted("Deposited", r.transaction.as_ref(), r.account.as_ref());
-
-    out.step("3. Check the balance");
-    let req = v1::GetAccountRequest { account_id: id.clone() };
-    let acct = call!(client, get_account, req)?;
-    out.account("Account", &acct);
-
-    out.step("4. Withdraw 200.00");
-    let req = v1::WithdrawRequest {
-        account_id: id.clone(),
-        amount: usd(200),
-        request_id: request_id(&None),
-        memo: "demo withdrawal".into(),
-    };
-    let r = call!(client, withdraw, req)?;
-    out.posted("Withdrew", r.transaction.as_ref(), r.account.as_ref());
-
-    out.step("5. Apply 5% annual interest");
-    let req = v1::ApplyInterestRequest {
-        account_id: id.clone(),
-        annual_rate_percent: "5".into(),
-        days: 0,
-        request_id: request_id(&None),
-        memo: "demo interest".into(),
-    };
-    let r = call!(client, apply_interest, req)?;
-    out.posted("Interest", r.transaction.as_ref(), r.account.as_ref());
-
-    out.step("6. Check the balance");
-    let req = v1::GetAccountRequest { account_id: id.clone() };
-    let acct = call!(client, get_account, req)?;
-    out.account("Account", &acct);
     Ok(())
 }

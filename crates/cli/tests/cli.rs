@@ -84,7 +84,8 @@ async fn every_command_with_json_output_and_errors() {
 
     let out = redbank(&app, &["--json", "withdraw", "yen-1", "500"]).await;
     assert_eq!(json(&out)["account"]["balance"]["amount"], "1000");
-    let out = redbank(&app, &["--json", "interest", "yen-1", "--rate", "3.65", "--days", "30"]).await;
+    let out =
+        redbank(&app, &["--json", "interest", "apply", "yen-1", "--rate", "3.65", "--days", "30"]).await;
     assert_eq!(json(&out)["transaction"]["amount"]["amount"], "3");
     let out = redbank(&app, &["--json", "get", "yen-1"]).await;
     let v = json(&out);

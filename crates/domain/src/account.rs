@@ -37,6 +37,38 @@ impl fmt::Display for AccountType {
     }
 }
 
+/// Where an account is in its life. Only an active account takes money in or out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AccountState {
+    #[default]
+    Active,
+    /// Takes no debit or credit until unfrozen; the reason is recorded.
+    Frozen,
+    /// Final: answers reads and refuses everything else. Reached only at a zero balance.
+    Closed,
+}
+
+impl AccountState {
+    /// The stored form.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Frozen => "frozen",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Active, Self::Frozen, Self::Closed].into_iter().find(|s| s.code() == code)
+    }
+}
+
+impl fmt::Display for AccountState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 /// An account as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -48,6 +80,11 @@ pub struct Account {
     pub create_time_micros: i64,
     /// 0 at creation, plus one for every change.
     pub version: i64,
+    pub state: AccountState,
+    /// Why the state last changed; empty for an account never frozen or closed.
+    pub state_reason: Memo,
+    /// When the state last changed, in milliseconds since the Unix epoch; 0 if never.
+    pub state_change_time_millis: i64,
 }
 
 impl Account {
@@ -56,25 +93,57 @@ impl Account {
     }
 }
 
+/// What a history entry records. Money moves in the first five; the last three
+/// record changes of state and carry a zero amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TransactionKind {
     Deposit,
     Withdrawal,
     Interest,
+    TransferIn,
+    TransferOut,
+    Frozen,
+    Unfrozen,
+    Closed,
 }
 
 impl TransactionKind {
+    pub const ALL: [TransactionKind; 8] = [
+        Self::Deposit,
+        Self::Withdrawal,
+        Self::Interest,
+        Self::TransferIn,
+        Self::TransferOut,
+        Self::Frozen,
+        Self::Unfrozen,
+        Self::Closed,
+    ];
+
     /// The short code stored in the history stream.
     pub fn code(&self) -> &'static str {
         match self {
             Self::Deposit => "deposit",
             Self::Withdrawal => "withdrawal",
             Self::Interest => "interest",
+            Self::TransferIn => "transfer_in",
+            Self::TransferOut => "transfer_out",
+            Self::Frozen => "frozen",
+            Self::Unfrozen => "unfrozen",
+            Self::Closed => "closed",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Deposit, Self::Withdrawal, Self::Interest].into_iter().find(|k| k.code() == code)
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// +1 when the entry's amount is money in, -1 when out, 0 for a change of state.
+    pub fn sign(&self) -> i64 {
+        match self {
+            Self::Deposit | Self::Interest | Self::TransferIn => 1,
+            Self::Withdrawal | Self::TransferOut => -1,
+            Self::Frozen | Self::Unfrozen | Self::Closed => 0,
+        }
     }
 }
 
@@ -94,6 +163,17 @@ pub struct Transaction {
     pub create_time_millis: i64,
     /// The account's version after this entry.
     pub account_version: i64,
+    /// For transfers: the other account.
+    pub counterparty: Option<AccountId>,
+    /// For transfers: the id both halves share.
+    pub transfer_id: Option<String>,
+}
+
+impl Transaction {
+    /// The entry's effect on the balance, in minor units.
+    pub fn signed_minor(&self) -> i64 {
+        self.kind.sign() * self.amount.minor()
+    }
 }
 
 #[cfg(test)]
@@ -110,10 +190,13 @@ mod tests {
     }
 
     #[test]
-    fn kinds_round_trip() {
-        for k in [TransactionKind::Deposit, TransactionKind::Withdrawal, TransactionKind::Interest] {
+    fn kinds_and_states_round_trip() {
+        for k in TransactionKind::ALL {
             assert_eq!(TransactionKind::from_code(k.code()), Some(k));
         }
         assert_eq!(TransactionKind::from_code("x"), None);
+        for s in [AccountState::Active, AccountState::Frozen, AccountState::Closed] {
+            assert_eq!(AccountState::from_code(s.code()), Some(s));
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! Nothing here is transient: a refused request stays refused when retried as it is.
 //! Transient failures (Redis unreachable) are the store's, not the domain's.
 
-use crate::Currency;
+use crate::{AccountId, Currency};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
@@ -25,8 +25,8 @@ pub enum Error {
     InvalidRate(String),
     #[error("days must be 0 (a full year) or 1 to 366")]
     InvalidDays,
-    #[error("account not found")]
-    AccountNotFound,
+    #[error("account {0} not found")]
+    AccountNotFound(AccountId),
     #[error("account already exists")]
     AccountExists,
     #[error("insufficient funds: the balance is {balance}")]
@@ -41,6 +41,30 @@ pub enum Error {
     BalanceLimitExceeded { limit: Money },
     #[error("this request id was already used with different parameters")]
     IdempotencyKeyReused,
+    #[error("a transfer needs two different accounts")]
+    SameAccount,
+    #[error("account {0} is frozen")]
+    AccountFrozen(AccountId),
+    #[error("account {0} is closed")]
+    AccountClosed(AccountId),
+    #[error("account {0} is not frozen")]
+    AccountNotFrozen(AccountId),
+    #[error("an account closes only at a zero balance; the balance is {balance}")]
+    BalanceNotZero { balance: Money },
+    #[error("{0}")]
+    InvalidReason(String),
+    #[error("the page token is invalid or was issued for other arguments")]
+    InvalidPageToken,
+    #[error("{0}")]
+    InvalidTimeRange(String),
+    #[error("interest period must be a month such as 2026-11")]
+    InvalidPeriod,
+    #[error("page size must be 0 to {max}")]
+    InvalidPageSize { max: usize },
+    #[error("unknown transaction kind {0}")]
+    InvalidKind(i32),
+    #[error("interest for {0} was already posted to this account with other parameters")]
+    InterestAlreadyPosted(String),
 }
 
 use crate::Money;
@@ -70,12 +94,24 @@ impl Error {
             Error::InvalidAmount(_) => "INVALID_AMOUNT",
             Error::InvalidRate(_) => "INVALID_RATE",
             Error::InvalidDays => "INVALID_DAYS",
-            Error::AccountNotFound => "ACCOUNT_NOT_FOUND",
+            Error::AccountNotFound(_) => "ACCOUNT_NOT_FOUND",
             Error::AccountExists => "ACCOUNT_EXISTS",
             Error::InsufficientFunds { .. } => "INSUFFICIENT_FUNDS",
             Error::CurrencyMismatch { .. } => "CURRENCY_MISMATCH",
             Error::BalanceLimitExceeded { .. } => "BALANCE_LIMIT_EXCEEDED",
             Error::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            Error::SameAccount => "SAME_ACCOUNT",
+            Error::AccountFrozen(_) => "ACCOUNT_FROZEN",
+            Error::AccountClosed(_) => "ACCOUNT_CLOSED",
+            Error::AccountNotFrozen(_) => "ACCOUNT_NOT_FROZEN",
+            Error::BalanceNotZero { .. } => "BALANCE_NOT_ZERO",
+            Error::InvalidReason(_) => "INVALID_REASON",
+            Error::InvalidPageToken => "INVALID_PAGE_TOKEN",
+            Error::InvalidTimeRange(_) => "INVALID_TIME_RANGE",
+            Error::InvalidPeriod => "INVALID_PERIOD",
+            Error::InvalidPageSize { .. } => "INVALID_PAGE_SIZE",
+            Error::InvalidKind(_) => "INVALID_KIND",
+            Error::InterestAlreadyPosted(_) => "INTEREST_ALREADY_POSTED",
         }
     }
 
@@ -88,13 +124,25 @@ impl Error {
             | Error::InvalidCurrency(_)
             | Error::InvalidAmount(_)
             | Error::InvalidRate(_)
-            | Error::InvalidDays => ErrorClass::InvalidArgument,
-            Error::AccountNotFound => ErrorClass::NotFound,
+            | Error::InvalidDays
+            | Error::SameAccount
+            | Error::InvalidReason(_)
+            | Error::InvalidPageToken
+            | Error::InvalidTimeRange(_)
+            | Error::InvalidPeriod
+            | Error::InvalidPageSize { .. }
+            | Error::InvalidKind(_) => ErrorClass::InvalidArgument,
+            Error::AccountNotFound(_) => ErrorClass::NotFound,
             Error::AccountExists => ErrorClass::AlreadyExists,
             Error::InsufficientFunds { .. }
             | Error::CurrencyMismatch { .. }
             | Error::BalanceLimitExceeded { .. }
-            | Error::IdempotencyKeyReused => ErrorClass::FailedPrecondition,
+            | Error::IdempotencyKeyReused
+            | Error::AccountFrozen(_)
+            | Error::AccountClosed(_)
+            | Error::AccountNotFrozen(_)
+            | Error::BalanceNotZero { .. }
+            | Error::InterestAlreadyPosted(_) => ErrorClass::FailedPrecondition,
         }
     }
 }

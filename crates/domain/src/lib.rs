@@ -8,6 +8,7 @@
 //! never re-check what the types already guarantee.
 
 pub mod account;
+pub mod calendar;
 pub mod change;
 pub mod error;
 pub mod ids;
@@ -16,8 +17,9 @@ pub mod limits;
 pub mod memo;
 pub mod money;
 
-pub use account::{Account, AccountType, Transaction, TransactionKind};
-pub use change::{BalanceChange, create_fingerprint};
+pub use account::{Account, AccountState, AccountType, Transaction, TransactionKind};
+pub use calendar::InterestPeriod;
+pub use change::{BalanceChange, Reason, StateChange, Transfer, create_fingerprint};
 pub use error::{Error, ErrorClass};
 pub use ids::{AccountId, RequestId};
 pub use interest::{AnnualRate, InterestDays, RateCeiling, interest_minor};

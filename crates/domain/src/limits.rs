@@ -33,3 +33,15 @@ pub const INTEREST_DAYS_MAX: u32 = 366;
 
 /// Days in the year of the simple-interest convention (actual/365 fixed).
 pub const DAYS_PER_YEAR: u32 = 365;
+
+/// Entries per ListTransactions page when the request names no size.
+pub const TRANSACTIONS_PAGE_SIZE_DEFAULT: usize = 50;
+
+/// Most entries per ListTransactions page.
+pub const TRANSACTIONS_PAGE_SIZE_MAX: usize = 500;
+
+/// Accounts per ListAccounts page when the request names no size.
+pub const ACCOUNTS_PAGE_SIZE_DEFAULT: usize = 100;
+
+/// Most accounts per ListAccounts page (a hint: SCAN may return a few more).
+pub const ACCOUNTS_PAGE_SIZE_MAX: usize = 500;

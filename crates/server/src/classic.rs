@@ -33,7 +33,7 @@ mod msg {
 /// The classic text of a refusal, where the contract defines one.
 fn classic_status(error: &Error) -> Status {
     let message = match error {
-        Error::AccountNotFound => msg::NOT_FOUND.to_owned(),
+        Error::AccountNotFound(_) => msg::NOT_FOUND.to_owned(),
         Error::InsufficientFunds { .. } => msg::INSUFFICIENT.to_owned(),
         Error::AccountExists => msg::EXISTS.to_owned(),
         Error::InvalidAccountType => msg::BAD_TYPE.to_owned(),
@@ -167,7 +167,7 @@ impl BankService for ClassicBank {
         let id = self.account_id(&r.account_id)?;
         let rate =
             AnnualRate::from_f64(r.annual_interest_rate, self.state.rate_ceiling).map_err(rate_status)?;
-        let change = BalanceChange::Interest { rate, days: InterestDays::YEAR };
+        let change = BalanceChange::Interest { rate, days: InterestDays::YEAR, period: None };
         self.post(id, change, "Interest calculated and applied successfully.").await
     }
 }

@@ -6,6 +6,7 @@
 pub mod classic;
 pub mod config;
 mod health;
+pub mod page_token;
 pub mod status;
 pub mod v1;
 

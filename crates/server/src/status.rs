@@ -29,6 +29,16 @@ fn metadata(error: &Error) -> HashMap<String, String> {
             m.insert("balance".into(), balance.decimal());
             m.insert("currency".into(), balance.currency().code().into());
         }
+        Error::AccountNotFound(id)
+        | Error::AccountFrozen(id)
+        | Error::AccountClosed(id)
+        | Error::AccountNotFrozen(id) => {
+            m.insert("account_id".into(), id.to_string());
+        }
+        Error::BalanceNotZero { balance } => {
+            m.insert("balance".into(), balance.decimal());
+            m.insert("currency".into(), balance.currency().code().into());
+        }
         Error::CurrencyMismatch { account, given } => {
             m.insert("account_currency".into(), account.code().into());
             m.insert("given_currency".into(), given.code().into());
@@ -104,7 +114,43 @@ mod tests {
             (Error::InvalidAmount("x".into()), Code::InvalidArgument, "INVALID_AMOUNT"),
             (Error::InvalidRate("x".into()), Code::InvalidArgument, "INVALID_RATE"),
             (Error::InvalidDays, Code::InvalidArgument, "INVALID_DAYS"),
-            (Error::AccountNotFound, Code::NotFound, "ACCOUNT_NOT_FOUND"),
+            (
+                Error::AccountNotFound(redbank_domain::AccountId::parse("a").unwrap()),
+                Code::NotFound,
+                "ACCOUNT_NOT_FOUND",
+            ),
+            (Error::SameAccount, Code::InvalidArgument, "SAME_ACCOUNT"),
+            (
+                Error::AccountFrozen(redbank_domain::AccountId::parse("a").unwrap()),
+                Code::FailedPrecondition,
+                "ACCOUNT_FROZEN",
+            ),
+            (
+                Error::AccountClosed(redbank_domain::AccountId::parse("a").unwrap()),
+                Code::FailedPrecondition,
+                "ACCOUNT_CLOSED",
+            ),
+            (
+                Error::AccountNotFrozen(redbank_domain::AccountId::parse("a").unwrap()),
+                Code::FailedPrecondition,
+                "ACCOUNT_NOT_FROZEN",
+            ),
+            (
+                Error::BalanceNotZero { balance: Money::from_minor(usd, 5) },
+                Code::FailedPrecondition,
+                "BALANCE_NOT_ZERO",
+            ),
+            (Error::InvalidReason("x".into()), Code::InvalidArgument, "INVALID_REASON"),
+            (Error::InvalidPageToken, Code::InvalidArgument, "INVALID_PAGE_TOKEN"),
+            (Error::InvalidPageSize { max: 5 }, Code::InvalidArgument, "INVALID_PAGE_SIZE"),
+            (Error::InvalidKind(9), Code::InvalidArgument, "INVALID_KIND"),
+            (Error::InvalidTimeRange("x".into()), Code::InvalidArgument, "INVALID_TIME_RANGE"),
+            (Error::InvalidPeriod, Code::InvalidArgument, "INVALID_PERIOD"),
+            (
+                Error::InterestAlreadyPosted("2026-11".into()),
+                Code::FailedPrecondition,
+                "INTEREST_ALREADY_POSTED",
+            ),
             (Error::AccountExists, Code::AlreadyExists, "ACCOUNT_EXISTS"),
             (
                 Error::InsufficientFunds { balance: Money::from_minor(usd, 5) },

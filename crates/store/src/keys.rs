@@ -15,6 +15,21 @@ pub fn log(id: &AccountId) -> String {
     format!("acct:{{{id}}}:log")
 }
 
+/// Interest periods posted to the account: period -> the posting's record. Kept
+/// forever, unlike request ids, so that a period is never posted twice.
+pub fn interest_periods(id: &AccountId) -> String {
+    format!("acct:{{{id}}}:interest")
+}
+
+/// The SCAN pattern that matches account hashes and nothing else of ours: every
+/// other key of an account ends in a suffix after the tag.
+pub const ACCOUNT_PATTERN: &str = "acct:{*}";
+
+/// The account id of an account hash key, if it is one.
+pub fn account_of(key: &str) -> Option<AccountId> {
+    key.strip_prefix("acct:{")?.strip_suffix('}').and_then(|id| AccountId::parse(id).ok())
+}
+
 /// The idempotency record of one request id, scoped to the account it touched.
 pub fn request(id: &AccountId, request_id: &RequestId) -> String {
     format!("acct:{{{id}}}:req:{request_id}")
@@ -31,7 +46,10 @@ mod tests {
         assert_eq!(account(&id), "acct:{alice-1}");
         assert_eq!(log(&id), "acct:{alice-1}:log");
         assert_eq!(request(&id, &rid), "acct:{alice-1}:req:r {x} 1");
-        for key in [account(&id), log(&id), request(&id, &rid)] {
+        assert_eq!(account_of(&account(&id)), Some(id.clone()));
+        assert_eq!(account_of(&log(&id)), None);
+        assert_eq!(account_of("acct:{a}:req:x}"), None);
+        for key in [account(&id), log(&id), request(&id, &rid), interest_periods(&id)] {
             // Redis hashes the text between the first '{' and the next '}'.
             let open = key.find('{').unwrap();
             let close = key[open..].find('}').unwrap() + open;

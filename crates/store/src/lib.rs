@@ -1,6 +1,6 @@
 //! The only code in redbank that speaks Redis.
 //!
-//! Every balance change is one call of `lua/post.lua`, which validates, applies,
+//! Every change is one call of a Lua script (`lua/`), which validates, applies,
 //! appends the history entry and records the request id atomically inside Redis.
 //! That single step is what keeps any number of server replicas correct without a
 //! lock: Redis runs one script at a time, and a retried request finds its
@@ -19,11 +19,23 @@ use redis::{RedisResult, Script};
 
 use redbank_domain::limits::MAX_BALANCE_MINOR;
 use redbank_domain::{
-    Account, AccountId, AccountType, BalanceChange, Currency, Memo, RequestId, Transaction,
-    create_fingerprint, interest::interest_fraction,
+    Account, AccountId, AccountType, BalanceChange, Currency, Error, Memo, Money, Reason, RequestId,
+    StateChange, Transaction, TransactionKind, Transfer, create_fingerprint, interest::interest_fraction,
 };
 
 pub use error::StoreError;
+
+/// Largest number of entries one statement may hold.
+pub const STATEMENT_ENTRIES_MAX: usize = 10_000;
+/// Entries read per Redis call when paging through a history.
+const HISTORY_CHUNK: usize = 1000;
+
+/// Builds a script from the shared prelude and its body.
+macro_rules! script {
+    ($file:literal) => {
+        Script::new(concat!(include_str!("lua/prelude.lua"), include_str!(concat!("lua/", $file))))
+    };
+}
 
 /// How the store reaches Redis and how long it waits.
 #[derive(Debug, Clone)]
@@ -50,11 +62,50 @@ impl StoreConfig {
     }
 }
 
-/// The result of a balance change: the history entry written and the account after it.
+/// The result of a change: the history entry written and the account after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Posted {
     pub transaction: Transaction,
     pub account: Account,
+}
+
+/// Both sides of a transfer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transferred {
+    pub from: Posted,
+    pub to: Posted,
+}
+
+/// Which part of a history to read.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryQuery {
+    /// Only entries at or after this time (ms since the epoch).
+    pub start_millis: Option<i64>,
+    /// Only entries before this time (ms since the epoch).
+    pub end_millis: Option<i64>,
+    /// Only these kinds; empty means all.
+    pub kinds: Vec<TransactionKind>,
+    /// Only entries older than this entry id (the cursor of the previous page).
+    pub before: Option<String>,
+}
+
+/// One page of a history, newest first.
+#[derive(Debug, Clone)]
+pub struct HistoryPage {
+    pub transactions: Vec<Transaction>,
+    /// The id of the last entry examined, when older entries may remain.
+    pub next_before: Option<String>,
+}
+
+/// An account's entries over a period, and the balances around them.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub account: Account,
+    pub opening: Money,
+    pub transactions: Vec<Transaction>,
+    pub closing: Money,
+    pub total_in: Money,
+    pub total_out: Money,
 }
 
 /// A handle on the Redis that holds every account. Cheap to clone: clones share one
@@ -64,6 +115,8 @@ pub struct Store {
     conn: ConnectionManager,
     create_script: Script,
     post_script: Script,
+    transfer_script: Script,
+    state_script: Script,
     call_timeout: Duration,
     idempotency_ttl_secs: u64,
 }
@@ -83,8 +136,10 @@ impl Store {
             ConnectionManager::new_lazy_with_config(client, manager_config).map_err(StoreError::Internal)?;
         Ok(Self {
             conn,
-            create_script: Script::new(include_str!("lua/create_account.lua")),
-            post_script: Script::new(include_str!("lua/post.lua")),
+            create_script: script!("create_account.lua"),
+            post_script: script!("post.lua"),
+            transfer_script: script!("transfer.lua"),
+            state_script: script!("set_state.lua"),
             call_timeout: config.call_timeout,
             idempotency_ttl_secs: config.idempotency_ttl.as_secs().max(1),
         })
@@ -98,10 +153,21 @@ impl Store {
         }
     }
 
+    /// Runs a command under the call deadline.
+    async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StoreError> {
+        let mut conn = self.conn.clone();
+        self.call(cmd.query_async(&mut conn)).await
+    }
+
+    /// Runs a script under the call deadline; its reply is a flat array of strings.
+    async fn run(&self, invocation: &redis::ScriptInvocation<'_>) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.conn.clone();
+        self.call(invocation.invoke_async(&mut conn)).await
+    }
+
     /// Checks that Redis answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
-        let pong: String = self.call(redis::cmd("PING").query_async(&mut conn)).await?;
+        let pong: String = self.query(&redis::cmd("PING")).await?;
         if pong == "PONG" { Ok(()) } else { Err(StoreError::Corrupt(format!("PING answered {pong:?}"))) }
     }
 
@@ -121,24 +187,21 @@ impl Store {
             .arg(account_type.as_str())
             .arg(currency.code())
             .arg(create_fingerprint(account_type, currency))
-            .arg(self.idempotency_ttl_secs);
-        let mut conn = self.conn.clone();
-        let fields: Vec<String> = self.call(invocation.invoke_async(&mut conn)).await?;
-        reply::created(id, &fields)
+            .arg(self.idempotency_ttl_secs)
+            .arg(id.as_str());
+        reply::created(id, &self.run(&invocation).await?)
     }
 
     /// Reads an account.
     pub async fn get_account(&self, id: &AccountId) -> Result<Account, StoreError> {
-        let mut conn = self.conn.clone();
         let fields: Vec<Option<String>> = self
-            .call(
+            .query(
                 redis::cmd("HMGET")
                     .arg(keys::account(id))
-                    .arg(&["type", "cur", "bal", "ver", "ctime"])
-                    .query_async(&mut conn),
+                    .arg(&["type", "cur", "bal", "ver", "ctime", "state", "sreason", "stime"]),
             )
             .await?;
-        reply::account(id, &fields)
+        reply::stored_account(id, fields)
     }
 
     /// Applies one balance change in one atomic script call.
@@ -150,63 +213,282 @@ impl Store {
         memo: &Memo,
     ) -> Result<Posted, StoreError> {
         let mut invocation = self.post_script.key(keys::account(id));
-        invocation.key(keys::log(id));
+        invocation.key(keys::log(id)).key(keys::interest_periods(id));
         if let Some(rid) = request_id {
             invocation.key(keys::request(id, rid));
         }
         invocation.arg(change.kind().code());
-        match change {
+        let (given, period) = match change {
             BalanceChange::Deposit(amount) | BalanceChange::Withdrawal(amount) => {
                 invocation.arg(amount.currency().code()).arg(amount.minor()).arg("");
+                (Some(amount.currency()), None)
             }
-            BalanceChange::Interest { rate, days } => {
+            BalanceChange::Interest { rate, days, period } => {
                 let (numerator, denominator) = interest_fraction(*rate, *days);
                 invocation.arg("").arg(numerator).arg(denominator);
+                (None, *period)
             }
-        }
+        };
         invocation
             .arg(memo.as_str())
             .arg(request_id.map_or("", RequestId::as_str))
             .arg(change.fingerprint(memo))
             .arg(self.idempotency_ttl_secs)
-            .arg(MAX_BALANCE_MINOR);
-        let mut conn = self.conn.clone();
-        let fields: Vec<String> = self.call(invocation.invoke_async(&mut conn)).await?;
-        let given = match change {
-            BalanceChange::Deposit(a) | BalanceChange::Withdrawal(a) => Some(a.currency()),
-            BalanceChange::Interest { .. } => None,
-        };
-        reply::posted(id, given, &fields)
+            .arg(MAX_BALANCE_MINOR)
+            .arg(id.as_str())
+            .arg(period.map(|p| p.to_string()).unwrap_or_default());
+        reply::posted(id, given, &self.run(&invocation).await?)
     }
 
-    /// The whole history of an account, oldest first, read in pages so that a long
+    /// Moves money between two accounts in one atomic script call.
+    ///
+    /// Both accounts must be reachable by one script: true on a single Redis. On a
+    /// Redis Cluster with the accounts in different slots this becomes a journaled
+    /// two-step behind the same signature (see ARCHITECTURE.md).
+    pub async fn transfer(
+        &self,
+        transfer: &Transfer,
+        request_id: Option<&RequestId>,
+        memo: &Memo,
+    ) -> Result<Transferred, StoreError> {
+        let (from, to, amount) = (transfer.from(), transfer.to(), transfer.amount());
+        let mut invocation = self.transfer_script.key(keys::account(from));
+        invocation.key(keys::log(from)).key(keys::account(to)).key(keys::log(to));
+        if let Some(rid) = request_id {
+            invocation.key(keys::request(from, rid));
+        }
+        invocation
+            .arg(amount.currency().code())
+            .arg(amount.minor())
+            .arg(memo.as_str())
+            .arg(request_id.map_or("", RequestId::as_str))
+            .arg(transfer.fingerprint(memo))
+            .arg(self.idempotency_ttl_secs)
+            .arg(MAX_BALANCE_MINOR)
+            .arg(from.as_str())
+            .arg(to.as_str());
+        reply::transferred(from, to, amount.currency(), &self.run(&invocation).await?)
+    }
+
+    /// Freezes, unfreezes or closes an account, with a history entry.
+    pub async fn set_state(
+        &self,
+        id: &AccountId,
+        change: StateChange,
+        reason: &Reason,
+        request_id: Option<&RequestId>,
+    ) -> Result<Posted, StoreError> {
+        let mut invocation = self.state_script.key(keys::account(id));
+        invocation.key(keys::log(id));
+        if let Some(rid) = request_id {
+            invocation.key(keys::request(id, rid));
+        }
+        invocation
+            .arg(change.kind().code())
+            .arg(reason.as_str())
+            .arg(request_id.map_or("", RequestId::as_str))
+            .arg(change.fingerprint(reason))
+            .arg(self.idempotency_ttl_secs)
+            .arg(id.as_str());
+        reply::posted(id, None, &self.run(&invocation).await?)
+    }
+
+    /// Entries of one stream range, in the order Redis gives them.
+    async fn range(
+        &self,
+        command: &str,
+        id: &AccountId,
+        currency: Currency,
+        (from, to): (&str, &str),
+        count: usize,
+    ) -> Result<Vec<Transaction>, StoreError> {
+        let raw: Vec<(String, Vec<String>)> = self
+            .query(redis::cmd(command).arg(keys::log(id)).arg(from).arg(to).arg("COUNT").arg(count))
+            .await?;
+        raw.into_iter().map(|(entry_id, kv)| reply::stream_entry(id, currency, entry_id, &kv)).collect()
+    }
+
+    /// The whole history of an account, oldest first, read in chunks so that a long
     /// history never makes one huge reply.
     pub async fn history(&self, id: &AccountId) -> Result<Vec<Transaction>, StoreError> {
-        const PAGE: usize = 1000;
         let account = self.get_account(id).await?;
-        let mut conn = self.conn.clone();
+        self.entries_between(id, account.currency(), "-".to_owned(), "+", usize::MAX).await
+    }
+
+    /// Entries from `start` to `end` (XRANGE bounds), oldest first, at most `limit`
+    /// (one more is read to tell that the limit was passed).
+    async fn entries_between(
+        &self,
+        id: &AccountId,
+        currency: Currency,
+        mut start: String,
+        end: &str,
+        limit: usize,
+    ) -> Result<Vec<Transaction>, StoreError> {
         let mut out = Vec::new();
-        let mut start = "-".to_owned();
         loop {
-            let page: Vec<(String, Vec<String>)> = self
-                .call(
-                    redis::cmd("XRANGE")
-                        .arg(keys::log(id))
-                        .arg(&start)
-                        .arg("+")
-                        .arg("COUNT")
-                        .arg(PAGE)
-                        .query_async(&mut conn),
-                )
-                .await?;
-            let done = page.len() < PAGE;
-            for (entry_id, fields) in page {
-                start = format!("({entry_id}");
-                out.push(reply::entry(id, account.currency(), entry_id, &fields)?);
+            let chunk = self.range("XRANGE", id, currency, (&start, end), HISTORY_CHUNK).await?;
+            let done = chunk.len() < HISTORY_CHUNK;
+            if let Some(last) = chunk.last() {
+                start = format!("({}", last.id);
             }
-            if done {
+            out.extend(chunk);
+            if done || out.len() > limit {
                 return Ok(out);
             }
         }
+    }
+
+    /// One page of history, newest first. Pages never skip or repeat an entry while
+    /// writes go on: new entries only ever get larger ids, and each page starts
+    /// strictly below the last entry the previous one examined.
+    pub async fn list_transactions(
+        &self,
+        id: &AccountId,
+        query: &HistoryQuery,
+        page_size: usize,
+    ) -> Result<HistoryPage, StoreError> {
+        let page_size = page_size.max(1);
+        let account = self.get_account(id).await?;
+        let mut upper = match (&query.before, query.end_millis) {
+            (Some(cursor), _) => format!("({cursor}"),
+            (None, Some(end)) => format!("({end}-0"),
+            (None, None) => "+".to_owned(),
+        };
+        let lower = query.start_millis.map_or("-".to_owned(), |s| format!("{s}-0"));
+        // A kind filter may need several chunks for one page; bound the work per call
+        // and hand back a cursor instead.
+        let scan_max = page_size.saturating_mul(10).max(HISTORY_CHUNK);
+        let (mut transactions, mut scanned) = (Vec::new(), 0);
+        loop {
+            let want = if query.kinds.is_empty() { page_size - transactions.len() } else { HISTORY_CHUNK };
+            let chunk = self.range("XREVRANGE", id, account.currency(), (&upper, &lower), want).await?;
+            let exhausted = chunk.len() < want;
+            scanned += chunk.len();
+            for t in chunk {
+                upper = format!("({}", t.id);
+                if transactions.len() < page_size && (query.kinds.is_empty() || query.kinds.contains(&t.kind))
+                {
+                    transactions.push(t);
+                    if transactions.len() == page_size {
+                        // Resume right after the last entry returned.
+                        return Ok(HistoryPage {
+                            next_before: transactions.last().map(|t| t.id.clone()),
+                            transactions,
+                        });
+                    }
+                }
+            }
+            if exhausted {
+                return Ok(HistoryPage { transactions, next_before: None });
+            }
+            if scanned >= scan_max {
+                let next_before = upper.strip_prefix('(').map(str::to_owned);
+                return Ok(HistoryPage { transactions, next_before });
+            }
+        }
+    }
+
+    /// The statement of `[start, end)`: opening balance, entries (oldest first),
+    /// closing balance and totals. Opening plus the entries equals closing, exactly:
+    /// it is checked here, and a history that does not reconcile is an error.
+    pub async fn statement(
+        &self,
+        id: &AccountId,
+        start_millis: i64,
+        end_millis: i64,
+    ) -> Result<Statement, StoreError> {
+        let account = self.get_account(id).await?;
+        let currency = account.currency();
+        let before = self.range("XREVRANGE", id, currency, (&format!("({start_millis}-0"), "-"), 1).await?;
+        let opening = before.first().map_or(0, |t| t.balance_after.minor());
+        let transactions = self
+            .entries_between(
+                id,
+                currency,
+                format!("{start_millis}-0"),
+                &format!("({end_millis}-0"),
+                STATEMENT_ENTRIES_MAX,
+            )
+            .await?;
+        if transactions.len() > STATEMENT_ENTRIES_MAX {
+            return Err(StoreError::Refused(Error::InvalidTimeRange(format!(
+                "the period holds more than {STATEMENT_ENTRIES_MAX} entries; ask for a shorter one"
+            ))));
+        }
+        let (mut total_in, mut total_out, mut running) = (0_i64, 0_i64, opening);
+        for t in &transactions {
+            match t.kind.sign() {
+                1 => total_in += t.amount.minor(),
+                -1 => total_out += t.amount.minor(),
+                _ => {}
+            }
+            running += t.signed_minor();
+            if running != t.balance_after.minor() {
+                return Err(StoreError::Corrupt(format!(
+                    "history of {id} does not reconcile at entry {}: {running} != {}",
+                    t.id,
+                    t.balance_after.minor()
+                )));
+            }
+        }
+        Ok(Statement {
+            account,
+            opening: Money::from_minor(currency, opening),
+            closing: Money::from_minor(currency, running),
+            total_in: Money::from_minor(currency, total_in),
+            total_out: Money::from_minor(currency, total_out),
+            transactions,
+        })
+    }
+
+    /// One page of accounts, in no particular order, by SCAN. The cursor is Redis's:
+    /// a full pass visits every account that exists throughout it at least once (SCAN
+    /// may repeat one while Redis resizes its table, never miss one).
+    pub async fn list_accounts(
+        &self,
+        cursor: u64,
+        page_size: usize,
+    ) -> Result<(Vec<Account>, u64), StoreError> {
+        let mut cursor = cursor;
+        let mut ids = Vec::new();
+        loop {
+            let (next, keys): (u64, Vec<String>) = self
+                .query(
+                    redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(keys::ACCOUNT_PATTERN)
+                        .arg("COUNT")
+                        .arg(page_size.max(10))
+                        .arg("TYPE")
+                        .arg("hash"),
+                )
+                .await?;
+            ids.extend(keys.iter().filter_map(|k| keys::account_of(k)));
+            cursor = next;
+            if cursor == 0 || ids.len() >= page_size {
+                break;
+            }
+        }
+        let mut pipe = redis::pipe();
+        for id in &ids {
+            pipe.cmd("HMGET")
+                .arg(keys::account(id))
+                .arg(&["type", "cur", "bal", "ver", "ctime", "state", "sreason", "stime"]);
+        }
+        let mut conn = self.conn.clone();
+        let rows: Vec<Vec<Option<String>>> =
+            if ids.is_empty() { Vec::new() } else { self.call(pipe.query_async(&mut conn)).await? };
+        let mut accounts = Vec::with_capacity(ids.len());
+        for (id, fields) in ids.iter().zip(rows) {
+            match reply::stored_account(id, fields) {
+                Ok(account) => accounts.push(account),
+                // Deleted between SCAN and HMGET: not there any more.
+                Err(StoreError::Refused(Error::AccountNotFound(_))) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((accounts, cursor))
     }
 }

@@ -1,13 +1,20 @@
-//! Decoding of script replies and stored records into domain values.
+//! Decoding of script replies and stored data into domain values.
 //!
-//! The scripts answer `{'OK', ...}` or `{REASON, detail...}`; the field order of
-//! each reply is documented at the top of its script.
+//! The scripts answer `{'OK', parts...}` or `{REASON, detail...}`. An account part
+//! is [`ACCOUNT_FIELDS`] strings and an entry part [`ENTRY_FIELDS`], in the order
+//! that `lua/prelude.lua` documents (`account_reply`, `append`).
 
 use redbank_domain::{
-    Account, AccountId, AccountType, Currency, Error, Memo, Money, RequestId, Transaction, TransactionKind,
+    Account, AccountId, AccountState, AccountType, Currency, Error, Memo, Money, RequestId, Transaction,
+    TransactionKind,
 };
 
-use crate::{Posted, StoreError};
+use crate::{Posted, StoreError, Transferred};
+
+/// type, cur, bal, ver, ctime, state, state reason, state time.
+pub(crate) const ACCOUNT_FIELDS: usize = 8;
+/// id, kind, amount, balance, version, request id, memo, counterparty, transfer id.
+pub(crate) const ENTRY_FIELDS: usize = 9;
 
 fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt(what.into())
@@ -21,24 +28,38 @@ fn currency(text: &str) -> Result<Currency, StoreError> {
     Currency::parse(text).map_err(|_| corrupt(format!("stored currency {text:?} is invalid")))
 }
 
+fn account_id(text: &str) -> Result<AccountId, StoreError> {
+    AccountId::parse(text).map_err(|_| corrupt(format!("stored account id {text:?} is invalid")))
+}
+
+fn memo(text: &str) -> Result<Memo, StoreError> {
+    Memo::parse(text).map_err(|_| corrupt("stored memo is invalid"))
+}
+
 /// A refusal reply, as the domain error it stands for. `given` is the currency of
 /// the request's amount, which a CURRENCY_MISMATCH reply does not repeat.
-fn refusal(fields: &[String], given: Option<Currency>) -> StoreError {
+pub(crate) fn refusal(fields: &[String], given: Option<Currency>) -> StoreError {
     let field = |i: usize| fields.get(i).map(String::as_str).unwrap_or_default();
-    // INSUFFICIENT_FUNDS and BALANCE_LIMIT_EXCEEDED carry the balance and currency.
+    // INSUFFICIENT_FUNDS, BALANCE_LIMIT_EXCEEDED and BALANCE_NOT_ZERO carry a
+    // balance and its currency.
     let balance = || -> Result<Money, StoreError> {
         Ok(Money::from_minor(currency(field(2))?, int("balance", field(1))?))
     };
     let error = match field(0) {
-        "ACCOUNT_NOT_FOUND" => Ok(Error::AccountNotFound),
+        "ACCOUNT_NOT_FOUND" => account_id(field(1)).map(Error::AccountNotFound),
         "ACCOUNT_EXISTS" => Ok(Error::AccountExists),
         "IDEMPOTENCY_KEY_REUSED" => Ok(Error::IdempotencyKeyReused),
         "INSUFFICIENT_FUNDS" => balance().map(|balance| Error::InsufficientFunds { balance }),
         "BALANCE_LIMIT_EXCEEDED" => balance().map(|b| Error::BalanceLimitExceeded {
             limit: Money::from_minor(b.currency(), redbank_domain::limits::MAX_BALANCE_MINOR),
         }),
+        "BALANCE_NOT_ZERO" => balance().map(|balance| Error::BalanceNotZero { balance }),
         "CURRENCY_MISMATCH" => currency(field(1))
             .map(|account| Error::CurrencyMismatch { account, given: given.unwrap_or(account) }),
+        "ACCOUNT_FROZEN" => account_id(field(1)).map(Error::AccountFrozen),
+        "ACCOUNT_CLOSED" => account_id(field(1)).map(Error::AccountClosed),
+        "ACCOUNT_NOT_FROZEN" => account_id(field(1)).map(Error::AccountNotFrozen),
+        "INTEREST_ALREADY_POSTED" => Ok(Error::InterestAlreadyPosted(field(1).to_owned())),
         other => Err(corrupt(format!("unknown script reply {other:?}"))),
     };
     match error {
@@ -47,111 +68,132 @@ fn refusal(fields: &[String], given: Option<Currency>) -> StoreError {
     }
 }
 
-fn is_ok(fields: &[String]) -> bool {
-    fields.first().is_some_and(|f| f == "OK")
-}
-
-/// Reply of create_account.lua: {'OK', type, currency, balance, version, create_time_micros}.
-pub(crate) fn created(id: &AccountId, fields: &[String]) -> Result<Account, StoreError> {
-    if !is_ok(fields) {
-        return Err(refusal(fields, None));
+/// The parts after 'OK', or the refusal.
+fn ok_parts(fields: &[String], given: Option<Currency>, parts_len: usize) -> Result<&[String], StoreError> {
+    match fields.split_first() {
+        Some((ok, rest)) if ok == "OK" => {
+            if rest.len() == parts_len {
+                Ok(rest)
+            } else {
+                Err(corrupt(format!("reply has {} fields, expected {parts_len}", rest.len())))
+            }
+        }
+        _ => Err(refusal(fields, given)),
     }
-    let [_, kind, cur, bal, ver, ctime] = fields else {
-        return Err(corrupt(format!("create reply has {} fields", fields.len())));
-    };
-    build_account(id, kind, cur, bal, ver, ctime)
 }
 
-fn build_account(
-    id: &AccountId,
-    kind: &str,
-    cur: &str,
-    bal: &str,
-    ver: &str,
-    ctime: &str,
-) -> Result<Account, StoreError> {
+/// An account part: type, cur, bal, ver, ctime, state, state reason, state time.
+pub(crate) fn account(id: &AccountId, f: &[String]) -> Result<Account, StoreError> {
+    let [kind, cur, bal, ver, ctime, state, reason, stime] = f else {
+        return Err(corrupt(format!("account part has {} fields", f.len())));
+    };
     Ok(Account {
         id: id.clone(),
         account_type: AccountType::parse(kind).map_err(|_| corrupt(format!("stored type {kind:?}")))?,
         balance: Money::from_minor(currency(cur)?, int("balance", bal)?),
         create_time_micros: int("ctime", ctime)?,
         version: int("version", ver)?,
+        state: AccountState::from_code(state).ok_or_else(|| corrupt(format!("stored state {state:?}")))?,
+        state_reason: memo(reason)?,
+        state_change_time_millis: int("stime", stime)?,
     })
 }
 
-/// Reply of HMGET type cur bal ver ctime.
-pub(crate) fn account(id: &AccountId, fields: &[Option<String>]) -> Result<Account, StoreError> {
-    match fields {
-        [None, ..] => Err(StoreError::Refused(Error::AccountNotFound)),
-        [Some(kind), Some(cur), Some(bal), Some(ver), Some(ctime)] => {
-            build_account(id, kind, cur, bal, ver, ctime)
-        }
-        _ => Err(corrupt(format!("account {id} is missing fields"))),
-    }
+/// An entry part: id, kind, amount, balance, version, request id, memo,
+/// counterparty, transfer id.
+pub(crate) fn entry(id: &AccountId, currency: Currency, f: &[String]) -> Result<Transaction, StoreError> {
+    let [entry_id, kind, amount, bal, ver, rid, text, counterparty, transfer] = f else {
+        return Err(corrupt(format!("entry part has {} fields", f.len())));
+    };
+    Ok(Transaction {
+        id: entry_id.clone(),
+        account_id: id.clone(),
+        kind: TransactionKind::from_code(kind).ok_or_else(|| corrupt(format!("kind {kind:?}")))?,
+        amount: Money::from_minor(currency, int("amount", amount)?),
+        balance_after: Money::from_minor(currency, int("balance", bal)?),
+        request_id: RequestId::parse_optional(rid).map_err(|_| corrupt("stored request id is invalid"))?,
+        memo: memo(text)?,
+        create_time_millis: entry_millis(entry_id)?,
+        account_version: int("version", ver)?,
+        counterparty: if counterparty.is_empty() { None } else { Some(account_id(counterparty)?) },
+        transfer_id: if transfer.is_empty() { None } else { Some(transfer.clone()) },
+    })
 }
 
-/// Reply of post.lua: {'OK', entry_id, kind, amount, balance_after, version, type,
-/// currency, create_time_micros, request_id, memo}.
+/// Reply of create_account.lua.
+pub(crate) fn created(id: &AccountId, fields: &[String]) -> Result<Account, StoreError> {
+    account(id, ok_parts(fields, None, ACCOUNT_FIELDS)?)
+}
+
+/// Reply of post.lua and set_state.lua: an entry and the account after it.
 pub(crate) fn posted(
     id: &AccountId,
     given: Option<Currency>,
     fields: &[String],
 ) -> Result<Posted, StoreError> {
-    if !is_ok(fields) {
-        return Err(refusal(fields, given));
-    }
-    let [_, entry_id, kind, amount, bal, ver, acct_type, cur, ctime, rid, memo] = fields else {
-        return Err(corrupt(format!("post reply has {} fields", fields.len())));
-    };
-    let account = build_account(id, acct_type, cur, bal, ver, ctime)?;
-    let transaction = Transaction {
-        id: entry_id.clone(),
-        account_id: id.clone(),
-        kind: TransactionKind::from_code(kind).ok_or_else(|| corrupt(format!("kind {kind:?}")))?,
-        amount: Money::from_minor(account.currency(), int("amount", amount)?),
-        balance_after: account.balance,
-        request_id: optional_request_id(rid)?,
-        memo: Memo::parse(memo).map_err(|_| corrupt("stored memo is invalid"))?,
-        create_time_millis: entry_millis(entry_id)?,
-        account_version: account.version,
-    };
+    let parts = ok_parts(fields, given, ENTRY_FIELDS + ACCOUNT_FIELDS)?;
+    let (e, a) = parts.split_at(ENTRY_FIELDS);
+    let account = account(id, a)?;
+    let transaction = entry(id, account.currency(), e)?;
     Ok(Posted { transaction, account })
 }
 
-fn optional_request_id(text: &str) -> Result<Option<RequestId>, StoreError> {
-    RequestId::parse_optional(text).map_err(|_| corrupt("stored request id is invalid"))
+/// Reply of transfer.lua: both sides.
+pub(crate) fn transferred(
+    from: &AccountId,
+    to: &AccountId,
+    given: Currency,
+    fields: &[String],
+) -> Result<Transferred, StoreError> {
+    let side = ENTRY_FIELDS + ACCOUNT_FIELDS;
+    let parts = ok_parts(fields, Some(given), 2 * side)?;
+    let (a, b) = parts.split_at(side);
+    let decode = |id: &AccountId, part: &[String]| -> Result<Posted, StoreError> {
+        let (e, acct) = part.split_at(ENTRY_FIELDS);
+        let account = account(id, acct)?;
+        Ok(Posted { transaction: entry(id, account.currency(), e)?, account })
+    };
+    Ok(Transferred { from: decode(from, a)?, to: decode(to, b)? })
+}
+
+/// HMGET of the account fields; the state fields are absent on accounts made
+/// before states existed, which are active.
+pub(crate) fn stored_account(id: &AccountId, fields: Vec<Option<String>>) -> Result<Account, StoreError> {
+    if fields.first().is_none_or(Option::is_none) {
+        return Err(StoreError::Refused(Error::AccountNotFound(id.clone())));
+    }
+    let defaults = ["", "", "", "", "", "active", "", "0"];
+    let f: Vec<String> =
+        fields.into_iter().zip(defaults).map(|(v, d)| v.unwrap_or_else(|| d.to_owned())).collect();
+    account(id, &f)
 }
 
 /// A stream entry id is `<milliseconds>-<sequence>`, from the Redis clock.
-fn entry_millis(entry_id: &str) -> Result<i64, StoreError> {
+pub(crate) fn entry_millis(entry_id: &str) -> Result<i64, StoreError> {
     let millis = entry_id.split_once('-').map_or(entry_id, |(ms, _)| ms);
     int("entry id", millis)
 }
 
-/// One history stream entry: kind, amount, balance, version, request_id, memo.
-pub(crate) fn entry(
+/// One history stream entry, as XRANGE returns it.
+pub(crate) fn stream_entry(
     id: &AccountId,
     currency: Currency,
     entry_id: String,
-    fields: &[String],
+    kv: &[String],
 ) -> Result<Transaction, StoreError> {
-    let get = |name: &str| -> Result<&str, StoreError> {
-        fields
-            .chunks_exact(2)
-            .find(|pair| pair[0] == name)
-            .map(|pair| pair[1].as_str())
-            .ok_or_else(|| corrupt(format!("history entry {entry_id} lacks {name}")))
+    let get = |name: &str| -> String {
+        kv.chunks_exact(2).find(|pair| pair[0] == name).map(|pair| pair[1].clone()).unwrap_or_default()
     };
-    let kind = get("kind")?;
-    Ok(Transaction {
-        account_id: id.clone(),
-        kind: TransactionKind::from_code(kind).ok_or_else(|| corrupt(format!("kind {kind:?}")))?,
-        amount: Money::from_minor(currency, int("amount", get("amount")?)?),
-        balance_after: Money::from_minor(currency, int("balance", get("balance")?)?),
-        request_id: optional_request_id(get("request_id")?)?,
-        memo: Memo::parse(get("memo")?).map_err(|_| corrupt("stored memo is invalid"))?,
-        create_time_millis: entry_millis(&entry_id)?,
-        account_version: int("version", get("version")?)?,
-        id: entry_id,
-    })
+    let f = [
+        entry_id,
+        get("kind"),
+        get("amount"),
+        get("balance"),
+        get("version"),
+        get("request_id"),
+        get("memo"),
+        get("counterparty"),
+        get("transfer"),
+    ];
+    entry(id, currency, &f)
 }

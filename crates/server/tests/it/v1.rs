@@ -58,6 +58,7 @@ async fn account_lifecycle_with_exact_money() {
             days: 0,
             request_id: "int-1".into(),
             memo: String::new(),
+            period: String::new(),
         })
         .await
         .unwrap()
@@ -190,6 +191,7 @@ async fn refusals_have_codes_and_reasons_and_change_nothing() {
         days,
         request_id: String::new(),
         memo: String::new(),
+        period: String::new(),
     };
     for rate in ["", "0", "-1", "abc", "NaN", "inf", "100.5", "1e2", "4.0000001", "4,25"] {
         assert_eq!(code_reason(c.apply_interest(interest(rate, 0)).await), bad("INVALID_RATE"), "{rate:?}");
@@ -340,6 +342,7 @@ async fn lua_interest_agrees_with_the_domain() {
                     days,
                     request_id: String::new(),
                     memo: String::new(),
+                    period: String::new(),
                 })
                 .await;
             if bal + expected > redbank_domain::limits::MAX_BALANCE_MINOR {

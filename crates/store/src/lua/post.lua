@@ -1,14 +1,12 @@
-#!lua
 -- Applies one balance change to one account, atomically and in one round trip:
 -- idempotency check, validation against the current state, the new balance and
 -- version, the history entry, and the idempotency record. Every check comes before
 -- the first write, so a refused change writes nothing but its idempotency record.
--- The `#!lua` line makes Redis refuse the whole script up front when it is out of
--- memory, rather than failing half-way through its writes.
 --
 -- KEYS[1]  account hash               acct:{ID}
 -- KEYS[2]  history stream             acct:{ID}:log
--- KEYS[3]  idempotency record, only when the request carries a request id
+-- KEYS[3]  interest periods posted    acct:{ID}:interest (hash: period -> record)
+-- KEYS[4]  idempotency record, only when the request carries a request id
 -- ARGV[1]  kind                       deposit | withdrawal | interest
 -- ARGV[2]  currency of the amount     '' for interest (it is in the account's)
 -- ARGV[3]  amount in minor units; for interest the numerator of the fraction
@@ -18,20 +16,17 @@
 -- ARGV[7]  request fingerprint        compared on a retry with the same request id
 -- ARGV[8]  idempotency record TTL, seconds
 -- ARGV[9]  maximum balance, minor units
+-- ARGV[10] account id                 for refusals
+-- ARGV[11] interest period            '' unless interest posted for a period
 --
--- Numbers: balances and amounts are at most 10^15 (the domain's limits), so every
--- sum below is an exact Lua number (a double is exact below 2^53), and string.format
--- with %.0f prints it without an exponent.
---
--- Reply: {'OK', entry_id, kind, amount, balance_after, version, type, currency,
---         create_time_micros, request_id, memo}, or {REASON, balance, currency}
---         for INSUFFICIENT_FUNDS and BALANCE_LIMIT_EXCEEDED (both remembered under the
---         request id), {'CURRENCY_MISMATCH', currency}, {'ACCOUNT_NOT_FOUND'},
---         {'IDEMPOTENCY_KEY_REUSED'}.
-local acct, log, req = KEYS[1], KEYS[2], KEYS[3]
-local kind, cur, amount_arg, den_arg, memo, rid, fp, ttl, max_bal = unpack(ARGV)
+-- Reply: {'OK', entry..., account...}, or a refusal: {REASON, balance, currency}
+-- for INSUFFICIENT_FUNDS and BALANCE_LIMIT_EXCEEDED (both remembered under the
+-- request id), {'CURRENCY_MISMATCH', currency, id}, {'ACCOUNT_NOT_FOUND', id},
+-- {'ACCOUNT_FROZEN', id}, {'ACCOUNT_CLOSED', id}, {'IDEMPOTENCY_KEY_REUSED'},
+-- {'INTEREST_ALREADY_POSTED', period}.
 
-local function int(x) return string.format('%.0f', x) end
+local acct, log, periods, req = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local kind, cur, amount_arg, den_arg, memo, rid, fp, ttl, max_bal, id, period = unpack(ARGV)
 
 -- floor(a * n / d) rounded half-even, exactly, for 0 <= a <= 10^15, n < 4e11 and
 -- d = 3.65e10 (see redbank_domain::interest::interest_fraction). a is cut into
@@ -70,25 +65,27 @@ local function interest(a, n, d)
   return q
 end
 
-local function remember(reply)
-  if req then redis.call('SET', req, cjson.encode({fp, reply}), 'EX', ttl) end
-  return reply
-end
+local replayed = replay(req, fp)
+if replayed then return replayed end
 
-if req then
-  local rec = redis.call('GET', req)
+-- Interest for a period is posted once per account and period, kept forever (the
+-- request id record expires; this one must not).
+if period ~= '' then
+  local rec = redis.call('HGET', periods, period)
   if rec then
     local r = cjson.decode(rec)
-    if r[1] ~= fp then return {'IDEMPOTENCY_KEY_REUSED'} end
+    if r[1] ~= fp then return {'INTEREST_ALREADY_POSTED', period} end
     return r[2]
   end
 end
 
-local a = redis.call('HMGET', acct, 'cur', 'bal', 'ver', 'type', 'ctime')
-if not a[1] then return {'ACCOUNT_NOT_FOUND'} end
-if cur ~= '' and a[1] ~= cur then return {'CURRENCY_MISMATCH', a[1]} end
+local a = read_account(acct)
+if not a[1] then return {'ACCOUNT_NOT_FOUND', id} end
+if cur ~= '' and a[2] ~= cur then return {'CURRENCY_MISMATCH', a[2], id} end
+local refusal = not_movable(a, id)
+if refusal then return refusal end
 
-local bal, amount = tonumber(a[2]), nil
+local bal, amount = tonumber(a[3]), nil
 if kind == 'interest' then
   amount = interest(bal, tonumber(amount_arg), tonumber(den_arg))
 else
@@ -97,15 +94,18 @@ end
 
 local new_bal
 if kind == 'withdrawal' then
-  if amount > bal then return remember({'INSUFFICIENT_FUNDS', a[2], a[1]}) end
+  if amount > bal then return remember(req, fp, ttl, {'INSUFFICIENT_FUNDS', a[3], a[2]}) end
   new_bal = bal - amount
 else
   new_bal = bal + amount
-  if new_bal > tonumber(max_bal) then return remember({'BALANCE_LIMIT_EXCEEDED', a[2], a[1]}) end
+  if new_bal > tonumber(max_bal) then
+    return remember(req, fp, ttl, {'BALANCE_LIMIT_EXCEEDED', a[3], a[2]})
+  end
 end
 
-local ver = tonumber(a[3]) + 1
+local ver = tonumber(a[4]) + 1
 redis.call('HSET', acct, 'bal', int(new_bal), 'ver', int(ver))
-local id = redis.call('XADD', log, '*', 'kind', kind, 'amount', int(amount), 'balance', int(new_bal),
-  'version', int(ver), 'request_id', rid, 'memo', memo)
-return remember({'OK', id, kind, int(amount), int(new_bal), int(ver), a[4], a[1], a[5], rid, memo})
+a[3], a[4] = int(new_bal), int(ver)
+local reply = join({'OK'}, append(log, kind, amount, new_bal, ver, rid, memo, '', ''), account_reply(a))
+if period ~= '' then redis.call('HSET', periods, period, cjson.encode({fp, reply})) end
+return remember(req, fp, ttl, reply)

@@ -1,0 +1,189 @@
+//! `redbank interest post`: a month's interest for every active account of the given
+//! types, exactly once per account and month.
+//!
+//! Exactly once does not depend on this process: each call carries the period, and
+//! the server posts a period at most once per account, forever, answering a repeat
+//! with the first posting. So a run killed halfway is finished by running it again,
+//! and two runs at once post nothing twice. Each run uses its own request id, which
+//! tells the postings it made from those it found already made.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use redbank_api::convert::money_from_proto;
+use redbank_api::v1;
+use redbank_domain::{InterestPeriod, Money};
+use serde_json::json;
+use tokio::sync::Semaphore;
+use tonic_types::StatusExt;
+
+use crate::TypeArg;
+use crate::client::{Client, Failure, call};
+use crate::output::Printer;
+
+#[derive(Debug, clap::Args)]
+pub struct PostArgs {
+    /// The month, such as 2026-11.
+    #[arg(long)]
+    period: String,
+    /// Annual rate in percent per account type, such as savings=4.25; repeatable.
+    #[arg(long = "rate", required = true, value_parser = parse_rate)]
+    rates: Vec<(TypeArg, String)>,
+    /// Calls in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+}
+
+fn parse_rate(text: &str) -> Result<(TypeArg, String), String> {
+    let (kind, rate) = text.split_once('=').ok_or("expected TYPE=RATE, such as savings=4.25")?;
+    let kind = match kind {
+        "savings" => TypeArg::Savings,
+        "checking" => TypeArg::Checking,
+        other => return Err(format!("unknown account type {other:?}")),
+    };
+    Ok((kind, rate.to_owned()))
+}
+
+/// The outcome of one account.
+enum Outcome {
+    /// Posted by this run.
+    Posted(Money),
+    /// Found posted by an earlier or concurrent run.
+    AlreadyPosted(Money),
+    Failed(String),
+}
+
+pub async fn run(client: &Client, args: &PostArgs, out: &Printer) -> Result<(), Failure> {
+    let period = InterestPeriod::parse(&args.period).map_err(|e| Failure::Local(e.to_string()))?;
+    let rate_for = |account_type: i32| {
+        args.rates.iter().rev().find_map(|(kind, rate)| {
+            let wanted = match kind {
+                TypeArg::Savings => v1::AccountType::Savings,
+                TypeArg::Checking => v1::AccountType::Checking,
+            };
+            (i32::from(wanted) == account_type).then(|| rate.clone())
+        })
+    };
+
+    // Every active account with a rate for its type; SCAN may repeat an account.
+    let mut seen = HashSet::new();
+    let mut todo = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = call!(
+            client,
+            list_accounts,
+            v1::ListAccountsRequest { page_size: 500, page_token: token.clone() }
+        )?;
+        for a in page.accounts {
+            if a.state == i32::from(v1::AccountState::Active)
+                && let Some(rate) = rate_for(a.r#type)
+                && seen.insert(a.account_id.clone())
+            {
+                todo.push((a.account_id, rate));
+            }
+        }
+        token = page.next_page_token;
+        if token.is_empty() {
+            break;
+        }
+    }
+    todo.sort();
+
+    let request_id = format!("interest-{period}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let bar = if out.json { ProgressBar::hidden() } else { ProgressBar::new(todo.len() as u64) };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} accounts, {elapsed} elapsed, {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let limit = Arc::new(Semaphore::new(usize::from(args.concurrency)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (account, rate) in todo {
+        let (client, limit, bar, request_id) =
+            (client.clone(), limit.clone(), bar.clone(), request_id.clone());
+        let period = period.to_string();
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let req = v1::ApplyInterestRequest {
+                account_id: account.clone(),
+                annual_rate_percent: rate.clone(),
+                days: 0,
+                request_id: request_id.clone(),
+                memo: format!("interest {period} at {rate}%"),
+                period,
+            };
+            let outcome = match call!(client, apply_interest, req) {
+                Ok(r) => match r.transaction.as_ref().and_then(|t| t.amount.as_ref()).map(money_from_proto) {
+                    Some(Ok(amount))
+                        if r.transaction.as_ref().is_some_and(|t| t.request_id == request_id) =>
+                    {
+                        Outcome::Posted(amount)
+                    }
+                    Some(Ok(amount)) => Outcome::AlreadyPosted(amount),
+                    _ => Outcome::Failed("the server answered without an amount".into()),
+                },
+                Err(status) => {
+                    let reason = status.get_details_error_info().map(|i| i.reason).unwrap_or_default();
+                    Outcome::Failed(format!("{} ({reason})", status.message()))
+                }
+            };
+            bar.inc(1);
+            (account, outcome)
+        });
+    }
+
+    let (mut posted, mut already) = (0usize, 0usize);
+    let mut totals: BTreeMap<&'static str, Money> = BTreeMap::new();
+    let mut failures = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (account, outcome) = joined.map_err(|e| Failure::Local(format!("a task failed: {e}")))?;
+        let amount = match outcome {
+            Outcome::Posted(m) => {
+                posted += 1;
+                m
+            }
+            Outcome::AlreadyPosted(m) => {
+                already += 1;
+                m
+            }
+            Outcome::Failed(why) => {
+                failures.push((account, why));
+                continue;
+            }
+        };
+        let total = totals.entry(amount.currency().code()).or_insert_with(|| Money::zero(amount.currency()));
+        *total = Money::from_minor(amount.currency(), total.minor() + amount.minor());
+    }
+    bar.finish_and_clear();
+    failures.sort();
+
+    let total_text: Vec<String> = totals.values().map(ToString::to_string).collect();
+    if out.json {
+        println!(
+            "{}",
+            json!({
+                "period": period.to_string(),
+                "accounts": posted + already,
+                "posted_by_this_run": posted,
+                "already_posted": already,
+                "totals": totals.values().map(|m| json!({"amount": m.decimal(), "currency": m.currency().code()})).collect::<Vec<_>>(),
+                "failed": failures.iter().map(|(a, why)| json!({"account_id": a, "error": why})).collect::<Vec<_>>(),
+            })
+        );
+    } else {
+        println!(
+            "Interest for {period}: {} accounts ({posted} posted by this run, {already} already posted), total {}",
+            posted + already,
+            if total_text.is_empty() { "0".to_owned() } else { total_text.join(" + ") }
+        );
+        for (account, why) in &failures {
+            eprintln!("failed: {account}: {why}");
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Local(format!("{} accounts failed; run again to finish them", failures.len())))
+    }
+}

@@ -1,0 +1,133 @@
+//! Civil dates in UTC without a time-zone database: enough for statement periods
+//! ("2026-11-01") and interest periods ("2026-11"). The conversions are Howard
+//! Hinnant's days-from-civil algorithms, exact over the proleptic Gregorian calendar.
+
+use std::fmt;
+
+use crate::Error;
+
+const MILLIS_PER_DAY: i64 = 86_400_000;
+
+/// Days since 1970-01-01 of a civil date.
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (i64::from(month) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day count since 1970-01-01.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    let next =
+        if month == 12 { days_from_civil(year + 1, 1, 1) } else { days_from_civil(year, month + 1, 1) };
+    (next - days_from_civil(year, month, 1)) as u32
+}
+
+/// A date "YYYY-MM-DD" as milliseconds since the epoch at 00:00 UTC.
+pub fn parse_date_millis(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year: i64 = text[..4].parse().ok()?;
+    let month: u32 = text[5..7].parse().ok()?;
+    let day: u32 = text[8..].parse().ok()?;
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * MILLIS_PER_DAY)
+}
+
+/// "YYYY-MM-DD HH:MM:SS" (UTC) of milliseconds since the epoch.
+pub fn format_millis(millis: i64) -> String {
+    let days = millis.div_euclid(MILLIS_PER_DAY);
+    let secs = millis.rem_euclid(MILLIS_PER_DAY) / 1000;
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// A calendar month for which interest is posted, such as 2026-11.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InterestPeriod {
+    year: i64,
+    month: u32,
+}
+
+impl InterestPeriod {
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let b = text.as_bytes();
+        if b.len() != 7 || b[4] != b'-' || !text[..4].bytes().all(|c| c.is_ascii_digit()) {
+            return Err(Error::InvalidPeriod);
+        }
+        let year: i64 = text[..4].parse().map_err(|_| Error::InvalidPeriod)?;
+        let month: u32 = text[5..].parse().map_err(|_| Error::InvalidPeriod)?;
+        if !(1..=12).contains(&month) || year < 1970 {
+            return Err(Error::InvalidPeriod);
+        }
+        Ok(Self { year, month })
+    }
+
+    /// The proto3 convention: empty means none.
+    pub fn parse_optional(text: &str) -> Result<Option<Self>, Error> {
+        if text.is_empty() { Ok(None) } else { Self::parse(text).map(Some) }
+    }
+
+    /// Days in the month: the days of interest the period earns.
+    pub fn days(&self) -> u32 {
+        days_in_month(self.year, self.month)
+    }
+}
+
+impl fmt::Display for InterestPeriod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        for days in (-800_000..800_000).step_by(997) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
+    #[test]
+    fn dates_and_periods() {
+        assert_eq!(parse_date_millis("1970-01-02"), Some(86_400_000));
+        assert_eq!(parse_date_millis("2026-11-30").map(format_millis), Some("2026-11-30 00:00:00".into()));
+        for bad in ["2026-02-29", "2026-13-01", "2026-11-00", "26-11-01", "2026/11/01", "2026-11-1"] {
+            assert_eq!(parse_date_millis(bad), None, "{bad}");
+        }
+        assert_eq!(parse_date_millis("2024-02-29").map(format_millis), Some("2024-02-29 00:00:00".into()));
+        assert_eq!(format_millis(1_795_626_569_345), "2026-11-25 17:09:29");
+        assert_eq!(InterestPeriod::parse("2026-11").map(|p| p.days()), Ok(30));
+        assert_eq!(InterestPeriod::parse("2024-02").map(|p| p.days()), Ok(29));
+        assert_eq!(InterestPeriod::parse("2026-11").unwrap().to_string(), "2026-11");
+        for bad in ["2026-13", "2026-1", "11-2026", "", "2026-00", "+026-11"] {
+            assert_eq!(InterestPeriod::parse(bad), Err(Error::InvalidPeriod), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+-- Moves money from one account to another, atomically: both balances and both
+-- history entries change, or nothing does. Every check comes before the first write.
+--
+-- Both accounts must live in this Redis (in a cluster, in one slot): the store
+-- calls this script only then. Across slots the same API becomes a journaled
+-- two-step (see ARCHITECTURE.md); the entries keep the same shape.
+--
+-- KEYS[1]  source account hash        acct:{FROM}
+-- KEYS[2]  source history stream      acct:{FROM}:log
+-- KEYS[3]  target account hash        acct:{TO}
+-- KEYS[4]  target history stream      acct:{TO}:log
+-- KEYS[5]  idempotency record under the source, only with a request id
+-- ARGV[1]  currency   ARGV[2] amount (minor units)   ARGV[3] memo
+-- ARGV[4]  request id ('' when none)   ARGV[5] fingerprint   ARGV[6] TTL, seconds
+-- ARGV[7]  maximum balance   ARGV[8] source id   ARGV[9] target id
+--
+-- Reply: {'OK', source entry..., source account..., target entry..., target
+-- account...} or a refusal as in post.lua; BALANCE_LIMIT_EXCEEDED is the target's.
+local from, from_log, to, to_log, req = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local cur, amount_arg, memo, rid, fp, ttl, max_bal, from_id, to_id = unpack(ARGV)
+
+local replayed = replay(req, fp)
+if replayed then return replayed end
+
+local f = read_account(from)
+if not f[1] then return {'ACCOUNT_NOT_FOUND', from_id} end
+local t = read_account(to)
+if not t[1] then return {'ACCOUNT_NOT_FOUND', to_id} end
+if f[2] ~= cur then return {'CURRENCY_MISMATCH', f[2], from_id} end
+if t[2] ~= cur then return {'CURRENCY_MISMATCH', t[2], to_id} end
+local refusal = not_movable(f, from_id) or not_movable(t, to_id)
+if refusal then return refusal end
+
+local amount, fb, tb = tonumber(amount_arg), tonumber(f[3]), tonumber(t[3])
+if amount > fb then return remember(req, fp, ttl, {'INSUFFICIENT_FUNDS', f[3], f[2]}) end
+if tb + amount > tonumber(max_bal) then
+  return remember(req, fp, ttl, {'BALANCE_LIMIT_EXCEEDED', t[3], t[2]})
+end
+
+local fv, tv = tonumber(f[4]) + 1, tonumber(t[4]) + 1
+-- The source's version is unique to this change, so it names the transfer.
+local transfer = from_id .. ':' .. int(fv)
+redis.call('HSET', from, 'bal', int(fb - amount), 'ver', int(fv))
+redis.call('HSET', to, 'bal', int(tb + amount), 'ver', int(tv))
+f[3], f[4], t[3], t[4] = int(fb - amount), int(fv), int(tb + amount), int(tv)
+local out = append(from_log, 'transfer_out', amount, fb - amount, fv, rid, memo, to_id, transfer)
+local inn = append(to_log, 'transfer_in', amount, tb + amount, tv, rid, memo, from_id, transfer)
+return remember(req, fp, ttl, join({'OK'}, out, account_reply(f), inn, account_reply(t)))
