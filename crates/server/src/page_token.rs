@@ -24,7 +24,7 @@ pub fn encode(cursor: &str, scope: u64) -> String {
 
 /// The cursor of a token issued for `scope`; refuses anything else.
 pub fn decode(token: &str, scope: u64) -> Result<String, Error> {
-    if token.len() % 2 != 0 || token.len() > 512 {
+    if !token.len().is_multiple_of(2) || token.len() > 512 {
         return Err(Error::InvalidPageToken);
     }
     let bytes = (0..token.len())
