@@ -33,6 +33,9 @@ pub struct PostArgs {
     /// Calls in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
+    /// Start at most this many postings per second (0: no limit), to spare a busy server.
+    #[arg(long, default_value_t = 0)]
+    max_per_second: u32,
 }
 
 fn parse_rate(text: &str) -> Result<(TypeArg, String), String> {
@@ -99,7 +102,12 @@ pub async fn run(client: &Client, args: &PostArgs, out: &Printer) -> Result<(), 
     );
     let limit = Arc::new(Semaphore::new(usize::from(args.concurrency)));
     let mut tasks = tokio::task::JoinSet::new();
+    let mut pace = (args.max_per_second > 0)
+        .then(|| tokio::time::interval(std::time::Duration::from_secs(1) / args.max_per_second));
     for (account, rate) in todo {
+        if let Some(pace) = pace.as_mut() {
+            pace.tick().await;
+        }
         let (client, limit, bar, request_id) =
             (client.clone(), limit.clone(), bar.clone(), request_id.clone());
         let period = period.to_string();

@@ -106,3 +106,170 @@ async fn every_command_with_json_output_and_errors() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("minor units"));
 }
+
+/// Runs `redbank interest post` as a child process.
+fn interest_post(app: &App, period: &str, extra: &[&str]) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_redbank"))
+        .arg("--endpoint")
+        .arg(format!("http://{}", app.addr))
+        .args(["--json", "interest", "post", "--period", period, "--rate", "savings=4.25"])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+/// For each account: how many interest entries it has. Each must equal the domain's
+/// interest on the balance before it, for the days of the month in its memo.
+async fn interest_entries(redis: &RedisServer, ids: &[String], rate: &str) -> Vec<usize> {
+    use redbank_domain::{AnnualRate, InterestDays, RateCeiling, TransactionKind, interest_minor};
+    let store = redbank_store::Store::connect(&redbank_store::StoreConfig::new(redis.url())).unwrap();
+    let rate = AnnualRate::parse(rate, RateCeiling::default()).unwrap();
+    let mut counts = Vec::new();
+    for id in ids {
+        let history = store.history(&redbank_domain::AccountId::parse(id).unwrap()).await.unwrap();
+        let interest: Vec<_> = history.iter().filter(|t| t.kind == TransactionKind::Interest).collect();
+        for t in &interest {
+            let period = redbank_domain::InterestPeriod::parse(&t.memo.as_str()[9..16]).unwrap();
+            let days = InterestDays::from_request(period.days() as i32).unwrap();
+            let before = t.balance_after.minor() - t.amount.minor();
+            assert_eq!(t.amount.minor(), interest_minor(before, rate, days), "{id}");
+        }
+        counts.push(interest.len());
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interest_posting_is_exactly_once_per_account_and_period() {
+    let app = spawn_app().await;
+    let mut savings = Vec::new();
+    for i in 0..120 {
+        let id = format!("sav-{i:03}");
+        redbank(&app, &["create", &id, "--type", "savings"]).await;
+        let out = redbank(&app, &["deposit", &id, &format!("{}.{:02}", 100 + i * 7, i % 100)]).await;
+        assert!(out.status.success());
+        savings.push(id);
+    }
+    for i in 0..10 {
+        let id = format!("chk-{i}");
+        redbank(&app, &["create", &id, "--type", "checking"]).await;
+        redbank(&app, &["deposit", &id, "50"]).await;
+    }
+    redbank(&app, &["create", "sav-frozen", "--type", "savings"]).await;
+    redbank(&app, &["deposit", "sav-frozen", "10"]).await;
+    assert!(redbank(&app, &["freeze", "sav-frozen", "--reason", "audit"]).await.status.success());
+
+    // Two copies at once.
+    let (a, b) = (interest_post(&app, "2026-11", &[]), interest_post(&app, "2026-11", &[]));
+    let (a, b) = (a.wait_with_output().await.unwrap(), b.wait_with_output().await.unwrap());
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&a.stderr),
+        String::from_utf8_lossy(&b.stderr)
+    );
+    let (ja, jb) = (json(&a), json(&b));
+    assert_eq!((ja["accounts"].as_u64(), jb["accounts"].as_u64()), (Some(120), Some(120)));
+    assert_eq!(ja["posted_by_this_run"].as_u64().unwrap() + jb["posted_by_this_run"].as_u64().unwrap(), 120);
+    assert_eq!(ja["totals"], jb["totals"], "both report the same postings");
+    assert_eq!(interest_entries(&app._redis, &savings, "4.25").await, vec![1; 120]);
+    let others: Vec<String> = (0..10).map(|i| format!("chk-{i}")).chain(["sav-frozen".to_owned()]).collect();
+    assert_eq!(interest_entries(&app._redis, &others, "4.25").await, vec![0; 11]);
+
+    // Killed halfway, then run again: every account once for 2026-12.
+    let mut slow = interest_post(&app, "2026-12", &["--concurrency", "1", "--max-per-second", "100"]);
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    slow.start_kill().unwrap();
+    slow.wait().await.unwrap();
+    let mut conn = app._redis.connection();
+    let done = savings
+        .iter()
+        .filter(|id| {
+            redis::cmd("HEXISTS")
+                .arg(format!("acct:{{{id}}}:interest"))
+                .arg("2026-12")
+                .query::<bool>(&mut conn)
+                .unwrap()
+        })
+        .count();
+    assert!(done > 0 && done < 120, "the kill was meant to land halfway: {done} of 120 posted");
+    let rerun = interest_post(&app, "2026-12", &[]).wait_with_output().await.unwrap();
+    assert!(rerun.status.success());
+    let j = json(&rerun);
+    assert_eq!((j["accounts"].as_u64(), j["already_posted"].as_u64()), (Some(120), Some(done as u64)));
+    let counts = interest_entries(&app._redis, &savings, "4.25").await;
+    // Two periods: the 2026-11 posting and the 2026-12 one.
+    assert_eq!(counts, vec![2; 120]);
+
+    // Posting a period again with another rate is refused, not applied.
+    let out =
+        redbank(&app, &["--json", "interest", "post", "--period", "2026-11", "--rate", "savings=5"]).await;
+    assert!(!out.status.success());
+    assert!(stdout(&out).contains("INTEREST_ALREADY_POSTED"), "{}", stdout(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_history_statement_and_lifecycle_commands() {
+    let app = spawn_app().await;
+    redbank(&app, &["create", "alice", "--type", "checking"]).await;
+    redbank(&app, &["create", "bob", "--type", "savings"]).await;
+    redbank(&app, &["deposit", "alice", "100", "--memo", "pay, \"Nov\""]).await;
+    let out = redbank(&app, &["--json", "transfer", "alice", "bob", "30.25", "--memo", "=rent"]).await;
+    let v = json(&out);
+    assert_eq!(v["from_account"]["balance"]["amount"], "69.75");
+    assert_eq!(v["to_account"]["balance"]["amount"], "30.25");
+    assert_eq!(v["from_transaction"]["transfer_id"], v["to_transaction"]["transfer_id"]);
+
+    let out = redbank(&app, &["--json", "history", "alice"]).await;
+    let rows = json(&out)["transactions"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["kind"], "transfer_out");
+    assert_eq!(rows[1]["kind"], "deposit");
+    let out = redbank(&app, &["--json", "history", "alice", "--kind", "deposit"]).await;
+    assert_eq!(json(&out)["transactions"].as_array().unwrap().len(), 1);
+
+    let today = {
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+        redbank_domain::calendar::format_millis(now)[..10].to_owned()
+    };
+    let out = redbank(&app, &["statement", "alice", "--from", &today, "--to", &today]).await;
+    assert!(out.status.success());
+    let table = stdout(&out);
+    for expected in
+        ["opening balance", "closing balance", "+100.00", "-30.25", "69.75", "money in 100.00 USD"]
+    {
+        assert!(table.contains(expected), "missing {expected:?} in\n{table}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alice.csv");
+    let out = redbank(
+        &app,
+        &["statement", "alice", "--from", &today, "--to", &today, "--csv", path.to_str().unwrap()],
+    )
+    .await;
+    assert!(out.status.success());
+    let csv = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "date,kind,amount,balance,currency,counterparty,memo,transaction_id,request_id");
+    assert!(lines[1].contains(",opening_balance,,0.00,USD,"));
+    assert!(lines[2].contains(",deposit,+100.00,100.00,USD,,\"pay, \"\"Nov\"\"\","), "{}", lines[2]);
+    assert!(lines[3].contains(",transfer_out,-30.25,69.75,USD,bob,'=rent,"), "{}", lines[3]);
+    assert!(lines[4].contains(",closing_balance,,69.75,USD,"));
+    assert_eq!(lines.len(), 5);
+
+    assert!(redbank(&app, &["freeze", "bob", "--reason", "kyc"]).await.status.success());
+    let out = redbank(&app, &["--json", "deposit", "bob", "1"]).await;
+    assert_eq!(json(&out)["error"]["reason"], "ACCOUNT_FROZEN");
+    assert!(redbank(&app, &["unfreeze", "bob", "--reason", "kyc done"]).await.status.success());
+    let out = redbank(&app, &["--json", "close", "bob", "--reason", "bye"]).await;
+    assert_eq!(json(&out)["error"]["reason"], "BALANCE_NOT_ZERO");
+    redbank(&app, &["transfer", "bob", "alice", "30.25"]).await;
+    let out = redbank(&app, &["--json", "close", "bob", "--reason", "bye"]).await;
+    assert_eq!(json(&out)["state"], "closed");
+    let out = redbank(&app, &["--json", "accounts"]).await;
+    assert_eq!(stdout(&out).lines().count(), 2);
+}

@@ -400,7 +400,13 @@ impl Store {
     ) -> Result<Statement, StoreError> {
         let account = self.get_account(id).await?;
         let currency = account.currency();
-        let before = self.range("XREVRANGE", id, currency, (&format!("({start_millis}-0"), "-"), 1).await?;
+        // The opening balance is the balance after the last entry before the period
+        // ("(0-0" is no valid bound: nothing lies before the epoch).
+        let before = if start_millis > 0 {
+            self.range("XREVRANGE", id, currency, (&format!("({start_millis}-0"), "-"), 1).await?
+        } else {
+            Vec::new()
+        };
         let opening = before.first().map_or(0, |t| t.balance_after.minor());
         let transactions = self
             .entries_between(

@@ -5,5 +5,6 @@
 mod classic;
 mod concurrency;
 mod helpers;
+mod ledger;
 mod restart;
 mod v1;
