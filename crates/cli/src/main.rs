@@ -5,6 +5,7 @@
 //! fails with UNAVAILABLE is retried with the same id, so a retry can never apply
 //! twice.
 
+mod bench;
 mod client;
 mod demo;
 mod interest_post;
@@ -114,6 +115,8 @@ enum Command {
     Unfreeze(StateArgs),
     /// Close an account for good (only at a zero balance).
     Close(StateArgs),
+    /// Load-test a server (v1 or classic) and check that the money adds up.
+    Bench(bench::BenchArgs),
     /// Run the classic demo: create, deposit 1000, balance, withdraw 200, 5% interest, balance.
     Demo {
         /// Account id to use; a fresh one by default.
@@ -309,6 +312,9 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
             out.account("Closed", &call!(client, close_account, req)?);
         }
         Command::Demo { account } => demo::run(&client, account, out).await?,
+        Command::Bench(args) => {
+            bench::run(&cli.endpoint, Duration::from_millis(cli.timeout_ms), args, cli.json).await?
+        }
     }
     Ok(())
 }

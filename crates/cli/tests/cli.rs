@@ -273,3 +273,70 @@ async fn transfer_history_statement_and_lifecycle_commands() {
     let out = redbank(&app, &["--json", "accounts"]).await;
     assert_eq!(stdout(&out).lines().count(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_runs_both_apis_and_the_money_adds_up() {
+    let app = spawn_app().await;
+    let url = app._redis.url();
+    let out = redbank(
+        &app,
+        &[
+            "--json",
+            "bench",
+            "--duration-secs",
+            "2",
+            "--accounts",
+            "25",
+            "--concurrency",
+            "16",
+            "--connections",
+            "2",
+            "--mix",
+            "deposit=40,withdraw=30,transfer=20,balance=10",
+            "--redis-url",
+            &url,
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["money_check"]["passed"], true, "{v}");
+    assert_eq!(v["money_check"]["accounts"], 25);
+    let ops = v["operations"].as_u64().unwrap();
+    assert!(ops > 0);
+    assert_eq!(
+        v["results"]["OK"].as_u64().unwrap() + v["results"]["INSUFFICIENT_FUNDS"].as_u64().unwrap_or(0),
+        ops
+    );
+    for p in ["p50", "p90", "p99", "p999", "max"] {
+        assert!(v["latency_ms"][p].as_f64().unwrap() > 0.0, "{p}");
+    }
+    // Every write is one script call, and nothing else goes to Redis for it.
+    let per_op = v["redis"]["script_calls_per_op"].as_f64().unwrap();
+    assert!(per_op > 0.5 && per_op <= 1.0, "{per_op}");
+
+    let out = redbank(
+        &app,
+        &[
+            "--json",
+            "bench",
+            "--api",
+            "classic",
+            "--ops",
+            "600",
+            "--accounts",
+            "10",
+            "--mix",
+            "deposit=50,withdraw=40,balance=10",
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["api"], "classic");
+    assert_eq!(v["operations"], 600);
+    assert_eq!(v["money_check"]["passed"], true, "{v}");
+
+    let out = redbank(&app, &["bench", "--api", "classic", "--mix", "transfer=100", "--ops", "1"]).await;
+    assert!(!out.status.success(), "the classic contract has no transfer");
+}
