@@ -71,12 +71,8 @@ if replayed then return replayed end
 -- Interest for a period is posted once per account and period, kept forever (the
 -- request id record expires; this one must not).
 if period ~= '' then
-  local rec = redis.call('HGET', periods, period)
-  if rec then
-    local r = cjson.decode(rec)
-    if r[1] ~= fp then return {'INTEREST_ALREADY_POSTED', period} end
-    return r[2]
-  end
+  local posted = recall(redis.call('HGET', periods, period), fp, {'INTEREST_ALREADY_POSTED', period})
+  if posted then return posted end
 end
 
 local a = read_account(acct)
@@ -103,9 +99,11 @@ else
   end
 end
 
-local ver = tonumber(a[4]) + 1
-redis.call('HSET', acct, 'bal', int(new_bal), 'ver', int(ver))
-a[3], a[4] = int(new_bal), int(ver)
-local reply = join({'OK'}, append(log, kind, amount, new_bal, ver, rid, memo, '', ''), account_reply(a))
-if period ~= '' then redis.call('HSET', periods, period, cjson.encode({fp, reply})) end
+local bal_s, ver_s = int(new_bal), int(tonumber(a[4]) + 1)
+local amount_s = amount_arg
+if kind == 'interest' then amount_s = int(amount) end
+redis.call('HSET', acct, 'bal', bal_s, 'ver', ver_s)
+a[3], a[4] = bal_s, ver_s
+local reply = join({'OK'}, append(log, kind, amount_s, bal_s, ver_s, rid, memo, '', ''), account_reply(a))
+if period ~= '' then redis.call('HSET', periods, period, encode(fp, reply)) end
 return remember(req, fp, ttl, reply)

@@ -6,24 +6,50 @@
 --
 -- Numbers: balances and amounts are at most 10^15 (the domain's limits), so every
 -- sum is an exact Lua number (a double is exact below 2^53); int() prints one
--- without an exponent.
+-- without an exponent. Printing a number is costly (glibc's float printing), so
+-- each script prints each new number once and reuses the string.
 
 local function int(x) return string.format('%.0f', x) end
 
--- The remembered reply of a request id: nil when there is none, the refusal
--- IDEMPOTENCY_KEY_REUSED when the id came with other parameters.
+-- Records (a request id's, an interest period's) hold the request fingerprint and
+-- the reply, joined by NUL bytes: no field can contain one (the domain refuses
+-- control characters in memos, reasons and ids), and it is far cheaper than cjson,
+-- which would also print large numbers in floating point.
+local function encode(fp, reply)
+  return fp .. '\0' .. table.concat(reply, '\0')
+end
+
+local function decode(rec)
+  local parts, start = {}, 1
+  while true do
+    local i = string.find(rec, '\0', start, true)
+    if not i then
+      parts[#parts + 1] = string.sub(rec, start)
+      return table.remove(parts, 1), parts
+    end
+    parts[#parts + 1] = string.sub(rec, start, i - 1)
+    start = i + 1
+  end
+end
+
+-- The remembered reply of a record: nil when there is none, `refusal` when the
+-- record was made by a request with other parameters.
+local function recall(rec, fp, refusal)
+  if not rec then return nil end
+  local first_fp, reply = decode(rec)
+  if first_fp ~= fp then return refusal end
+  return reply
+end
+
+-- The remembered reply of a request id, or IDEMPOTENCY_KEY_REUSED.
 local function replay(req, fp)
   if not req then return nil end
-  local rec = redis.call('GET', req)
-  if not rec then return nil end
-  local r = cjson.decode(rec)
-  if r[1] ~= fp then return {'IDEMPOTENCY_KEY_REUSED'} end
-  return r[2]
+  return recall(redis.call('GET', req), fp, {'IDEMPOTENCY_KEY_REUSED'})
 end
 
 -- Remembers a reply under the request id, if any, and returns it.
 local function remember(req, fp, ttl, reply)
-  if req then redis.call('SET', req, cjson.encode({fp, reply}), 'EX', ttl) end
+  if req then redis.call('SET', req, encode(fp, reply), 'EX', ttl) end
   return reply
 end
 
@@ -47,16 +73,18 @@ end
 
 -- Appends one history entry and returns the entry part of a reply (reply.rs,
 -- ENTRY_FIELDS): id, kind, amount, balance, version, request id, memo,
--- counterparty, transfer id.
+-- counterparty, transfer id. Numbers come as strings, formatted once by the caller:
+-- number formatting is the costliest thing a script here does.
 local function append(log, kind, amount, bal, ver, rid, memo, counterparty, transfer)
-  local fields = {'kind', kind, 'amount', int(amount), 'balance', int(bal), 'version', int(ver),
-    'request_id', rid, 'memo', memo}
-  if counterparty ~= '' then
-    fields[#fields + 1] = 'counterparty'; fields[#fields + 1] = counterparty
-    fields[#fields + 1] = 'transfer'; fields[#fields + 1] = transfer
+  local id
+  if counterparty == '' then
+    id = redis.call('XADD', log, '*', 'kind', kind, 'amount', amount, 'balance', bal, 'version', ver,
+      'request_id', rid, 'memo', memo)
+  else
+    id = redis.call('XADD', log, '*', 'kind', kind, 'amount', amount, 'balance', bal, 'version', ver,
+      'request_id', rid, 'memo', memo, 'counterparty', counterparty, 'transfer', transfer)
   end
-  local id = redis.call('XADD', log, '*', unpack(fields))
-  return {id, kind, int(amount), int(bal), int(ver), rid, memo, counterparty, transfer}
+  return {id, kind, amount, bal, ver, rid, memo, counterparty, transfer}
 end
 
 -- Concatenates reply parts.

@@ -37,12 +37,13 @@ if tb + amount > tonumber(max_bal) then
   return remember(req, fp, ttl, {'BALANCE_LIMIT_EXCEEDED', t[3], t[2]})
 end
 
-local fv, tv = tonumber(f[4]) + 1, tonumber(t[4]) + 1
+local fb_s, tb_s = int(fb - amount), int(tb + amount)
+local fv_s, tv_s = int(tonumber(f[4]) + 1), int(tonumber(t[4]) + 1)
 -- The source's version is unique to this change, so it names the transfer.
-local transfer = from_id .. ':' .. int(fv)
-redis.call('HSET', from, 'bal', int(fb - amount), 'ver', int(fv))
-redis.call('HSET', to, 'bal', int(tb + amount), 'ver', int(tv))
-f[3], f[4], t[3], t[4] = int(fb - amount), int(fv), int(tb + amount), int(tv)
-local out = append(from_log, 'transfer_out', amount, fb - amount, fv, rid, memo, to_id, transfer)
-local inn = append(to_log, 'transfer_in', amount, tb + amount, tv, rid, memo, from_id, transfer)
+local transfer = from_id .. ':' .. fv_s
+redis.call('HSET', from, 'bal', fb_s, 'ver', fv_s)
+redis.call('HSET', to, 'bal', tb_s, 'ver', tv_s)
+f[3], f[4], t[3], t[4] = fb_s, fv_s, tb_s, tv_s
+local out = append(from_log, 'transfer_out', amount_arg, fb_s, fv_s, rid, memo, to_id, transfer)
+local inn = append(to_log, 'transfer_in', amount_arg, tb_s, tv_s, rid, memo, from_id, transfer)
 return remember(req, fp, ttl, join({'OK'}, out, account_reply(f), inn, account_reply(t)))
