@@ -115,6 +115,12 @@ enum Command {
     Unfreeze(StateArgs),
     /// Close an account for good (only at a zero balance).
     Close(StateArgs),
+    /// Check every invariant over the whole store, reading Redis directly.
+    Check {
+        /// The Redis that holds the accounts.
+        #[arg(long, env = "REDBANK_REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+        redis_url: String,
+    },
     /// Load-test a server (v1 or classic) and check that the money adds up.
     Bench(bench::BenchArgs),
     /// Run the classic demo: create, deposit 1000, balance, withdraw 200, 5% interest, balance.
@@ -180,6 +186,56 @@ async fn main() -> ExitCode {
             printer.failure(&failure);
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `redbank check`: the invariant checker, with a non-zero exit on any violation.
+async fn check(redis_url: &str, out: &Printer) -> Result<(), Failure> {
+    let mut config = redbank_store::StoreConfig::new(redis_url);
+    config.call_timeout = Duration::from_secs(10);
+    let store = redbank_store::Store::connect(&config).map_err(|e| Failure::Local(e.to_string()))?;
+    let report = redbank_store::check::check(&store)
+        .await
+        .map_err(|e| Failure::Local(format!("check failed: {e}")))?;
+    if out.json {
+        let totals: serde_json::Map<String, serde_json::Value> = report
+            .totals
+            .iter()
+            .map(|(c, (b, n))| {
+                (c.clone(), serde_json::json!({"balances": b, "deposits_interest_less_withdrawals": n}))
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "passed": report.passed(),
+                "accounts": report.accounts,
+                "entries": report.entries,
+                "transfers": report.transfers,
+                "request_ids": report.request_ids,
+                "totals_minor_units": totals,
+                "violations": report.violations.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            })
+        );
+    } else {
+        println!(
+            "checked {} accounts, {} history entries, {} transfers, {} request ids",
+            report.accounts, report.entries, report.transfers, report.request_ids
+        );
+        for (currency, (balances, net)) in &report.totals {
+            println!(
+                "  {currency}: balances {balances}, deposits + interest - withdrawals {net} (minor units)"
+            );
+        }
+        for v in &report.violations {
+            println!("VIOLATION: {v}");
+        }
+        println!("{}", if report.passed() { "all invariants hold" } else { "INVARIANTS VIOLATED" });
+    }
+    if report.passed() {
+        Ok(())
+    } else {
+        Err(Failure::Local(format!("{} invariant violations", report.violations.len())))
     }
 }
 
@@ -312,6 +368,7 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
             out.account("Closed", &call!(client, close_account, req)?);
         }
         Command::Demo { account } => demo::run(&client, account, out).await?,
+        Command::Check { redis_url } => check(redis_url, out).await?,
         Command::Bench(args) => {
             bench::run(&cli.endpoint, Duration::from_millis(cli.timeout_ms), args, cli.json).await?
         }

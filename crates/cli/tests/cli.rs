@@ -340,3 +340,33 @@ async fn bench_runs_both_apis_and_the_money_adds_up() {
     let out = redbank(&app, &["bench", "--api", "classic", "--mix", "transfer=100", "--ops", "1"]).await;
     assert!(!out.status.success(), "the classic contract has no transfer");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_passes_on_a_clean_store_and_fails_loudly_on_a_violation() {
+    let app = spawn_app().await;
+    redbank(&app, &["create", "c1", "--type", "checking"]).await;
+    redbank(&app, &["create", "c2", "--type", "checking"]).await;
+    redbank(&app, &["deposit", "c1", "10"]).await;
+    redbank(&app, &["transfer", "c1", "c2", "4"]).await;
+    let url = app._redis.url();
+    let out = redbank(&app, &["--json", "check", "--redis-url", &url]).await;
+    assert!(out.status.success(), "{}", stdout(&out));
+    let v = json(&out);
+    assert_eq!(
+        (v["passed"].as_bool(), v["accounts"].as_u64(), v["transfers"].as_u64()),
+        (Some(true), Some(2), Some(1))
+    );
+    assert_eq!(v["totals_minor_units"]["USD"]["balances"], 1000);
+
+    let _: () = redis::cmd("HSET")
+        .arg("acct:{c2}")
+        .arg("bal")
+        .arg("401")
+        .query(&mut app._redis.connection())
+        .unwrap();
+    let out = redbank(&app, &["check", "--redis-url", &url]).await;
+    assert!(!out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("VIOLATION: account c2: balance 401 but its entries sum to 400"), "{text}");
+    assert!(text.contains("INVARIANTS VIOLATED"));
+}

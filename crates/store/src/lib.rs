@@ -7,6 +7,7 @@
 //! idempotency record inside the same step. No state is held in this process
 //! except the connection.
 
+pub mod check;
 mod error;
 pub mod keys;
 mod reply;

@@ -124,6 +124,8 @@ async fn replicas_lose_nothing_duplicate_nothing_and_refuse_only_real_shortfalls
             assert_eq!(seen.get(&x.request_id), Some(&1), "{}", x.request_id);
         }
     }
+    let report = assert_invariants(&redis).await;
+    assert_eq!(report.accounts, ACCOUNTS as usize);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,4 +159,5 @@ async fn one_request_id_sent_to_every_replica_at_once_applies_once() {
         c.get_account(v1::GetAccountRequest { account_id: "target".into() }).await.unwrap().into_inner();
     assert_eq!((account.balance, account.version), (usd(50, 0), 5));
     assert_eq!(store(&redis).history(&account_id("target")).await.unwrap().len(), 5);
+    assert_invariants(&redis).await;
 }

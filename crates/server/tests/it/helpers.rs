@@ -115,6 +115,14 @@ impl ServerProcess {
     }
 }
 
+impl ServerProcess {
+    /// `kill -9`: no drain, no goodbye.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -187,4 +195,12 @@ pub fn store(redis: &RedisServer) -> redbank_store::Store {
 
 pub fn account_id(s: &str) -> redbank_domain::AccountId {
     redbank_domain::AccountId::parse(s).unwrap()
+}
+
+/// Runs the invariant checker over the whole store and fails the test on any violation.
+pub async fn assert_invariants(redis: &RedisServer) -> redbank_store::check::CheckReport {
+    let report = redbank_store::check::check(&store(redis)).await.unwrap();
+    let violations: Vec<String> = report.violations.iter().map(ToString::to_string).collect();
+    assert!(violations.is_empty(), "invariants violated:\n{}", violations.join("\n"));
+    report
 }

@@ -499,4 +499,6 @@ async fn concurrent_transfers_across_replicas_conserve_money() {
         assert_eq!((&out.0, out.2), (&format!("acc-{from}"), *amount));
         assert_eq!((&inn.0, inn.2), (&format!("acc-{to}"), *amount));
     }
+    let report = assert_invariants(&redis).await;
+    assert_eq!(report.transfers, acked.len());
 }

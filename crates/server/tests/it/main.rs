@@ -4,6 +4,7 @@
 
 mod classic;
 mod concurrency;
+mod faults;
 mod helpers;
 mod ledger;
 mod restart;

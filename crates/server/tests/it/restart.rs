@@ -116,5 +116,6 @@ async fn redis_restart_and_script_flush_under_traffic_lose_nothing() {
             assert_eq!(seen.get(&x.2), Some(&1), "{} must be in history exactly once", x.2);
         }
     }
+    assert_invariants(&app.redis).await;
     app.stop().await;
 }

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Measures redbank against the ceiling of its own Redis script, for docs/PERFORMANCE.md.
+
+Every figure is the median of --runs runs, each on a fresh redis-server on a private
+port. Needs release binaries (built here) and redis-benchmark (Debian's redis-tools,
+installed with redis-server). Run from the repository root:
+
+    python3 scripts/perf.py [--runs 3] [--seconds 10]
+
+It prints a Markdown table and, with --json FILE, writes every raw run.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release")
+LUA = os.path.join(ROOT, "crates", "store", "src", "lua")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+class Redis:
+    def __init__(self, aof_always=False):
+        self.dir = tempfile.mkdtemp(prefix="redbank-perf-")
+        self.port = free_port()
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir, "--save", ""]
+        args += ["--appendonly", "yes", "--appendfsync", "always"] if aof_always else ["--appendonly", "no"]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(self.port)
+        self.url = f"redis://127.0.0.1:{self.port}"
+
+    def cli(self, *args):
+        return subprocess.run(["redis-cli", "-p", str(self.port), *args], capture_output=True, text=True, check=True).stdout.strip()
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Server:
+    def __init__(self, redis_url):
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [os.path.join(BIN, "redbank-server"), "--listen", f"127.0.0.1:{self.port}", "--redis-url", redis_url, "--log-level", "warn"],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_port(self.port)
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def deposit_script():
+    with open(os.path.join(LUA, "prelude.lua")) as p, open(os.path.join(LUA, "post.lua")) as b:
+        return p.read() + b.read()
+
+
+def redis_benchmark(clients, requests):
+    """The deposit script called directly, as the store calls it, with a fresh request id each time."""
+    r = Redis()
+    try:
+        sha = r.cli("SCRIPT", "LOAD", deposit_script())
+        r.cli("HSET", "acct:{b}", "type", "checking", "cur", "USD", "bal", "0", "ver", "0", "ctime", "0", "state", "active")
+        out = subprocess.run(
+            ["redis-benchmark", "-p", str(r.port), "-c", str(clients), "-n", str(requests), "-r", "1000000000", "--csv",
+             "EVALSHA", sha, "4", "acct:{b}", "acct:{b}:log", "acct:{b}:interest", "acct:{b}:req:__rand_int__",
+             "deposit", "USD", "100", "", "", "r__rand_int__", "deposit|USD|100|", "86400", "1000000000000000", "b", ""],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        row = [line for line in out.splitlines() if line.startswith('"EVALSHA')][-1]
+        fields = [f.strip('"') for f in row.split(",")]
+        stats = r.cli("INFO", "commandstats")
+        usec = next(l for l in stats.splitlines() if l.startswith("cmdstat_evalsha:"))
+        usec_per_call = float(usec.split("usec_per_call=")[1].split(",")[0])
+        return {"throughput": float(fields[1]), "p50_ms": float(fields[4]), "usec_per_call": usec_per_call}
+    finally:
+        r.stop()
+
+
+def bench(seconds, concurrency, replicas=1, aof_always=False, api="v1", connections=4, accounts=1000):
+    r = Redis(aof_always=aof_always)
+    servers = [Server(r.url) for _ in range(replicas)]
+    try:
+        out = subprocess.run(
+            [os.path.join(BIN, "redbank"), "--json", "bench", "--endpoints", ",".join(s.endpoint for s in servers),
+             "--api", api, "--duration-secs", str(seconds), "--concurrency", str(concurrency),
+             "--connections", str(connections), "--accounts", str(accounts), "--redis-url", r.url],
+            capture_output=True, text=True,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"bench failed: {out.stdout} {out.stderr}")
+        v = json.loads(out.stdout)
+        failures = sum(n for k, n in v["results"].items() if k != "OK")
+        return {
+            "throughput": v["throughput_per_sec"],
+            "p50_ms": v["latency_ms"]["p50"],
+            "p99_ms": v["latency_ms"]["p99"],
+            "script_calls_per_op": v["redis"]["script_calls_per_op"],
+            "script_usec_per_call": v["redis"]["script_usec_per_call"],
+            "redis_cpu_usec_per_op": v["redis"]["cpu_usec_per_op"],
+            "errors": failures,
+            "money_check": v["money_check"]["passed"],
+        }
+    finally:
+        for s in servers:
+            s.stop()
+        r.stop()
+
+
+def median(runs, key):
+    return statistics.median(run[key] for run in runs)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--json", help="write every raw run here")
+    args = ap.parse_args()
+    subprocess.run(["cargo", "build", "--release", "--locked", "--bins"], cwd=ROOT, check=True)
+
+    scenarios = {
+        "redis-benchmark, 64 clients": lambda: redis_benchmark(64, 200_000),
+        "redis-benchmark, 1 client": lambda: redis_benchmark(1, 20_000),
+        "redbank v1, 64 in flight": lambda: bench(args.seconds, 64),
+        "redbank v1, 1 in flight": lambda: bench(args.seconds, 1, connections=1),
+        "redbank v1, 2 replicas, 64 in flight": lambda: bench(args.seconds, 64, replicas=2),
+        "redbank v1, AOF fsync always, 64 in flight": lambda: bench(args.seconds, 64, aof_always=True),
+        "redbank classic, 64 in flight": lambda: bench(args.seconds, 64, api="classic"),
+    }
+    results = {}
+    for name, run in scenarios.items():
+        results[name] = []
+        for i in range(args.runs):
+            results[name].append(run())
+            print(f"{name} run {i + 1}: {results[name][-1]}", file=sys.stderr)
+
+    m = {name: {k: median(runs, k) for k in runs[0] if isinstance(runs[0][k], (int, float)) and not isinstance(runs[0][k], bool)}
+         for name, runs in results.items()}
+    rb64, rb1 = m["redis-benchmark, 64 clients"], m["redis-benchmark, 1 client"]
+    v64, v1 = m["redbank v1, 64 in flight"], m["redbank v1, 1 in flight"]
+    two, aof = m["redbank v1, 2 replicas, 64 in flight"], m["redbank v1, AOF fsync always, 64 in flight"]
+    print("| scenario | ops/s | p50 ms | script µs/call | Redis CPU µs/op |")
+    print("|---|---|---|---|---|")
+    for name, v in m.items():
+        print(f"| {name} | {v['throughput']:.0f} | {v['p50_ms']:.3f} | {v.get('usec_per_call', v.get('script_usec_per_call', 0)):.1f} | "
+              f"{v.get('redis_cpu_usec_per_op', float('nan')):.1f} |")
+    print()
+    print("| target | measured |")
+    print("|---|---|")
+    print(f"| redbank / redis-benchmark throughput at 64 (>= 0.6) | {v64['throughput'] / rb64['throughput']:.2f} |")
+    print(f"| redbank / redis-benchmark p50 at 1 (<= 2) | {v1['p50_ms'] / rb1['p50_ms']:.2f} |")
+    print(f"| Redis µs per deposit script call (<= 10) | {v64['script_usec_per_call']:.1f} |")
+    print(f"| script calls per deposit (<= 1) | {v64['script_calls_per_op']:.3f} |")
+    print(f"| 2 replicas / 1 replica throughput (>= 1) | {two['throughput'] / v64['throughput']:.2f} |")
+    print(f"| AOF always / no persistence throughput (>= 0.6) | {aof['throughput'] / v64['throughput']:.2f} |")
+    errors = sum(run["errors"] for runs in results.values() for run in runs if "errors" in run)
+    checks = all(run["money_check"] for runs in results.values() for run in runs if "money_check" in run)
+    print(f"\nerrors in all redbank runs: {errors}; every money check passed: {checks}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"runs": results, "medians": m}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
