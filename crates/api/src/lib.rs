@@ -3,6 +3,7 @@
 //!
 //! This crate knows nothing about Redis or about how requests are served.
 
+pub mod codec;
 pub mod convert;
 
 /// `redbank.v1`: our versioned API.

@@ -6,6 +6,7 @@ mod classic;
 mod concurrency;
 mod faults;
 mod helpers;
+mod hostile;
 mod ledger;
 mod restart;
 mod v1;
