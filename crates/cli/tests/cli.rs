@@ -370,3 +370,39 @@ async fn check_passes_on_a_clean_store_and_fails_loudly_on_a_violation() {
     assert!(text.contains("VIOLATION: account c2: balance 401 but its entries sum to 400"), "{text}");
     assert!(text.contains("INVARIANTS VIOLATED"));
 }
+
+/// The CLI retries UNAVAILABLE with the same request id and backoff: a deposit sent
+/// while Redis is down lands once Redis is back, exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_rides_through_a_redis_restart_with_the_same_request_id() {
+    let mut redis = RedisServer::start_with(redbank_testkit::Persistence::AofAlways);
+    let config = redbank_server::Config::for_redis(redis.url());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (_tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(redbank_server::run(listener, config, async {
+        let _ = rx.await;
+    }));
+    let endpoint = format!("http://{addr}");
+    let cli = |args: &[&str]| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_redbank"))
+            .arg("--endpoint")
+            .arg(&endpoint)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    assert!(cli(&["create", "r1", "--type", "savings"]).wait().await.unwrap().success());
+    tokio::task::block_in_place(|| redis.kill());
+    let deposit = cli(&["--json", "deposit", "r1", "2.50", "--currency", "USD", "--request-id", "retry-1"]);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    tokio::task::block_in_place(|| redis.restart());
+    let out = deposit.wait_with_output().await.unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json(&out)["transaction"]["request_id"], "retry-1");
+    let again = cli(&["--json", "deposit", "r1", "2.50", "--currency", "USD", "--request-id", "retry-1"]);
+    let again = again.wait_with_output().await.unwrap();
+    assert_eq!(json(&again)["account"]["balance"]["amount"], "2.50", "applied once");
+}

@@ -55,6 +55,17 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub max_concurrent_streams: u32,
 
+    /// Most client connections open at once; more wait to be accepted.
+    #[arg(long, env = "REDBANK_MAX_CONNECTIONS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_connections: u32,
+
+    /// Deadline of every call inside the server, in milliseconds (a client's own
+    /// shorter deadline still applies); past it the call answers CANCELLED.
+    #[arg(long, env = "REDBANK_REQUEST_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub request_timeout_ms: u64,
+
     /// Log filter, such as info or redbank_server=debug.
     #[arg(long, env = "REDBANK_LOG_LEVEL", default_value = "info")]
     pub log_level: String,

@@ -5,6 +5,7 @@
 
 pub mod classic;
 pub mod config;
+mod connections;
 mod health;
 pub mod page_token;
 pub mod status;
@@ -17,8 +18,8 @@ use redbank_api::classic::bank_service_server::BankServiceServer;
 use redbank_api::v1::bank_server::BankServer;
 use redbank_domain::{Currency, RateCeiling};
 use redbank_store::{Store, StoreError};
+use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 
 pub use config::{Config, LogFormat};
 
@@ -76,13 +77,17 @@ pub async fn run(
     };
     tonic::transport::Server::builder()
         .max_concurrent_streams(Some(config.max_concurrent_streams))
+        .timeout(Duration::from_millis(config.request_timeout_ms))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(BankServer::new(v1::BankV1::new(state.clone())).max_decoding_message_size(max_message))
         .add_service(
             BankServiceServer::new(classic::ClassicBank::new(state)).max_decoding_message_size(max_message),
         )
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(
+            connections::incoming(listener, config.max_connections as usize),
+            shutdown,
+        )
         .await?;
     tracing::info!("stopped");
     Ok(())

@@ -137,3 +137,87 @@ async fn a_replica_killed_mid_load_loses_nothing_and_applies_nothing_twice() {
     }
     assert_invariants(&redis).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_outage_answers_unavailable_at_once_and_recovers_on_its_own() {
+    use std::time::Instant;
+    use tonic_health::pb::health_check_response::ServingStatus;
+
+    let mut app = spawn_app_with(redbank_testkit::Persistence::AofAlways, |_| {}).await;
+    let mut c = app.v1().await;
+    create(&mut c, "o-1", "USD").await;
+    c.deposit(deposit_req("o-1", usd(5, 0), "before")).await.unwrap();
+    tokio::task::block_in_place(|| app.redis.kill());
+    wait_for_health(app.addr, ServingStatus::NotServing).await;
+
+    // Many calls at once, each with a 10 s client deadline: every one must come back
+    // UNAVAILABLE (a hang would surface as DEADLINE_EXCEEDED), with no pile-up.
+    let started = Instant::now();
+    let mut calls = Vec::new();
+    for i in 0..200 {
+        let mut c = c.clone();
+        calls.push(tokio::spawn(async move {
+            let r = c.deposit(deposit_req("o-1", usd(1, 0), &format!("outage-{i}"))).await;
+            code_reason(r)
+        }));
+    }
+    for call in calls {
+        assert_eq!(call.await.unwrap(), (Code::Unavailable, "STORE_UNAVAILABLE".to_string()));
+    }
+    let elapsed = started.elapsed();
+    eprintln!("200 calls during the outage all answered UNAVAILABLE within {elapsed:?}");
+
+    tokio::task::block_in_place(|| app.redis.restart());
+    wait_serving(app.addr).await;
+    // The same request ids now apply, once each.
+    for i in 0..200 {
+        c.deposit(deposit_req("o-1", usd(1, 0), &format!("outage-{i}"))).await.unwrap();
+        c.deposit(deposit_req("o-1", usd(1, 0), &format!("outage-{i}"))).await.unwrap();
+    }
+    let a = c.get_account(v1::GetAccountRequest { account_id: "o-1".into() }).await.unwrap().into_inner();
+    assert_eq!(cents(&a.balance), 500 + 200 * 100);
+    assert_invariants(&app.redis).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_limit_wait_until_one_closes() {
+    let app = spawn_app_with(redbank_testkit::Persistence::None, |c| c.max_connections = 2).await;
+    let open = |addr: std::net::SocketAddr| async move {
+        tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect_timeout(Duration::from_millis(500))
+            .timeout(Duration::from_millis(800))
+            .connect_lazy()
+    };
+    let get = |ch: tonic::transport::Channel| async move {
+        BankClient::new(ch).get_account(v1::GetAccountRequest { account_id: "nobody".into() }).await
+    };
+    // spawn_app's health probe connection is closed by now; two clients fit.
+    let (first, second) = (open(app.addr).await, open(app.addr).await);
+    assert_eq!(get(first.clone()).await.unwrap_err().code(), Code::NotFound);
+    assert_eq!(get(second.clone()).await.unwrap_err().code(), Code::NotFound);
+    // A third is not served while both stay open...
+    let third = open(app.addr).await;
+    let waited = get(third.clone()).await.unwrap_err();
+    assert!(
+        matches!(waited.code(), Code::Cancelled | Code::DeadlineExceeded | Code::Unavailable),
+        "{waited:?}"
+    );
+    // ...and is once one of them closes: its connection, waiting in the backlog, is
+    // accepted next.
+    drop(first);
+    let mut served = false;
+    for _ in 0..20 {
+        if let Err(s) = get(third.clone()).await
+            && s.code() == Code::NotFound
+        {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(served, "the waiting connection was never accepted after one closed");
+    drop(second);
+    app.stop().await;
+}

@@ -402,7 +402,7 @@ async fn reflection_lists_both_services() {
         message_request: Some(MessageRequest::ListServices(String::new())),
     };
     let mut responses =
-        client.server_reflection_info(tokio_stream::once(request)).await.unwrap().into_inner();
+        client.server_reflection_info(futures_util::stream::iter([request])).await.unwrap().into_inner();
     let response = responses.message().await.unwrap().unwrap();
     let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
         panic!("unexpected reflection answer {response:?}");
