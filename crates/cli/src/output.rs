@@ -173,20 +173,9 @@ impl Printer {
             println!("{}", json!({"transactions": rows.iter().map(transaction_json).collect::<Vec<_>>()}));
             return;
         }
-        println!(
-            "{:<19}  {:<14} {:>16} {:>16}  {:<14} memo",
-            "time (UTC)", "kind", "amount", "balance", "counterparty"
-        );
+        println!("{}", table_header("time (UTC)"));
         for t in rows {
-            println!(
-                "{:<19}  {:<14} {:>16} {:>16}  {:<14} {}",
-                when(t.create_time.as_ref()),
-                kind(t.kind),
-                signed(t),
-                decimal(t.balance_after.as_ref()),
-                t.counterparty_account_id,
-                t.memo
-            );
+            println!("{}", table_row(t));
         }
     }
 
@@ -215,6 +204,24 @@ impl Printer {
             eprintln!("error: {message} ({code}{reason})");
         }
     }
+}
+
+/// The header of an entry table whose first column is `first`.
+pub fn table_header(first: &str) -> String {
+    format!("{first:<19}  {:<14} {:>16} {:>16}  {:<14} memo", "kind", "amount", "balance", "counterparty")
+}
+
+/// One entry as a row under [`table_header`].
+pub fn table_row(t: &v1::Transaction) -> String {
+    format!(
+        "{:<19}  {:<14} {:>16} {:>16}  {:<14} {}",
+        when(t.create_time.as_ref()),
+        kind(t.kind),
+        signed(t),
+        decimal(t.balance_after.as_ref()),
+        t.counterparty_account_id,
+        t.memo
+    )
 }
 
 /// The amount with its direction: "+12.50", "-2.50", "0.00".

@@ -10,7 +10,9 @@ use redbank_domain::calendar::parse_date_millis;
 use serde_json::json;
 
 use crate::client::{Client, Failure, call};
-use crate::output::{Printer, decimal, kind, money_text, signed, transaction_json, when};
+use crate::output::{
+    Printer, decimal, kind, money_text, signed, table_header, table_row, transaction_json, when,
+};
 
 const DAY_MILLIS: i64 = 86_400_000;
 
@@ -66,22 +68,10 @@ fn print_table(st: &v1::GetStatementResponse, from: &str, to: &str) {
     let rule = "-".repeat(100);
     println!("Statement of account {}, {from} to {to} (UTC)", st.account_id);
     println!("{rule}");
-    println!(
-        "{:<19}  {:<14} {:>16} {:>16}  {:<14} memo",
-        "date", "kind", "amount", "balance", "counterparty"
-    );
-    println!("{rule}");
+    println!("{}", table_header("date"));
     println!("{:<19}  {:<14} {:>16} {:>16}", "", "opening balance", "", decimal(st.opening_balance.as_ref()));
     for t in &st.transactions {
-        println!(
-            "{:<19}  {:<14} {:>16} {:>16}  {:<14} {}",
-            when(t.create_time.as_ref()),
-            kind(t.kind),
-            signed(t),
-            decimal(t.balance_after.as_ref()),
-            t.counterparty_account_id,
-            t.memo
-        );
+        println!("{}", table_row(t));
     }
     println!("{:<19}  {:<14} {:>16} {:>16}", "", "closing balance", "", decimal(st.closing_balance.as_ref()));
     println!("{rule}");
