@@ -221,3 +221,54 @@ async fn connections_beyond_the_limit_wait_until_one_closes() {
     drop(second);
     app.stop().await;
 }
+
+/// SIGTERM: the server stops accepting, lets the calls in flight finish, and exits 0.
+/// Nothing acknowledged is lost; a call it did not take fails at the transport.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_calls_in_flight_and_exits_cleanly() {
+    let redis = RedisServer::start();
+    let mut server = ServerProcess::start(&redis.url()).await;
+    let mut c = BankClient::new(channel(server.addr).await);
+    create(&mut c, "t-1", "USD").await;
+    let mut calls = Vec::new();
+    for i in 0..200 {
+        let mut c = c.clone();
+        calls.push(tokio::spawn(async move {
+            let r = c.deposit(deposit_req("t-1", usd(1, 0), &format!("term-{i}"))).await;
+            (format!("term-{i}"), r.map(|_| ()).map_err(|s| s.code()))
+        }));
+    }
+    // SIGTERM once the load is under way.
+    let mut probe = BankClient::new(channel(server.addr).await);
+    for _ in 0..2000 {
+        let a = probe.get_account(v1::GetAccountRequest { account_id: "t-1".into() }).await.unwrap();
+        if a.into_inner().version >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    drop(probe);
+    let status = server.terminate().await;
+    assert!(status.success(), "exit status {status:?}");
+    let mut acked = Vec::new();
+    for call in calls {
+        let (rid, r) = call.await.unwrap();
+        match r {
+            Ok(()) => acked.push(rid),
+            // Calls the server never took fail at the transport (connection closed,
+            // stream refused), which a client retries with the same request id.
+            Err(code) => assert!(
+                !matches!(code, Code::InvalidArgument | Code::NotFound | Code::FailedPrecondition),
+                "{code:?}"
+            ),
+        }
+    }
+    assert!(!acked.is_empty(), "calls in flight at SIGTERM must be finished, not dropped");
+    let history = store(&redis).history(&account_id("t-1")).await.unwrap();
+    let applied: std::collections::HashSet<String> =
+        history.iter().map(|t| t.request_id.as_ref().unwrap().to_string()).collect();
+    for rid in &acked {
+        assert!(applied.contains(rid), "{rid} was acknowledged but not applied");
+    }
+    assert_invariants(&redis).await;
+}

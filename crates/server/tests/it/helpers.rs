@@ -116,6 +116,20 @@ impl ServerProcess {
 }
 
 impl ServerProcess {
+    /// Sends SIGTERM and waits, within [`READY_TIMEOUT`], for the process to exit.
+    pub async fn terminate(&mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success(), "kill -TERM failed");
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "redbank-server did not exit after SIGTERM");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// `kill -9`: no drain, no goodbye.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
