@@ -1,5 +1,6 @@
 //! A Redis restart (kill -9, append-only fsync always) and SCRIPT FLUSH under write
-//! traffic: at worst UNAVAILABLE while Redis is down, and nothing acknowledged lost.
+//! traffic of deposits and transfers: at worst UNAVAILABLE while Redis is down, and
+//! nothing acknowledged lost or applied twice.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,6 +18,9 @@ const ACCOUNTS: usize = 4;
 /// Attempts of one deposit before the test gives up on it (20 s at 50 ms).
 const ATTEMPTS_MAX: usize = 400;
 
+/// Opening balance of each account, in cents.
+const SEED_CENTS: i64 = 10_000;
+
 const NORMAL: u8 = 0;
 const FLUSHING: u8 = 1;
 const OUTAGE: u8 = 2;
@@ -27,6 +31,9 @@ async fn redis_restart_and_script_flush_under_traffic_lose_nothing() {
     let mut c = app.v1().await;
     for a in 0..ACCOUNTS {
         create(&mut c, &format!("r-{a}"), "USD").await;
+        c.deposit(deposit_req(&format!("r-{a}"), usd(SEED_CENTS / 100, 0), &format!("seed-{a}")))
+            .await
+            .unwrap();
     }
     let stop = Arc::new(AtomicBool::new(false));
     let phase = Arc::new(AtomicU8::new(NORMAL));
@@ -35,23 +42,37 @@ async fn redis_restart_and_script_flush_under_traffic_lose_nothing() {
         let (stop, phase, addr) = (stop.clone(), phase.clone(), app.addr);
         writers.push(tokio::spawn(async move {
             let mut c = BankClient::new(channel(addr).await);
-            let mut acked: Vec<(usize, i64, String)> = Vec::new();
+            // (from, to, cents, request id): a deposit has no source.
+            let mut acked: Vec<(Option<usize>, usize, i64, String)> = Vec::new();
             let mut failures_by_phase = [0usize; 3];
             let mut op = 0;
             while !stop.load(Ordering::Relaxed) {
                 let account = (w + op) % ACCOUNTS;
                 let request_id = format!("w{w}-{op}");
                 let cents_amount = (op % 97 + 1) as i64;
-                let request = deposit_req(
-                    &format!("r-{account}"),
-                    usd(0, cents_amount as i32 * 10_000_000),
-                    &request_id,
-                );
+                let money = usd(0, cents_amount as i32 * 10_000_000);
+                let transfer = op % 3 == 2;
+                let to = (account + 1) % ACCOUNTS;
                 let mut attempts = 0;
-                loop {
+                let applied = loop {
                     attempts += 1;
-                    match c.deposit(request.clone()).await {
-                        Ok(_) => break,
+                    let result = if transfer {
+                        let req = v1::TransferRequest {
+                            from_account_id: format!("r-{account}"),
+                            to_account_id: format!("r-{to}"),
+                            amount: money.clone(),
+                            request_id: request_id.clone(),
+                            memo: String::new(),
+                        };
+                        c.transfer(req).await.map(|_| ())
+                    } else {
+                        c.deposit(deposit_req(&format!("r-{account}"), money.clone(), &request_id))
+                            .await
+                            .map(|_| ())
+                    };
+                    match result {
+                        Ok(()) => break true,
+                        Err(status) if status.code() == Code::FailedPrecondition => break false,
                         Err(status) => {
                             assert_eq!(status.code(), Code::Unavailable, "{status:?}");
                             failures_by_phase[phase.load(Ordering::Relaxed) as usize] += 1;
@@ -59,8 +80,14 @@ async fn redis_restart_and_script_flush_under_traffic_lose_nothing() {
                             tokio::time::sleep(Duration::from_millis(50)).await;
                         }
                     }
+                };
+                if applied {
+                    if transfer {
+                        acked.push((Some(account), to, cents_amount, request_id));
+                    } else {
+                        acked.push((None, account, cents_amount, request_id));
+                    }
                 }
-                acked.push((account, cents_amount, request_id));
                 op += 1;
             }
             (acked, failures_by_phase)
@@ -100,21 +127,29 @@ async fn redis_restart_and_script_flush_under_traffic_lose_nothing() {
     assert!(acked.len() > 50, "too little traffic to mean anything: {}", acked.len());
 
     let store = store(&app.redis);
-    for a in 0..ACCOUNTS {
+    let mut expected = [SEED_CENTS; ACCOUNTS];
+    for (from, to, cents_amount, _) in &acked {
+        if let Some(from) = from {
+            expected[*from] -= cents_amount;
+        }
+        expected[*to] += cents_amount;
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (a, want) in expected.iter().enumerate() {
         let id = format!("r-{a}");
-        let mine: Vec<_> = acked.iter().filter(|x| x.0 == a).collect();
         let account =
             c.get_account(v1::GetAccountRequest { account_id: id.clone() }).await.unwrap().into_inner();
-        assert_eq!(cents(&account.balance), mine.iter().map(|x| x.1).sum::<i64>(), "{id}");
-        let history = store.history(&account_id(&id)).await.unwrap();
-        assert_eq!(history.len(), mine.len(), "{id}");
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for e in &history {
-            *seen.entry(e.request_id.as_ref().unwrap().to_string()).or_default() += 1;
+        assert_eq!(cents(&account.balance), *want, "{id}");
+        for e in store.history(&account_id(&id)).await.unwrap() {
+            // A transfer's credit carries the source's request id: count the debit.
+            if e.kind != redbank_domain::TransactionKind::TransferIn {
+                *seen.entry(e.request_id.as_ref().unwrap().to_string()).or_default() += 1;
+            }
         }
-        for x in mine {
-            assert_eq!(seen.get(&x.2), Some(&1), "{} must be in history exactly once", x.2);
-        }
+    }
+    assert!(acked.iter().any(|x| x.0.is_some()), "transfers were meant to be part of the load");
+    for (.., rid) in &acked {
+        assert_eq!(seen.get(rid), Some(&1), "{rid} must be in history exactly once");
     }
     assert_invariants(&app.redis).await;
     app.stop().await;
