@@ -21,6 +21,11 @@ use redbank_api::v1;
 use client::{Failure, call, money, request_id};
 use output::Printer;
 
+/// The load generator allocates per call like the server does; glibc's malloc costs
+/// it CPU that the server and Redis on the same machine need (docs/PERFORMANCE.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "redbank", version, about = "Command-line client of the redbank gRPC service")]
 struct Cli {
