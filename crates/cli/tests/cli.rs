@@ -181,20 +181,29 @@ async fn interest_posting_is_exactly_once_per_account_and_period() {
 
     // Killed halfway, then run again: every account once for 2026-12.
     let mut slow = interest_post(&app, "2026-12", &["--concurrency", "1", "--max-per-second", "100"]);
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let mut conn = app._redis.connection();
+    let posted = |conn: &mut redis::Connection| {
+        savings
+            .iter()
+            .filter(|id| {
+                redis::cmd("HEXISTS")
+                    .arg(format!("acct:{{{id}}}:interest"))
+                    .arg("2026-12")
+                    .query::<bool>(conn)
+                    .unwrap()
+            })
+            .count()
+    };
+    // Kill it once a few accounts are posted: at 100 per second, far from all 120.
+    for _ in 0..500 {
+        if posted(&mut conn) >= 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     slow.start_kill().unwrap();
     slow.wait().await.unwrap();
-    let mut conn = app._redis.connection();
-    let done = savings
-        .iter()
-        .filter(|id| {
-            redis::cmd("HEXISTS")
-                .arg(format!("acct:{{{id}}}:interest"))
-                .arg("2026-12")
-                .query::<bool>(&mut conn)
-                .unwrap()
-        })
-        .count();
+    let done = posted(&mut conn);
     assert!(done > 0 && done < 120, "the kill was meant to land halfway: {done} of 120 posted");
     let rerun = interest_post(&app, "2026-12", &[]).wait_with_output().await.unwrap();
     assert!(rerun.status.success());
@@ -397,7 +406,7 @@ async fn the_cli_rides_through_a_redis_restart_with_the_same_request_id() {
     assert!(cli(&["create", "r1", "--type", "savings"]).wait().await.unwrap().success());
     tokio::task::block_in_place(|| redis.kill());
     let deposit = cli(&["--json", "deposit", "r1", "2.50", "--currency", "USD", "--request-id", "retry-1"]);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     tokio::task::block_in_place(|| redis.restart());
     let out = deposit.wait_with_output().await.unwrap();
     assert!(out.status.success(), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
