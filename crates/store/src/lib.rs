@@ -30,6 +30,11 @@ pub use error::StoreError;
 pub const STATEMENT_ENTRIES_MAX: usize = 10_000;
 /// Entries read per Redis call when paging through a history.
 const HISTORY_CHUNK: usize = 1000;
+/// Stream entries as XRANGE and XREVRANGE return them: id and field-value pairs.
+type RawEntries = Vec<(String, Vec<String>)>;
+
+/// The account hash fields, in the order of reply.rs's account part.
+const ACCOUNT_HASH_FIELDS: [&str; 8] = ["type", "cur", "bal", "ver", "ctime", "state", "sreason", "stime"];
 
 /// Builds a script from the shared prelude and its body.
 macro_rules! script {
@@ -195,13 +200,8 @@ impl Store {
 
     /// Reads an account.
     pub async fn get_account(&self, id: &AccountId) -> Result<Account, StoreError> {
-        let fields: Vec<Option<String>> = self
-            .query(
-                redis::cmd("HMGET")
-                    .arg(keys::account(id))
-                    .arg(&["type", "cur", "bal", "ver", "ctime", "state", "sreason", "stime"]),
-            )
-            .await?;
+        let fields: Vec<Option<String>> =
+            self.query(redis::cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS)).await?;
         reply::stored_account(id, fields)
     }
 
@@ -295,18 +295,46 @@ impl Store {
     }
 
     /// Entries of one stream range, in the order Redis gives them.
+    fn range_cmd(command: &str, id: &AccountId, (from, to): (&str, &str), count: usize) -> redis::Cmd {
+        let mut cmd = redis::cmd(command);
+        cmd.arg(keys::log(id)).arg(from).arg(to).arg("COUNT").arg(count);
+        cmd
+    }
+
+    fn entries(id: &AccountId, currency: Currency, raw: RawEntries) -> Result<Vec<Transaction>, StoreError> {
+        raw.into_iter().map(|(entry_id, kv)| reply::stream_entry(id, currency, entry_id, &kv)).collect()
+    }
+
+    /// Entries of one stream range (XRANGE or XREVRANGE), in the order Redis gives them.
     async fn range(
         &self,
         command: &str,
         id: &AccountId,
         currency: Currency,
-        (from, to): (&str, &str),
+        bounds: (&str, &str),
         count: usize,
     ) -> Result<Vec<Transaction>, StoreError> {
-        let raw: Vec<(String, Vec<String>)> = self
-            .query(redis::cmd(command).arg(keys::log(id)).arg(from).arg(to).arg("COUNT").arg(count))
-            .await?;
-        raw.into_iter().map(|(entry_id, kv)| reply::stream_entry(id, currency, entry_id, &kv)).collect()
+        let raw: RawEntries = self.query(&Self::range_cmd(command, id, bounds, count)).await?;
+        Self::entries(id, currency, raw)
+    }
+
+    /// The account and one range of its history, in one round trip (a pipeline):
+    /// the first read of every history query.
+    async fn account_and_range(
+        &self,
+        command: &str,
+        id: &AccountId,
+        bounds: (&str, &str),
+        count: usize,
+    ) -> Result<(Account, Vec<Transaction>), StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS);
+        pipe.add_command(Self::range_cmd(command, id, bounds, count));
+        let mut conn = self.conn.clone();
+        let (fields, raw): (Vec<Option<String>>, RawEntries) = self.call(pipe.query_async(&mut conn)).await?;
+        let account = reply::stored_account(id, fields)?;
+        let entries = Self::entries(id, account.currency(), raw)?;
+        Ok((account, entries))
     }
 
     /// The whole history of an account, oldest first, read in chunks so that a long
@@ -350,7 +378,6 @@ impl Store {
         page_size: usize,
     ) -> Result<HistoryPage, StoreError> {
         let page_size = page_size.max(1);
-        let account = self.get_account(id).await?;
         let mut upper = match (&query.before, query.end_millis) {
             (Some(cursor), _) => format!("({cursor}"),
             (None, Some(end)) => format!("({end}-0"),
@@ -360,11 +387,11 @@ impl Store {
         // A kind filter may need several chunks for one page; bound the work per call
         // and hand back a cursor instead.
         let scan_max = page_size.saturating_mul(10).max(HISTORY_CHUNK);
+        let want = |got: usize| if query.kinds.is_empty() { page_size - got } else { HISTORY_CHUNK };
+        let (account, mut chunk) = self.account_and_range("XREVRANGE", id, (&upper, &lower), want(0)).await?;
         let (mut transactions, mut scanned) = (Vec::new(), 0);
         loop {
-            let want = if query.kinds.is_empty() { page_size - transactions.len() } else { HISTORY_CHUNK };
-            let chunk = self.range("XREVRANGE", id, account.currency(), (&upper, &lower), want).await?;
-            let exhausted = chunk.len() < want;
+            let exhausted = chunk.len() < want(transactions.len());
             scanned += chunk.len();
             for t in chunk {
                 upper = format!("({}", t.id);
@@ -387,6 +414,9 @@ impl Store {
                 let next_before = upper.strip_prefix('(').map(str::to_owned);
                 return Ok(HistoryPage { transactions, next_before });
             }
+            chunk = self
+                .range("XREVRANGE", id, account.currency(), (&upper, &lower), want(transactions.len()))
+                .await?;
         }
     }
 
@@ -399,15 +429,14 @@ impl Store {
         start_millis: i64,
         end_millis: i64,
     ) -> Result<Statement, StoreError> {
-        let account = self.get_account(id).await?;
-        let currency = account.currency();
         // The opening balance is the balance after the last entry before the period
         // ("(0-0" is no valid bound: nothing lies before the epoch).
-        let before = if start_millis > 0 {
-            self.range("XREVRANGE", id, currency, (&format!("({start_millis}-0"), "-"), 1).await?
+        let (account, before) = if start_millis > 0 {
+            self.account_and_range("XREVRANGE", id, (&format!("({start_millis}-0"), "-"), 1).await?
         } else {
-            Vec::new()
+            (self.get_account(id).await?, Vec::new())
         };
+        let currency = account.currency();
         let opening = before.first().map_or(0, |t| t.balance_after.minor());
         let transactions = self
             .entries_between(
@@ -480,9 +509,7 @@ impl Store {
         }
         let mut pipe = redis::pipe();
         for id in &ids {
-            pipe.cmd("HMGET")
-                .arg(keys::account(id))
-                .arg(&["type", "cur", "bal", "ver", "ctime", "state", "sreason", "stime"]);
+            pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS);
         }
         let mut conn = self.conn.clone();
         let rows: Vec<Vec<Option<String>>> =
