@@ -4,7 +4,6 @@
 use prost_types::Timestamp;
 use redbank_domain::{
     Account, AccountState, AccountType, Amount, Currency, Error, Money, Transaction, TransactionKind,
-    money::AmountError,
 };
 
 use crate::v1;
@@ -77,14 +76,7 @@ pub fn money_to_proto(money: Money) -> v1::Money {
 /// The money a response carries, back in the domain: used by clients.
 pub fn money_from_proto(money: &v1::Money) -> Result<Money, Error> {
     let currency = Currency::parse(&money.currency_code)?;
-    if money.units == 0 && money.nanos == 0 {
-        return Ok(Money::zero(currency));
-    }
-    let negative = money.units < 0 || money.nanos < 0;
-    let (units, nanos) = if negative { (-money.units, -money.nanos) } else { (money.units, money.nanos) };
-    let amount = Amount::from_units_nanos(currency, units, nanos).map_err(|e: AmountError| Error::from(e))?;
-    let minor = amount.minor();
-    Ok(Money::from_minor(currency, if negative { -minor } else { minor }))
+    Money::from_units_nanos(currency, money.units, money.nanos).map_err(Error::from)
 }
 
 fn timestamp_from_micros(micros: i64) -> Timestamp {
@@ -138,6 +130,15 @@ mod tests {
         }
         let p = money_to_proto(Money::from_minor(usd, 1250));
         assert_eq!((p.currency_code.as_str(), p.units, p.nanos), ("USD", 12, 500_000_000));
+    }
+
+    #[test]
+    fn hostile_response_money_is_refused_not_a_panic() {
+        let m = |u, n| v1::Money { currency_code: "USD".into(), units: u, nanos: n };
+        assert!(money_from_proto(&m(i64::MIN, 0)).is_err());
+        assert!(money_from_proto(&m(i64::MIN, i32::MIN)).is_err());
+        assert!(money_from_proto(&m(-1, 5)).is_err());
+        assert_eq!(money_from_proto(&m(-2, -500_000_000)).map(|x| x.minor()), Ok(-250));
     }
 
     #[test]

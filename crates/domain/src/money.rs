@@ -115,6 +115,25 @@ impl Money {
         self.minor
     }
 
+    /// From the google.type.Money fields, of either sign: nanos in range and of the
+    /// sign of units, and a whole number of the currency's minor units.
+    pub fn from_units_nanos(currency: Currency, units: i64, nanos: i32) -> Result<Self, AmountError> {
+        if !(-999_999_999..=999_999_999).contains(&nanos) {
+            return Err(AmountError::Malformed("nanos must lie in -999999999..=999999999"));
+        }
+        if (units > 0 && nanos < 0) || (units < 0 && nanos > 0) {
+            return Err(AmountError::Malformed("units and nanos must carry the same sign"));
+        }
+        let total_nanos = i128::from(units) * 1_000_000_000 + i128::from(nanos);
+        let nanos_per_minor = i128::from(1_000_000_000 / currency.minor_per_major());
+        if total_nanos % nanos_per_minor != 0 {
+            return Err(AmountError::TooPrecise(currency));
+        }
+        let minor =
+            i64::try_from(total_nanos / nanos_per_minor).map_err(|_| AmountError::TooLarge(currency))?;
+        Ok(Self { currency, minor })
+    }
+
     /// The google.type.Money representation: units and nanos of the same sign.
     pub fn to_units_nanos(&self) -> (i64, i32) {
         let per_major = self.currency.minor_per_major();
@@ -164,25 +183,15 @@ impl Amount {
         }
     }
 
-    /// From the google.type.Money fields.
+    /// From the google.type.Money fields: positive and within the limit.
     pub fn from_units_nanos(currency: Currency, units: i64, nanos: i32) -> Result<Self, AmountError> {
-        if !(-999_999_999..=999_999_999).contains(&nanos) {
-            return Err(AmountError::Malformed("nanos must lie in -999999999..=999999999"));
+        match Money::from_units_nanos(currency, units, nanos) {
+            Err(malformed @ AmountError::Malformed(_)) => Err(malformed),
+            // Units and nanos share a sign by now: this is "zero or less".
+            _ if units < 0 || (units == 0 && nanos <= 0) => Err(AmountError::NotPositive),
+            Ok(money) => Self::from_minor(currency, money.minor()),
+            Err(e) => Err(e),
         }
-        if (units > 0 && nanos < 0) || (units < 0 && nanos > 0) {
-            return Err(AmountError::Malformed("units and nanos must carry the same sign"));
-        }
-        let total_nanos = i128::from(units) * 1_000_000_000 + i128::from(nanos);
-        if total_nanos <= 0 {
-            return Err(AmountError::NotPositive);
-        }
-        let nanos_per_minor = i128::from(1_000_000_000 / currency.minor_per_major());
-        if total_nanos % nanos_per_minor != 0 {
-            return Err(AmountError::TooPrecise(currency));
-        }
-        let minor =
-            i64::try_from(total_nanos / nanos_per_minor).map_err(|_| AmountError::TooLarge(currency))?;
-        Self::from_minor(currency, minor)
     }
 
     /// From decimal text in major units, such as "12.50" or "1000".
@@ -365,6 +374,10 @@ mod tests {
         assert_eq!(m.to_string(), "12.50 USD");
         assert_eq!(Money::from_minor(usd(), 5).decimal(), "0.05");
         assert_eq!(Money::from_minor(usd(), -1250).to_units_nanos(), (-12, -500_000_000));
+        assert_eq!(Money::from_units_nanos(usd(), -12, -500_000_000), Ok(Money::from_minor(usd(), -1250)));
+        assert_eq!(Money::from_units_nanos(usd(), 0, 0), Ok(Money::zero(usd())));
+        assert_eq!(Money::from_units_nanos(usd(), i64::MIN, 0), Err(AmountError::TooLarge(usd())));
+        assert!(Money::from_units_nanos(usd(), 0, i32::MIN).is_err());
         assert_eq!(Money::from_minor(Currency::parse("JPY").unwrap(), 500).decimal(), "500");
         assert_eq!(Money::from_minor(Currency::parse("BHD").unwrap(), 1005).decimal(), "1.005");
         // Ten deposits of 0.1 read back as exactly 1.0.
