@@ -1,6 +1,6 @@
 //! What the CLI prints: readable text by default, one JSON object per result with --json.
 
-use redbank_api::convert::{kind_to_proto, money_from_proto};
+use redbank_api::convert::{kind_from_proto, kind_to_proto, money_from_proto};
 use redbank_api::v1;
 use redbank_domain::TransactionKind;
 use redbank_domain::calendar::format_millis;
@@ -54,10 +54,7 @@ fn state(value: i32) -> &'static str {
 
 /// The CLI name of a kind: the stored code, such as "transfer_in".
 pub fn kind(value: i32) -> &'static str {
-    TransactionKind::ALL
-        .into_iter()
-        .find(|k| i32::from(kind_to_proto(*k)) == value)
-        .map_or("unspecified", |k| k.code())
+    kind_from_proto(value).map_or("unspecified", |k| k.code())
 }
 
 /// Kind names from the command line, as proto values.
@@ -227,7 +224,7 @@ pub fn table_row(t: &v1::Transaction) -> String {
 /// The amount with its direction: "+12.50", "-2.50", "0.00".
 pub fn signed(t: &v1::Transaction) -> String {
     let amount = decimal(t.amount.as_ref());
-    let sign = TransactionKind::from_code(kind(t.kind)).map_or(0, |k| k.sign());
+    let sign = kind_from_proto(t.kind).map_or(0, |k| k.sign());
     match sign {
         1 => format!("+{amount}"),
         -1 => format!("-{amount}"),

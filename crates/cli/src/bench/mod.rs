@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use indicatif::{ProgressBar, ProgressStyle};
 use redbank_api::classic::{self, bank_service_client::BankServiceClient};
+use redbank_api::convert::money_from_proto;
 use redbank_api::v1::{self, bank_client::BankClient};
 use serde_json::{Value, json};
 use tonic::transport::{Channel, Endpoint};
@@ -143,6 +144,8 @@ struct Shared {
     remaining: Option<AtomicU64>,
     stop: AtomicBool,
     done: AtomicU64,
+    /// Operations that failed (not refusals): for a classic write, outcome unknown.
+    failed: AtomicU64,
 }
 
 impl Conn {
@@ -201,8 +204,9 @@ impl Conn {
         match self {
             Conn::V1(c) => {
                 let a = c.get_account(v1::GetAccountRequest { account_id: id.into() }).await?.into_inner();
-                let m = a.balance.unwrap_or_default();
-                Ok(m.units * 100 + i64::from(m.nanos / 10_000_000))
+                a.balance.as_ref().and_then(|m| money_from_proto(m).ok()).map(|m| m.minor()).ok_or_else(
+                    || Status::invalid_argument(format!("the server sent no valid balance for {id}")),
+                )
             }
             Conn::Classic(c) => {
                 let b = c.get_balance(classic::AccountRequest {
@@ -392,6 +396,7 @@ pub async fn run(
         remaining: args.ops.map(AtomicU64::new),
         stop: AtomicBool::new(false),
         done: AtomicU64::new(0),
+        failed: AtomicU64::new(0),
     });
 
     // Setup: the accounts, with their opening balances.
@@ -464,7 +469,10 @@ pub async fn run(
                         let _ = latency.record(micros);
                         reason
                     }
-                    Outcome::Failed(code) => format!("{code:?}"),
+                    Outcome::Failed(code) => {
+                        shared.failed.fetch_add(1, Ordering::Relaxed);
+                        format!("{code:?}")
+                    }
                 };
                 *by_result.entry(key).or_default() += 1;
                 shared.done.fetch_add(1, Ordering::Relaxed);
@@ -571,8 +579,7 @@ fn report(
     let ops: u64 = results.values().sum();
     let secs = elapsed.as_secs_f64().max(1e-9);
     let throughput = ops as f64 / secs;
-    let failed: u64 =
-        results.iter().filter(|(k, _)| k.as_str() != "OK" && !k.contains('_')).map(|(_, v)| v).sum();
+    let failed = shared.failed.load(Ordering::Relaxed);
     let redis_json = redis.map(|(b, a)| {
         let per = |x: u64| if ops == 0 { 0.0 } else { x as f64 / ops as f64 };
         let script_calls = a.script_calls - b.script_calls;
