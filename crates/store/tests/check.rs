@@ -33,6 +33,21 @@ async fn setup() -> (RedisServer, Store) {
     (redis, store)
 }
 
+/// Writes what no script would: an entry appended by hand, and the account's balance
+/// and version set to follow it.
+fn plant(conn: &mut redis::Connection, account: &str, entry: &[&str], balance: i64, version: i64) {
+    let _: String =
+        redis::cmd("XADD").arg(format!("acct:{{{account}}}:log")).arg("*").arg(entry).query(conn).unwrap();
+    let _: () = redis::cmd("HSET")
+        .arg(format!("acct:{{{account}}}"))
+        .arg("bal")
+        .arg(balance)
+        .arg("ver")
+        .arg(version)
+        .query(conn)
+        .unwrap();
+}
+
 fn has(report: &redbank_store::check::CheckReport, pred: impl Fn(&Violation) -> bool) -> bool {
     report.violations.iter().any(pred)
 }
@@ -64,10 +79,10 @@ async fn finds_a_balance_that_disagrees_with_its_history() {
 async fn finds_a_negative_balance_and_a_broken_chain() {
     let (redis, store) = setup().await;
     let mut conn = redis.connection();
-    let _: String = redis::cmd("XADD")
-        .arg("acct:{b}:log")
-        .arg("*")
-        .arg(&[
+    plant(
+        &mut conn,
+        "b",
+        &[
             "kind",
             "withdrawal",
             "amount",
@@ -80,17 +95,10 @@ async fn finds_a_negative_balance_and_a_broken_chain() {
             "x",
             "memo",
             "",
-        ])
-        .query(&mut conn)
-        .unwrap();
-    let _: () = redis::cmd("HSET")
-        .arg("acct:{b}")
-        .arg("bal")
-        .arg("-7500")
-        .arg("ver")
-        .arg("3")
-        .query(&mut conn)
-        .unwrap();
+        ],
+        -7500,
+        3,
+    );
     let report = check(&store).await.unwrap();
     assert!(has(&report, |v| matches!(v, Violation::NegativeBalance { balance: -7500, entry: None, .. })));
     assert!(has(&report, |v| matches!(v, Violation::NegativeBalance { entry: Some(_), .. })));
@@ -118,10 +126,10 @@ async fn finds_a_transfer_with_a_missing_half() {
 async fn finds_a_request_id_applied_twice() {
     let (redis, store) = setup().await;
     let mut conn = redis.connection();
-    let _: String = redis::cmd("XADD")
-        .arg("acct:{a}:log")
-        .arg("*")
-        .arg(&[
+    plant(
+        &mut conn,
+        "a",
+        &[
             "kind",
             "deposit",
             "amount",
@@ -134,17 +142,10 @@ async fn finds_a_request_id_applied_twice() {
             "dep-a",
             "memo",
             "",
-        ])
-        .query(&mut conn)
-        .unwrap();
-    let _: () = redis::cmd("HSET")
-        .arg("acct:{a}")
-        .arg("bal")
-        .arg("7100")
-        .arg("ver")
-        .arg("4")
-        .query(&mut conn)
-        .unwrap();
+        ],
+        7100,
+        4,
+    );
     let report = check(&store).await.unwrap();
     let dup = |v: &Violation| matches!(v, Violation::DuplicateRequestId { request_id, count: 2, .. } if request_id == "dep-a");
     assert!(has(&report, dup), "{:?}", report.violations);
@@ -158,10 +159,10 @@ async fn finds_money_that_was_not_conserved() {
     let (redis, store) = setup().await;
     let mut conn = redis.connection();
     // A credit that claims to be half of a transfer nobody debited.
-    let _: String = redis::cmd("XADD")
-        .arg("acct:{b}:log")
-        .arg("*")
-        .arg(&[
+    plant(
+        &mut conn,
+        "b",
+        &[
             "kind",
             "transfer_in",
             "amount",
@@ -178,17 +179,10 @@ async fn finds_money_that_was_not_conserved() {
             "a",
             "transfer",
             "a:99",
-        ])
-        .query(&mut conn)
-        .unwrap();
-    let _: () = redis::cmd("HSET")
-        .arg("acct:{b}")
-        .arg("bal")
-        .arg("13500")
-        .arg("ver")
-        .arg("3")
-        .query(&mut conn)
-        .unwrap();
+        ],
+        13500,
+        3,
+    );
     let report = check(&store).await.unwrap();
     assert!(has(&report, |v| matches!(
         v,

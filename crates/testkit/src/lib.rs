@@ -5,8 +5,7 @@
 //! hint, never a skip.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
+use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -106,16 +105,8 @@ impl RedisServer {
         redis::cmd("PING").query::<String>(&mut conn).is_ok_and(|p| p == "PONG")
     }
 
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
     }
 
     fn log_path(&self) -> std::path::PathBuf {
@@ -148,11 +139,6 @@ impl RedisServer {
             assert!(Instant::now() < deadline, "redis-server did not restart on port {}", self.port);
             std::thread::sleep(Duration::from_millis(100));
         }
-    }
-
-    /// Whether something accepts connections on the port.
-    pub fn is_listening(&self) -> bool {
-        TcpStream::connect(("127.0.0.1", self.port)).is_ok()
     }
 }
 

@@ -30,10 +30,7 @@ fn parse_cents(decimal: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_lose_nothing_duplicate_nothing_and_refuse_only_real_shortfalls() {
     let redis = RedisServer::start();
-    let mut servers = Vec::new();
-    for _ in 0..REPLICAS {
-        servers.push(ServerProcess::start(&redis.url()).await);
-    }
+    let servers = start_replicas(&redis, REPLICAS).await;
     let mut c = BankClient::new(channel(servers[0].addr).await);
     for a in 0..ACCOUNTS {
         let id = format!("hot-{a}");
@@ -131,10 +128,7 @@ async fn replicas_lose_nothing_duplicate_nothing_and_refuse_only_real_shortfalls
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_request_id_sent_to_every_replica_at_once_applies_once() {
     let redis = RedisServer::start();
-    let mut servers = Vec::new();
-    for _ in 0..REPLICAS {
-        servers.push(ServerProcess::start(&redis.url()).await);
-    }
+    let servers = start_replicas(&redis, REPLICAS).await;
     let mut c = BankClient::new(channel(servers[0].addr).await);
     create(&mut c, "target", "USD").await;
 

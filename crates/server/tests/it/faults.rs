@@ -20,10 +20,7 @@ const ATTEMPTS_MAX: usize = 50;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_killed_mid_load_loses_nothing_and_applies_nothing_twice() {
     let redis = RedisServer::start();
-    let mut servers = Vec::new();
-    for _ in 0..REPLICAS {
-        servers.push(ServerProcess::start(&redis.url()).await);
-    }
+    let mut servers = start_replicas(&redis, REPLICAS).await;
     let addrs: Vec<_> = servers.iter().map(|s| s.addr).collect();
     let mut c = BankClient::new(channel(addrs[1]).await);
     for a in 0..ACCOUNTS {

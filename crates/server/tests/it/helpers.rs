@@ -94,6 +94,15 @@ pub async fn wait_serving(addr: SocketAddr) {
     wait_for_health(addr, ServingStatus::Serving).await;
 }
 
+/// `n` server processes on one Redis.
+pub async fn start_replicas(redis: &RedisServer, n: usize) -> Vec<ServerProcess> {
+    let mut servers = Vec::with_capacity(n);
+    for _ in 0..n {
+        servers.push(ServerProcess::start(&redis.url()).await);
+    }
+    servers
+}
+
 /// A `redbank-server` child process, killed on drop.
 pub struct ServerProcess {
     child: Child,

@@ -403,10 +403,7 @@ const SEED_CENTS: i64 = 5_000;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_transfers_across_replicas_conserve_money() {
     let redis = RedisServer::start();
-    let mut servers = Vec::new();
-    for _ in 0..REPLICAS {
-        servers.push(ServerProcess::start(&redis.url()).await);
-    }
+    let servers = start_replicas(&redis, REPLICAS).await;
     let mut c = BankClient::new(channel(servers[0].addr).await);
     for a in 0..ACCOUNTS {
         create(&mut c, &format!("acc-{a}"), "USD").await;

@@ -1,7 +1,5 @@
 //! redbank.v1.Bank: every call, each success and each refusal, with codes and reasons.
 
-use std::time::Duration;
-
 use redbank_api::v1;
 use redbank_domain::{AnnualRate, InterestDays, RateCeiling, interest_minor};
 use redbank_testkit::Persistence;
@@ -384,7 +382,6 @@ async fn redis_down_means_unavailable_not_a_hang_and_bad_input_is_still_refused_
     wait_serving(app.addr).await;
     // Service is back on its own; the account is gone with the non-persistent Redis.
     assert_eq!(code_reason(c.deposit(deposit_req("dave", usd(1, 0), "r1")).await).1, "ACCOUNT_NOT_FOUND");
-    tokio::time::sleep(Duration::from_millis(10)).await;
     app.stop().await;
 }
 
