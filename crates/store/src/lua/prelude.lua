@@ -13,8 +13,8 @@ local function int(x) return string.format('%.0f', x) end
 
 -- Records (a request id's, an interest period's) hold the request fingerprint and
 -- the reply, joined by NUL bytes: no field can contain one (the domain refuses
--- control characters in memos, reasons and ids), and it is far cheaper than cjson,
--- which would also print large numbers in floating point.
+-- control characters in memos, reasons and ids). Unlike cjson, it cannot print a
+-- large number in floating point, and it needs no parser.
 local function encode(fp, reply)
   return fp .. '\0' .. table.concat(reply, '\0')
 end
