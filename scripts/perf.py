@@ -63,10 +63,11 @@ class Redis:
 
 
 class Server:
-    def __init__(self, redis_url):
+    def __init__(self, redis_url, extra_args=()):
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [os.path.join(BIN, "redbank-server"), "--listen", f"127.0.0.1:{self.port}", "--redis-url", redis_url, "--log-level", "warn"],
+            [os.path.join(BIN, "redbank-server"), "--listen", f"127.0.0.1:{self.port}", "--redis-url", redis_url, "--log-level", "warn",
+             *extra_args],
             stdout=subprocess.DEVNULL,
         )
         wait_port(self.port)
@@ -91,7 +92,7 @@ def redis_benchmark(clients, requests):
         out = subprocess.run(
             ["redis-benchmark", "-p", str(r.port), "-c", str(clients), "-n", str(requests), "-r", "1000000000", "--csv",
              "EVALSHA", sha, "4", "acct:{b}", "acct:{b}:log", "acct:{b}:interest", "acct:{b}:req:__rand_int__",
-             "deposit", "USD", "100", "", "", "r__rand_int__", "deposit|USD|100|", "86400", "1000000000000000", "b", ""],
+             "86400", "1000000000000000", "deposit", "USD", "100", "", "", "r__rand_int__", "deposit|USD|100|", "b", ""],
             capture_output=True, text=True, check=True,
         ).stdout
         row = [line for line in out.splitlines() if line.startswith('"EVALSHA')][-1]
@@ -104,9 +105,10 @@ def redis_benchmark(clients, requests):
         r.stop()
 
 
-def bench(seconds, concurrency, replicas=1, aof_always=False, api="v1", connections=4, accounts=1000):
+def bench(seconds, concurrency, replicas=1, aof_always=False, api="v1", connections=4, accounts=1000, batching=True):
     r = Redis(aof_always=aof_always)
-    servers = [Server(r.url) for _ in range(replicas)]
+    extra = () if batching else ("--batch-max-changes", "1")
+    servers = [Server(r.url, extra) for _ in range(replicas)]
     try:
         out = subprocess.run(
             [os.path.join(BIN, "redbank"), "--json", "bench", "--endpoints", ",".join(s.endpoint for s in servers),
@@ -125,6 +127,7 @@ def bench(seconds, concurrency, replicas=1, aof_always=False, api="v1", connecti
             "script_calls_per_op": v["redis"]["script_calls_per_op"],
             "script_usec_per_call": v["redis"]["script_usec_per_call"],
             "redis_cpu_usec_per_op": v["redis"]["cpu_usec_per_op"],
+            "redis_usec_per_op": v["redis"]["command_usec_per_op"],
             "errors": failures,
             "money_check": v["money_check"]["passed"],
         }
@@ -150,7 +153,11 @@ def main():
         "redis-benchmark, 64 clients": lambda: redis_benchmark(64, 200_000),
         "redis-benchmark, 1 client": lambda: redis_benchmark(1, 20_000),
         "redbank v1, 64 in flight": lambda: bench(args.seconds, 64),
+        "redbank v1, batching off, 64 in flight": lambda: bench(args.seconds, 64, batching=False),
         "redbank v1, 1 in flight": lambda: bench(args.seconds, 1, connections=1),
+        "redbank v1, batching off, 1 in flight": lambda: bench(args.seconds, 1, connections=1, batching=False),
+        "redbank v1, 4 in flight": lambda: bench(args.seconds, 4, connections=1),
+        "redbank v1, batching off, 4 in flight": lambda: bench(args.seconds, 4, connections=1, batching=False),
         "redbank v1, 2 replicas, 64 in flight": lambda: bench(args.seconds, 64, replicas=2),
         "redbank v1, AOF fsync always, 64 in flight": lambda: bench(args.seconds, 64, aof_always=True),
         "redbank classic, 64 in flight": lambda: bench(args.seconds, 64, api="classic"),
@@ -167,20 +174,25 @@ def main():
     rb64, rb1 = m["redis-benchmark, 64 clients"], m["redis-benchmark, 1 client"]
     v64, v1 = m["redbank v1, 64 in flight"], m["redbank v1, 1 in flight"]
     two, aof = m["redbank v1, 2 replicas, 64 in flight"], m["redbank v1, AOF fsync always, 64 in flight"]
-    print("| scenario | ops/s | p50 ms | script µs/call | Redis CPU µs/op |")
-    print("|---|---|---|---|---|")
+    print("| scenario | ops/s | p50 ms | p99 ms | script calls/op | Redis µs/call | Redis µs/op | Redis CPU µs/op |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, v in m.items():
-        print(f"| {name} | {v['throughput']:.0f} | {v['p50_ms']:.3f} | {v.get('usec_per_call', v.get('script_usec_per_call', 0)):.1f} | "
-              f"{v.get('redis_cpu_usec_per_op', float('nan')):.1f} |")
+        print(f"| {name} | {v['throughput']:.0f} | {v['p50_ms']:.3f} | {v.get('p99_ms', float('nan')):.3f} | "
+              f"{v.get('script_calls_per_op', 1.0):.3f} | {v.get('usec_per_call', v.get('script_usec_per_call', 0)):.1f} | "
+              f"{v.get('redis_usec_per_op', v.get('usec_per_call', 0)):.1f} | {v.get('redis_cpu_usec_per_op', float('nan')):.1f} |")
     print()
     print("| target | measured |")
     print("|---|---|")
     print(f"| redbank / redis-benchmark throughput at 64 (>= 0.6) | {v64['throughput'] / rb64['throughput']:.2f} |")
     print(f"| redbank / redis-benchmark p50 at 1 (<= 2) | {v1['p50_ms'] / rb1['p50_ms']:.2f} |")
-    print(f"| Redis µs per deposit script call (<= 10) | {v64['script_usec_per_call']:.1f} |")
+    off64 = m["redbank v1, batching off, 64 in flight"]
+    off1 = m["redbank v1, batching off, 1 in flight"]
+    print(f"| Redis µs per deposit, commandstats usec / ops (<= 10) | {v64['redis_usec_per_op']:.1f} (batching off: {off64['redis_usec_per_op']:.1f}) |")
     print(f"| script calls per deposit (<= 1) | {v64['script_calls_per_op']:.3f} |")
     print(f"| 2 replicas / 1 replica throughput (>= 1) | {two['throughput'] / v64['throughput']:.2f} |")
     print(f"| AOF always / no persistence throughput (>= 0.6) | {aof['throughput'] / v64['throughput']:.2f} |")
+    print(f"| batching on / off throughput at 64 in flight | {v64['throughput'] / off64['throughput']:.2f} |")
+    print(f"| batching on / off p50 at 1 in flight | {v1['p50_ms'] / off1['p50_ms']:.2f} |")
     errors = sum(run["errors"] for runs in results.values() for run in runs if "errors" in run)
     checks = all(run["money_check"] for runs in results.values() for run in runs if "money_check" in run)
     print(f"\nerrors in all redbank runs: {errors}; every money check passed: {checks}")

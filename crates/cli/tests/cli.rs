@@ -320,9 +320,10 @@ async fn bench_runs_both_apis_and_the_money_adds_up() {
     for p in ["p50", "p90", "p99", "p999", "max"] {
         assert!(v["latency_ms"][p].as_f64().unwrap() > 0.0, "{p}");
     }
-    // Every write is one script call, and nothing else goes to Redis for it.
+    // At most one script call per operation (fewer when the server gathers
+    // concurrent changes into one call).
     let per_op = v["redis"]["script_calls_per_op"].as_f64().unwrap();
-    assert!(per_op > 0.5 && per_op <= 1.0, "{per_op}");
+    assert!(per_op > 0.0 && per_op <= 1.0, "{per_op}");
 
     let out = redbank(
         &app,

@@ -3,9 +3,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use clap::builder::RangedU64ValueParser;
 use clap::{Parser, ValueEnum};
 use redbank_domain::{Currency, RateCeiling};
-use redbank_store::StoreConfig;
+use redbank_store::{BatchConfig, StoreConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -44,6 +45,18 @@ pub struct Config {
     #[arg(long, env = "REDBANK_IDEMPOTENCY_TTL_SECS", default_value_t = 86_400,
           value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
     pub idempotency_ttl_secs: u64,
+
+    /// Most balance changes gathered into one Redis script call under load; 1 turns
+    /// batching off. A change that finds a free call slot is sent at once, alone.
+    #[arg(long, env = "REDBANK_BATCH_MAX_CHANGES", default_value_t = BatchConfig::DEFAULT.max_changes,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=BatchConfig::MAX_CHANGES_LIMIT as u64))]
+    pub batch_max_changes: usize,
+
+    /// Most script calls of balance changes under way at once; changes beyond them
+    /// queue and go together in the next call.
+    #[arg(long, env = "REDBANK_BATCH_MAX_IN_FLIGHT", default_value_t = BatchConfig::DEFAULT.max_in_flight,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=1024))]
+    pub batch_max_in_flight: usize,
 
     /// Largest request message accepted, in bytes.
     #[arg(long, env = "REDBANK_MAX_MESSAGE_BYTES", default_value_t = 65_536,
@@ -96,6 +109,10 @@ impl Config {
             redis_url: self.redis_url.clone(),
             call_timeout: Duration::from_millis(self.redis_timeout_ms),
             idempotency_ttl: Duration::from_secs(self.idempotency_ttl_secs),
+            batch: BatchConfig {
+                max_changes: self.batch_max_changes,
+                max_in_flight: self.batch_max_in_flight,
+            },
         }
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use redis::RetryMethod;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The request was refused by the rules, in Redis or before it. Not transient.
     #[error(transparent)]
@@ -23,12 +23,16 @@ pub enum StoreError {
     Internal(#[source] redis::RedisError),
     #[error("unexpected reply from redis: {0}")]
     Corrupt(String),
+    /// The call was dropped before Redis answered, because the process is shutting
+    /// down. Transient, outcome unknown.
+    #[error("the call was abandoned before redis answered")]
+    Abandoned,
 }
 
 impl StoreError {
     /// Whether the same call may succeed if tried again.
     pub fn is_transient(&self) -> bool {
-        matches!(self, StoreError::Unavailable(_) | StoreError::Timeout(_))
+        matches!(self, StoreError::Unavailable(_) | StoreError::Timeout(_) | StoreError::Abandoned)
     }
 }
 

@@ -7,12 +7,14 @@
 //! idempotency record inside the same step. No state is held in this process
 //! except the connection.
 
+mod batch;
 pub mod check;
 mod error;
 pub mod keys;
 mod reply;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -24,7 +26,10 @@ use redbank_domain::{
     StateChange, Transaction, TransactionKind, Transfer, create_fingerprint, interest::interest_fraction,
 };
 
+pub use batch::BatchConfig;
 pub use error::StoreError;
+
+use batch::{Batcher, PostOp, Poster};
 
 /// Largest number of entries one statement may hold.
 pub const STATEMENT_ENTRIES_MAX: usize = 10_000;
@@ -53,6 +58,8 @@ pub struct StoreConfig {
     pub call_timeout: Duration,
     /// How long an idempotency record is kept after its request.
     pub idempotency_ttl: Duration,
+    /// How concurrent balance changes are gathered into script calls.
+    pub batch: BatchConfig,
 }
 
 impl StoreConfig {
@@ -64,6 +71,7 @@ impl StoreConfig {
             redis_url: redis_url.into(),
             call_timeout: Self::DEFAULT_CALL_TIMEOUT,
             idempotency_ttl: Self::DEFAULT_IDEMPOTENCY_TTL,
+            batch: BatchConfig::DEFAULT,
         }
     }
 }
@@ -73,6 +81,15 @@ impl StoreConfig {
 pub struct Posted {
     pub transaction: Transaction,
     pub account: Account,
+}
+
+/// One balance change, for [`Store::post_all`].
+#[derive(Debug, Clone)]
+pub struct PostRequest {
+    pub account: AccountId,
+    pub change: BalanceChange,
+    pub request_id: Option<RequestId>,
+    pub memo: Memo,
 }
 
 /// Both sides of a transfer.
@@ -120,7 +137,7 @@ pub struct Statement {
 pub struct Store {
     conn: ConnectionManager,
     create_script: Script,
-    post_script: Script,
+    posts: Arc<Batcher>,
     transfer_script: Script,
     state_script: Script,
     call_timeout: Duration,
@@ -140,14 +157,21 @@ impl Store {
             .set_number_of_retries(2);
         let conn =
             ConnectionManager::new_lazy_with_config(client, manager_config).map_err(StoreError::Internal)?;
+        let idempotency_ttl_secs = config.idempotency_ttl.as_secs().max(1);
+        let poster = Poster {
+            conn: conn.clone(),
+            script: script!("post.lua"),
+            call_timeout: config.call_timeout,
+            idempotency_ttl_secs,
+        };
         Ok(Self {
             conn,
             create_script: script!("create_account.lua"),
-            post_script: script!("post.lua"),
+            posts: Arc::new(Batcher::new(poster, config.batch)),
             transfer_script: script!("transfer.lua"),
             state_script: script!("set_state.lua"),
             call_timeout: config.call_timeout,
-            idempotency_ttl_secs: config.idempotency_ttl.as_secs().max(1),
+            idempotency_ttl_secs,
         })
     }
 
@@ -205,7 +229,44 @@ impl Store {
         reply::stored_account(id, fields)
     }
 
-    /// Applies one balance change in one atomic script call.
+    /// The keys and arguments of one change for `post.lua`, and the currency of its
+    /// amount (a CURRENCY_MISMATCH reply does not repeat it).
+    fn post_op(
+        id: &AccountId,
+        change: &BalanceChange,
+        request_id: Option<&RequestId>,
+        memo: &Memo,
+    ) -> (PostOp, Option<Currency>) {
+        let mut keys = vec![keys::account(id), keys::log(id), keys::interest_periods(id)];
+        if let Some(rid) = request_id {
+            keys.push(keys::request(id, rid));
+        }
+        let (currency, amount, denominator, period) = match change {
+            BalanceChange::Deposit(amount) | BalanceChange::Withdrawal(amount) => {
+                (Some(amount.currency()), amount.minor().to_string(), String::new(), None)
+            }
+            BalanceChange::Interest { rate, days, period } => {
+                let (numerator, denominator) = interest_fraction(*rate, *days);
+                (None, numerator.to_string(), denominator.to_string(), *period)
+            }
+        };
+        let args = [
+            change.kind().code().to_owned(),
+            currency.map(|c| c.code().to_owned()).unwrap_or_default(),
+            amount,
+            denominator,
+            memo.as_str().to_owned(),
+            request_id.map_or("", RequestId::as_str).to_owned(),
+            change.fingerprint(memo),
+            id.as_str().to_owned(),
+            period.map(|p| p.to_string()).unwrap_or_default(),
+        ];
+        (PostOp { keys, args }, currency)
+    }
+
+    /// Applies one balance change atomically in Redis: in a script call of its own
+    /// at low load, gathered with concurrent changes into one call under load
+    /// (batch.rs). Either way it is checked, applied and recorded as if alone.
     pub async fn post(
         &self,
         id: &AccountId,
@@ -213,32 +274,30 @@ impl Store {
         request_id: Option<&RequestId>,
         memo: &Memo,
     ) -> Result<Posted, StoreError> {
-        let mut invocation = self.post_script.key(keys::account(id));
-        invocation.key(keys::log(id)).key(keys::interest_periods(id));
-        if let Some(rid) = request_id {
-            invocation.key(keys::request(id, rid));
-        }
-        invocation.arg(change.kind().code());
-        let (given, period) = match change {
-            BalanceChange::Deposit(amount) | BalanceChange::Withdrawal(amount) => {
-                invocation.arg(amount.currency().code()).arg(amount.minor()).arg("");
-                (Some(amount.currency()), None)
-            }
-            BalanceChange::Interest { rate, days, period } => {
-                let (numerator, denominator) = interest_fraction(*rate, *days);
-                invocation.arg("").arg(numerator).arg(denominator);
-                (None, *period)
-            }
-        };
-        invocation
-            .arg(memo.as_str())
-            .arg(request_id.map_or("", RequestId::as_str))
-            .arg(change.fingerprint(memo))
-            .arg(self.idempotency_ttl_secs)
-            .arg(MAX_BALANCE_MINOR)
-            .arg(id.as_str())
-            .arg(period.map(|p| p.to_string()).unwrap_or_default());
-        reply::posted(id, given, &self.run(&invocation).await?)
+        let (op, given) = Self::post_op(id, change, request_id, memo);
+        reply::posted(id, given, &self.posts.post(op).await?)
+    }
+
+    /// Applies changes in order, in one script call, whatever the batch settings:
+    /// each is checked, applied and recorded as if alone, and answered on its own.
+    /// The outer error is the call's (Redis unreachable, say); then the outcome of
+    /// every change is unknown, and retrying with the same request ids resolves it.
+    pub async fn post_all(
+        &self,
+        changes: &[PostRequest],
+    ) -> Result<Vec<Result<Posted, StoreError>>, StoreError> {
+        let prepared: Vec<(PostOp, Option<Currency>)> = changes
+            .iter()
+            .map(|c| Self::post_op(&c.account, &c.change, c.request_id.as_ref(), &c.memo))
+            .collect();
+        let ops: Vec<&PostOp> = prepared.iter().map(|(op, _)| op).collect();
+        let replies = self.posts.poster().post(&ops).await?;
+        Ok(changes
+            .iter()
+            .zip(&prepared)
+            .zip(&replies)
+            .map(|((c, (_, given)), fields)| reply::posted(&c.account, *given, fields))
+            .collect())
     }
 
     /// Moves money between two accounts in one atomic script call.

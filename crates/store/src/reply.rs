@@ -60,6 +60,7 @@ pub(crate) fn refusal(fields: &[String], given: Option<Currency>) -> StoreError 
         "ACCOUNT_CLOSED" => account_id(field(1)).map(Error::AccountClosed),
         "ACCOUNT_NOT_FROZEN" => account_id(field(1)).map(Error::AccountNotFrozen),
         "INTEREST_ALREADY_POSTED" => Ok(Error::InterestAlreadyPosted(field(1).to_owned())),
+        "SCRIPT_ERROR" => Err(corrupt(format!("script failed: {}", field(1)))),
         other => Err(corrupt(format!("unknown script reply {other:?}"))),
     };
     match error {

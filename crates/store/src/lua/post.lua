@@ -1,32 +1,36 @@
--- Applies one balance change to one account, atomically and in one round trip:
+-- Applies balance changes, each atomically and all in one round trip: for each, the
 -- idempotency check, validation against the current state, the new balance and
--- version, the history entry, and the idempotency record. Every check comes before
--- the first write, so a refused change writes nothing but its idempotency record.
+-- version, the history entry, and the idempotency record. Every check of a change
+-- comes before its first write, so a refused change writes nothing but its
+-- idempotency record. Changes are applied in order, so a later change of the same
+-- account (or with the same request id) sees the earlier one, exactly as if each had
+-- been its own call. The store sends one change per call at low load and gathers
+-- concurrent ones into one call under load (batch.rs).
 --
--- KEYS[1]  account hash               acct:{ID}
--- KEYS[2]  history stream             acct:{ID}:log
--- KEYS[3]  interest periods posted    acct:{ID}:interest (hash: period -> record)
--- KEYS[4]  idempotency record, only when the request carries a request id
--- ARGV[1]  kind                       deposit | withdrawal | interest
--- ARGV[2]  currency of the amount     '' for interest (it is in the account's)
--- ARGV[3]  amount in minor units; for interest the numerator of the fraction
--- ARGV[4]  interest denominator       '' unless interest
--- ARGV[5]  memo
--- ARGV[6]  request id                 '' when none
--- ARGV[7]  request fingerprint        compared on a retry with the same request id
--- ARGV[8]  idempotency record TTL, seconds
--- ARGV[9]  maximum balance, minor units
--- ARGV[10] account id                 for refusals
--- ARGV[11] interest period            '' unless interest posted for a period
+-- ARGV[1]  idempotency record TTL, seconds
+-- ARGV[2]  maximum balance, minor units
+-- then 9 ARGV per change, and 3 or 4 KEYS per change, in the same order:
+-- KEYS     account hash               acct:{ID}
+--          history stream             acct:{ID}:log
+--          interest periods posted    acct:{ID}:interest (hash: period -> record)
+--          idempotency record         acct:{ID}:req:RID, only when there is a request id
+-- ARGV     kind                       deposit | withdrawal | interest
+--          currency of the amount     '' for interest (it is in the account's)
+--          amount in minor units; for interest the numerator of the fraction
+--          interest denominator       '' unless interest
+--          memo
+--          request id                 '' when none
+--          request fingerprint        compared on a retry with the same request id
+--          account id                 for refusals
+--          interest period            '' unless interest posted for a period
 --
--- Reply: {'OK', entry..., account...}, or a refusal: {REASON, balance, currency}
--- for INSUFFICIENT_FUNDS and BALANCE_LIMIT_EXCEEDED (both remembered under the
--- request id), {'CURRENCY_MISMATCH', currency, id}, {'ACCOUNT_NOT_FOUND', id},
--- {'ACCOUNT_FROZEN', id}, {'ACCOUNT_CLOSED', id}, {'IDEMPOTENCY_KEY_REUSED'},
--- {'INTEREST_ALREADY_POSTED', period}.
-
-local acct, log, periods, req = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local kind, cur, amount_arg, den_arg, memo, rid, fp, ttl, max_bal, id, period = unpack(ARGV)
+-- Reply: one reply per change, in order. {'OK', entry..., account...}, or a refusal:
+-- {REASON, balance, currency} for INSUFFICIENT_FUNDS and BALANCE_LIMIT_EXCEEDED (both
+-- remembered under the request id), {'CURRENCY_MISMATCH', currency, id},
+-- {'ACCOUNT_NOT_FOUND', id}, {'ACCOUNT_FROZEN', id}, {'ACCOUNT_CLOSED', id},
+-- {'IDEMPOTENCY_KEY_REUSED'}, {'INTEREST_ALREADY_POSTED', period}, or
+-- {'SCRIPT_ERROR', message} when the change failed on data the script cannot read
+-- (the other changes of the call are not affected).
 
 -- floor(a * n / d) rounded half-even, exactly, for 0 <= a <= 10^15, n < 4e11 and
 -- d = 3.65e10 (see redbank_domain::interest::interest_fraction). a is cut into
@@ -65,45 +69,66 @@ local function interest(a, n, d)
   return q
 end
 
-local replayed = replay(req, fp)
-if replayed then return replayed end
+local ttl, max_bal = ARGV[1], tonumber(ARGV[2])
 
--- Interest for a period is posted once per account and period, kept forever (the
--- request id record expires; this one must not).
-if period ~= '' then
-  local posted = recall(redis.call('HGET', periods, period), fp, {'INTEREST_ALREADY_POSTED', period})
-  if posted then return posted end
-end
+-- One change. Returns its reply.
+local function post(acct, log, periods, req, kind, cur, amount_arg, den_arg, memo, rid, fp, id, period)
+  local replayed = replay(req, fp)
+  if replayed then return replayed end
 
-local a = read_account(acct)
-if not a[1] then return {'ACCOUNT_NOT_FOUND', id} end
-if cur ~= '' and a[2] ~= cur then return {'CURRENCY_MISMATCH', a[2], id} end
-local refusal = not_movable(a, id)
-if refusal then return refusal end
-
-local bal, amount = tonumber(a[3]), nil
-if kind == 'interest' then
-  amount = interest(bal, tonumber(amount_arg), tonumber(den_arg))
-else
-  amount = tonumber(amount_arg)
-end
-
-local new_bal
-if kind == 'withdrawal' then
-  if amount > bal then return remember(req, fp, ttl, {'INSUFFICIENT_FUNDS', a[3], a[2]}) end
-  new_bal = bal - amount
-else
-  new_bal = bal + amount
-  if new_bal > tonumber(max_bal) then
-    return remember(req, fp, ttl, {'BALANCE_LIMIT_EXCEEDED', a[3], a[2]})
+  -- Interest for a period is posted once per account and period, kept forever (the
+  -- request id record expires; this one must not).
+  if period ~= '' then
+    local posted = recall(redis.call('HGET', periods, period), fp, {'INTEREST_ALREADY_POSTED', period})
+    if posted then return posted end
   end
+
+  local a = read_account(acct)
+  if not a[1] then return {'ACCOUNT_NOT_FOUND', id} end
+  if cur ~= '' and a[2] ~= cur then return {'CURRENCY_MISMATCH', a[2], id} end
+  local refusal = not_movable(a, id)
+  if refusal then return refusal end
+
+  local bal, amount = tonumber(a[3]), nil
+  if kind == 'interest' then
+    amount = interest(bal, tonumber(amount_arg), tonumber(den_arg))
+  else
+    amount = tonumber(amount_arg)
+  end
+
+  local new_bal
+  if kind == 'withdrawal' then
+    if amount > bal then return remember(req, fp, ttl, {'INSUFFICIENT_FUNDS', a[3], a[2]}) end
+    new_bal = bal - amount
+  else
+    new_bal = bal + amount
+    if new_bal > max_bal then
+      return remember(req, fp, ttl, {'BALANCE_LIMIT_EXCEEDED', a[3], a[2]})
+    end
+  end
+
+  local bal_s, ver_s = int(new_bal), int(tonumber(a[4]) + 1)
+  local amount_s = amount_arg
+  if kind == 'interest' then amount_s = int(amount) end
+  redis.call('HSET', acct, 'bal', bal_s, 'ver', ver_s)
+  a[3], a[4] = bal_s, ver_s
+  local reply = join({'OK'}, append(log, kind, amount_s, bal_s, ver_s, rid, memo, '', ''), account_reply(a))
+  if period ~= '' then redis.call('HSET', periods, period, encode(fp, reply)) end
+  return remember(req, fp, ttl, reply)
 end
 
-local bal_s, ver_s = int(new_bal), int(tonumber(a[4]) + 1)
-local amount_s = amount_arg
-if kind == 'interest' then amount_s = int(amount) end
-redis.call('HSET', acct, 'bal', bal_s, 'ver', ver_s)
-a[3], a[4] = bal_s, ver_s
-local reply = join({'OK'}, append(log, kind, amount_s, bal_s, ver_s, rid, memo, '', ''), account_reply(a))
-if period ~= '' then redis.call('HSET', periods, period, encode(fp, reply)) end
-return remember(req, fp, ttl, reply)
+local replies, k = {}, 1
+for i = 3, #ARGV, 9 do
+  local rid = ARGV[i + 5]
+  local req, nkeys = nil, 3
+  if rid ~= '' then req, nkeys = KEYS[k + 3], 4 end
+  local ok, reply = pcall(post, KEYS[k], KEYS[k + 1], KEYS[k + 2], req, ARGV[i], ARGV[i + 1], ARGV[i + 2],
+    ARGV[i + 3], ARGV[i + 4], rid, ARGV[i + 6], ARGV[i + 7], ARGV[i + 8])
+  if not ok then
+    if type(reply) == 'table' then reply = reply.err end
+    reply = {'SCRIPT_ERROR', tostring(reply)}
+  end
+  replies[#replies + 1] = reply
+  k = k + nkeys
+end
+return replies
