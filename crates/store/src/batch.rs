@@ -45,7 +45,7 @@ impl BatchConfig {
     /// Largest [`BatchConfig::max_changes`] accepted: a call of that many changes
     /// keeps Redis busy for about a millisecond on the development machine.
     pub const MAX_CHANGES_LIMIT: usize = 256;
-    pub const DEFAULT: BatchConfig = BatchConfig { max_changes: 64, max_in_flight: 2 };
+    pub const DEFAULT: BatchConfig = BatchConfig { max_changes: 64, max_in_flight: 1 };
     /// One change per call, as many calls at once as callers: no batching.
     pub const OFF: BatchConfig = BatchConfig { max_changes: 1, max_in_flight: usize::MAX };
 }
