@@ -104,6 +104,13 @@ struct Job {
     reply: oneshot::Sender<Result<Fields, StoreError>>,
 }
 
+/// Whether a change goes now, alone, or waits in the queue for the next call.
+#[expect(clippy::large_enum_variant, reason = "a local of one match, never stored")]
+enum Turn {
+    Now(PostOp),
+    Queued(oneshot::Receiver<Result<Fields, StoreError>>),
+}
+
 #[derive(Default)]
 struct State {
     in_flight: usize,
@@ -138,29 +145,31 @@ impl Batcher {
 
     /// Applies one change, alone or in a batch; its reply.
     pub async fn post(self: &Arc<Self>, op: PostOp) -> Result<Fields, StoreError> {
-        let waiting = {
+        let turn = {
             let mut state = self.lock();
             if state.in_flight < self.config.max_in_flight {
                 state.in_flight += 1;
-                Err(op)
+                Turn::Now(op)
             } else {
                 let (reply, waiting) = oneshot::channel();
                 state.queue.push_back(Job { op, reply });
-                Ok(waiting)
+                Turn::Queued(waiting)
             }
         };
-        match waiting {
-            Err(op) => {
+        match turn {
+            Turn::Now(op) => {
                 let _slot = Slot(Arc::clone(self));
                 let mut replies = self.poster.post(&[&op]).await?;
                 replies.pop().ok_or_else(|| StoreError::Corrupt("no reply".into()))
             }
             // The batch ahead may take a whole call deadline, then this one another.
-            Ok(waiting) => match tokio::time::timeout(2 * self.poster.call_timeout, waiting).await {
-                Ok(Ok(reply)) => reply,
-                Ok(Err(_)) => Err(StoreError::Abandoned),
-                Err(_) => Err(StoreError::Timeout(2 * self.poster.call_timeout)),
-            },
+            Turn::Queued(waiting) => {
+                match tokio::time::timeout(2 * self.poster.call_timeout, waiting).await {
+                    Ok(Ok(reply)) => reply,
+                    Ok(Err(_)) => Err(StoreError::Abandoned),
+                    Err(_) => Err(StoreError::Timeout(2 * self.poster.call_timeout)),
+                }
+            }
         }
     }
 
