@@ -25,7 +25,7 @@ pub fn code(class: ErrorClass) -> Code {
 fn metadata(error: &Error) -> HashMap<String, String> {
     let mut m = HashMap::new();
     match error {
-        Error::InsufficientFunds { balance } => {
+        Error::InsufficientFunds { balance } | Error::BalanceNotZero { balance } => {
             m.insert("balance".into(), balance.decimal());
             m.insert("currency".into(), balance.currency().code().into());
         }
@@ -34,10 +34,6 @@ fn metadata(error: &Error) -> HashMap<String, String> {
         | Error::AccountClosed(id)
         | Error::AccountNotFrozen(id) => {
             m.insert("account_id".into(), id.to_string());
-        }
-        Error::BalanceNotZero { balance } => {
-            m.insert("balance".into(), balance.decimal());
-            m.insert("currency".into(), balance.currency().code().into());
         }
         Error::CurrencyMismatch { account, given } => {
             m.insert("account_currency".into(), account.code().into());

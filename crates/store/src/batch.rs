@@ -29,7 +29,7 @@ use tokio::sync::oneshot;
 
 use redbank_domain::limits::MAX_BALANCE_MINOR;
 
-use crate::StoreError;
+use crate::{StoreError, within};
 
 /// How changes are gathered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,11 +86,7 @@ impl Poster {
             }
         }
         let mut conn = self.conn.clone();
-        let replies: Vec<Fields> =
-            match tokio::time::timeout(self.call_timeout, invocation.invoke_async(&mut conn)).await {
-                Ok(result) => result?,
-                Err(_) => return Err(StoreError::Timeout(self.call_timeout)),
-            };
+        let replies: Vec<Fields> = within(self.call_timeout, invocation.invoke_async(&mut conn)).await?;
         if replies.len() == ops.len() {
             Ok(replies)
         } else {

@@ -131,6 +131,18 @@ pub struct Statement {
     pub total_out: Money,
 }
 
+/// Runs one Redis call under a deadline: a call that misses it fails as
+/// [`StoreError::Timeout`] rather than waiting on a dead server.
+pub(crate) async fn within<T>(
+    deadline: Duration,
+    fut: impl Future<Output = RedisResult<T>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(deadline, fut).await {
+        Ok(result) => result.map_err(StoreError::from),
+        Err(_) => Err(StoreError::Timeout(deadline)),
+    }
+}
+
 /// A handle on the Redis that holds every account. Cheap to clone: clones share one
 /// multiplexed, auto-reconnecting connection that pipelines concurrent calls.
 #[derive(Clone)]
@@ -177,10 +189,7 @@ impl Store {
 
     /// Runs one Redis call under the call deadline.
     async fn call<T>(&self, fut: impl Future<Output = RedisResult<T>>) -> Result<T, StoreError> {
-        match tokio::time::timeout(self.call_timeout, fut).await {
-            Ok(result) => result.map_err(StoreError::from),
-            Err(_) => Err(StoreError::Timeout(self.call_timeout)),
-        }
+        within(self.call_timeout, fut).await
     }
 
     /// Runs a command under the call deadline.
@@ -361,7 +370,7 @@ impl Store {
     }
 
     fn entries(id: &AccountId, currency: Currency, raw: RawEntries) -> Result<Vec<Transaction>, StoreError> {
-        raw.into_iter().map(|(entry_id, kv)| reply::stream_entry(id, currency, entry_id, &kv)).collect()
+        raw.into_iter().map(|(entry_id, kv)| reply::stream_entry(id, currency, entry_id, kv)).collect()
     }
 
     /// Entries of one stream range (XRANGE or XREVRANGE), in the order Redis gives them.

@@ -175,26 +175,24 @@ pub(crate) fn entry_millis(entry_id: &str) -> Result<i64, StoreError> {
     int("entry id", millis)
 }
 
-/// One history stream entry, as XRANGE returns it.
+/// The stream fields of an entry, in the order of the entry part after its id.
+const STREAM_FIELDS: [&str; ENTRY_FIELDS - 1] =
+    ["kind", "amount", "balance", "version", "request_id", "memo", "counterparty", "transfer"];
+
+/// One history stream entry, as XRANGE returns it; its values are moved, not copied.
 pub(crate) fn stream_entry(
     id: &AccountId,
     currency: Currency,
     entry_id: String,
-    kv: &[String],
+    kv: Vec<String>,
 ) -> Result<Transaction, StoreError> {
-    let get = |name: &str| -> String {
-        kv.chunks_exact(2).find(|pair| pair[0] == name).map(|pair| pair[1].clone()).unwrap_or_default()
-    };
-    let f = [
-        entry_id,
-        get("kind"),
-        get("amount"),
-        get("balance"),
-        get("version"),
-        get("request_id"),
-        get("memo"),
-        get("counterparty"),
-        get("transfer"),
-    ];
+    let mut f: [String; ENTRY_FIELDS] = Default::default();
+    f[0] = entry_id;
+    let mut kv = kv.into_iter();
+    while let (Some(name), Some(value)) = (kv.next(), kv.next()) {
+        if let Some(i) = STREAM_FIELDS.iter().position(|field| *field == name) {
+            f[i + 1] = value;
+        }
+    }
     entry(id, currency, &f)
 }

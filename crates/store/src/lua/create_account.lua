@@ -21,4 +21,5 @@ if redis.call('EXISTS', acct) == 1 then return {'ACCOUNT_EXISTS', id} end
 local t = redis.call('TIME')
 local ctime = t[1] .. string.format('%06d', tonumber(t[2]))
 redis.call('HSET', acct, 'type', kind, 'cur', cur, 'bal', '0', 'ver', '0', 'ctime', ctime, 'state', 'active')
-return remember(req, fp, ttl, join({'OK'}, account_reply(read_account(acct))))
+-- The reply from what was just written (read_account's order), without reading it back.
+return remember(req, fp, ttl, join({'OK'}, account_reply({kind, cur, '0', '0', ctime, 'active'})))
