@@ -9,10 +9,24 @@ use redbank_domain::{Amount, Currency};
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
 
-/// Attempts of one call when the server answers UNAVAILABLE (the first included).
-pub const CALL_ATTEMPTS_MAX: u32 = 4;
-/// Wait before the first retry; doubled for each further one.
-pub const RETRY_BACKOFF_INITIAL: Duration = Duration::from_millis(200);
+/// When a call is resent, how often, and how long to wait in between. Every resend
+/// carries the same request, request id included, so the server applies it at most
+/// once.
+pub struct Retry {
+    /// Attempts, the first included.
+    pub attempts: u32,
+    /// Wait before the first resend; doubled for each further one.
+    pub first_backoff: Duration,
+    /// Which answers leave the outcome open, so that a resend is worth it.
+    pub retry_on: fn(Code) -> bool,
+}
+
+/// The CLI's commands: a few patient resends while the server says UNAVAILABLE.
+pub const CLI_RETRY: Retry = Retry {
+    attempts: 4,
+    first_backoff: Duration::from_millis(200),
+    retry_on: |code| code == Code::Unavailable,
+};
 
 pub type Client = BankClient<Channel>;
 
@@ -30,29 +44,32 @@ impl From<Status> for Failure {
     }
 }
 
-pub fn connect(endpoint: &str, timeout: Duration) -> Result<Client, Failure> {
-    let endpoint = Endpoint::from_shared(endpoint.to_owned())
+/// The endpoint of a server, with a deadline for connecting and for each call.
+pub fn endpoint(endpoint: &str, timeout: Duration) -> Result<Endpoint, Failure> {
+    Ok(Endpoint::from_shared(endpoint.to_owned())
         .map_err(|e| Failure::Local(format!("invalid endpoint {endpoint:?}: {e}")))?
         .connect_timeout(timeout)
-        .timeout(timeout);
-    // Connect lazily: a server that is restarting is retried like any UNAVAILABLE.
-    Ok(BankClient::new(endpoint.connect_lazy()))
+        .timeout(timeout))
 }
 
-/// Calls `f` until it succeeds, fails with something other than UNAVAILABLE, or
-/// [`CALL_ATTEMPTS_MAX`] attempts are spent. `f` resends the same request, request
-/// id included, so the server applies it at most once.
-pub async fn with_retry<T, F, Fut>(mut f: F) -> Result<T, Status>
+pub fn connect(endpoint: &str, timeout: Duration) -> Result<Client, Failure> {
+    // Connect lazily: a server that is restarting is retried like any UNAVAILABLE.
+    Ok(BankClient::new(self::endpoint(endpoint, timeout)?.connect_lazy()))
+}
+
+/// Calls `f` until it succeeds, fails with an answer the policy does not retry, or
+/// the policy's attempts are spent.
+pub async fn with_retry<T, F, Fut>(policy: &Retry, mut f: F) -> Result<T, Status>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<tonic::Response<T>, Status>>,
 {
-    let mut backoff = RETRY_BACKOFF_INITIAL;
+    let mut backoff = policy.first_backoff;
     let mut attempt = 1;
     loop {
         match f().await {
             Ok(response) => return Ok(response.into_inner()),
-            Err(status) if status.code() == Code::Unavailable && attempt < CALL_ATTEMPTS_MAX => {
+            Err(status) if (policy.retry_on)(status.code()) && attempt < policy.attempts => {
                 tokio::time::sleep(backoff).await;
                 backoff *= 2;
                 attempt += 1;
@@ -62,17 +79,20 @@ where
     }
 }
 
-/// One call with [`with_retry`]: `call!(client, deposit, request)`.
+/// One call with [`with_retry`]: `call!(client, deposit, request)` with
+/// [`CLI_RETRY`], or `call!(&policy; client, deposit, request)`.
 macro_rules! call {
-    ($client:expr, $method:ident, $req:expr) => {{
-        let req = $req;
-        $crate::client::with_retry(|| {
-            let mut client = $client.clone();
-            let req = req.clone();
+    ($policy:expr; $client:expr, $method:ident, $req:expr) => {{
+        let (client, req) = ($client.clone(), $req);
+        $crate::client::with_retry($policy, || {
+            let (mut client, req) = (client.clone(), req.clone());
             async move { client.$method(req).await }
         })
         .await
     }};
+    ($client:expr, $method:ident, $req:expr) => {
+        $crate::client::call!(&$crate::client::CLI_RETRY; $client, $method, $req)
+    };
 }
 pub(crate) use call;
 

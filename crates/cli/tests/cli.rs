@@ -4,17 +4,21 @@
 use std::net::SocketAddr;
 use std::process::Output;
 
-use redbank_testkit::RedisServer;
+use redbank_testkit::{Persistence, RedisServer};
 use serde_json::Value;
 
 struct App {
-    _redis: RedisServer,
+    redis: RedisServer,
     addr: SocketAddr,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
 async fn spawn_app() -> App {
-    let redis = RedisServer::start();
+    spawn_app_with(Persistence::None).await
+}
+
+async fn spawn_app_with(persistence: Persistence) -> App {
+    let redis = RedisServer::start_with(persistence);
     let config = redbank_server::Config::for_redis(redis.url());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -22,7 +26,7 @@ async fn spawn_app() -> App {
     tokio::spawn(redbank_server::run(listener, config, async {
         let _ = rx.await;
     }));
-    App { _redis: redis, addr, _shutdown: tx }
+    App { redis, addr, _shutdown: tx }
 }
 
 async fn redbank(app: &App, args: &[&str]) -> Output {
@@ -175,13 +179,13 @@ async fn interest_posting_is_exactly_once_per_account_and_period() {
     assert_eq!((ja["accounts"].as_u64(), jb["accounts"].as_u64()), (Some(120), Some(120)));
     assert_eq!(ja["posted_by_this_run"].as_u64().unwrap() + jb["posted_by_this_run"].as_u64().unwrap(), 120);
     assert_eq!(ja["totals"], jb["totals"], "both report the same postings");
-    assert_eq!(interest_entries(&app._redis, &savings, "4.25").await, vec![1; 120]);
+    assert_eq!(interest_entries(&app.redis, &savings, "4.25").await, vec![1; 120]);
     let others: Vec<String> = (0..10).map(|i| format!("chk-{i}")).chain(["sav-frozen".to_owned()]).collect();
-    assert_eq!(interest_entries(&app._redis, &others, "4.25").await, vec![0; 11]);
+    assert_eq!(interest_entries(&app.redis, &others, "4.25").await, vec![0; 11]);
 
     // Killed halfway, then run again: every account once for 2026-12.
     let mut slow = interest_post(&app, "2026-12", &["--concurrency", "1", "--max-per-second", "100"]);
-    let mut conn = app._redis.connection();
+    let mut conn = app.redis.connection();
     let posted = |conn: &mut redis::Connection| {
         savings
             .iter()
@@ -209,7 +213,7 @@ async fn interest_posting_is_exactly_once_per_account_and_period() {
     assert!(rerun.status.success());
     let j = json(&rerun);
     assert_eq!((j["accounts"].as_u64(), j["already_posted"].as_u64()), (Some(120), Some(done as u64)));
-    let counts = interest_entries(&app._redis, &savings, "4.25").await;
+    let counts = interest_entries(&app.redis, &savings, "4.25").await;
     // Two periods: the 2026-11 posting and the 2026-12 one.
     assert_eq!(counts, vec![2; 120]);
 
@@ -286,7 +290,7 @@ async fn transfer_history_statement_and_lifecycle_commands() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bench_runs_both_apis_and_the_money_adds_up() {
     let app = spawn_app().await;
-    let url = app._redis.url();
+    let url = app.redis.url();
     let out = redbank(
         &app,
         &[
@@ -358,7 +362,7 @@ async fn check_passes_on_a_clean_store_and_fails_loudly_on_a_violation() {
     redbank(&app, &["create", "c2", "--type", "checking"]).await;
     redbank(&app, &["deposit", "c1", "10"]).await;
     redbank(&app, &["transfer", "c1", "c2", "4"]).await;
-    let url = app._redis.url();
+    let url = app.redis.url();
     let out = redbank(&app, &["--json", "check", "--redis-url", &url]).await;
     assert!(out.status.success(), "{}", stdout(&out));
     let v = json(&out);
@@ -368,12 +372,8 @@ async fn check_passes_on_a_clean_store_and_fails_loudly_on_a_violation() {
     );
     assert_eq!(v["totals_minor_units"]["USD"]["balances"], 1000);
 
-    let _: () = redis::cmd("HSET")
-        .arg("acct:{c2}")
-        .arg("bal")
-        .arg("401")
-        .query(&mut app._redis.connection())
-        .unwrap();
+    let _: () =
+        redis::cmd("HSET").arg("acct:{c2}").arg("bal").arg("401").query(&mut app.redis.connection()).unwrap();
     let out = redbank(&app, &["check", "--redis-url", &url]).await;
     assert!(!out.status.success());
     let text = stdout(&out);
@@ -385,15 +385,8 @@ async fn check_passes_on_a_clean_store_and_fails_loudly_on_a_violation() {
 /// while Redis is down lands once Redis is back, exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_rides_through_a_redis_restart_with_the_same_request_id() {
-    let mut redis = RedisServer::start_with(redbank_testkit::Persistence::AofAlways);
-    let config = redbank_server::Config::for_redis(redis.url());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (_tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(redbank_server::run(listener, config, async {
-        let _ = rx.await;
-    }));
-    let endpoint = format!("http://{addr}");
+    let mut app = spawn_app_with(Persistence::AofAlways).await;
+    let endpoint = format!("http://{}", app.addr);
     let cli = |args: &[&str]| {
         tokio::process::Command::new(env!("CARGO_BIN_EXE_redbank"))
             .arg("--endpoint")
@@ -405,10 +398,10 @@ async fn the_cli_rides_through_a_redis_restart_with_the_same_request_id() {
             .unwrap()
     };
     assert!(cli(&["create", "r1", "--type", "savings"]).wait().await.unwrap().success());
-    tokio::task::block_in_place(|| redis.kill());
+    tokio::task::block_in_place(|| app.redis.kill());
     let deposit = cli(&["--json", "deposit", "r1", "2.50", "--currency", "USD", "--request-id", "retry-1"]);
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    tokio::task::block_in_place(|| redis.restart());
+    tokio::task::block_in_place(|| app.redis.restart());
     let out = deposit.wait_with_output().await.unwrap();
     assert!(out.status.success(), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
     assert_eq!(json(&out)["transaction"]["request_id"], "retry-1");

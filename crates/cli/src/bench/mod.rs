@@ -11,6 +11,7 @@
 
 mod workload;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -22,11 +23,11 @@ use redbank_api::classic::{self, bank_service_client::BankServiceClient};
 use redbank_api::convert::money_from_proto;
 use redbank_api::v1::{self, bank_client::BankClient};
 use serde_json::{Value, json};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
-use crate::client::Failure;
+use crate::client::{Failure, Retry, call};
 use workload::{Mix, Op, Rng, Zipf};
 
 /// Attempts of one v1 operation whose outcome is unknown (UNAVAILABLE, deadline),
@@ -103,22 +104,15 @@ enum Outcome {
     Failed(Code),
 }
 
-/// A v1 write through [`Conn::v1_write`]: the same request, request id included,
-/// on every attempt.
-macro_rules! v1_call {
-    ($client:expr, $method:ident, $req:expr) => {{
-        let (client, req) = ($client.clone(), $req);
-        Conn::v1_write(|| {
-            let (mut client, req) = (client.clone(), req.clone());
-            async move { client.$method(req).await }
-        })
-        .await
-    }};
-}
-
-fn is_transient(code: Code) -> bool {
-    matches!(code, Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown)
-}
+/// A v1 write whose outcome is unknown (UNAVAILABLE, a deadline, a dropped call) is
+/// resent with the same request id until it is known.
+const RESOLVE: Retry = Retry {
+    attempts: RESOLVE_ATTEMPTS_MAX,
+    first_backoff: Duration::from_millis(50),
+    retry_on: |code| {
+        matches!(code, Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown)
+    },
+};
 
 fn usd(cents: i64) -> Option<v1::Money> {
     Some(v1::Money {
@@ -150,9 +144,7 @@ struct Shared {
 
 impl Conn {
     async fn open(endpoint: &str, api: Api, timeout: Duration) -> Result<Self, Failure> {
-        let channel = Endpoint::from_shared(endpoint.to_owned())
-            .map_err(|e| Failure::Local(format!("invalid endpoint {endpoint:?}: {e}")))?
-            .timeout(timeout)
+        let channel = crate::client::endpoint(endpoint, timeout)?
             .connect()
             .await
             .map_err(|e| Failure::Local(format!("cannot connect to {endpoint}: {e}")))?;
@@ -218,27 +210,8 @@ impl Conn {
         }
     }
 
-    /// One v1 write, resent with the same request id while its outcome is unknown.
-    async fn v1_write<T, F, Fut>(mut send: F) -> Result<T, Status>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<tonic::Response<T>, Status>>,
-    {
-        let mut attempt = 1;
-        loop {
-            match send().await {
-                Ok(r) => return Ok(r.into_inner()),
-                Err(s) if is_transient(s.code()) && attempt < RESOLVE_ATTEMPTS_MAX => {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
-                }
-                Err(s) => return Err(s),
-            }
-        }
-    }
-
     async fn run(&mut self, op: Op, a: usize, b: usize, cents: i64, shared: &Shared, rid: String) -> Outcome {
-        let (ida, idb) = (account_name(&shared.prefix, a), account_name(&shared.prefix, b));
+        let ida = account_name(&shared.prefix, a);
         let result: Result<Vec<(usize, i64)>, Status> = match self {
             Conn::V1(c) => match op {
                 Op::Deposit => {
@@ -248,7 +221,7 @@ impl Conn {
                         request_id: rid,
                         memo: String::new(),
                     };
-                    v1_call!(c, deposit, req).map(|_| vec![(a, cents)])
+                    call!(&RESOLVE; c, deposit, req).map(|_| vec![(a, cents)])
                 }
                 Op::Withdraw => {
                     let req = v1::WithdrawRequest {
@@ -257,17 +230,17 @@ impl Conn {
                         request_id: rid,
                         memo: String::new(),
                     };
-                    v1_call!(c, withdraw, req).map(|_| vec![(a, -cents)])
+                    call!(&RESOLVE; c, withdraw, req).map(|_| vec![(a, -cents)])
                 }
                 Op::Transfer => {
                     let req = v1::TransferRequest {
                         from_account_id: ida,
-                        to_account_id: idb,
+                        to_account_id: account_name(&shared.prefix, b),
                         amount: usd(cents),
                         request_id: rid,
                         memo: String::new(),
                     };
-                    v1_call!(c, transfer, req).map(|_| vec![(a, -cents), (b, cents)])
+                    call!(&RESOLVE; c, transfer, req).map(|_| vec![(a, -cents), (b, cents)])
                 }
                 Op::Balance => {
                     c.get_account(v1::GetAccountRequest { account_id: ida }).await.map(|_| Vec::new())
@@ -457,24 +430,30 @@ pub async fn run(
                 let t0 = Instant::now();
                 let outcome = conn.run(op, a, b, cents, &shared, rid).await;
                 let micros = (t0.elapsed().as_micros() as u64).clamp(1, LATENCY_MAX_MICROS);
-                let key = match outcome {
+                let key: Cow<'static, str> = match outcome {
                     Outcome::Applied(changes) => {
                         for (acct, delta) in changes {
                             shared.deltas[acct].fetch_add(delta, Ordering::Relaxed);
                         }
                         let _ = latency.record(micros);
-                        "OK".to_owned()
+                        Cow::Borrowed("OK")
                     }
                     Outcome::Refused(reason) => {
                         let _ = latency.record(micros);
-                        reason
+                        Cow::Owned(reason)
                     }
                     Outcome::Failed(code) => {
                         shared.failed.fetch_add(1, Ordering::Relaxed);
-                        format!("{code:?}")
+                        Cow::Owned(format!("{code:?}"))
                     }
                 };
-                *by_result.entry(key).or_default() += 1;
+                // A result seen before costs no allocation.
+                match by_result.get_mut(key.as_ref()) {
+                    Some(count) => *count += 1,
+                    None => {
+                        by_result.insert(key.into_owned(), 1);
+                    }
+                }
                 shared.done.fetch_add(1, Ordering::Relaxed);
             }
             Ok::<_, Failure>((latency, by_result))
