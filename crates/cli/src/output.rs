@@ -1,6 +1,6 @@
 //! What the CLI prints: readable text by default, one JSON object per result with --json.
 
-use redbank_api::convert::{kind_from_proto, kind_to_proto, money_from_proto};
+use redbank_api::convert::{account_type_from_proto, kind_from_proto, kind_to_proto, money_from_proto};
 use redbank_api::v1;
 use redbank_domain::TransactionKind;
 use redbank_domain::calendar::format_millis;
@@ -36,11 +36,7 @@ fn money_json(money: Option<&v1::Money>) -> Value {
 }
 
 fn account_type(value: i32) -> &'static str {
-    match v1::AccountType::try_from(value) {
-        Ok(v1::AccountType::Savings) => "savings",
-        Ok(v1::AccountType::Checking) => "checking",
-        _ => "unspecified",
-    }
+    account_type_from_proto(value).map_or("unspecified", |t| t.as_str())
 }
 
 fn state(value: i32) -> &'static str {
