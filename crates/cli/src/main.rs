@@ -5,6 +5,7 @@
 //! fails with UNAVAILABLE is retried with the same id, so a retry can never apply
 //! twice.
 
+mod archive;
 mod bench;
 mod client;
 mod demo;
@@ -126,6 +127,9 @@ enum Command {
         #[arg(long, env = "REDBANK_REDIS_URL", default_value = "redis://127.0.0.1:6379")]
         redis_url: String,
     },
+    /// Move history older than a cutoff out of Redis into a JSON Lines file (retention),
+    /// reading Redis directly.
+    Archive(archive::ArchiveArgs),
     /// Load-test a server (v1 or classic) and check that the money adds up.
     Bench(bench::BenchArgs),
     /// Run the classic demo: create, deposit 1000, balance, withdraw 200, 5% interest, balance.
@@ -216,6 +220,7 @@ async fn check(redis_url: &str, out: &Printer) -> Result<(), Failure> {
                 "passed": report.passed(),
                 "accounts": report.accounts,
                 "entries": report.entries,
+                "archived_entries": report.archived_entries,
                 "transfers": report.transfers,
                 "request_ids": report.request_ids,
                 "totals_minor_units": totals,
@@ -224,8 +229,8 @@ async fn check(redis_url: &str, out: &Printer) -> Result<(), Failure> {
         );
     } else {
         println!(
-            "checked {} accounts, {} history entries, {} transfers, {} request ids",
-            report.accounts, report.entries, report.transfers, report.request_ids
+            "checked {} accounts, {} history entries ({} more archived), {} transfers, {} request ids",
+            report.accounts, report.entries, report.archived_entries, report.transfers, report.request_ids
         );
         for (currency, (balances, net)) in &report.totals {
             println!(
@@ -374,6 +379,7 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
         }
         Command::Demo { account } => demo::run(&client, account, out).await?,
         Command::Check { redis_url } => check(redis_url, out).await?,
+        Command::Archive(args) => archive::run(args, out).await?,
         Command::Bench(args) => {
             bench::run(&cli.endpoint, Duration::from_millis(cli.timeout_ms), args, cli.json).await?
         }

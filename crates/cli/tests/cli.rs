@@ -409,3 +409,101 @@ async fn the_cli_rides_through_a_redis_restart_with_the_same_request_id() {
     let again = again.wait_with_output().await.unwrap();
     assert_eq!(json(&again)["account"]["balance"]["amount"], "2.50", "applied once");
 }
+
+/// `redbank archive` moves history before a cutoff into a JSON Lines file, chunk by
+/// chunk (an account here has more entries than one chunk), and leaves balances,
+/// statements after the cutoff and the checker exact; a statement that reaches into
+/// the archived part is refused with HISTORY_ARCHIVED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn archive_moves_old_history_to_a_file_and_everything_still_adds_up() {
+    use redbank_domain::{AccountId, Amount, BalanceChange, Currency, Memo};
+    use redbank_store::{ARCHIVE_CHUNK_MAX, PostRequest, Store, StoreConfig};
+
+    let app = spawn_app().await;
+    redbank(&app, &["create", "old", "--type", "checking"]).await;
+    redbank(&app, &["create", "other", "--type", "savings"]).await;
+    let store = Store::connect(&StoreConfig::new(app.redis.url())).unwrap();
+    let old = AccountId::parse("old").unwrap();
+    let cent = Amount::from_minor(Currency::parse("USD").unwrap(), 1).unwrap();
+    let deposits = ARCHIVE_CHUNK_MAX * 2 + 100;
+    let change = PostRequest {
+        account: old.clone(),
+        change: BalanceChange::Deposit(cent),
+        request_id: None,
+        memo: Memo::default(),
+    };
+    for _ in 0..deposits / 100 {
+        for result in store.post_all(&vec![change.clone(); 100]).await.unwrap() {
+            result.unwrap();
+        }
+    }
+    redbank(&app, &["transfer", "old", "other", "5.00"]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    let (secs, micros): (i64, i64) = redis::cmd("TIME").query(&mut app.redis.connection()).unwrap();
+    let cut = (secs * 1000 + micros / 1000).to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    redbank(&app, &["deposit", "old", "1.00"]).await;
+    redbank(&app, &["transfer", "other", "old", "2.00"]).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("history.jsonl");
+    let file_arg = file.to_str().unwrap();
+    let url = app.redis.url();
+    let args = ["--json", "archive", "--redis-url", &url, "--before-millis", &cut, "--out", file_arg];
+    let out = redbank(&app, &args).await;
+    assert!(out.status.success(), "{}", stdout(&out));
+    let v = json(&out);
+    assert_eq!(
+        (v["entries_archived"].as_u64(), v["accounts_archived"].as_u64()),
+        (Some(deposits as u64 + 2), Some(2))
+    );
+
+    // The file holds every archived entry once, in order per account, with its
+    // amounts and balances; the last one of `old` is where its live history starts.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), deposits + 2);
+    let of = |account: &'static str| lines.iter().filter(move |l| l["account_id"] == account);
+    assert_eq!(of("old").count(), deposits + 1);
+    let versions: Vec<u64> = of("old").map(|l| l["account_version"].as_u64().unwrap()).collect();
+    assert_eq!(versions, (1..=deposits as u64 + 1).collect::<Vec<_>>());
+    let last = of("old").next_back().unwrap();
+    assert_eq!((last["kind"].as_str(), last["amount"].as_str()), (Some("transfer_out"), Some("5.00")));
+    assert_eq!(last["balance_after_minor"], deposits as i64 - 500);
+    let other = of("other").next().unwrap();
+    assert_eq!((other["kind"].as_str(), other["counterparty"].as_str()), (Some("transfer_in"), Some("old")));
+
+    let out = redbank(&app, &["--json", "balance", "old"]).await;
+    assert_eq!(json(&out)["balance"]["amount"], format!("{}.00", deposits / 100 - 5 + 1 + 2));
+    let out = redbank(&app, &["--json", "history", "old"]).await;
+    assert_eq!(json(&out)["transactions"].as_array().unwrap().len(), 2);
+    let out = redbank(&app, &["--json", "check", "--redis-url", &url]).await;
+    assert!(out.status.success(), "{}", stdout(&out));
+    let v = json(&out);
+    assert_eq!((v["entries"].as_u64(), v["archived_entries"].as_u64()), (Some(3), Some(deposits as u64 + 2)));
+
+    let today = redbank_domain::calendar::format_millis(cut.parse().unwrap())[..10].to_owned();
+    let out = redbank(&app, &["--json", "statement", "old", "--from", &today, "--to", &today]).await;
+    assert!(!out.status.success());
+    let v = json(&out);
+    assert_eq!(v["error"]["reason"], "HISTORY_ARCHIVED");
+    assert_eq!(v["error"]["code"], "FailedPrecondition");
+
+    // Nothing is left to archive; an existing file is never overwritten; a cutoff
+    // in the future is refused.
+    let again = dir.path().join("again.jsonl");
+    let args =
+        ["--json", "archive", "--redis-url", &url, "--before-millis", &cut, "--out", again.to_str().unwrap()];
+    assert_eq!(json(&redbank(&app, &args).await)["entries_archived"], 0);
+    let args = ["archive", "--redis-url", &url, "--before-millis", &cut, "--out", file_arg];
+    let out = redbank(&app, &args).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot create"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    let future = dir.path().join("future.jsonl");
+    let args = ["archive", "--redis-url", &url, "--before", "2999-01-01", "--out", future.to_str().unwrap()];
+    let out = redbank(&app, &args).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("in the future"));
+    assert!(!future.exists());
+}

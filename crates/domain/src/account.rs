@@ -167,6 +167,10 @@ pub struct Transaction {
     pub counterparty: Option<AccountId>,
     /// For transfers: the id both halves share.
     pub transfer_id: Option<String>,
+    /// For transfers: the other account's version after the transfer. It tells the
+    /// invariant checker whether the other half was archived with that account's
+    /// early history. Absent in entries written before it was recorded.
+    pub counterparty_version: Option<i64>,
 }
 
 impl Transaction {

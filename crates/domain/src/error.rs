@@ -65,6 +65,12 @@ pub enum Error {
     InvalidKind(i32),
     #[error("interest for {0} was already posted to this account with other parameters")]
     InterestAlreadyPosted(String),
+    /// The period reaches into history that was archived (moved out of Redis).
+    #[error("history up to {} is archived; ask for a period that starts after it", crate::calendar::format_millis(*through_millis))]
+    HistoryArchived {
+        /// The time of the last archived entry, ms since the epoch.
+        through_millis: i64,
+    },
 }
 
 use crate::Money;
@@ -112,6 +118,7 @@ impl Error {
             Error::InvalidPageSize { .. } => "INVALID_PAGE_SIZE",
             Error::InvalidKind(_) => "INVALID_KIND",
             Error::InterestAlreadyPosted(_) => "INTEREST_ALREADY_POSTED",
+            Error::HistoryArchived { .. } => "HISTORY_ARCHIVED",
         }
     }
 
@@ -142,7 +149,8 @@ impl Error {
             | Error::AccountClosed(_)
             | Error::AccountNotFrozen(_)
             | Error::BalanceNotZero { .. }
-            | Error::InterestAlreadyPosted(_) => ErrorClass::FailedPrecondition,
+            | Error::InterestAlreadyPosted(_)
+            | Error::HistoryArchived { .. } => ErrorClass::FailedPrecondition,
         }
     }
 }

@@ -39,6 +39,9 @@ fn metadata(error: &Error) -> HashMap<String, String> {
             m.insert("account_currency".into(), account.code().into());
             m.insert("given_currency".into(), given.code().into());
         }
+        Error::HistoryArchived { through_millis } => {
+            m.insert("archived_through_millis".into(), through_millis.to_string());
+        }
         _ => {}
     }
     m
@@ -147,6 +150,7 @@ mod tests {
                 Code::FailedPrecondition,
                 "INTEREST_ALREADY_POSTED",
             ),
+            (Error::HistoryArchived { through_millis: 5 }, Code::FailedPrecondition, "HISTORY_ARCHIVED"),
             (Error::AccountExists, Code::AlreadyExists, "ACCOUNT_EXISTS"),
             (
                 Error::InsufficientFunds { balance: Money::from_minor(usd, 5) },

@@ -23,6 +23,11 @@ pub enum StoreError {
     Internal(#[source] redis::RedisError),
     #[error("unexpected reply from redis: {0}")]
     Corrupt(String),
+    /// Archiving found the history or the archive point other than it had read
+    /// them (another archiver ran at the same time). Nothing was trimmed; running
+    /// the archive again continues from where the other one got.
+    #[error("the history changed while it was being archived: {0}")]
+    ArchiveChanged(String),
     /// The call was dropped before Redis answered, because the process is shutting
     /// down. Transient, outcome unknown.
     #[error("the call was abandoned before redis answered")]

@@ -38,6 +38,13 @@ const HISTORY_CHUNK: usize = 1000;
 /// Stream entries as XRANGE and XREVRANGE return them: id and field-value pairs.
 type RawEntries = Vec<(String, Vec<String>)>;
 
+/// The account hash fields of the archive point (archive.lua), in the order of
+/// reply.rs's `archive_point`.
+const ARCHIVE_FIELDS: [&str; 5] = ["athru", "abal", "aver", "acount", "aext"];
+/// Most entries archived by one trim: the script checks each, so this bounds the
+/// time Redis spends in one call.
+pub const ARCHIVE_CHUNK_MAX: usize = 1000;
+
 /// The account hash fields, in the order of reply.rs's account part.
 const ACCOUNT_HASH_FIELDS: [&str; 8] = ["type", "cur", "bal", "ver", "ctime", "state", "sreason", "stime"];
 
@@ -131,6 +138,54 @@ pub struct Statement {
     pub total_out: Money,
 }
 
+/// Where archiving cut an account's history, and what the archived entries added
+/// up to: enough for balances, versions, statements and the invariant checker to
+/// reconcile without them. All zero, and `through` None, until the first archive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArchivePoint {
+    /// Id of the last archived entry.
+    pub through: Option<String>,
+    /// Balance after it, minor units.
+    pub balance: i64,
+    /// Account version after it: every version up to this one is archived.
+    pub version: i64,
+    /// Entries archived in all.
+    pub entries: i64,
+    /// Deposits + interest - withdrawals among them, minor units: what they brought
+    /// in from outside (transfers only move money between accounts).
+    pub net_external: i64,
+}
+
+impl ArchivePoint {
+    /// The time of the last archived entry, ms since the epoch.
+    pub fn through_millis(&self) -> Option<i64> {
+        self.through.as_deref().and_then(|id| reply::entry_millis(id).ok())
+    }
+
+    /// The point after archiving `entries` too, which must continue this one.
+    fn advanced(&self, entries: &[Transaction]) -> Result<Self, StoreError> {
+        let overflow = || StoreError::Corrupt("archived totals overflow".into());
+        let last = entries.last().ok_or_else(|| StoreError::Corrupt("nothing to archive".into()))?;
+        let mut net_external = self.net_external;
+        for t in entries {
+            let external = match t.kind {
+                TransactionKind::Deposit | TransactionKind::Interest => t.amount.minor(),
+                TransactionKind::Withdrawal => -t.amount.minor(),
+                _ => 0,
+            };
+            net_external = net_external.checked_add(external).ok_or_else(overflow)?;
+        }
+        let count = i64::try_from(entries.len()).map_err(|_| overflow())?;
+        Ok(Self {
+            through: Some(last.id.clone()),
+            balance: last.balance_after.minor(),
+            version: last.account_version,
+            entries: self.entries.checked_add(count).ok_or_else(overflow)?,
+            net_external,
+        })
+    }
+}
+
 /// Runs one Redis call under a deadline: a call that misses it fails as
 /// [`StoreError::Timeout`] rather than waiting on a dead server.
 pub(crate) async fn within<T>(
@@ -152,6 +207,7 @@ pub struct Store {
     posts: Arc<Batcher>,
     transfer_script: Script,
     state_script: Script,
+    archive_script: Script,
     call_timeout: Duration,
     idempotency_ttl_secs: u64,
 }
@@ -182,6 +238,7 @@ impl Store {
             posts: Arc::new(Batcher::new(poster, config.batch)),
             transfer_script: script!("transfer.lua"),
             state_script: script!("set_state.lua"),
+            archive_script: script!("archive.lua"),
             call_timeout: config.call_timeout,
             idempotency_ttl_secs,
         })
@@ -497,15 +554,24 @@ impl Store {
         start_millis: i64,
         end_millis: i64,
     ) -> Result<Statement, StoreError> {
-        // The opening balance is the balance after the last entry before the period
-        // ("(0-0" is no valid bound: nothing lies before the epoch).
-        let (account, before) = if start_millis > 0 {
-            self.account_and_range("XREVRANGE", id, (&format!("({start_millis}-0"), "-"), 1).await?
-        } else {
-            (self.get_account(id).await?, Vec::new())
-        };
+        // The opening balance is the balance after the last entry before the period,
+        // or the archive point's when that entry was archived ("(0-0" is no valid
+        // bound: nothing lies before the epoch).
+        let mut pipe = redis::pipe();
+        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS);
+        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ARCHIVE_FIELDS);
+        pipe.add_command(Self::range_cmd("XREVRANGE", id, (&format!("({}-0", start_millis.max(1)), "-"), 1));
+        let mut conn = self.conn.clone();
+        let (fields, point, before): (Vec<Option<String>>, Vec<Option<String>>, RawEntries) =
+            self.call(pipe.query_async(&mut conn)).await?;
+        let account = reply::stored_account(id, fields)?;
+        let point = reply::archive_point(point)?;
+        if let Some(through_millis) = point.through_millis().filter(|through| start_millis <= *through) {
+            return Err(StoreError::Refused(Error::HistoryArchived { through_millis }));
+        }
         let currency = account.currency();
-        let opening = before.first().map_or(0, |t| t.balance_after.minor());
+        let before = if start_millis > 0 { Self::entries(id, currency, before)? } else { Vec::new() };
+        let opening = before.first().map_or(point.balance, |t| t.balance_after.minor());
         let transactions = self
             .entries_between(
                 id,
@@ -544,6 +610,65 @@ impl Store {
             total_out: Money::from_minor(currency, total_out),
             transactions,
         })
+    }
+
+    /// Where archiving cut the account's history (all zero if it never did).
+    pub async fn archive_point(&self, id: &AccountId) -> Result<ArchivePoint, StoreError> {
+        reply::archive_point(
+            self.query(redis::cmd("HMGET").arg(keys::account(id)).arg(&ARCHIVE_FIELDS)).await?,
+        )
+    }
+
+    /// The oldest entries still in the history that are older than `before_millis`,
+    /// at most `max` (and at most [`ARCHIVE_CHUNK_MAX`]), with the archive point they
+    /// continue: what `redbank archive` stores before it trims them.
+    pub async fn archivable(
+        &self,
+        id: &AccountId,
+        before_millis: i64,
+        max: usize,
+    ) -> Result<(ArchivePoint, Vec<Transaction>), StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS);
+        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ARCHIVE_FIELDS);
+        let end = format!("({}-0", before_millis.max(0));
+        pipe.add_command(Self::range_cmd("XRANGE", id, ("-", &end), max.clamp(1, ARCHIVE_CHUNK_MAX)));
+        let mut conn = self.conn.clone();
+        let (fields, point, raw): (Vec<Option<String>>, Vec<Option<String>>, RawEntries) =
+            self.call(pipe.query_async(&mut conn)).await?;
+        let account = reply::stored_account(id, fields)?;
+        // "(0-0" is no valid bound: nothing lies before the epoch.
+        let raw = if before_millis > 0 { raw } else { Vec::new() };
+        Ok((reply::archive_point(point)?, Self::entries(id, account.currency(), raw)?))
+    }
+
+    /// Removes `entries`, read by [`Store::archivable`] together with `prior`, from
+    /// the head of the history, and moves the archive point past them, in one script
+    /// call: exactly these entries go, or nothing does
+    /// ([`StoreError::ArchiveChanged`] when the history or the point moved since).
+    /// Call it only once the entries are stored elsewhere.
+    pub async fn trim_archived(
+        &self,
+        id: &AccountId,
+        prior: &ArchivePoint,
+        entries: &[Transaction],
+    ) -> Result<ArchivePoint, StoreError> {
+        let next = prior.advanced(entries)?;
+        let first = entries.first().map_or("", |t| t.id.as_str());
+        let mut invocation = self.archive_script.key(keys::account(id));
+        invocation
+            .key(keys::log(id))
+            .arg(first)
+            .arg(next.through.as_deref().unwrap_or_default())
+            .arg(entries.len())
+            .arg(prior.through.as_deref().unwrap_or_default())
+            .arg(next.balance)
+            .arg(next.version)
+            .arg(next.entries)
+            .arg(next.net_external)
+            .arg(id.as_str());
+        reply::trimmed(&self.run(&invocation).await?)?;
+        Ok(next)
     }
 
     /// One page of accounts, in no particular order, by SCAN. The cursor is Redis's:

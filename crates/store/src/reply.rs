@@ -9,7 +9,7 @@ use redbank_domain::{
     TransactionKind,
 };
 
-use crate::{Posted, StoreError, Transferred};
+use crate::{ArchivePoint, Posted, StoreError, Transferred};
 
 /// type, cur, bal, ver, ctime, state, state reason, state time.
 pub(crate) const ACCOUNT_FIELDS: usize = 8;
@@ -118,6 +118,7 @@ pub(crate) fn entry(id: &AccountId, currency: Currency, f: &[String]) -> Result<
         account_version: int("version", ver)?,
         counterparty: if counterparty.is_empty() { None } else { Some(account_id(counterparty)?) },
         transfer_id: if transfer.is_empty() { None } else { Some(transfer.clone()) },
+        counterparty_version: None,
     })
 }
 
@@ -154,7 +155,10 @@ pub(crate) fn transferred(
         let account = account(id, acct)?;
         Ok(Posted { transaction: entry(id, account.currency(), e)?, account })
     };
-    Ok(Transferred { from: decode(from, a)?, to: decode(to, b)? })
+    let (mut from, mut to) = (decode(from, a)?, decode(to, b)?);
+    from.transaction.counterparty_version = Some(to.account.version);
+    to.transaction.counterparty_version = Some(from.account.version);
+    Ok(Transferred { from, to })
 }
 
 /// HMGET of the account fields; the state fields are absent on accounts made
@@ -188,11 +192,45 @@ pub(crate) fn stream_entry(
 ) -> Result<Transaction, StoreError> {
     let mut f: [String; ENTRY_FIELDS] = Default::default();
     f[0] = entry_id;
+    let mut counterparty_version = None;
     let mut kv = kv.into_iter();
     while let (Some(name), Some(value)) = (kv.next(), kv.next()) {
         if let Some(i) = STREAM_FIELDS.iter().position(|field| *field == name) {
             f[i + 1] = value;
+        } else if name == "cversion" {
+            counterparty_version = Some(int("cversion", &value)?);
         }
     }
-    entry(id, currency, &f)
+    let mut transaction = entry(id, currency, &f)?;
+    transaction.counterparty_version = counterparty_version;
+    Ok(transaction)
+}
+
+/// HMGET of the archive point fields (lib.rs, ARCHIVE_FIELDS): all absent on an
+/// account never archived.
+pub(crate) fn archive_point(fields: Vec<Option<String>>) -> Result<ArchivePoint, StoreError> {
+    let [through, balance, version, entries, net_external] = <[Option<String>; 5]>::try_from(fields)
+        .map_err(|f| corrupt(format!("archive point has {} fields", f.len())))?;
+    if let Some(id) = &through {
+        entry_millis(id)?;
+    }
+    let number = |field: &str, value: Option<String>| value.map_or(Ok(0), |v| int(field, &v));
+    Ok(ArchivePoint {
+        through,
+        balance: number("abal", balance)?,
+        version: number("aver", version)?,
+        entries: number("acount", entries)?,
+        net_external: number("aext", net_external)?,
+    })
+}
+
+/// Reply of archive.lua.
+pub(crate) fn trimmed(fields: &[String]) -> Result<(), StoreError> {
+    match fields.first().map(String::as_str) {
+        Some("OK") => Ok(()),
+        Some("ARCHIVE_CHANGED") => {
+            Err(StoreError::ArchiveChanged(fields.get(1).cloned().unwrap_or_default()))
+        }
+        _ => Err(refusal(fields, None)),
+    }
 }

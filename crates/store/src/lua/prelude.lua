@@ -74,15 +74,18 @@ end
 -- Appends one history entry and returns the entry part of a reply (reply.rs,
 -- ENTRY_FIELDS): id, kind, amount, balance, version, request id, memo,
 -- counterparty, transfer id. Numbers come as strings, formatted once by the caller:
--- number formatting is the costliest thing a script here does.
-local function append(log, kind, amount, bal, ver, rid, memo, counterparty, transfer)
+-- number formatting is the costliest thing a script here does. A transfer's entry
+-- also stores the counterparty's version after the transfer (cversion), which the
+-- invariant checker needs once the other half has been archived.
+local function append(log, kind, amount, bal, ver, rid, memo, counterparty, transfer, cversion)
   local id
   if counterparty == '' then
     id = redis.call('XADD', log, '*', 'kind', kind, 'amount', amount, 'balance', bal, 'version', ver,
       'request_id', rid, 'memo', memo)
   else
     id = redis.call('XADD', log, '*', 'kind', kind, 'amount', amount, 'balance', bal, 'version', ver,
-      'request_id', rid, 'memo', memo, 'counterparty', counterparty, 'transfer', transfer)
+      'request_id', rid, 'memo', memo, 'counterparty', counterparty, 'transfer', transfer,
+      'cversion', cversion)
   end
   return {id, kind, amount, bal, ver, rid, memo, counterparty, transfer}
 end
