@@ -22,4 +22,4 @@ local t = redis.call('TIME')
 local ctime = t[1] .. string.format('%06d', tonumber(t[2]))
 redis.call('HSET', acct, 'type', kind, 'cur', cur, 'bal', '0', 'ver', '0', 'ctime', ctime, 'state', 'active')
 -- The reply from what was just written (read_account's order), without reading it back.
-return remember(req, fp, ttl, join({'OK'}, account_reply({kind, cur, '0', '0', ctime, 'active'})))
+return remember(req, fp, ttl, {'OK', account_part({kind, cur, '0', '0', ctime, 'active'})})

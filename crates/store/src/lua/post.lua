@@ -111,8 +111,8 @@ local function post(acct, log, periods, req, kind, cur, amount_arg, den_arg, mem
   local amount_s = amount_arg
   if kind == 'interest' then amount_s = int(amount) end
   redis.call('HSET', acct, 'bal', bal_s, 'ver', ver_s)
-  a[3], a[4] = bal_s, ver_s
-  local reply = join({'OK'}, append(log, kind, amount_s, bal_s, ver_s, rid, memo, '', ''), account_reply(a))
+  local entry = append(log, kind, amount_s, bal_s, ver_s, rid, memo, '', '', '')
+  local reply = {'OK', posted(entry, kind, amount_s, bal_s, ver_s, rid, memo, '', '', a)}
   if period ~= '' then redis.call('HSET', periods, period, encode(fp, reply)) end
   return remember(req, fp, ttl, reply)
 end

@@ -37,6 +37,6 @@ local t = redis.call('TIME')
 local stime = int(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
 local ver_s = int(tonumber(a[4]) + 1)
 redis.call('HSET', acct, 'state', new_state, 'sreason', reason, 'stime', stime, 'ver', ver_s)
-a[4], a[6], a[7], a[8] = ver_s, new_state, reason, stime
-local entry = append(log, change, '0', a[3], ver_s, rid, reason, '', '')
-return remember(req, fp, ttl, join({'OK'}, entry, account_reply(a)))
+a[6], a[7], a[8] = new_state, reason, stime
+local entry = append(log, change, '0', a[3], ver_s, rid, reason, '', '', '')
+return remember(req, fp, ttl, {'OK', posted(entry, change, '0', a[3], ver_s, rid, reason, '', '', a)})

@@ -43,7 +43,10 @@ local fv_s, tv_s = int(tonumber(f[4]) + 1), int(tonumber(t[4]) + 1)
 local transfer = from_id .. ':' .. fv_s
 redis.call('HSET', from, 'bal', fb_s, 'ver', fv_s)
 redis.call('HSET', to, 'bal', tb_s, 'ver', tv_s)
-f[3], f[4], t[3], t[4] = fb_s, fv_s, tb_s, tv_s
 local out = append(from_log, 'transfer_out', amount_arg, fb_s, fv_s, rid, memo, to_id, transfer, tv_s)
 local inn = append(to_log, 'transfer_in', amount_arg, tb_s, tv_s, rid, memo, from_id, transfer, fv_s)
-return remember(req, fp, ttl, join({'OK'}, out, account_reply(f), inn, account_reply(t)))
+local reply = {'OK', posted(out, 'transfer_out', amount_arg, fb_s, fv_s, rid, memo, to_id, transfer, f)}
+for _, v in ipairs({posted(inn, 'transfer_in', amount_arg, tb_s, tv_s, rid, memo, from_id, transfer, t)}) do
+  reply[#reply + 1] = v
+end
+return remember(req, fp, ttl, reply)
