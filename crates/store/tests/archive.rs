@@ -206,3 +206,44 @@ async fn a_trim_from_a_stale_read_changes_nothing() {
     assert!(matches!(missing, Err(StoreError::Refused(Error::AccountNotFound(_)))), "{missing:?}");
     assert!(check(&store).await.unwrap().passed());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_go_on_while_history_is_archived() {
+    let redis = RedisServer::start();
+    let store = Store::connect(&StoreConfig::new(redis.url())).unwrap();
+    open(&store, "a").await;
+    open(&store, "b").await;
+    for i in 0..100 {
+        deposit(&store, if i % 2 == 0 { "a" } else { "b" }, 10).await;
+    }
+    let cut = cutoff(&redis).await;
+
+    // Deposits and transfers keep landing on both accounts while their old history is
+    // trimmed two entries at a time.
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for i in 0..200 {
+                match i % 3 {
+                    0 => deposit(&store, "a", 7).await,
+                    1 => deposit(&store, "b", 7).await,
+                    _ => transfer(&store, "a", "b", 1).await,
+                }
+            }
+        })
+    };
+    let (archived_a, archived_b) = tokio::join!(archive(&store, "a", cut), archive(&store, "b", cut));
+    writer.await.unwrap();
+
+    assert_eq!((archived_a.len(), archived_b.len()), (50, 50));
+    assert!(archived_a.iter().chain(&archived_b).all(|t| t.create_time_millis < cut));
+    let live_a = store.history(&id("a")).await.unwrap();
+    let live_b = store.history(&id("b")).await.unwrap();
+    assert_eq!(live_a.len() + live_b.len(), 67 + 67 + 2 * 66);
+    let (a, b) = (store.get_account(&id("a")).await.unwrap(), store.get_account(&id("b")).await.unwrap());
+    assert_eq!((a.balance.minor(), b.balance.minor()), (500 + 67 * 7 - 66, 500 + 67 * 7 + 66));
+    assert_eq!((a.version, b.version), (50 + 67 + 66, 50 + 67 + 66));
+    let report = check(&store).await.unwrap();
+    assert!(report.passed(), "{:?}", report.violations);
+    assert_eq!(report.archived_entries, 100);
+}
