@@ -212,7 +212,7 @@ pub async fn check(store: &Store) -> Result<CheckReport, StoreError> {
                 balance: account.balance.minor(),
             });
         }
-        if usize::try_from(account.version - point.version).ok() != Some(history.len()) {
+        if usize::try_from(account.version.saturating_sub(point.version)).ok() != Some(history.len()) {
             report.violations.push(Violation::VersionMismatch {
                 account: id.clone(),
                 version: account.version,
