@@ -83,7 +83,15 @@ pub async fn run(args: &ArchiveArgs, out: &Printer) -> Result<(), Failure> {
     let mut config = StoreConfig::new(&args.redis_url);
     config.call_timeout = Duration::from_secs(10);
     let store = Store::connect(&config).map_err(|e| Failure::Local(e.to_string()))?;
-    let ids = if named.is_empty() { all_accounts(&store).await? } else { named };
+    let ids = if named.is_empty() {
+        all_accounts(&store).await?
+    } else {
+        // A named account that does not exist fails the run before any file is made.
+        for id in &named {
+            store.get_account(id).await.map_err(|e| Failure::Local(format!("account {id}: {e}")))?;
+        }
+        named
+    };
 
     let file = File::options()
         .write(true)

@@ -506,4 +506,9 @@ async fn archive_moves_old_history_to_a_file_and_everything_still_adds_up() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("in the future"));
     assert!(!future.exists());
+    let args = ["archive", "--redis-url", &url, "--before-millis", &cut, "--account", "nobody", "--out"];
+    let out = redbank(&app, &[&args[..], &[future.to_str().unwrap()]].concat()).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("account nobody not found"));
+    assert!(!future.exists());
 }
