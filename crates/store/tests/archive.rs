@@ -247,3 +247,42 @@ async fn writes_go_on_while_history_is_archived() {
     assert!(report.passed(), "{:?}", report.violations);
     assert_eq!(report.archived_entries, 100);
 }
+
+#[tokio::test]
+async fn an_in_half_written_before_counterparty_versions_finds_its_source_in_the_transfer_id() {
+    let redis = RedisServer::start();
+    let store = Store::connect(&StoreConfig::new(redis.url())).unwrap();
+    let mut conn = redis.connection();
+    // A transfer as the scripts wrote it before `cversion`: x deposits 5, sends it to y.
+    let entries: [(&str, &[&str]); 3] = [
+        ("acct:{x}:log", &["kind", "deposit", "amount", "5", "balance", "5", "version", "1"]),
+        (
+            "acct:{x}:log",
+            &["kind", "transfer_out", "amount", "5", "balance", "0", "version", "2", "counterparty", "y"],
+        ),
+        (
+            "acct:{y}:log",
+            &["kind", "transfer_in", "amount", "5", "balance", "5", "version", "1", "counterparty", "x"],
+        ),
+    ];
+    for (i, (log, fields)) in entries.iter().enumerate() {
+        let mut cmd = redis::cmd("XADD");
+        cmd.arg(log).arg("*").arg(fields).arg(&["request_id", "", "memo", ""]);
+        if i > 0 {
+            cmd.arg(&["transfer", "x:2"]);
+        }
+        let _: String = cmd.query(&mut conn).unwrap();
+    }
+    for (key, bal, ver) in [("acct:{x}", "0", "2"), ("acct:{y}", "5", "1")] {
+        let fields =
+            ["type", "checking", "cur", "USD", "bal", bal, "ver", ver, "ctime", "0", "state", "active"];
+        let _: () = redis::cmd("HSET").arg(key).arg(&fields).query(&mut conn).unwrap();
+    }
+    assert!(check(&store).await.unwrap().passed());
+
+    let cut = cutoff(&redis).await;
+    assert_eq!(archive(&store, "x", cut).await.len(), 2);
+    let report = check(&store).await.unwrap();
+    assert!(report.passed(), "{:?}", report.violations);
+    assert_eq!((report.archived_entries, report.totals["USD"]), (2, (5, 5)));
+}
