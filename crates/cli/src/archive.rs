@@ -11,7 +11,6 @@
 //! the next run writes it again, so readers of the files deduplicate by
 //! (account_id, entry_id).
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -25,8 +24,6 @@ use crate::client::Failure;
 use crate::output::Printer;
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
-/// Accounts listed per SCAN page.
-const LIST_PAGE: usize = 500;
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("cutoff").required(true).args(["before", "keep_days", "before_millis"])))]
@@ -84,7 +81,7 @@ pub async fn run(args: &ArchiveArgs, out: &Printer) -> Result<(), Failure> {
     config.call_timeout = Duration::from_secs(10);
     let store = Store::connect(&config).map_err(|e| Failure::Local(e.to_string()))?;
     let ids = if named.is_empty() {
-        all_accounts(&store).await?
+        store.account_ids().await.map_err(|e| Failure::Local(format!("listing accounts: {e}")))?
     } else {
         // A named account that does not exist fails the run before any file is made.
         for id in &named {
@@ -150,23 +147,6 @@ fn cutoff_millis(args: &ArchiveArgs, now: i64) -> Result<i64, Failure> {
         return Ok(today - i64::from(days) * MILLIS_PER_DAY);
     }
     args.before_millis.ok_or_else(|| Failure::Local("give --before, --keep-days or --before-millis".into()))
-}
-
-async fn all_accounts(store: &Store) -> Result<Vec<AccountId>, Failure> {
-    let (mut ids, mut seen, mut cursor) = (Vec::new(), HashSet::new(), 0);
-    loop {
-        let (accounts, next) = store
-            .list_accounts(cursor, LIST_PAGE)
-            .await
-            .map_err(|e| Failure::Local(format!("listing accounts: {e}")))?;
-        ids.extend(accounts.into_iter().map(|a| a.id).filter(|id| seen.insert(id.clone())));
-        cursor = next;
-        if cursor == 0 {
-            break;
-        }
-    }
-    ids.sort();
-    Ok(ids)
 }
 
 /// The new file's directory entry must survive a crash too.

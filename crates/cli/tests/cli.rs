@@ -438,6 +438,9 @@ async fn archive_moves_old_history_to_a_file_and_everything_still_adds_up() {
         }
     }
     redbank(&app, &["transfer", "old", "other", "5.00"]).await;
+    // A history longer than one read chunk is read whole.
+    let versions: Vec<i64> = store.history(&old).await.unwrap().iter().map(|t| t.account_version).collect();
+    assert_eq!(versions, (1..=deposits as i64 + 1).collect::<Vec<_>>());
     tokio::time::sleep(std::time::Duration::from_millis(3)).await;
     let (secs, micros): (i64, i64) = redis::cmd("TIME").query(&mut app.redis.connection()).unwrap();
     let cut = (secs * 1000 + micros / 1000).to_string();

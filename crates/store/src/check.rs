@@ -20,15 +20,12 @@
 //!
 //! It reads while writes may go on; run it on a quiet Redis for an exact answer.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use redbank_domain::{AccountId, TransactionKind};
 
 use crate::{Store, StoreError};
-
-/// Accounts read per SCAN page.
-const SCAN_PAGE: usize = 500;
 
 /// One broken invariant, precisely located.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,36 +111,20 @@ struct Half {
 /// Checks every account in the store.
 pub async fn check(store: &Store) -> Result<CheckReport, StoreError> {
     let mut report = CheckReport::default();
-    let mut ids = Vec::new();
-    let mut seen = HashSet::new();
-    let mut cursor = 0;
-    loop {
-        let (accounts, next) = store.list_accounts(cursor, SCAN_PAGE).await?;
-        for a in accounts {
-            if seen.insert(a.id.clone()) {
-                ids.push(a.id);
-            }
-        }
-        cursor = next;
-        if cursor == 0 {
-            break;
-        }
-    }
-    ids.sort();
+    let ids = store.account_ids().await?;
 
     let mut halves: HashMap<String, Vec<Half>> = HashMap::new();
     // Per account: every version up to this one is archived.
     let mut archived_through: HashMap<AccountId, i64> = HashMap::new();
     for id in ids {
-        // The account is read before its history: a change landing in between shows
-        // as a mismatch, which is why the checker wants a quiet store.
-        let account = match store.get_account(&id).await {
-            Ok(a) => a,
+        // The account and its first history chunk are read in one round trip; a
+        // change landing before the later chunks shows as a mismatch, which is why
+        // the checker wants a quiet store.
+        let (account, point, history) = match store.ledger(&id).await {
+            Ok(ledger) => ledger,
             Err(StoreError::Refused(_)) => continue,
             Err(e) => return Err(e),
         };
-        let point = store.archive_point(&id).await?;
-        let history = store.history(&id).await?;
         report.accounts += 1;
         report.entries += history.len();
         report.archived_entries += point.entries;

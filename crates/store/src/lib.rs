@@ -33,6 +33,8 @@ use batch::{Batcher, PostOp, Poster};
 
 /// Largest number of entries one statement may hold.
 pub const STATEMENT_ENTRIES_MAX: usize = 10_000;
+/// Accounts asked of one SCAN call when walking every account.
+const ACCOUNT_SCAN_PAGE: usize = 500;
 /// Entries read per Redis call when paging through a history.
 const HISTORY_CHUNK: usize = 1000;
 /// Stream entries as XRANGE and XREVRANGE return them: id and field-value pairs.
@@ -443,30 +445,49 @@ impl Store {
         Self::entries(id, currency, raw)
     }
 
-    /// The account and one range of its history, in one round trip (a pipeline):
-    /// the first read of every history query.
+    /// The account, its archive point and one range of its history, in one round
+    /// trip (a pipeline): the first read of every history query.
     async fn account_and_range(
         &self,
         command: &str,
         id: &AccountId,
         bounds: (&str, &str),
         count: usize,
-    ) -> Result<(Account, Vec<Transaction>), StoreError> {
+    ) -> Result<(Account, ArchivePoint, Vec<Transaction>), StoreError> {
         let mut pipe = redis::pipe();
         pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS);
+        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ARCHIVE_FIELDS);
         pipe.add_command(Self::range_cmd(command, id, bounds, count));
         let mut conn = self.conn.clone();
-        let (fields, raw): (Vec<Option<String>>, RawEntries) = self.call(pipe.query_async(&mut conn)).await?;
+        let (fields, point, raw): (Vec<Option<String>>, Vec<Option<String>>, RawEntries) =
+            self.call(pipe.query_async(&mut conn)).await?;
         let account = reply::stored_account(id, fields)?;
         let entries = Self::entries(id, account.currency(), raw)?;
-        Ok((account, entries))
+        Ok((account, reply::archive_point(point)?, entries))
     }
 
-    /// The whole history of an account, oldest first, read in chunks so that a long
-    /// history never makes one huge reply.
+    /// The whole history of an account still in Redis, oldest first, read in chunks
+    /// so that a long history never makes one huge reply.
     pub async fn history(&self, id: &AccountId) -> Result<Vec<Transaction>, StoreError> {
-        let account = self.get_account(id).await?;
-        self.entries_between(id, account.currency(), "-".to_owned(), "+", usize::MAX).await
+        Ok(self.ledger(id).await?.2)
+    }
+
+    /// The account, its archive point and its whole history still in Redis (oldest
+    /// first): everything the invariant checker reads of one account, the first
+    /// chunk in the same round trip as the account.
+    pub async fn ledger(
+        &self,
+        id: &AccountId,
+    ) -> Result<(Account, ArchivePoint, Vec<Transaction>), StoreError> {
+        let (account, point, mut entries) =
+            self.account_and_range("XRANGE", id, ("-", "+"), HISTORY_CHUNK).await?;
+        if entries.len() == HISTORY_CHUNK
+            && let Some(last) = entries.last()
+        {
+            let start = format!("({}", last.id);
+            entries.extend(self.entries_between(id, account.currency(), start, "+", usize::MAX).await?);
+        }
+        Ok((account, point, entries))
     }
 
     /// Entries from `start` to `end` (XRANGE bounds), oldest first, at most `limit`
@@ -513,7 +534,8 @@ impl Store {
         // and hand back a cursor instead.
         let scan_max = page_size.saturating_mul(10).max(HISTORY_CHUNK);
         let want = |got: usize| if query.kinds.is_empty() { page_size - got } else { HISTORY_CHUNK };
-        let (account, mut chunk) = self.account_and_range("XREVRANGE", id, (&upper, &lower), want(0)).await?;
+        let (account, _, mut chunk) =
+            self.account_and_range("XREVRANGE", id, (&upper, &lower), want(0)).await?;
         let (mut transactions, mut scanned) = (Vec::new(), 0);
         loop {
             let exhausted = chunk.len() < want(transactions.len());
@@ -557,20 +579,16 @@ impl Store {
         // The opening balance is the balance after the last entry before the period,
         // or the archive point's when that entry was archived ("(0-0" is no valid
         // bound: nothing lies before the epoch).
-        let mut pipe = redis::pipe();
-        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS);
-        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ARCHIVE_FIELDS);
-        pipe.add_command(Self::range_cmd("XREVRANGE", id, (&format!("({}-0", start_millis.max(1)), "-"), 1));
-        let mut conn = self.conn.clone();
-        let (fields, point, before): (Vec<Option<String>>, Vec<Option<String>>, RawEntries) =
-            self.call(pipe.query_async(&mut conn)).await?;
-        let account = reply::stored_account(id, fields)?;
-        let point = reply::archive_point(point)?;
+        let before_start = format!("({}-0", start_millis.max(1));
+        let (account, point, mut before) =
+            self.account_and_range("XREVRANGE", id, (&before_start, "-"), 1).await?;
         if let Some(through_millis) = point.through_millis().filter(|through| start_millis <= *through) {
             return Err(StoreError::Refused(Error::HistoryArchived { through_millis }));
         }
+        if start_millis <= 0 {
+            before.clear();
+        }
         let currency = account.currency();
-        let before = if start_millis > 0 { Self::entries(id, currency, before)? } else { Vec::new() };
         let opening = before.first().map_or(point.balance, |t| t.balance_after.minor());
         let transactions = self
             .entries_between(
@@ -628,18 +646,14 @@ impl Store {
         before_millis: i64,
         max: usize,
     ) -> Result<(ArchivePoint, Vec<Transaction>), StoreError> {
-        let mut pipe = redis::pipe();
-        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS);
-        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ARCHIVE_FIELDS);
-        let end = format!("({}-0", before_millis.max(0));
-        pipe.add_command(Self::range_cmd("XRANGE", id, ("-", &end), max.clamp(1, ARCHIVE_CHUNK_MAX)));
-        let mut conn = self.conn.clone();
-        let (fields, point, raw): (Vec<Option<String>>, Vec<Option<String>>, RawEntries) =
-            self.call(pipe.query_async(&mut conn)).await?;
-        let account = reply::stored_account(id, fields)?;
+        let end = format!("({}-0", before_millis.max(1));
+        let (_, point, mut entries) =
+            self.account_and_range("XRANGE", id, ("-", &end), max.clamp(1, ARCHIVE_CHUNK_MAX)).await?;
         // "(0-0" is no valid bound: nothing lies before the epoch.
-        let raw = if before_millis > 0 { raw } else { Vec::new() };
-        Ok((reply::archive_point(point)?, Self::entries(id, account.currency(), raw)?))
+        if before_millis <= 0 {
+            entries.clear();
+        }
+        Ok((point, entries))
     }
 
     /// Removes `entries`, read by [`Store::archivable`] together with `prior`, from
@@ -679,27 +693,7 @@ impl Store {
         cursor: u64,
         page_size: usize,
     ) -> Result<(Vec<Account>, u64), StoreError> {
-        let mut cursor = cursor;
-        let mut ids = Vec::new();
-        loop {
-            let (next, keys): (u64, Vec<String>) = self
-                .query(
-                    redis::cmd("SCAN")
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg(keys::ACCOUNT_PATTERN)
-                        .arg("COUNT")
-                        .arg(page_size.max(10))
-                        .arg("TYPE")
-                        .arg("hash"),
-                )
-                .await?;
-            ids.extend(keys.iter().filter_map(|k| keys::account_of(k)));
-            cursor = next;
-            if cursor == 0 || ids.len() >= page_size {
-                break;
-            }
-        }
+        let (ids, cursor) = self.scan_ids(cursor, page_size).await?;
         let mut pipe = redis::pipe();
         for id in &ids {
             pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS);
@@ -717,5 +711,46 @@ impl Store {
             }
         }
         Ok((accounts, cursor))
+    }
+
+    /// Ids of about `page_size` accounts from `cursor` on, by SCAN, and the next
+    /// cursor (0 at the end).
+    async fn scan_ids(&self, mut cursor: u64, page_size: usize) -> Result<(Vec<AccountId>, u64), StoreError> {
+        let mut ids = Vec::new();
+        loop {
+            let (next, keys): (u64, Vec<String>) = self
+                .query(
+                    redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(keys::ACCOUNT_PATTERN)
+                        .arg("COUNT")
+                        .arg(page_size.max(10))
+                        .arg("TYPE")
+                        .arg("hash"),
+                )
+                .await?;
+            ids.extend(keys.iter().filter_map(|k| keys::account_of(k)));
+            cursor = next;
+            if cursor == 0 || ids.len() >= page_size {
+                return Ok((ids, cursor));
+            }
+        }
+    }
+
+    /// The id of every account, sorted, each once (SCAN may repeat one): what the
+    /// store-wide jobs (`redbank check`, `redbank archive`) walk through.
+    pub async fn account_ids(&self) -> Result<Vec<AccountId>, StoreError> {
+        let (mut all, mut cursor) = (Vec::new(), 0);
+        loop {
+            let (ids, next) = self.scan_ids(cursor, ACCOUNT_SCAN_PAGE).await?;
+            all.extend(ids);
+            cursor = next;
+            if cursor == 0 {
+                all.sort();
+                all.dedup();
+                return Ok(all);
+            }
+        }
     }
 }
