@@ -249,6 +249,19 @@ async fn check(redis_url: &str, out: &Printer) -> Result<(), Failure> {
     }
 }
 
+/// Freeze, unfreeze and close: the same arguments, each its own request message,
+/// and the account as the answer.
+macro_rules! state_change {
+    ($client:expr, $out:expr, $args:expr, $request:ident, $method:ident, $done:literal) => {{
+        let req = v1::$request {
+            account_id: $args.account.clone(),
+            reason: $args.reason.clone(),
+            request_id: request_id(&$args.request_id),
+        };
+        $out.account($done, &call!($client, $method, req)?);
+    }};
+}
+
 async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
     let client = client::connect(&cli.endpoint, Duration::from_millis(cli.timeout_ms))?;
     match &cli.command {
@@ -353,30 +366,11 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
         Command::Statement { account, from, to, csv } => {
             statement::run(&client, account, from, to, csv.as_deref(), out).await?
         }
-        Command::Freeze(a) => {
-            let req = v1::FreezeAccountRequest {
-                account_id: a.account.clone(),
-                reason: a.reason.clone(),
-                request_id: request_id(&a.request_id),
-            };
-            out.account("Frozen", &call!(client, freeze_account, req)?);
-        }
+        Command::Freeze(a) => state_change!(client, out, a, FreezeAccountRequest, freeze_account, "Frozen"),
         Command::Unfreeze(a) => {
-            let req = v1::UnfreezeAccountRequest {
-                account_id: a.account.clone(),
-                reason: a.reason.clone(),
-                request_id: request_id(&a.request_id),
-            };
-            out.account("Unfrozen", &call!(client, unfreeze_account, req)?);
+            state_change!(client, out, a, UnfreezeAccountRequest, unfreeze_account, "Unfrozen")
         }
-        Command::Close(a) => {
-            let req = v1::CloseAccountRequest {
-                account_id: a.account.clone(),
-                reason: a.reason.clone(),
-                request_id: request_id(&a.request_id),
-            };
-            out.account("Closed", &call!(client, close_account, req)?);
-        }
+        Command::Close(a) => state_change!(client, out, a, CloseAccountRequest, close_account, "Closed"),
         Command::Demo { account } => demo::run(&client, account, out).await?,
         Command::Check { redis_url } => check(redis_url, out).await?,
         Command::Archive(args) => archive::run(args, out).await?,
