@@ -91,7 +91,7 @@ def redis_benchmark(clients, requests):
         r.cli("HSET", "acct:{b}", "type", "checking", "cur", "USD", "bal", "0", "ver", "0", "ctime", "0", "state", "active")
         out = subprocess.run(
             ["redis-benchmark", "-p", str(r.port), "-c", str(clients), "-n", str(requests), "-r", "1000000000", "--csv",
-             "EVALSHA", sha, "4", "acct:{b}", "acct:{b}:log", "acct:{b}:interest", "acct:{b}:req:__rand_int__",
+             "EVALSHA", sha, "3", "acct:{b}", "acct:{b}:log", "acct:{b}:req:__rand_int__",
              "86400", "1000000000000000", "deposit", "USD", "100", "", "", "r__rand_int__", "deposit|USD|100|", "b", ""],
             capture_output=True, text=True, check=True,
         ).stdout
@@ -116,7 +116,7 @@ def redis_benchmark_batch(changes, clients=8):
         keys, argv = [], []
         for i in range(changes):
             a = i % accounts
-            keys += [f"acct:{{b{a}}}", f"acct:{{b{a}}}:log", f"acct:{{b{a}}}:interest", f"acct:{{b{a}}}:req:__rand_int__x{i}"]
+            keys += [f"acct:{{b{a}}}", f"acct:{{b{a}}}:log", f"acct:{{b{a}}}:req:__rand_int__x{i}"]
             argv += ["deposit", "USD", "100", "", "", f"r__rand_int__x{i}", "deposit|USD|100|", f"b{a}", ""]
         out = subprocess.run(
             ["redis-benchmark", "-p", str(r.port), "-c", str(clients), "-n", str(max(2000, 40000 // changes)),

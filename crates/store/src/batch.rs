@@ -50,7 +50,8 @@ impl BatchConfig {
     pub const OFF: BatchConfig = BatchConfig { max_changes: 1, max_in_flight: usize::MAX };
 }
 
-/// One balance change as `post.lua` takes it: its keys (3, or 4 with a request id)
+/// One balance change as `post.lua` takes it: its keys (2 to 4: the periods hash only
+/// for interest posted for a period, the record only with a request id)
 /// and its 9 arguments.
 #[derive(Debug)]
 pub(crate) struct PostOp {

@@ -305,10 +305,6 @@ impl Store {
         request_id: Option<&RequestId>,
         memo: &Memo,
     ) -> (PostOp, Option<Currency>) {
-        let mut keys = vec![keys::account(id), keys::log(id), keys::interest_periods(id)];
-        if let Some(rid) = request_id {
-            keys.push(keys::request(id, rid));
-        }
         let (currency, amount, denominator, period) = match change {
             BalanceChange::Deposit(amount) | BalanceChange::Withdrawal(amount) => {
                 (Some(amount.currency()), amount.minor().to_string(), String::new(), None)
@@ -318,6 +314,14 @@ impl Store {
                 (None, numerator.to_string(), denominator.to_string(), *period)
             }
         };
+        // The periods hash only when a period is posted: a deposit never touches it.
+        let mut keys = vec![keys::account(id), keys::log(id)];
+        if period.is_some() {
+            keys.push(keys::interest_periods(id));
+        }
+        if let Some(rid) = request_id {
+            keys.push(keys::request(id, rid));
+        }
         let args = [
             change.kind().code().to_owned(),
             currency.map(|c| c.code().to_owned()).unwrap_or_default(),

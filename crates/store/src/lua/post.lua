@@ -9,10 +9,11 @@
 --
 -- ARGV[1]  idempotency record TTL, seconds
 -- ARGV[2]  maximum balance, minor units
--- then 9 ARGV per change, and 3 or 4 KEYS per change, in the same order:
+-- then 9 ARGV per change, and 2 to 4 KEYS per change, in the same order:
 -- KEYS     account hash               acct:{ID}
 --          history stream             acct:{ID}:log
---          interest periods posted    acct:{ID}:interest (hash: period -> record)
+--          interest periods posted    acct:{ID}:interest (hash: period -> record), only
+--                                     when interest is posted for a period
 --          idempotency record         acct:{ID}:req:RID, only when there is a request id
 -- ARGV     kind                       deposit | withdrawal | interest
 --          currency of the amount     '' for interest (it is in the account's)
@@ -119,11 +120,12 @@ end
 
 local replies, k = {}, 1
 for i = 3, #ARGV, 9 do
-  local rid = ARGV[i + 5]
-  local req, nkeys = nil, 3
-  if rid ~= '' then req, nkeys = KEYS[k + 3], 4 end
-  local ok, reply = pcall(post, KEYS[k], KEYS[k + 1], KEYS[k + 2], req, ARGV[i], ARGV[i + 1], ARGV[i + 2],
-    ARGV[i + 3], ARGV[i + 4], rid, ARGV[i + 6], ARGV[i + 7], ARGV[i + 8])
+  local rid, period = ARGV[i + 5], ARGV[i + 8]
+  local periods, req, nkeys = nil, nil, 2
+  if period ~= '' then periods, nkeys = KEYS[k + nkeys], nkeys + 1 end
+  if rid ~= '' then req, nkeys = KEYS[k + nkeys], nkeys + 1 end
+  local ok, reply = pcall(post, KEYS[k], KEYS[k + 1], periods, req, ARGV[i], ARGV[i + 1], ARGV[i + 2],
+    ARGV[i + 3], ARGV[i + 4], rid, ARGV[i + 6], ARGV[i + 7], period)
   if not ok then
     if type(reply) == 'table' then reply = reply.err end
     reply = {'SCRIPT_ERROR', tostring(reply)}
