@@ -126,6 +126,10 @@ enum Command {
         /// The Redis that holds the accounts.
         #[arg(long, env = "REDBANK_REDIS_URL", default_value = "redis://127.0.0.1:6379")]
         redis_url: String,
+        /// The servers' --idempotency-ttl-secs: a request id applied again after
+        /// this long is a new change, not a duplicate.
+        #[arg(long, env = "REDBANK_IDEMPOTENCY_TTL_SECS", default_value_t = 86_400)]
+        idempotency_ttl_secs: u64,
     },
     /// Move history older than a cutoff out of Redis into a JSON Lines file (retention),
     /// reading Redis directly.
@@ -199,9 +203,10 @@ async fn main() -> ExitCode {
 }
 
 /// `redbank check`: the invariant checker, with a non-zero exit on any violation.
-async fn check(redis_url: &str, out: &Printer) -> Result<(), Failure> {
+async fn check(redis_url: &str, idempotency_ttl: Duration, out: &Printer) -> Result<(), Failure> {
     let mut config = redbank_store::StoreConfig::new(redis_url);
     config.call_timeout = Duration::from_secs(10);
+    config.idempotency_ttl = idempotency_ttl;
     let store = redbank_store::Store::connect(&config).map_err(|e| Failure::Local(e.to_string()))?;
     let report = redbank_store::check::check(&store)
         .await
@@ -211,7 +216,12 @@ async fn check(redis_url: &str, out: &Printer) -> Result<(), Failure> {
             .totals
             .iter()
             .map(|(c, (b, n))| {
-                (c.clone(), serde_json::json!({"balances": b, "deposits_interest_less_withdrawals": n}))
+                // i128 totals: a JSON number where they fit in 64 bits, text otherwise.
+                let number = |v: i128| match i64::try_from(v) {
+                    Ok(v) => serde_json::Value::from(v),
+                    Err(_) => serde_json::Value::from(v.to_string()),
+                };
+                (c.clone(), serde_json::json!({"balances": number(*b), "deposits_interest_less_withdrawals": number(*n)}))
             })
             .collect();
         println!(
@@ -372,7 +382,9 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
         }
         Command::Close(a) => state_change!(client, out, a, CloseAccountRequest, close_account, "Closed"),
         Command::Demo { account } => demo::run(&client, account, out).await?,
-        Command::Check { redis_url } => check(redis_url, out).await?,
+        Command::Check { redis_url, idempotency_ttl_secs } => {
+            check(redis_url, Duration::from_secs(*idempotency_ttl_secs), out).await?
+        }
         Command::Archive(args) => archive::run(args, out).await?,
         Command::Bench(args) => {
             bench::run(&cli.endpoint, Duration::from_millis(cli.timeout_ms), args, cli.json).await?

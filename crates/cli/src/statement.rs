@@ -32,12 +32,21 @@ pub async fn run(
     let start = parse_date_millis(from).ok_or_else(|| bad_date(from))?;
     // --to names the last day, included.
     let end = parse_date_millis(to).ok_or_else(|| bad_date(to))? + DAY_MILLIS;
-    let req = v1::GetStatementRequest {
+    // Pages follow one another until the server's token runs out; the last page's
+    // totals are the period's.
+    let request = |page_token: String| v1::GetStatementRequest {
         account_id: account.to_owned(),
         start_time: Some(timestamp(start)),
         end_time: Some(timestamp(end)),
+        page_size: 0,
+        page_token,
     };
-    let st = call!(client, get_statement, req)?;
+    let mut st = call!(client, get_statement, request(String::new()))?;
+    while !st.next_page_token.is_empty() {
+        let mut next = call!(client, get_statement, request(std::mem::take(&mut st.next_page_token)))?;
+        next.transactions.splice(0..0, std::mem::take(&mut st.transactions));
+        st = next;
+    }
     if let Some(path) = csv {
         write_csv(&st, path).map_err(|e| Failure::Local(format!("cannot write {}: {e}", path.display())))?;
         if !out.json {

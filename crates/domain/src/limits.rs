@@ -45,3 +45,11 @@ pub const ACCOUNTS_PAGE_SIZE_DEFAULT: usize = 100;
 
 /// Most accounts per ListAccounts page (a hint: SCAN may return a few more).
 pub const ACCOUNTS_PAGE_SIZE_MAX: usize = 500;
+
+/// Entries per GetStatement page when the request names no size.
+pub const STATEMENT_PAGE_SIZE_DEFAULT: usize = 1000;
+
+/// Most entries per GetStatement page. With memos of at most 256 characters an
+/// entry encodes to under 1.5 KB, so a page stays far below the 4 MiB that
+/// standard gRPC clients accept.
+pub const STATEMENT_PAGE_SIZE_MAX: usize = 1000;

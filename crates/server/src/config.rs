@@ -68,13 +68,49 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub max_concurrent_streams: u32,
 
-    /// Most client connections open at once; more wait to be accepted.
+    /// Most client connections open at once. A new connection at the cap sheds the
+    /// connection idle the longest; lowered at start to fit the open-file limit.
     #[arg(long, env = "REDBANK_MAX_CONNECTIONS", default_value_t = 1024,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_connections: u32,
 
-    /// Deadline of every call inside the server, in milliseconds (a client's own
-    /// shorter deadline still applies); past it the call answers CANCELLED.
+    /// A new connection that has not completed the HTTP/2 handshake and sent its
+    /// first request within this many milliseconds is closed.
+    #[arg(long, env = "REDBANK_HANDSHAKE_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub handshake_timeout_ms: u64,
+
+    /// A connection without calls for this many milliseconds is closed (GOAWAY).
+    #[arg(long, env = "REDBANK_CONNECTION_IDLE_TIMEOUT_MS", default_value_t = 300_000,
+          value_parser = clap::value_parser!(u64).range(100..=86_400_000))]
+    pub connection_idle_timeout_ms: u64,
+
+    /// Interval of HTTP/2 keepalive pings, in milliseconds.
+    #[arg(long, env = "REDBANK_KEEPALIVE_INTERVAL_MS", default_value_t = 60_000,
+          value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
+    pub keepalive_interval_ms: u64,
+
+    /// A keepalive ping not acknowledged within this many milliseconds closes the
+    /// connection.
+    #[arg(long, env = "REDBANK_KEEPALIVE_TIMEOUT_MS", default_value_t = 20_000,
+          value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub keepalive_timeout_ms: u64,
+
+    /// Response bytes all clients together may leave unread; past it large reads
+    /// answer RESOURCE_EXHAUSTED until earlier responses are read.
+    #[arg(long, env = "REDBANK_MAX_RESPONSE_BYTES", default_value_t = 256 << 20,
+          value_parser = RangedU64ValueParser::<usize>::new().range((4 << 20)..=(64 << 30)))]
+    pub max_response_bytes: usize,
+
+    /// Response bytes one connection may leave unread.
+    #[arg(long, env = "REDBANK_MAX_RESPONSE_BYTES_PER_CONNECTION", default_value_t = 16 << 20,
+          value_parser = RangedU64ValueParser::<usize>::new().range((4 << 20)..=(64 << 30)))]
+    pub max_response_bytes_per_connection: usize,
+
+    /// Deadline of every call inside the server, its response delivered, in
+    /// milliseconds (a client's own shorter deadline still applies); past it the
+    /// call answers DEADLINE_EXCEEDED, and a connection whose client has not read
+    /// a response by then (plus a second) is closed.
     #[arg(long, env = "REDBANK_REQUEST_TIMEOUT_MS", default_value_t = 10_000,
           value_parser = clap::value_parser!(u64).range(100..=600_000))]
     pub request_timeout_ms: u64,
@@ -102,6 +138,20 @@ impl Config {
         let mut config = Self::parse_from(["redbank-server"]);
         config.redis_url = redis_url.into();
         config
+    }
+
+    /// The transport's limits; the connection cap fitted to the open-file limit.
+    pub fn transport_limits(&self) -> crate::transport::Limits {
+        crate::transport::Limits {
+            max_connections: crate::transport::fit_connection_cap(self.max_connections as usize),
+            max_concurrent_streams: self.max_concurrent_streams,
+            handshake_timeout: Duration::from_millis(self.handshake_timeout_ms),
+            idle_timeout: Duration::from_millis(self.connection_idle_timeout_ms),
+            keepalive_interval: Duration::from_millis(self.keepalive_interval_ms),
+            keepalive_timeout: Duration::from_millis(self.keepalive_timeout_ms),
+            request_timeout: Duration::from_millis(self.request_timeout_ms),
+            response_bytes_per_connection: self.max_response_bytes_per_connection,
+        }
     }
 
     pub fn store_config(&self) -> StoreConfig {

@@ -18,11 +18,12 @@ pub async fn set_all(reporter: &HealthReporter, status: ServingStatus) {
     }
 }
 
-/// Reports SERVING while Redis answers PING and NOT_SERVING while it does not.
+/// Reports SERVING while Redis takes a write, NOT_SERVING while it does not: down,
+/// unreachable, or out of memory (PING would still answer then).
 pub async fn watch_store(store: Store, reporter: HealthReporter) {
     let mut last = None;
     loop {
-        let status = match store.ping().await {
+        let status = match store.probe_write().await {
             Ok(()) => ServingStatus::Serving,
             Err(_) => ServingStatus::NotServing,
         };

@@ -3,12 +3,13 @@
 //! [`run`] owns the server. It takes a bound listener and a shutdown future, so
 //! that the binary and the tests start it the same way (tests bind port 0).
 
+mod budget;
 pub mod classic;
 pub mod config;
-mod connections;
 mod health;
 pub mod page_token;
 pub mod status;
+pub mod transport;
 pub mod v1;
 
 use std::future::Future;
@@ -18,7 +19,6 @@ use redbank_api::classic::bank_service_server::BankServiceServer;
 use redbank_api::v1::bank_server::BankServer;
 use redbank_domain::{Currency, RateCeiling};
 use redbank_store::{Store, StoreError};
-use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub use config::{Config, LogFormat};
@@ -30,7 +30,15 @@ pub struct AppState {
     pub default_currency: Currency,
     /// Highest annual interest rate accepted.
     pub rate_ceiling: RateCeiling,
+    /// Response bytes all clients together may leave unread.
+    pub responses: budget::ResponseBudget,
+    /// Signs and checks page tokens.
+    pub tokens: page_token::Tokens,
 }
+
+/// Largest response message: what standard gRPC clients accept (4 MiB). Pages are
+/// sized to stay far below it; this is the backstop.
+pub const MAX_RESPONSE_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -38,8 +46,6 @@ pub enum ServerError {
     Store(#[from] StoreError),
     #[error("cannot build the reflection service")]
     Reflection(#[from] tonic_reflection::server::Error),
-    #[error("transport failure")]
-    Transport(#[from] tonic::transport::Error),
 }
 
 /// Serves both APIs, health and reflection on `listener` until `shutdown` resolves,
@@ -54,6 +60,8 @@ pub async fn run(
         store: store.clone(),
         default_currency: config.default_currency,
         rate_ceiling: config.rate_ceiling_percent,
+        responses: budget::ResponseBudget::new(config.max_response_bytes),
+        tokens: page_token::Tokens::new(store.clone()),
     });
     let max_message = usize::try_from(config.max_message_bytes).unwrap_or(65_536);
 
@@ -64,9 +72,11 @@ pub async fn run(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
 
+    let limits = config.transport_limits();
     tracing::info!(
         listen = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
         redis = %redact(&config.redis_url),
+        max_connections = limits.max_connections,
         "redbank-server serving redbank.v1.Bank and BankService"
     );
     let shutdown = async move {
@@ -75,20 +85,19 @@ pub async fn run(
         health_task.abort();
         health::set_all(&reporter, tonic_health::ServingStatus::NotServing).await;
     };
-    tonic::transport::Server::builder()
-        .max_concurrent_streams(Some(config.max_concurrent_streams))
-        .timeout(Duration::from_millis(config.request_timeout_ms))
-        .add_service(health_service)
-        .add_service(reflection)
-        .add_service(BankServer::new(v1::BankV1::new(state.clone())).max_decoding_message_size(max_message))
+    let routes = tonic::service::Routes::new(health_service.max_decoding_message_size(max_message))
+        .add_service(reflection.max_decoding_message_size(max_message))
         .add_service(
-            BankServiceServer::new(classic::ClassicBank::new(state)).max_decoding_message_size(max_message),
+            BankServer::new(v1::BankV1::new(state.clone()))
+                .max_decoding_message_size(max_message)
+                .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
         )
-        .serve_with_incoming_shutdown(
-            connections::incoming(listener, config.max_connections as usize),
-            shutdown,
-        )
-        .await?;
+        .add_service(
+            BankServiceServer::new(classic::ClassicBank::new(state))
+                .max_decoding_message_size(max_message)
+                .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
+        );
+    transport::serve(listener, routes, limits, shutdown).await;
     tracing::info!("stopped");
     Ok(())
 }

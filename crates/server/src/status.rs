@@ -47,7 +47,12 @@ fn metadata(error: &Error) -> HashMap<String, String> {
     m
 }
 
-fn with_info(code: Code, message: impl Into<String>, reason: &str, meta: HashMap<String, String>) -> Status {
+pub(crate) fn with_info(
+    code: Code,
+    message: impl Into<String>,
+    reason: &str,
+    meta: HashMap<String, String>,
+) -> Status {
     Status::with_error_details(code, message, ErrorDetails::with_error_info(reason, DOMAIN, meta))
 }
 
@@ -77,10 +82,67 @@ pub fn unavailable_or_internal(error: &StoreError) -> Status {
     }
 }
 
+/// A call cut at its deadline (the server's, or the client's shorter one).
+pub fn deadline_exceeded() -> Status {
+    with_info(
+        Code::DeadlineExceeded,
+        "the call did not finish within its deadline; a change may or may not have been applied: \
+         retry with the same request_id",
+        "DEADLINE_EXCEEDED",
+        HashMap::new(),
+    )
+}
+
+/// A large read refused because clients hold too many unread response bytes.
+pub fn response_budget_exhausted() -> Status {
+    with_info(
+        Code::ResourceExhausted,
+        "too many response bytes are waiting to be read by clients; read earlier responses, \
+         ask for smaller pages, or retry later",
+        "RESPONSE_BUDGET_EXHAUSTED",
+        HashMap::new(),
+    )
+}
+
+/// The same status with an ErrorInfo, for failures that tonic or the transport
+/// produced without one (unknown method, message too large, ...). The reason is
+/// named after the code; a message too large is OUT_OF_RANGE `MESSAGE_TOO_LARGE`.
+pub fn with_transport_info(status: &Status) -> Status {
+    let reason = match status.code() {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "MESSAGE_TOO_LARGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    };
+    with_info(status.code(), status.message().to_owned(), reason, HashMap::new())
+}
+
 /// Any store outcome that is not a success.
 pub fn from_store(error: StoreError) -> Status {
     match &error {
         StoreError::Refused(e) => refused(e),
+        StoreError::Full(_) => {
+            tracing::warn!(error = %error_chain(&error), "store full");
+            with_info(
+                Code::ResourceExhausted,
+                "the store is out of memory and takes no changes; nothing was applied",
+                "STORE_FULL",
+                HashMap::new(),
+            )
+        }
         _ => unavailable_or_internal(&error),
     }
 }

@@ -10,17 +10,18 @@ use redbank_api::convert::{
 };
 use redbank_api::v1::{self, bank_server::Bank};
 use redbank_domain::limits::{
-    ACCOUNTS_PAGE_SIZE_DEFAULT, ACCOUNTS_PAGE_SIZE_MAX, TRANSACTIONS_PAGE_SIZE_DEFAULT,
-    TRANSACTIONS_PAGE_SIZE_MAX,
+    ACCOUNTS_PAGE_SIZE_DEFAULT, ACCOUNTS_PAGE_SIZE_MAX, STATEMENT_PAGE_SIZE_DEFAULT, STATEMENT_PAGE_SIZE_MAX,
+    TRANSACTIONS_PAGE_SIZE_DEFAULT, TRANSACTIONS_PAGE_SIZE_MAX,
 };
 use redbank_domain::{
     AccountId, AnnualRate, BalanceChange, Currency, Error, InterestDays, InterestPeriod, Memo, Reason,
     RequestId, StateChange, Transfer,
 };
-use redbank_store::{HistoryQuery, Posted};
+use redbank_store::{HistoryQuery, Posted, StatementCursor};
 use tonic::{Request, Response, Status};
 
-use crate::{AppState, page_token, status};
+use crate::budget::bounds;
+use crate::{AppState, status};
 
 /// A page size from a request: 0 means the default, above the maximum is refused.
 fn page_size(requested: i32, default: usize, max: usize) -> Result<usize, Error> {
@@ -31,9 +32,19 @@ fn page_size(requested: i32, default: usize, max: usize) -> Result<usize, Error>
     }
 }
 
-/// An optional time bound of a request, in milliseconds.
-fn optional_millis(t: Option<&prost_types::Timestamp>) -> Result<Option<i64>, Error> {
-    t.map(millis_from_timestamp).transpose()
+/// The optional time bounds of a request, in milliseconds; start before end.
+fn time_range(
+    start: Option<&prost_types::Timestamp>,
+    end: Option<&prost_types::Timestamp>,
+) -> Result<(Option<i64>, Option<i64>), Error> {
+    let start = start.map(millis_from_timestamp).transpose()?;
+    let end = end.map(millis_from_timestamp).transpose()?;
+    if let (Some(s), Some(e)) = (start, end)
+        && s >= e
+    {
+        return Err(Error::InvalidTimeRange("start_time must be before end_time".into()));
+    }
+    Ok((start, end))
 }
 
 pub struct BankV1 {
@@ -212,17 +223,11 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::ListTransactionsRequest>,
     ) -> Result<Response<v1::ListTransactionsResponse>, Status> {
-        let r = request.into_inner();
+        let (_, extensions, r) = request.into_parts();
         let parsed = (|| {
             let id = AccountId::parse(&r.account_id)?;
             let size = page_size(r.page_size, TRANSACTIONS_PAGE_SIZE_DEFAULT, TRANSACTIONS_PAGE_SIZE_MAX)?;
-            let start_millis = optional_millis(r.start_time.as_ref())?;
-            let end_millis = optional_millis(r.end_time.as_ref())?;
-            if let (Some(s), Some(e)) = (start_millis, end_millis)
-                && s >= e
-            {
-                return Err(Error::InvalidTimeRange("start_time must be before end_time".into()));
-            }
+            let (start_millis, end_millis) = time_range(r.start_time.as_ref(), r.end_time.as_ref())?;
             let mut kinds = r
                 .kinds
                 .iter()
@@ -230,22 +235,29 @@ impl Bank for BankV1 {
                 .collect::<Result<Vec<_>, _>>()?;
             kinds.sort_by_key(|k| k.code());
             kinds.dedup();
-            let kind_codes: Vec<&str> = kinds.iter().map(|k| k.code()).collect();
-            let scope = page_token::scope_hash(&[
-                id.as_str(),
-                &start_millis.map(|m| m.to_string()).unwrap_or_default(),
-                &end_millis.map(|m| m.to_string()).unwrap_or_default(),
-                &kind_codes.join(","),
-            ]);
-            let before =
-                if r.page_token.is_empty() { None } else { Some(page_token::decode(&r.page_token, scope)?) };
-            Ok::<_, Error>((id, size, scope, HistoryQuery { start_millis, end_millis, kinds, before }))
+            Ok::<_, Error>((id, size, start_millis, end_millis, kinds))
         })();
-        let (id, size, scope, query) = parsed.map_err(|e| status::refused(&e))?;
+        let (id, size, start_millis, end_millis, kinds) = parsed.map_err(|e| status::refused(&e))?;
+        let reserved =
+            self.state.responses.reserve(&extensions, bounds::page(size, bounds::TRANSACTION_BYTES))?;
+        let kind_codes: Vec<&str> = kinds.iter().map(|k| k.code()).collect();
+        let (start_text, end_text, kinds_text) = (
+            start_millis.map(|m| m.to_string()).unwrap_or_default(),
+            end_millis.map(|m| m.to_string()).unwrap_or_default(),
+            kind_codes.join(","),
+        );
+        let scope = ["transactions", id.as_str(), &start_text, &end_text, &kinds_text];
+        let tokens = &self.state.tokens;
+        let before = tokens.verify(&scope, &r.page_token).await.map_err(status::from_store)?;
+        let query = HistoryQuery { start_millis, end_millis, kinds, before };
         let page = self.state.store.list_transactions(&id, &query, size).await.map_err(status::from_store)?;
-        Ok(Response::new(v1::ListTransactionsResponse {
+        let next_page_token = match page.next_before {
+            Some(cursor) => tokens.sign(&scope, &cursor).await.map_err(status::from_store)?,
+            None => String::new(),
+        };
+        Ok(reserved.respond(v1::ListTransactionsResponse {
             transactions: page.transactions.iter().map(transaction_to_proto).collect(),
-            next_page_token: page.next_before.map(|c| page_token::encode(&c, scope)).unwrap_or_default(),
+            next_page_token,
         }))
     }
 
@@ -253,28 +265,47 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::GetStatementRequest>,
     ) -> Result<Response<v1::GetStatementResponse>, Status> {
-        let r = request.into_inner();
+        let (_, extensions, r) = request.into_parts();
         let parsed = (|| {
             let id = AccountId::parse(&r.account_id)?;
             let missing = || Error::InvalidTimeRange("start_time and end_time are required".into());
-            let start = millis_from_timestamp(r.start_time.as_ref().ok_or_else(missing)?)?;
-            let end = millis_from_timestamp(r.end_time.as_ref().ok_or_else(missing)?)?;
-            if start >= end {
-                return Err(Error::InvalidTimeRange("start_time must be before end_time".into()));
-            }
-            Ok::<_, Error>((id, start, end))
+            r.start_time.as_ref().zip(r.end_time.as_ref()).ok_or_else(missing)?;
+            let (start, end) = time_range(r.start_time.as_ref(), r.end_time.as_ref())?;
+            let size = page_size(r.page_size, STATEMENT_PAGE_SIZE_DEFAULT, STATEMENT_PAGE_SIZE_MAX)?;
+            Ok::<_, Error>((id, start.unwrap_or_default(), end.unwrap_or_default(), size))
         })();
-        let (id, start, end) = parsed.map_err(|e| status::refused(&e))?;
-        let st = self.state.store.statement(&id, start, end).await.map_err(status::from_store)?;
-        Ok(Response::new(v1::GetStatementResponse {
+        let (id, start, end, size) = parsed.map_err(|e| status::refused(&e))?;
+        let reserved =
+            self.state.responses.reserve(&extensions, bounds::page(size, bounds::TRANSACTION_BYTES))?;
+        let (start_text, end_text) = (start.to_string(), end.to_string());
+        let scope = ["statement", id.as_str(), &start_text, &end_text];
+        let tokens = &self.state.tokens;
+        let cursor = match tokens.verify(&scope, &r.page_token).await.map_err(status::from_store)? {
+            Some(text) => Some(
+                StatementCursor::decode(&text).ok_or_else(|| status::refused(&Error::InvalidPageToken))?,
+            ),
+            None => None,
+        };
+        let page = self
+            .state
+            .store
+            .statement_page(&id, start, end, cursor.as_ref(), size)
+            .await
+            .map_err(status::from_store)?;
+        let next_page_token = match &page.next {
+            Some(cursor) => tokens.sign(&scope, &cursor.encode()).await.map_err(status::from_store)?,
+            None => String::new(),
+        };
+        Ok(reserved.respond(v1::GetStatementResponse {
             account_id: id.to_string(),
             start_time: Some(timestamp_from_millis(start)),
             end_time: Some(timestamp_from_millis(end)),
-            opening_balance: Some(money_to_proto(st.opening)),
-            transactions: st.transactions.iter().map(transaction_to_proto).collect(),
-            closing_balance: Some(money_to_proto(st.closing)),
-            total_in: Some(money_to_proto(st.total_in)),
-            total_out: Some(money_to_proto(st.total_out)),
+            opening_balance: Some(money_to_proto(page.opening)),
+            transactions: page.transactions.iter().map(transaction_to_proto).collect(),
+            closing_balance: Some(money_to_proto(page.closing)),
+            total_in: Some(money_to_proto(page.total_in)),
+            total_out: Some(money_to_proto(page.total_out)),
+            next_page_token,
         }))
     }
 
@@ -306,30 +337,26 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::ListAccountsRequest>,
     ) -> Result<Response<v1::ListAccountsResponse>, Status> {
-        let r = request.into_inner();
-        const SCOPE: &str = "accounts";
-        let parsed = (|| {
-            let size = page_size(r.page_size, ACCOUNTS_PAGE_SIZE_DEFAULT, ACCOUNTS_PAGE_SIZE_MAX)?;
-            let scope = page_token::scope_hash(&[SCOPE]);
-            let cursor = if r.page_token.is_empty() {
-                0
-            } else {
-                page_token::decode(&r.page_token, scope)?
-                    .parse::<u64>()
-                    .map_err(|_| Error::InvalidPageToken)?
-            };
-            Ok::<_, Error>((size, scope, cursor))
-        })();
-        let (size, scope, cursor) = parsed.map_err(|e| status::refused(&e))?;
+        let (_, extensions, r) = request.into_parts();
+        const SCOPE: [&str; 1] = ["accounts"];
+        let size = page_size(r.page_size, ACCOUNTS_PAGE_SIZE_DEFAULT, ACCOUNTS_PAGE_SIZE_MAX)
+            .map_err(|e| status::refused(&e))?;
+        let reserved =
+            self.state.responses.reserve(&extensions, bounds::page(size, bounds::ACCOUNT_BYTES))?;
+        let tokens = &self.state.tokens;
+        let cursor = match tokens.verify(&SCOPE, &r.page_token).await.map_err(status::from_store)? {
+            Some(text) => text.parse::<u64>().map_err(|_| status::refused(&Error::InvalidPageToken))?,
+            None => 0,
+        };
         let (accounts, next) =
             self.state.store.list_accounts(cursor, size).await.map_err(status::from_store)?;
-        Ok(Response::new(v1::ListAccountsResponse {
+        let next_page_token = match next {
+            0 => String::new(),
+            next => tokens.sign(&SCOPE, &next.to_string()).await.map_err(status::from_store)?,
+        };
+        Ok(reserved.respond(v1::ListAccountsResponse {
             accounts: accounts.iter().map(account_to_proto).collect(),
-            next_page_token: if next == 0 {
-                String::new()
-            } else {
-                page_token::encode(&next.to_string(), scope)
-            },
+            next_page_token,
         }))
     }
 }

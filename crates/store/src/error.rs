@@ -14,6 +14,11 @@ pub enum StoreError {
     /// may be unknown; the retry resolves it.
     #[error("redis is unavailable")]
     Unavailable(#[source] redis::RedisError),
+    /// Redis refused a write because it reached `maxmemory` (with `noeviction`, the
+    /// only policy money may run on). Nothing was written; a retry succeeds once
+    /// memory is freed or raised, not at once.
+    #[error("redis is out of memory")]
+    Full(#[source] redis::RedisError),
     /// Redis did not answer within the call deadline. Transient, outcome unknown.
     #[error("redis did not answer within {0:?}")]
     Timeout(Duration),
@@ -43,6 +48,9 @@ impl StoreError {
 
 impl From<redis::RedisError> for StoreError {
     fn from(e: redis::RedisError) -> Self {
+        if e.code() == Some("OOM") {
+            return StoreError::Full(e);
+        }
         let transient = e.is_io_error()
             || e.is_timeout()
             || e.is_connection_dropped()

@@ -30,6 +30,13 @@ pub fn account_of(key: &str) -> Option<AccountId> {
     key.strip_prefix("acct:{")?.strip_suffix('}').and_then(|id| AccountId::parse(id).ok())
 }
 
+/// The key the health check writes to learn that Redis takes writes (it expires
+/// by itself). Outside every account's tag and the account pattern.
+pub const HEALTH_PROBE: &str = "redbank:health-probe";
+
+/// The key that signs page tokens (see the server's page_token), kept forever.
+pub const PAGE_TOKEN_KEY: &str = "redbank:page-token-key";
+
 /// The idempotency record of one request id, scoped to the account it touched.
 pub fn request(id: &AccountId, request_id: &RequestId) -> String {
     format!("acct:{{{id}}}:req:{request_id}")

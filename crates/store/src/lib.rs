@@ -31,8 +31,8 @@ pub use error::StoreError;
 
 use batch::{Batcher, PostOp, Poster};
 
-/// Largest number of entries one statement may hold.
-pub const STATEMENT_ENTRIES_MAX: usize = 10_000;
+/// Entries per page when [`Store::statement`] reads a whole statement.
+const STATEMENT_READ_PAGE: usize = 1000;
 /// Accounts asked of one SCAN call when walking every account.
 const ACCOUNT_SCAN_PAGE: usize = 500;
 /// Entries read per Redis call when paging through a history.
@@ -49,6 +49,11 @@ pub const ARCHIVE_CHUNK_MAX: usize = 1000;
 
 /// The account hash fields, in the order of reply.rs's account part.
 const ACCOUNT_HASH_FIELDS: [&str; 8] = ["type", "cur", "bal", "ver", "ctime", "state", "sreason", "stime"];
+
+/// One reply of a pipeline, as the type expected.
+fn parse<T: redis::FromRedisValue>(value: redis::Value) -> Result<T, StoreError> {
+    redis::from_redis_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
 
 /// Builds a script from the shared prelude and its body.
 macro_rules! script {
@@ -131,13 +136,61 @@ pub struct HistoryPage {
 
 /// An account's entries over a period, and the balances around them.
 #[derive(Debug, Clone)]
-pub struct Statement {
+pub struct StatementPage {
     pub account: Account,
+    /// The balance just before the period.
     pub opening: Money,
-    pub transactions: Vec<Transaction>,
+    /// The balance after the period's last entry (as of the first page).
     pub closing: Money,
+    /// Oldest first.
+    pub transactions: Vec<Transaction>,
+    /// Money in and out from the period's start through this page.
     pub total_in: Money,
     pub total_out: Money,
+    /// Where the next page starts; None on the last page.
+    pub next: Option<StatementCursor>,
+}
+
+/// Where a statement's next page starts, and what the pages before it added up
+/// to. Carried by the client in a signed page token between pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementCursor {
+    /// The last entry handed out.
+    pub after: String,
+    /// The period's last entry as of the first page.
+    pub upto: String,
+    pub opening: i64,
+    pub closing: i64,
+    /// The balance after `after`.
+    pub running: i64,
+    pub total_in: i64,
+    pub total_out: i64,
+}
+
+impl StatementCursor {
+    /// The cursor as text, for a page token.
+    pub fn encode(&self) -> String {
+        let Self { after, upto, opening, closing, running, total_in, total_out } = self;
+        format!("{after},{upto},{opening},{closing},{running},{total_in},{total_out}")
+    }
+
+    /// A cursor from [`encode`](Self::encode)'s text; None for anything else.
+    pub fn decode(text: &str) -> Option<Self> {
+        let mut parts = text.split(',');
+        let mut next = || parts.next();
+        let (after, upto) = (next()?.to_owned(), next()?.to_owned());
+        let mut number = || next()?.parse::<i64>().ok();
+        let cursor = Self {
+            after,
+            upto,
+            opening: number()?,
+            closing: number()?,
+            running: number()?,
+            total_in: number()?,
+            total_out: number()?,
+        };
+        (parts.next().is_none() && !cursor.after.is_empty() && !cursor.upto.is_empty()).then_some(cursor)
+    }
 }
 
 /// Where archiving cut an account's history, and what the archived entries added
@@ -267,6 +320,22 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         let pong: String = self.query(&redis::cmd("PING")).await?;
         if pong == "PONG" { Ok(()) } else { Err(StoreError::Corrupt(format!("PING answered {pong:?}"))) }
+    }
+
+    /// The key that signs page tokens, shared by every replica: `candidate` if no
+    /// replica made one before (one round trip: SET NX GET), else the one stored.
+    pub async fn page_token_key(&self, candidate: String) -> Result<Vec<u8>, StoreError> {
+        let stored: Option<String> = self
+            .query(redis::cmd("SET").arg(keys::PAGE_TOKEN_KEY).arg(&candidate).arg("NX").arg("GET"))
+            .await?;
+        Ok(stored.unwrap_or(candidate).into_bytes())
+    }
+
+    /// Whether Redis takes a write: a tiny one that expires by itself. PING answers
+    /// while Redis is out of memory; this does not.
+    pub async fn probe_write(&self) -> Result<(), StoreError> {
+        let _: () = self.query(redis::cmd("SET").arg(keys::HEALTH_PROBE).arg(1).arg("PX").arg(5000)).await?;
+        Ok(())
     }
 
     /// Opens an account with a zero balance.
@@ -477,32 +546,52 @@ impl Store {
     }
 
     /// The account, its archive point and its whole history still in Redis (oldest
-    /// first): everything the invariant checker reads of one account, the first
-    /// chunk in the same round trip as the account.
+    /// first), as one snapshot: the account, its archive point, the first chunk of
+    /// its history and the id of its last entry are read in one MULTI/EXEC, and the
+    /// later chunks stop at that entry, so changes landing meanwhile are not mixed in.
     pub async fn ledger(
         &self,
         id: &AccountId,
     ) -> Result<(Account, ArchivePoint, Vec<Transaction>), StoreError> {
-        let (account, point, mut entries) =
-            self.account_and_range("XRANGE", id, ("-", "+"), HISTORY_CHUNK).await?;
-        if entries.len() == HISTORY_CHUNK
-            && let Some(last) = entries.last()
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS);
+        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ARCHIVE_FIELDS);
+        pipe.add_command(Self::range_cmd("XRANGE", id, ("-", "+"), HISTORY_CHUNK));
+        pipe.add_command(Self::range_cmd("XREVRANGE", id, ("+", "-"), 1));
+        let mut conn = self.conn.clone();
+        let (fields, point, first, last): (Vec<Option<String>>, Vec<Option<String>>, RawEntries, RawEntries) =
+            self.call(pipe.query_async(&mut conn)).await?;
+        let account = reply::stored_account(id, fields)?;
+        let mut entries = Self::entries(id, account.currency(), first)?;
+        if let (Some((end, _)), Some(read)) = (last.first(), entries.last())
+            && &read.id != end
         {
-            let start = format!("({}", last.id);
-            entries.extend(self.entries_between(id, account.currency(), start, "+", usize::MAX).await?);
+            let start = format!("({}", read.id);
+            entries.extend(self.entries_between(id, account.currency(), start, end).await?);
         }
-        Ok((account, point, entries))
+        Ok((account, reply::archive_point(point)?, entries))
     }
 
-    /// Entries from `start` to `end` (XRANGE bounds), oldest first, at most `limit`
-    /// (one more is read to tell that the limit was passed).
+    /// Redis's clock, in milliseconds since the epoch: history entries written from
+    /// now on get ids at or after it.
+    pub async fn time_millis(&self) -> Result<i64, StoreError> {
+        let (seconds, micros): (i64, i64) = self.query(&redis::cmd("TIME")).await?;
+        Ok(seconds * 1000 + micros / 1000)
+    }
+
+    /// How long request ids are remembered (what the checker judges reuse by).
+    pub fn idempotency_ttl(&self) -> Duration {
+        Duration::from_secs(self.idempotency_ttl_secs)
+    }
+
+    /// Entries from `start` to `end` (XRANGE bounds), oldest first.
     async fn entries_between(
         &self,
         id: &AccountId,
         currency: Currency,
         mut start: String,
         end: &str,
-        limit: usize,
     ) -> Result<Vec<Transaction>, StoreError> {
         let mut out = Vec::new();
         loop {
@@ -512,7 +601,7 @@ impl Store {
                 start = format!("({}", last.id);
             }
             out.extend(chunk);
-            if done || out.len() > limit {
+            if done {
                 return Ok(out);
             }
         }
@@ -530,6 +619,9 @@ impl Store {
         let page_size = page_size.max(1);
         let mut upper = match (&query.before, query.end_millis) {
             (Some(cursor), _) => format!("({cursor}"),
+            // Nothing lies before the epoch, and "(0-0" is no valid bound: the
+            // inclusive "0-0" matches nothing (no entry has that id).
+            (None, Some(end)) if end <= 0 => "0-0".to_owned(),
             (None, Some(end)) => format!("({end}-0"),
             (None, None) => "+".to_owned(),
         };
@@ -571,67 +663,142 @@ impl Store {
         }
     }
 
-    /// The statement of `[start, end)`: opening balance, entries (oldest first),
-    /// closing balance and totals. Opening plus the entries equals closing, exactly:
-    /// it is checked here, and a history that does not reconcile is an error.
+    /// One page of the statement of `[start, end)`: the period's opening and
+    /// closing balances, up to `page_size` entries (oldest first) after `cursor`,
+    /// and the totals of every entry from the period's start through this page.
+    ///
+    /// The first page fixes the period's last entry (one MULTI/EXEC, so that the
+    /// closing balance and the first entries are read at one instant); later pages
+    /// read up to that entry only, so a statement of a period still open stays one
+    /// consistent picture. Opening plus the entries equals closing, exactly: each
+    /// page checks its entries against the running balance the cursor carries, and
+    /// the last page checks that it arrives at the closing balance.
+    pub async fn statement_page(
+        &self,
+        id: &AccountId,
+        start_millis: i64,
+        end_millis: i64,
+        cursor: Option<&StatementCursor>,
+        page_size: usize,
+    ) -> Result<StatementPage, StoreError> {
+        let want = page_size.max(1) + 1;
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS);
+        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ARCHIVE_FIELDS);
+        // "(0-0" is no valid bound: nothing lies before the epoch.
+        let before_start = format!("({}-0", start_millis.max(1));
+        let before_end = format!("({}-0", end_millis.max(1));
+        if let Some(c) = cursor {
+            pipe.add_command(Self::range_cmd("XRANGE", id, (&format!("({}", c.after), &c.upto), want));
+        } else {
+            pipe.add_command(Self::range_cmd("XREVRANGE", id, (&before_start, "-"), 1));
+            pipe.add_command(Self::range_cmd("XREVRANGE", id, (&before_end, "-"), 1));
+            pipe.add_command(Self::range_cmd(
+                "XRANGE",
+                id,
+                (&format!("{start_millis}-0"), &before_end),
+                want,
+            ));
+        }
+        let mut conn = self.conn.clone();
+        let replies: Vec<redis::Value> = self.call(pipe.query_async(&mut conn)).await?;
+        let mut replies = replies.into_iter();
+        let mut next_reply =
+            || replies.next().ok_or_else(|| StoreError::Corrupt("short pipeline reply".into()));
+        let fields: Vec<Option<String>> = parse(next_reply()?)?;
+        let account = reply::stored_account(id, fields)?;
+        let point = reply::archive_point(parse(next_reply()?)?)?;
+        if let Some(through_millis) = point.through_millis().filter(|through| start_millis <= *through) {
+            return Err(StoreError::Refused(Error::HistoryArchived { through_millis }));
+        }
+        let currency = account.currency();
+        let entries = |value| Self::entries(id, currency, parse(value)?);
+        let (mut at, mut transactions) = match cursor {
+            Some(c) => (c.clone(), entries(next_reply()?)?),
+            None => {
+                let mut before = entries(next_reply()?)?;
+                if start_millis <= 0 {
+                    // Entries at 0 ms belong to the period.
+                    before.clear();
+                }
+                let last = entries(next_reply()?)?;
+                let opening = before.first().map_or(point.balance, |t| t.balance_after.minor());
+                // The period's last entry, if the period has any.
+                let last = last.into_iter().next().filter(|t| t.create_time_millis >= start_millis);
+                let start = StatementCursor {
+                    after: String::new(),
+                    upto: last.as_ref().map_or_else(String::new, |t| t.id.clone()),
+                    opening,
+                    closing: last.map_or(opening, |t| t.balance_after.minor()),
+                    running: opening,
+                    total_in: 0,
+                    total_out: 0,
+                };
+                let page = if start.upto.is_empty() { Vec::new() } else { entries(next_reply()?)? };
+                (start, page)
+            }
+        };
+        let more = transactions.len() > page_size.max(1);
+        transactions.truncate(page_size.max(1));
+        for t in &transactions {
+            match t.kind.sign() {
+                1 => at.total_in += t.amount.minor(),
+                -1 => at.total_out += t.amount.minor(),
+                _ => {}
+            }
+            at.running += t.signed_minor();
+            if at.running != t.balance_after.minor() {
+                return Err(StoreError::Corrupt(format!(
+                    "history of {id} does not reconcile at entry {}: {} != {}",
+                    t.id,
+                    at.running,
+                    t.balance_after.minor()
+                )));
+            }
+        }
+        let more = more && transactions.last().is_some_and(|t| t.id != at.upto);
+        if !more && at.running != at.closing {
+            return Err(StoreError::Corrupt(format!(
+                "history of {id} does not reconcile to its closing balance: {} != {}",
+                at.running, at.closing
+            )));
+        }
+        let money = |minor| Money::from_minor(currency, minor);
+        let page = StatementPage {
+            opening: money(at.opening),
+            closing: money(at.closing),
+            total_in: money(at.total_in),
+            total_out: money(at.total_out),
+            next: None,
+            account,
+            transactions,
+        };
+        Ok(match (more, page.transactions.last()) {
+            (true, Some(last)) => {
+                at.after = last.id.clone();
+                StatementPage { next: Some(at), ..page }
+            }
+            _ => page,
+        })
+    }
+
+    /// The whole statement of `[start, end)`, every page read (for tools and tests;
+    /// the API hands it out a page at a time).
     pub async fn statement(
         &self,
         id: &AccountId,
         start_millis: i64,
         end_millis: i64,
-    ) -> Result<Statement, StoreError> {
-        // The opening balance is the balance after the last entry before the period,
-        // or the archive point's when that entry was archived ("(0-0" is no valid
-        // bound: nothing lies before the epoch).
-        let before_start = format!("({}-0", start_millis.max(1));
-        let (account, point, mut before) =
-            self.account_and_range("XREVRANGE", id, (&before_start, "-"), 1).await?;
-        if let Some(through_millis) = point.through_millis().filter(|through| start_millis <= *through) {
-            return Err(StoreError::Refused(Error::HistoryArchived { through_millis }));
+    ) -> Result<StatementPage, StoreError> {
+        let mut page = self.statement_page(id, start_millis, end_millis, None, STATEMENT_READ_PAGE).await?;
+        while let Some(cursor) = page.next.take() {
+            let mut more =
+                self.statement_page(id, start_millis, end_millis, Some(&cursor), STATEMENT_READ_PAGE).await?;
+            more.transactions.splice(0..0, std::mem::take(&mut page.transactions));
+            page = more;
         }
-        if start_millis <= 0 {
-            before.clear();
-        }
-        let currency = account.currency();
-        let opening = before.first().map_or(point.balance, |t| t.balance_after.minor());
-        let transactions = self
-            .entries_between(
-                id,
-                currency,
-                format!("{start_millis}-0"),
-                &format!("({end_millis}-0"),
-                STATEMENT_ENTRIES_MAX,
-            )
-            .await?;
-        if transactions.len() > STATEMENT_ENTRIES_MAX {
-            return Err(StoreError::Refused(Error::InvalidTimeRange(format!(
-                "the period holds more than {STATEMENT_ENTRIES_MAX} entries; ask for a shorter one"
-            ))));
-        }
-        let (mut total_in, mut total_out, mut running) = (0_i64, 0_i64, opening);
-        for t in &transactions {
-            match t.kind.sign() {
-                1 => total_in += t.amount.minor(),
-                -1 => total_out += t.amount.minor(),
-                _ => {}
-            }
-            running += t.signed_minor();
-            if running != t.balance_after.minor() {
-                return Err(StoreError::Corrupt(format!(
-                    "history of {id} does not reconcile at entry {}: {running} != {}",
-                    t.id,
-                    t.balance_after.minor()
-                )));
-            }
-        }
-        Ok(Statement {
-            account,
-            opening: Money::from_minor(currency, opening),
-            closing: Money::from_minor(currency, running),
-            total_in: Money::from_minor(currency, total_in),
-            total_out: Money::from_minor(currency, total_out),
-            transactions,
-        })
+        Ok(page)
     }
 
     /// Where archiving cut the account's history (all zero if it never did).

@@ -111,16 +111,35 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub async fn start(redis_url: &str) -> Self {
+        Self::start_with(redis_url, &[], None).await
+    }
+
+    /// A server with extra flags, and with its open-file limit (soft and hard) set
+    /// to `open_files` if given, as `ulimit -n` would.
+    pub async fn start_with(redis_url: &str, flags: &[&str], open_files: Option<u32>) -> Self {
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_redbank-server"))
-            .args(["--listen", &addr.to_string(), "--redis-url", redis_url, "--log-level", "warn"])
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("start redbank-server");
+        let bin = env!("CARGO_BIN_EXE_redbank-server");
+        let mut command = match open_files {
+            Some(n) => {
+                let mut c = Command::new("sh");
+                c.args(["-c", &format!("ulimit -n {n} && exec \"$0\" \"$@\""), bin]);
+                c
+            }
+            None => Command::new(bin),
+        };
+        command.args(["--listen", &addr.to_string(), "--redis-url", redis_url]);
+        if !flags.contains(&"--log-level") {
+            command.args(["--log-level", "warn"]);
+        }
+        let child = command.args(flags).stdin(Stdio::null()).spawn().expect("start redbank-server");
         let server = Self { child, addr };
         wait_serving(addr).await;
         server
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 

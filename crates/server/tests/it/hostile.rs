@@ -285,6 +285,8 @@ async fn hostile_requests_get_clean_refusals_and_change_nothing_wrongly() {
                     account_id: g.string(),
                     start_time: g.timestamp(),
                     end_time: g.timestamp(),
+                    page_size: g.i32(),
+                    page_token: g.string(),
                 })
                 .await,
                 &mut codes,

@@ -344,15 +344,9 @@ async fn statements_reconcile_for_periods_that_cut_through_busy_history() {
     let mut checked = 0;
     for w in cuts.windows(2) {
         let (start, end) = (w[0], w[1]);
-        let st = c
-            .get_statement(v1::GetStatementRequest {
-                account_id: "s".into(),
-                start_time: ts(start),
-                end_time: ts(end),
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        // Pages of 1 to 8 entries, followed to the end: the same as one page.
+        let page_size = 1 + rng.below(8) as i32;
+        let st = statement_pages(&mut c, "s", start, end, page_size).await;
         let expected: Vec<_> =
             history.iter().filter(|t| t.create_time_millis >= start && t.create_time_millis < end).collect();
         assert_eq!(st.transactions.len(), expected.len(), "[{start}, {end})");
@@ -375,6 +369,7 @@ async fn statements_reconcile_for_periods_that_cut_through_busy_history() {
             account_id: "s".into(),
             start_time: ts(0),
             end_time: ts(last + 1),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -385,6 +380,7 @@ async fn statements_reconcile_for_periods_that_cut_through_busy_history() {
             account_id: "s".into(),
             start_time: ts(10),
             end_time: ts(5),
+            ..Default::default()
         })
         .await;
     assert_eq!(code_reason(bad), (Code::InvalidArgument, "INVALID_TIME_RANGE".into()));
@@ -392,6 +388,38 @@ async fn statements_reconcile_for_periods_that_cut_through_busy_history() {
         c.get_statement(v1::GetStatementRequest { account_id: "s".into(), ..Default::default() }).await;
     assert_eq!(code_reason(missing), (Code::InvalidArgument, "INVALID_TIME_RANGE".into()));
     app.stop().await;
+}
+
+/// The statement of `[start, end)` read in pages of `page_size`, as one response:
+/// every page's opening and closing balances must agree, and the totals are the
+/// last page's.
+async fn statement_pages(
+    c: &mut BankClient<tonic::transport::Channel>,
+    account: &str,
+    start: i64,
+    end: i64,
+    page_size: i32,
+) -> v1::GetStatementResponse {
+    let mut request = v1::GetStatementRequest {
+        account_id: account.into(),
+        start_time: ts(start),
+        end_time: ts(end),
+        page_size,
+        page_token: String::new(),
+    };
+    let mut all = c.get_statement(request.clone()).await.unwrap().into_inner();
+    while !all.next_page_token.is_empty() {
+        request.page_token = std::mem::take(&mut all.next_page_token);
+        let mut page = c.get_statement(request.clone()).await.unwrap().into_inner();
+        assert!(page.transactions.len() <= page_size as usize);
+        assert_eq!(
+            (&page.opening_balance, &page.closing_balance),
+            (&all.opening_balance, &all.closing_balance)
+        );
+        page.transactions.splice(0..0, std::mem::take(&mut all.transactions));
+        all = page;
+    }
+    all
 }
 
 const REPLICAS: usize = 3;

@@ -5,6 +5,7 @@
 mod classic;
 mod concurrency;
 mod faults;
+mod hardening;
 mod helpers;
 mod hostile;
 mod ledger;

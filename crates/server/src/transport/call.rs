@@ -1,0 +1,219 @@
+//! One call: its deadline, its place among the connection's calls, and a response
+//! body that hands bytes to HTTP/2 in pieces and adds ErrorInfo where tonic gave none.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use http_body::{Body, Frame, SizeHint};
+use tonic::Status;
+use tonic::service::Routes;
+use tonic::transport::server::TcpConnectInfo;
+use tower_service::Service;
+
+use super::connection::{CallGuard, Connection};
+use crate::budget::ResponsePermit;
+use crate::status;
+
+/// Largest piece of a response handed to HTTP/2 at once (its default frame size).
+/// HTTP/2 takes the next piece only when the peer's window has room, so a client
+/// that does not read holds at most one piece per stream in the send buffer; the
+/// rest stays in this body, counted by its response budget.
+pub const PIECE_BYTES: usize = 16 * 1024;
+
+/// Routes behind the call rules.
+#[derive(Clone)]
+pub struct CallService {
+    routes: Routes,
+    conn: Arc<Connection>,
+    request_timeout: Duration,
+}
+
+impl CallService {
+    pub fn new(routes: Routes, conn: Arc<Connection>, request_timeout: Duration) -> Self {
+        Self { routes, conn, request_timeout }
+    }
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl Service<http::Request<hyper::body::Incoming>> for CallService {
+    type Response = http::Response<CallBody>;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, mut request: http::Request<hyper::body::Incoming>) -> Self::Future {
+        let guard = self.conn.start_call();
+        let deadline = deadline(self.request_timeout, request.headers());
+        let extensions = request.extensions_mut();
+        extensions.insert(self.conn.budget.clone());
+        extensions.insert(TcpConnectInfo { local_addr: self.conn.local, remote_addr: Some(self.conn.peer) });
+        let routed = self.routes.call(request);
+        Box::pin(async move {
+            let response = match tokio::time::timeout(deadline, routed).await {
+                Ok(Ok(response)) => response,
+                Ok(Err(never)) => match never {},
+                Err(_elapsed) => status::deadline_exceeded().into_http(),
+            };
+            Ok(CallBody::wrap(response, guard))
+        })
+    }
+}
+
+/// The call's deadline: the server's, or the client's `grpc-timeout` if shorter.
+fn deadline(server: Duration, headers: &HeaderMap) -> Duration {
+    headers
+        .get("grpc-timeout")
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_grpc_timeout)
+        .map_or(server, |client| client.min(server))
+}
+
+/// A `grpc-timeout` value: at most 8 digits and a unit (H, M, S, m, u, n).
+fn parse_grpc_timeout(value: &str) -> Option<Duration> {
+    let (digits, unit) = value.split_at_checked(value.len().checked_sub(1)?)?;
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n * 3600),
+        "M" => Duration::from_secs(n * 60),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+/// Gives a failure in these headers or trailers an ErrorInfo if it has none.
+fn ensure_error_info(headers: &mut HeaderMap) {
+    let failed = headers.get("grpc-status").is_some_and(|code| code.as_bytes() != b"0");
+    if failed
+        && let Some(found) = Status::from_header_map(headers)
+        && found.details().is_empty()
+    {
+        let _ = status::with_transport_info(&found).add_header(headers);
+    }
+}
+
+/// A response body that holds its call open and its budget until the last byte
+/// has been handed to HTTP/2.
+pub struct CallBody {
+    inner: tonic::body::Body,
+    /// The rest of a data frame not yet handed on.
+    rest: Option<Bytes>,
+    _guard: CallGuard,
+    _permit: Option<ResponsePermit>,
+}
+
+impl CallBody {
+    fn wrap(response: http::Response<tonic::body::Body>, guard: CallGuard) -> http::Response<Self> {
+        let (mut parts, inner) = response.into_parts();
+        let permit = parts.extensions.remove::<ResponsePermit>();
+        ensure_error_info(&mut parts.headers);
+        http::Response::from_parts(parts, Self { inner, rest: None, _guard: guard, _permit: permit })
+    }
+
+    fn piece(data: &mut Bytes) -> Bytes {
+        data.split_to(data.len().min(PIECE_BYTES))
+    }
+}
+
+impl Body for CallBody {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        let this = &mut *self;
+        if let Some(rest) = this.rest.as_mut() {
+            let piece = Self::piece(rest);
+            if rest.is_empty() {
+                this.rest = None;
+            }
+            return Poll::Ready(Some(Ok(Frame::data(piece))));
+        }
+        let frame = match ready!(Pin::new(&mut this.inner).poll_frame(cx)) {
+            Some(Ok(frame)) => frame,
+            other => return Poll::Ready(other),
+        };
+        let frame = match frame.into_data() {
+            Ok(mut data) => {
+                let piece = Self::piece(&mut data);
+                if !data.is_empty() {
+                    this.rest = Some(data);
+                }
+                Frame::data(piece)
+            }
+            Err(frame) => match frame.into_trailers() {
+                Ok(mut trailers) => {
+                    ensure_error_info(&mut trailers);
+                    Frame::trailers(trailers)
+                }
+                Err(frame) => frame,
+            },
+        };
+        Poll::Ready(Some(Ok(frame)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.rest.is_none() && self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.rest {
+            None => self.inner.size_hint(),
+            Some(_) => SizeHint::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeouts_parse_as_the_spec_says_and_nothing_else() {
+        assert_eq!(parse_grpc_timeout("1S"), Some(Duration::from_secs(1)));
+        assert_eq!(parse_grpc_timeout("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_grpc_timeout("2H"), Some(Duration::from_secs(7200)));
+        assert_eq!(parse_grpc_timeout("99999999n"), Some(Duration::from_nanos(99_999_999)));
+        for bad in ["", "S", "1", "123456789S", "1s", "-1S", "1.5S", "١S"] {
+            assert_eq!(parse_grpc_timeout(bad), None, "{bad}");
+        }
+        let mut headers = HeaderMap::new();
+        assert_eq!(deadline(Duration::from_secs(10), &headers), Duration::from_secs(10));
+        headers.insert("grpc-timeout", http::HeaderValue::from_static("3S"));
+        assert_eq!(deadline(Duration::from_secs(10), &headers), Duration::from_secs(3));
+        headers.insert("grpc-timeout", http::HeaderValue::from_static("30S"));
+        assert_eq!(deadline(Duration::from_secs(10), &headers), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_failure_without_details_gets_error_info_and_a_success_is_left_alone() {
+        let mut headers = HeaderMap::new();
+        Status::unimplemented("no such method").add_header(&mut headers).unwrap();
+        ensure_error_info(&mut headers);
+        let status = Status::from_header_map(&headers).unwrap();
+        let info = tonic_types::StatusExt::get_details_error_info(&status).expect("ErrorInfo");
+        assert_eq!((info.reason.as_str(), status.message()), ("UNIMPLEMENTED", "no such method"));
+
+        let mut ok = HeaderMap::new();
+        ok.insert("grpc-status", http::HeaderValue::from_static("0"));
+        ensure_error_info(&mut ok);
+        assert_eq!(ok.len(), 1);
+    }
+}

@@ -1,0 +1,410 @@
+//! One client connection's life: its calls, its deadlines, and the registry of all
+//! open connections from which the accept loop sheds.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Notify, Semaphore};
+
+use super::Limits;
+use crate::budget::ConnectionBudget;
+
+/// After GOAWAY, how long a connection without calls may take to close by itself
+/// before it is closed (a peer that ignores GOAWAY, or never finished its handshake).
+const GOAWAY_GRACE: Duration = Duration::from_secs(1);
+/// Most connections being shed at once: each may hold its descriptor for up to
+/// [`GOAWAY_GRACE`] beyond the cap, so these come out of the descriptor reserve.
+pub const SHEDDING_MAX: usize = 16;
+/// A connection younger than this is never shed: it gets the time to send its
+/// first request even while others churn through the cap (which bounds shedding
+/// to `max_connections` per this interval).
+pub const SHED_MIN_AGE: Duration = Duration::from_millis(200);
+/// How far past the request deadline a response may still be on its way: the
+/// handler itself is cut at the deadline, so a call older than this is one whose
+/// client is not reading.
+pub const DELIVERY_GRACE: Duration = Duration::from_secs(1);
+
+/// One open connection, shared by its task, its calls and the registry.
+pub struct Connection {
+    id: u64,
+    accepted: Instant,
+    pub peer: SocketAddr,
+    pub local: Option<SocketAddr>,
+    pub budget: ConnectionBudget,
+    calls: Mutex<Calls>,
+    /// Wakes the connection's task when a call ends or it is to be shed.
+    wake: Notify,
+    registry: Arc<Registry>,
+}
+
+#[derive(Default)]
+struct Calls {
+    next: u64,
+    /// Open calls by number; numbers grow with time, so the first is the oldest.
+    open: BTreeMap<u64, Instant>,
+    last_active: Option<Instant>,
+    shed: bool,
+}
+
+impl Connection {
+    fn calls(&self) -> MutexGuard<'_, Calls> {
+        self.calls.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records a call's start; the guard ends it when dropped (with its response).
+    pub fn start_call(self: &Arc<Self>) -> CallGuard {
+        let (number, was_idle) = {
+            let mut calls = self.calls();
+            let number = calls.next;
+            calls.next += 1;
+            calls.open.insert(number, Instant::now());
+            (number, calls.open.len() == 1)
+        };
+        if was_idle {
+            // The connection's deadline is now its calls', which may come sooner.
+            self.wake.notify_one();
+        }
+        CallGuard { conn: self.clone(), number }
+    }
+
+    fn is_idle(&self) -> bool {
+        let calls = self.calls();
+        calls.open.is_empty() && !calls.shed
+    }
+}
+
+/// An open call; dropped when its response has been handed to HTTP/2 or dropped.
+pub struct CallGuard {
+    conn: Arc<Connection>,
+    number: u64,
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        let idle = {
+            let mut calls = self.conn.calls();
+            calls.open.remove(&self.number);
+            calls.last_active = Some(Instant::now());
+            calls.open.is_empty()
+        };
+        if idle {
+            self.conn.wake.notify_one();
+            self.conn.registry.changed.notify_waiters();
+        }
+    }
+}
+
+/// Every open connection.
+#[derive(Default)]
+pub struct Registry {
+    open: Mutex<HashMap<u64, Arc<Connection>>>,
+    next_id: AtomicU64,
+    /// Notified when a connection closes or goes idle.
+    changed: Notify,
+}
+
+impl Registry {
+    fn open_map(&self) -> MutexGuard<'_, HashMap<u64, Arc<Connection>>> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn open(
+        self: &Arc<Self>,
+        peer: SocketAddr,
+        local: Option<SocketAddr>,
+        limits: &Limits,
+    ) -> Arc<Connection> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let conn = Arc::new(Connection {
+            id,
+            accepted: Instant::now(),
+            peer,
+            local,
+            budget: ConnectionBudget(Arc::new(Semaphore::new(crate::budget::units(
+                limits.response_bytes_per_connection,
+            )))),
+            calls: Mutex::new(Calls::default()),
+            wake: Notify::new(),
+            registry: self.clone(),
+        });
+        self.open_map().insert(id, conn.clone());
+        conn
+    }
+
+    pub fn len(&self) -> usize {
+        self.open_map().len()
+    }
+
+    /// A future that resolves at the next close or call end anywhere.
+    pub fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changed.notified()
+    }
+
+    /// Makes room for one more connection under `max` if it can: connections being
+    /// shed do not count (they close within [`GOAWAY_GRACE`]), but at most
+    /// [`SHEDDING_MAX`] of them at once. Sheds the connection idle the longest when
+    /// that is what it takes; connections that never sent a request count as idle
+    /// since they were accepted. False when every connection is busy.
+    pub fn make_room(&self, max: usize) -> bool {
+        self.make_room_at(max, Instant::now())
+    }
+
+    fn make_room_at(&self, max: usize, now: Instant) -> bool {
+        let open = self.open_map();
+        let shedding = open.values().filter(|c| c.calls().shed).count();
+        if shedding >= SHEDDING_MAX {
+            return false;
+        }
+        if open.len() - shedding < max {
+            return true;
+        }
+        let victim = open
+            .values()
+            .filter(|c| now.saturating_duration_since(c.accepted) >= SHED_MIN_AGE && c.is_idle())
+            .min_by_key(|c| c.calls().last_active.unwrap_or(c.accepted));
+        match victim {
+            Some(conn) => {
+                conn.calls().shed = true;
+                tracing::debug!(peer = %conn.peer, "connection cap reached: shedding the oldest idle connection");
+                conn.wake.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn remove(&self, id: u64) {
+        self.open_map().remove(&id);
+        self.changed.notify_waiters();
+    }
+
+    /// Resolves once every connection has closed.
+    pub async fn wait_empty(&self) {
+        loop {
+            let changed = self.changed();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if self.len() == 0 {
+                return;
+            }
+            tokio::select! {
+                () = changed => {}
+                () = tokio::time::sleep(Duration::from_millis(100)) => {}
+            }
+        }
+    }
+}
+
+/// What a connection's task does next.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    /// Nothing due before this instant.
+    Wait(Option<Instant>),
+    /// Send GOAWAY: no new calls, those in flight finish.
+    GoAway(&'static str),
+    /// Drop the connection now.
+    Close(&'static str),
+}
+
+fn earliest(a: Option<Instant>, b: Instant) -> Option<Instant> {
+    Some(a.map_or(b, |a| a.min(b)))
+}
+
+/// The connection's rules, as of `now`.
+fn verdict(conn: &Connection, limits: &Limits, now: Instant, goaway_at: Option<Instant>) -> Verdict {
+    let calls = conn.calls();
+    let mut next = None;
+    if calls.last_active.is_none() && calls.open.is_empty() {
+        let due = conn.accepted + limits.handshake_timeout;
+        if now >= due {
+            return Verdict::Close("no request within the handshake timeout");
+        }
+        next = earliest(next, due);
+    }
+    if let Some((_, started)) = calls.open.first_key_value() {
+        let due = *started + limits.request_timeout + DELIVERY_GRACE;
+        if now >= due {
+            return Verdict::Close("a response was not read within the request deadline");
+        }
+        next = earliest(next, due);
+    }
+    if let Some(sent) = goaway_at {
+        if calls.open.is_empty() {
+            let due = sent + GOAWAY_GRACE;
+            if now >= due {
+                return Verdict::Close("no close after GOAWAY");
+            }
+            next = earliest(next, due);
+        }
+        return Verdict::Wait(next);
+    }
+    if calls.shed {
+        // A connection that never sent a request has nothing to finish.
+        if calls.last_active.is_none() && calls.open.is_empty() {
+            return Verdict::Close("shed at the connection cap before its first request");
+        }
+        return Verdict::GoAway("shed at the connection cap");
+    }
+    if calls.open.is_empty()
+        && let Some(last) = calls.last_active
+    {
+        let due = last + limits.idle_timeout;
+        if now >= due {
+            return Verdict::GoAway("idle");
+        }
+        next = earliest(next, due);
+    }
+    Verdict::Wait(next)
+}
+
+/// A served HTTP/2 connection that can be asked to shut down gracefully.
+pub trait Served: Future<Output = Result<(), hyper::Error>> {
+    fn goaway(self: Pin<&mut Self>);
+}
+
+impl<I, S, E, B> Served for hyper::server::conn::http2::Connection<I, S, E>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin,
+    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: http_body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    E: hyper::rt::bounds::Http2ServerConnExec<S::Future, B>,
+{
+    fn goaway(self: Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+/// Runs one connection until it ends, enforcing its deadlines; `stop` turns true
+/// when the server shuts down.
+pub async fn drive(
+    served: impl Served,
+    conn: Arc<Connection>,
+    limits: Arc<Limits>,
+    registry: Arc<Registry>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    tokio::pin!(served);
+    let mut goaway_at = None;
+    loop {
+        let woken = conn.wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        let now = Instant::now();
+        let due = match verdict(&conn, &limits, now, goaway_at) {
+            Verdict::Close(why) => {
+                tracing::debug!(peer = %conn.peer, why, "closing connection");
+                break;
+            }
+            Verdict::GoAway(why) => {
+                tracing::debug!(peer = %conn.peer, why, "sending GOAWAY");
+                served.as_mut().goaway();
+                goaway_at = Some(now);
+                continue;
+            }
+            Verdict::Wait(due) => due,
+        };
+        let sleep = async {
+            match due {
+                Some(due) => tokio::time::sleep_until(due.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        let stopping = *stop.borrow() && goaway_at.is_none();
+        if stopping {
+            served.as_mut().goaway();
+            goaway_at = Some(now);
+            continue;
+        }
+        tokio::select! {
+            result = served.as_mut() => {
+                if let Err(error) = result {
+                    tracing::debug!(peer = %conn.peer, %error, "connection ended with an error");
+                }
+                break;
+            }
+            () = woken => {}
+            () = sleep => {}
+            _ = stop.changed(), if goaway_at.is_none() => {}
+        }
+    }
+    registry.remove(conn.id);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits {
+            max_connections: 4,
+            max_concurrent_streams: 8,
+            handshake_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(60),
+            keepalive_interval: Duration::from_secs(30),
+            keepalive_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(10),
+            response_bytes_per_connection: 1 << 20,
+        }
+    }
+
+    #[test]
+    fn each_rule_fires_at_its_deadline_and_not_before() {
+        let limits = limits();
+        let registry = Arc::new(Registry::default());
+        let conn = registry.open("127.0.0.1:1".parse().unwrap(), None, &limits);
+        let t0 = conn.accepted;
+        // Silent: closed at the handshake deadline.
+        assert_eq!(verdict(&conn, &limits, t0, None), Verdict::Wait(Some(t0 + limits.handshake_timeout)));
+        assert!(matches!(verdict(&conn, &limits, t0 + limits.handshake_timeout, None), Verdict::Close(_)));
+        // A call open: the delivery deadline, not the handshake one.
+        let call = conn.start_call();
+        let started = conn.calls().open.first_key_value().map(|(_, t)| *t).unwrap();
+        let due = started + limits.request_timeout + DELIVERY_GRACE;
+        assert_eq!(verdict(&conn, &limits, started, None), Verdict::Wait(Some(due)));
+        assert!(matches!(verdict(&conn, &limits, due, None), Verdict::Close(_)));
+        // The call over: idle from its end.
+        drop(call);
+        let last = conn.calls().last_active.unwrap();
+        assert_eq!(verdict(&conn, &limits, last, None), Verdict::Wait(Some(last + limits.idle_timeout)));
+        assert!(matches!(verdict(&conn, &limits, last + limits.idle_timeout, None), Verdict::GoAway(_)));
+        // After GOAWAY: closed if it lingers.
+        assert!(matches!(verdict(&conn, &limits, last + GOAWAY_GRACE, Some(last)), Verdict::Close(_)));
+        // Shed: GOAWAY at once; closed at once if it never sent a request.
+        let later = Instant::now() + SHED_MIN_AGE;
+        assert!(registry.make_room_at(1, later));
+        assert!(matches!(verdict(&conn, &limits, last, None), Verdict::GoAway(_)));
+        let silent = registry.open("127.0.0.1:2".parse().unwrap(), None, &limits);
+        assert!(registry.make_room_at(1, later + SHED_MIN_AGE));
+        assert!(matches!(verdict(&silent, &limits, silent.accepted, None), Verdict::Close(_)));
+    }
+
+    #[test]
+    fn shedding_picks_the_connection_idle_the_longest_and_never_a_busy_or_new_one() {
+        let limits = limits();
+        let registry = Arc::new(Registry::default());
+        let busy = registry.open("127.0.0.1:1".parse().unwrap(), None, &limits);
+        let old = registry.open("127.0.0.1:2".parse().unwrap(), None, &limits);
+        let new = registry.open("127.0.0.1:3".parse().unwrap(), None, &limits);
+        let _call = busy.start_call();
+        drop(new.start_call());
+        assert!(!registry.make_room(3), "too young to be shed");
+        let later = Instant::now() + SHED_MIN_AGE;
+        assert!(registry.make_room_at(4, later), "room without shedding");
+        assert!(!old.calls().shed);
+        assert!(registry.make_room_at(3, later));
+        assert!(old.calls().shed, "the silent one has been idle since it was accepted");
+        assert!(!new.calls().shed && !busy.calls().shed);
+        assert!(registry.make_room_at(3, later), "the one being shed does not count");
+        assert!(registry.make_room_at(2, later));
+        assert!(new.calls().shed);
+        assert!(!registry.make_room_at(1, later), "the busy one is never shed");
+        assert!(!busy.calls().shed);
+    }
+}
