@@ -45,7 +45,14 @@ fn parse_rate(text: &str) -> Result<(TypeArg, String), String> {
         "checking" => TypeArg::Checking,
         other => return Err(format!("unknown account type {other:?}")),
     };
-    Ok((kind, rate.to_owned()))
+    // The rate as a number, written the one canonical way: "4.250" and "4.25" are
+    // the same rate, so a rerun with either posts nothing twice (the memo, which
+    // the server compares on a rerun, carries this text).
+    let ceiling =
+        redbank_domain::RateCeiling::parse(&redbank_domain::limits::RATE_CEILING_MAX_PERCENT.to_string())
+            .map_err(|e| e.to_string())?;
+    let rate = redbank_domain::AnnualRate::parse(rate, ceiling).map_err(|e| format!("rate {rate:?}: {e}"))?;
+    Ok((kind, rate.to_string()))
 }
 
 /// The outcome of one account.
@@ -122,6 +129,13 @@ pub async fn run(client: &Client, args: &PostArgs, out: &Printer) -> Result<(), 
                 period,
             };
             let outcome = match call!(client, apply_interest, req) {
+                // Interest of zero: no entry, the account unchanged.
+                Ok(r) if r.transaction.is_none() => {
+                    match r.account.as_ref().and_then(|a| a.balance.as_ref()).map(money_from_proto) {
+                        Some(Ok(balance)) => Outcome::Posted(Money::zero(balance.currency())),
+                        _ => Outcome::Failed("the server answered without an account".into()),
+                    }
+                }
                 Ok(r) => match r.transaction.as_ref().and_then(|t| t.amount.as_ref()).map(money_from_proto) {
                     Some(Ok(amount))
                         if r.transaction.as_ref().is_some_and(|t| t.request_id == request_id) =>

@@ -166,8 +166,21 @@ async fn interest_posting_is_exactly_once_per_account_and_period() {
     redbank(&app, &["deposit", "sav-frozen", "10"]).await;
     assert!(redbank(&app, &["freeze", "sav-frozen", "--reason", "audit"]).await.status.success());
 
+    // The two months before this one (only months that have ended are posted).
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let this_month = redbank_domain::InterestPeriod::containing(now);
+    let (newer, older) = (this_month.before().to_string(), this_month.before().before().to_string());
+    let (newer, older) = (newer.as_str(), older.as_str());
+    let open = redbank(
+        &app,
+        &["--json", "interest", "post", "--period", &this_month.to_string(), "--rate", "savings=4.25"],
+    )
+    .await;
+    assert!(!open.status.success());
+    assert!(stdout(&open).contains("PERIOD_NOT_POSTABLE"), "{}", stdout(&open));
+
     // Two copies at once.
-    let (a, b) = (interest_post(&app, "2026-11", &[]), interest_post(&app, "2026-11", &[]));
+    let (a, b) = (interest_post(&app, older, &[]), interest_post(&app, older, &[]));
     let (a, b) = (a.wait_with_output().await.unwrap(), b.wait_with_output().await.unwrap());
     assert!(
         a.status.success() && b.status.success(),
@@ -183,8 +196,14 @@ async fn interest_posting_is_exactly_once_per_account_and_period() {
     let others: Vec<String> = (0..10).map(|i| format!("chk-{i}")).chain(["sav-frozen".to_owned()]).collect();
     assert_eq!(interest_entries(&app.redis, &others, "4.25").await, vec![0; 11]);
 
-    // Killed halfway, then run again: every account once for 2026-12.
-    let mut slow = interest_post(&app, "2026-12", &["--concurrency", "1", "--max-per-second", "100"]);
+    // The same rate written otherwise is the same rate: nothing posted twice.
+    let again =
+        redbank(&app, &["--json", "interest", "post", "--period", older, "--rate", "savings=4.250"]).await;
+    assert!(again.status.success(), "{}", stdout(&again));
+    assert_eq!(json(&again)["already_posted"].as_u64(), Some(120));
+
+    // Killed halfway, then run again: every account once for the newer month.
+    let mut slow = interest_post(&app, newer, &["--concurrency", "1", "--max-per-second", "100"]);
     let mut conn = app.redis.connection();
     let posted = |conn: &mut redis::Connection| {
         savings
@@ -192,7 +211,7 @@ async fn interest_posting_is_exactly_once_per_account_and_period() {
             .filter(|id| {
                 redis::cmd("HEXISTS")
                     .arg(format!("acct:{{{id}}}:interest"))
-                    .arg("2026-12")
+                    .arg(newer)
                     .query::<bool>(conn)
                     .unwrap()
             })
@@ -209,17 +228,16 @@ async fn interest_posting_is_exactly_once_per_account_and_period() {
     slow.wait().await.unwrap();
     let done = posted(&mut conn);
     assert!(done > 0 && done < 120, "the kill was meant to land halfway: {done} of 120 posted");
-    let rerun = interest_post(&app, "2026-12", &[]).wait_with_output().await.unwrap();
+    let rerun = interest_post(&app, newer, &[]).wait_with_output().await.unwrap();
     assert!(rerun.status.success());
     let j = json(&rerun);
     assert_eq!((j["accounts"].as_u64(), j["already_posted"].as_u64()), (Some(120), Some(done as u64)));
     let counts = interest_entries(&app.redis, &savings, "4.25").await;
-    // Two periods: the 2026-11 posting and the 2026-12 one.
+    // Two periods: the older posting and the newer one.
     assert_eq!(counts, vec![2; 120]);
 
     // Posting a period again with another rate is refused, not applied.
-    let out =
-        redbank(&app, &["--json", "interest", "post", "--period", "2026-11", "--rate", "savings=5"]).await;
+    let out = redbank(&app, &["--json", "interest", "post", "--period", older, "--rate", "savings=5"]).await;
     assert!(!out.status.success());
     assert!(stdout(&out).contains("INTEREST_ALREADY_POSTED"), "{}", stdout(&out));
 }

@@ -92,6 +92,52 @@ impl InterestPeriod {
     pub fn days(&self) -> u32 {
         days_in_month(self.year, self.month)
     }
+
+    /// The month that holds an instant (ms since the epoch, UTC).
+    pub fn containing(millis: i64) -> Self {
+        let (year, month, _) = civil_from_days(millis.div_euclid(MILLIS_PER_DAY));
+        Self { year, month }
+    }
+
+    /// The month before this one.
+    pub fn before(&self) -> Self {
+        match self.month {
+            1 => Self { year: self.year - 1, month: 12 },
+            m => Self { year: self.year, month: m - 1 },
+        }
+    }
+
+    /// Months since year 0, for distances between periods.
+    fn ordinal(&self) -> i64 {
+        self.year * 12 + i64::from(self.month) - 1
+    }
+
+    /// Whether interest for this period may be posted at `now_millis`: only for a
+    /// month that has ended (the current one too if the policy allows it), and not
+    /// further back than the policy's limit. A future month posted by mistake would
+    /// otherwise block the real posting forever (a period posts once).
+    pub fn check_postable(&self, now_millis: i64, policy: PeriodPolicy) -> Result<(), Error> {
+        let age = Self::containing(now_millis).ordinal() - self.ordinal();
+        let refuse = |why: String| Err(Error::PeriodNotPostable { period: self.to_string(), why });
+        match age {
+            ..0 => refuse("the month lies in the future".into()),
+            0 if !policy.allow_current => refuse("the month has not ended".into()),
+            age if age > i64::from(policy.max_age_months) => {
+                refuse(format!("it is more than {} months in the past", policy.max_age_months))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Which periods a server posts interest for (see [`InterestPeriod::check_postable`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodPolicy {
+    /// Whether the month still under way may be posted (an operator's choice, for
+    /// posting on the last day).
+    pub allow_current: bool,
+    /// How many months back a period may be posted (catching up a missed month).
+    pub max_age_months: u32,
 }
 
 impl fmt::Display for InterestPeriod {
@@ -129,5 +175,31 @@ mod tests {
         for bad in ["2026-13", "2026-1", "11-2026", "", "2026-00", "+026-11"] {
             assert_eq!(InterestPeriod::parse(bad), Err(Error::InvalidPeriod), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_ended_months_within_the_limit_are_postable() {
+        let policy = PeriodPolicy { allow_current: false, max_age_months: 12 };
+        let now = parse_date_millis("2026-11-26").unwrap();
+        let period = |p| InterestPeriod::parse(p).unwrap();
+        assert_eq!(InterestPeriod::containing(now), period("2026-11"));
+        assert_eq!(period("2026-01").before(), period("2025-12"));
+        assert_eq!(period("2026-11").before(), period("2026-10"));
+        assert_eq!(
+            InterestPeriod::containing(parse_date_millis("2026-12-01").unwrap() - 1),
+            period("2026-11")
+        );
+        assert!(period("2026-10").check_postable(now, policy).is_ok());
+        assert!(period("2025-11").check_postable(now, policy).is_ok(), "12 months back");
+        for bad in ["2025-10", "2026-11", "2026-12", "2027-01", "9999-12"] {
+            let refused = period(bad).check_postable(now, policy);
+            assert!(matches!(refused, Err(Error::PeriodNotPostable { .. })), "{bad}: {refused:?}");
+        }
+        let lenient = PeriodPolicy { allow_current: true, ..policy };
+        assert!(period("2026-11").check_postable(now, lenient).is_ok());
+        assert!(period("2026-12").check_postable(now, lenient).is_err());
+        // The first millisecond of a month belongs to it.
+        let december = parse_date_millis("2026-12-01").unwrap();
+        assert!(period("2026-11").check_postable(december, policy).is_ok());
     }
 }

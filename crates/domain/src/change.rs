@@ -125,7 +125,11 @@ impl Reason {
     }
 
     fn invalid() -> Error {
-        Error::InvalidReason("reason is required: 1 to 256 characters, no control characters".into())
+        Error::InvalidReason(
+            "reason is required: 1 to 256 characters, with the rules of a memo (no control, \
+             bidirectional, zero-width or line-separator characters)"
+                .into(),
+        )
     }
 
     pub fn as_str(&self) -> &str {

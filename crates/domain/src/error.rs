@@ -13,7 +13,10 @@ pub enum Error {
     InvalidAccountId,
     #[error("request id must be 1 to 64 printable ASCII characters")]
     InvalidRequestId,
-    #[error("memo must be at most 256 characters, with no control characters")]
+    #[error(
+        "memo must be at most 256 characters, with no control, bidirectional, zero-width or \
+         line-separator characters"
+    )]
     InvalidMemo,
     #[error("account type must be savings or checking")]
     InvalidAccountType,
@@ -59,6 +62,9 @@ pub enum Error {
     InvalidTimeRange(String),
     #[error("interest period must be a month such as 2026-11")]
     InvalidPeriod,
+    /// A period that may not be posted now: not over yet, or too far back.
+    #[error("interest for {period} cannot be posted: {why}")]
+    PeriodNotPostable { period: String, why: String },
     #[error("page size must be 0 to {max}")]
     InvalidPageSize { max: usize },
     #[error("unknown transaction kind {0}")]
@@ -118,6 +124,7 @@ impl Error {
             Error::InvalidPageSize { .. } => "INVALID_PAGE_SIZE",
             Error::InvalidKind(_) => "INVALID_KIND",
             Error::InterestAlreadyPosted(_) => "INTEREST_ALREADY_POSTED",
+            Error::PeriodNotPostable { .. } => "PERIOD_NOT_POSTABLE",
             Error::HistoryArchived { .. } => "HISTORY_ARCHIVED",
         }
     }
@@ -150,6 +157,7 @@ impl Error {
             | Error::AccountNotFrozen(_)
             | Error::BalanceNotZero { .. }
             | Error::InterestAlreadyPosted(_)
+            | Error::PeriodNotPostable { .. }
             | Error::HistoryArchived { .. } => ErrorClass::FailedPrecondition,
         }
     }

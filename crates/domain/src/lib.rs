@@ -18,7 +18,7 @@ pub mod memo;
 pub mod money;
 
 pub use account::{Account, AccountState, AccountType, Transaction, TransactionKind};
-pub use calendar::InterestPeriod;
+pub use calendar::{InterestPeriod, PeriodPolicy};
 pub use change::{BalanceChange, Reason, StateChange, Transfer, create_fingerprint};
 pub use error::{Error, ErrorClass};
 pub use ids::{AccountId, RequestId};

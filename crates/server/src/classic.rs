@@ -57,7 +57,7 @@ fn capitalized(text: &str) -> String {
 fn store_status(error: StoreError) -> Status {
     match &error {
         StoreError::Refused(e) => classic_status(e),
-        _ => status::unavailable_or_internal(&error),
+        _ => status::from_store(error),
     }
 }
 
@@ -167,6 +167,17 @@ impl BankService for ClassicBank {
         let id = self.account_id(&r.account_id)?;
         let rate =
             AnnualRate::from_f64(r.annual_interest_rate, self.state.rate_ceiling).map_err(rate_status)?;
+        // Classic moves only the default currency, interest as much as deposits and
+        // withdrawals (whose amounts carry it and are checked in the script). An
+        // account's currency never changes, so reading it first leaves no window.
+        let account = self.state.store.get_account(&id).await.map_err(store_status)?;
+        let classic = self.state.default_currency;
+        if account.currency() != classic {
+            return Err(classic_status(&Error::CurrencyMismatch {
+                account: account.currency(),
+                given: classic,
+            }));
+        }
         let change = BalanceChange::Interest { rate, days: InterestDays::YEAR, period: None };
         self.post(id, change, "Interest calculated and applied successfully.").await
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::builder::RangedU64ValueParser;
 use clap::{Parser, ValueEnum};
-use redbank_domain::{Currency, RateCeiling};
+use redbank_domain::{Currency, PeriodPolicy, RateCeiling};
 use redbank_store::{BatchConfig, StoreConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -35,6 +35,16 @@ pub struct Config {
     /// Highest annual interest rate accepted, in percent (at most 1000).
     #[arg(long, env = "REDBANK_RATE_CEILING_PERCENT", default_value = "100", value_parser = parse_ceiling)]
     pub rate_ceiling_percent: RateCeiling,
+
+    /// Let ApplyInterest post the month still under way (for posting on its last
+    /// day); by default only months that have ended are posted.
+    #[arg(long, env = "REDBANK_ALLOW_OPEN_INTEREST_PERIOD")]
+    pub allow_open_interest_period: bool,
+
+    /// How many months back interest for a period may still be posted.
+    #[arg(long, env = "REDBANK_INTEREST_PERIOD_MAX_AGE_MONTHS", default_value_t = 12,
+          value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub interest_period_max_age_months: u32,
 
     /// Deadline of one Redis call, in milliseconds; a call that misses it answers UNAVAILABLE.
     #[arg(long, env = "REDBANK_REDIS_TIMEOUT_MS", default_value_t = 1000,
@@ -138,6 +148,14 @@ impl Config {
         let mut config = Self::parse_from(["redbank-server"]);
         config.redis_url = redis_url.into();
         config
+    }
+
+    /// Which interest periods may be posted.
+    pub fn period_policy(&self) -> PeriodPolicy {
+        PeriodPolicy {
+            allow_current: self.allow_open_interest_period,
+            max_age_months: self.interest_period_max_age_months,
+        }
     }
 
     /// The transport's limits; the connection cap fitted to the open-file limit.

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use redbank_api::classic::bank_service_server::BankServiceServer;
 use redbank_api::v1::bank_server::BankServer;
-use redbank_domain::{Currency, RateCeiling};
+use redbank_domain::{Currency, PeriodPolicy, RateCeiling};
 use redbank_store::{Store, StoreError};
 use tokio::net::TcpListener;
 
@@ -30,6 +30,8 @@ pub struct AppState {
     pub default_currency: Currency,
     /// Highest annual interest rate accepted.
     pub rate_ceiling: RateCeiling,
+    /// Which interest periods may be posted.
+    pub period_policy: PeriodPolicy,
     /// Response bytes all clients together may leave unread.
     pub responses: budget::ResponseBudget,
     /// Signs and checks page tokens.
@@ -60,6 +62,7 @@ pub async fn run(
         store: store.clone(),
         default_currency: config.default_currency,
         rate_ceiling: config.rate_ceiling_percent,
+        period_policy: config.period_policy(),
         responses: budget::ResponseBudget::new(config.max_response_bytes),
         tokens: page_token::Tokens::new(store.clone()),
     });

@@ -213,6 +213,11 @@ mod tests {
                 "INTEREST_ALREADY_POSTED",
             ),
             (Error::HistoryArchived { through_millis: 5 }, Code::FailedPrecondition, "HISTORY_ARCHIVED"),
+            (
+                Error::PeriodNotPostable { period: "2099-01".into(), why: "x".into() },
+                Code::FailedPrecondition,
+                "PERIOD_NOT_POSTABLE",
+            ),
             (Error::AccountExists, Code::AlreadyExists, "ACCOUNT_EXISTS"),
             (
                 Error::InsufficientFunds { balance: Money::from_minor(usd, 5) },

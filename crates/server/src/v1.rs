@@ -47,6 +47,13 @@ fn time_range(
     Ok((start, end))
 }
 
+/// The server's clock, in ms since the epoch.
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 pub struct BankV1 {
     state: Arc<AppState>,
 }
@@ -62,7 +69,7 @@ impl BankV1 {
         change: impl FnOnce() -> Result<BalanceChange, Error>,
         request_id: &str,
         memo: &str,
-    ) -> Result<(v1::Transaction, v1::Account), Status> {
+    ) -> Result<(Option<v1::Transaction>, v1::Account), Status> {
         let parsed = (|| {
             Ok::<_, Error>((
                 AccountId::parse(account_id)?,
@@ -78,7 +85,7 @@ impl BankV1 {
             .post(&id, &change, request_id.as_ref(), &memo)
             .await
             .map_err(status::from_store)?;
-        Ok((transaction_to_proto(&transaction), account_to_proto(&account)))
+        Ok((transaction.as_ref().map(transaction_to_proto), account_to_proto(&account)))
     }
 
     async fn set_state(
@@ -152,7 +159,7 @@ impl Bank for BankV1 {
         let r = request.into_inner();
         let change = || Ok(BalanceChange::Deposit(amount_from_proto(r.amount.as_ref())?));
         let (transaction, account) = self.post(&r.account_id, change, &r.request_id, &r.memo).await?;
-        Ok(Response::new(v1::DepositResponse { transaction: Some(transaction), account: Some(account) }))
+        Ok(Response::new(v1::DepositResponse { transaction, account: Some(account) }))
     }
 
     async fn withdraw(
@@ -162,7 +169,7 @@ impl Bank for BankV1 {
         let r = request.into_inner();
         let change = || Ok(BalanceChange::Withdrawal(amount_from_proto(r.amount.as_ref())?));
         let (transaction, account) = self.post(&r.account_id, change, &r.request_id, &r.memo).await?;
-        Ok(Response::new(v1::WithdrawResponse { transaction: Some(transaction), account: Some(account) }))
+        Ok(Response::new(v1::WithdrawResponse { transaction, account: Some(account) }))
     }
 
     async fn apply_interest(
@@ -170,9 +177,12 @@ impl Bank for BankV1 {
         request: Request<v1::ApplyInterestRequest>,
     ) -> Result<Response<v1::ApplyInterestResponse>, Status> {
         let r = request.into_inner();
-        let ceiling = self.state.rate_ceiling;
+        let (ceiling, policy) = (self.state.rate_ceiling, self.state.period_policy);
         let change = || {
             let period = InterestPeriod::parse_optional(&r.period)?;
+            if let Some(p) = period {
+                p.check_postable(now_millis(), policy)?;
+            }
             // With a period, days 0 means the period's days rather than a year.
             let days = match period {
                 Some(p) if r.days == 0 => InterestDays::from_request(p.days() as i32)?,
@@ -185,10 +195,7 @@ impl Bank for BankV1 {
             })
         };
         let (transaction, account) = self.post(&r.account_id, change, &r.request_id, &r.memo).await?;
-        Ok(Response::new(v1::ApplyInterestResponse {
-            transaction: Some(transaction),
-            account: Some(account),
-        }))
+        Ok(Response::new(v1::ApplyInterestResponse { transaction, account: Some(account) }))
     }
 
     async fn transfer(

@@ -90,9 +90,18 @@ impl StoreConfig {
     }
 }
 
-/// The result of a change: the history entry written and the account after it.
+/// The result of a balance change: the history entry written, if any (interest
+/// that comes to zero writes none), and the account after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Posted {
+    pub transaction: Option<Transaction>,
+    pub account: Account,
+}
+
+/// The result of a change that always writes an entry (a transfer's side, a state
+/// change): the entry and the account after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
     pub transaction: Transaction,
     pub account: Account,
 }
@@ -109,8 +118,8 @@ pub struct PostRequest {
 /// Both sides of a transfer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transferred {
-    pub from: Posted,
-    pub to: Posted,
+    pub from: Applied,
+    pub to: Applied,
 }
 
 /// Which part of a history to read.
@@ -478,7 +487,7 @@ impl Store {
         change: StateChange,
         reason: &Reason,
         request_id: Option<&RequestId>,
-    ) -> Result<Posted, StoreError> {
+    ) -> Result<Applied, StoreError> {
         let mut invocation = self.state_script.key(keys::account(id));
         invocation.key(keys::log(id));
         if let Some(rid) = request_id {
@@ -491,7 +500,7 @@ impl Store {
             .arg(change.fingerprint(reason))
             .arg(self.idempotency_ttl_secs)
             .arg(id.as_str());
-        reply::posted(id, None, &self.run(&invocation).await?)
+        reply::applied(id, &self.run(&invocation).await?)
     }
 
     /// Entries of one stream range, in the order Redis gives them.

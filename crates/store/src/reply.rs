@@ -9,7 +9,7 @@ use redbank_domain::{
     TransactionKind,
 };
 
-use crate::{ArchivePoint, Posted, StoreError, Transferred};
+use crate::{Applied, ArchivePoint, Posted, StoreError, Transferred};
 
 /// type, cur, bal, ver, ctime, state, state reason, state time.
 pub(crate) const ACCOUNT_FIELDS: usize = 8;
@@ -133,11 +133,24 @@ pub(crate) fn posted(
     given: Option<Currency>,
     fields: &[String],
 ) -> Result<Posted, StoreError> {
+    if let Some((first, rest)) = fields.split_first()
+        && first == "NO_CHANGE"
+    {
+        return Ok(Posted { transaction: None, account: account(id, rest)? });
+    }
     let parts = ok_parts(fields, given, ENTRY_FIELDS + ACCOUNT_FIELDS)?;
     let (e, a) = parts.split_at(ENTRY_FIELDS);
     let account = account(id, a)?;
     let transaction = entry(id, account.currency(), e)?;
-    Ok(Posted { transaction, account })
+    Ok(Posted { transaction: Some(transaction), account })
+}
+
+/// Reply of a change that always writes an entry (set_state.lua).
+pub(crate) fn applied(id: &AccountId, fields: &[String]) -> Result<Applied, StoreError> {
+    let parts = ok_parts(fields, None, ENTRY_FIELDS + ACCOUNT_FIELDS)?;
+    let (e, a) = parts.split_at(ENTRY_FIELDS);
+    let account = account(id, a)?;
+    Ok(Applied { transaction: entry(id, account.currency(), e)?, account })
 }
 
 /// Reply of transfer.lua: both sides.
@@ -150,10 +163,10 @@ pub(crate) fn transferred(
     let side = ENTRY_FIELDS + ACCOUNT_FIELDS;
     let parts = ok_parts(fields, Some(given), 2 * side)?;
     let (a, b) = parts.split_at(side);
-    let decode = |id: &AccountId, part: &[String]| -> Result<Posted, StoreError> {
+    let decode = |id: &AccountId, part: &[String]| -> Result<Applied, StoreError> {
         let (e, acct) = part.split_at(ENTRY_FIELDS);
         let account = account(id, acct)?;
-        Ok(Posted { transaction: entry(id, account.currency(), e)?, account })
+        Ok(Applied { transaction: entry(id, account.currency(), e)?, account })
     };
     let (mut from, mut to) = (decode(from, a)?, decode(to, b)?);
     from.transaction.counterparty_version = Some(to.account.version);

@@ -10,4 +10,5 @@ mod helpers;
 mod hostile;
 mod ledger;
 mod restart;
+mod rules;
 mod v1;

@@ -25,7 +25,8 @@
 --          account id                 for refusals
 --          interest period            '' unless interest posted for a period
 --
--- Reply: one reply per change, in order. {'OK', entry..., account...}, or a refusal:
+-- Reply: one reply per change, in order. {'OK', entry..., account...}; {'NO_CHANGE',
+-- account...} for interest of zero (no entry written); or a refusal:
 -- {REASON, balance, currency} for INSUFFICIENT_FUNDS and BALANCE_LIMIT_EXCEEDED (both
 -- remembered under the request id), {'CURRENCY_MISMATCH', currency, id},
 -- {'ACCOUNT_NOT_FOUND', id}, {'ACCOUNT_FROZEN', id}, {'ACCOUNT_CLOSED', id},
@@ -95,6 +96,15 @@ local function post(acct, log, periods, req, kind, cur, amount_arg, den_arg, mem
     amount = interest(bal, tonumber(amount_arg), tonumber(den_arg))
   else
     amount = tonumber(amount_arg)
+  end
+
+  -- Interest that comes to nothing (a zero balance, a tiny one) writes no entry:
+  -- entries are positive. The account is answered unchanged; the period and the
+  -- request id still remember it, so a rerun answers the same.
+  if amount == 0 then
+    local reply = {'NO_CHANGE', account_part(a)}
+    if period ~= '' then redis.call('HSET', periods, period, encode(fp, reply)) end
+    return remember(req, fp, ttl, reply)
   end
 
   local new_bal
