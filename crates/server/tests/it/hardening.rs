@@ -467,3 +467,59 @@ async fn history_queries_that_used_to_answer_internal_get_their_reasons() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_stops_answering_pings_is_closed_and_an_idle_one_is_sent_goaway() {
+    let app = spawn_app_with(redbank_testkit::Persistence::None, |c| {
+        c.keepalive_interval_ms = 200;
+        c.keepalive_timeout_ms = 200;
+        c.connection_idle_timeout_ms = 3_600_000;
+    })
+    .await;
+    // A healthy call, then the client stops reading its socket (its connection
+    // future is held, not dropped, so the socket stays open).
+    let (mut client, connection) = {
+        let tcp = TcpStream::connect(app.addr).await.unwrap();
+        h2::client::handshake(tcp).await.unwrap()
+    };
+    let (pause_tx, pause_rx) = tokio::sync::oneshot::channel::<()>();
+    let (resume_tx, resume_rx) = tokio::sync::oneshot::channel::<()>();
+    let driver = tokio::spawn(async move {
+        tokio::pin!(connection);
+        tokio::select! {
+            ended = &mut connection => return ended,
+            _ = pause_rx => {}
+        }
+        let _ = resume_rx.await;
+        connection.await
+    });
+    let response = send_grpc(
+        &mut client,
+        app.addr,
+        "/redbank.v1.Bank/GetAccount",
+        &v1::GetAccountRequest { account_id: "nobody".into() },
+    )
+    .await
+    .await
+    .unwrap();
+    assert_eq!(response.headers().get("grpc-status").unwrap(), "5", "NOT_FOUND: the call went through");
+    drop(response);
+    pause_tx.send(()).unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    resume_tx.send(()).unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(3), driver).await;
+    assert!(ended.is_ok(), "a peer that answered no ping for 2 s was kept connected");
+    app.stop().await;
+
+    // Idle past the idle timeout: GOAWAY, and the connection ends.
+    let app =
+        spawn_app_with(redbank_testkit::Persistence::None, |c| c.connection_idle_timeout_ms = 300).await;
+    let (mut client, connection) = raw_h2(app.addr, 65_535).await;
+    let path = "/redbank.v1.Bank/GetAccount";
+    let response =
+        send_grpc(&mut client, app.addr, path, &v1::GetAccountRequest { account_id: "x".into() }).await;
+    drop(response.await.unwrap());
+    let ended = tokio::time::timeout(Duration::from_secs(3), connection).await;
+    assert!(ended.is_ok(), "an idle connection was kept open past the idle timeout");
+    app.stop().await;
+}
