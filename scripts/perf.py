@@ -6,6 +6,7 @@ port. Needs release binaries (built here) and redis-benchmark (Debian's redis-to
 installed with redis-server). Run from the repository root:
 
     python3 scripts/perf.py [--runs 3] [--seconds 10]
+    python3 scripts/perf.py --ab ../other/target/release   # this server against another build
 
 It prints a Markdown table and, with --json FILE, writes every raw run.
 """
@@ -63,10 +64,10 @@ class Redis:
 
 
 class Server:
-    def __init__(self, redis_url, extra_args=()):
+    def __init__(self, redis_url, extra_args=(), bin_dir=BIN):
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [os.path.join(BIN, "redbank-server"), "--listen", f"127.0.0.1:{self.port}", "--redis-url", redis_url, "--log-level", "warn",
+            [os.path.join(bin_dir, "redbank-server"), "--listen", f"127.0.0.1:{self.port}", "--redis-url", redis_url, "--log-level", "warn",
              *extra_args],
             stdout=subprocess.DEVNULL,
         )
@@ -135,10 +136,10 @@ def redis_benchmark_batch(changes, clients=8):
 
 
 def bench(seconds, concurrency, replicas=1, aof_always=False, api="v1", connections=4, accounts=1000, batching=True,
-          server_args=()):
+          server_args=(), server_bin=BIN):
     r = Redis(aof_always=aof_always)
     extra = tuple(server_args) + (() if batching else ("--batch-max-changes", "1"))
-    servers = [Server(r.url, extra) for _ in range(replicas)]
+    servers = [Server(r.url, extra, server_bin) for _ in range(replicas)]
     try:
         out = subprocess.run(
             [os.path.join(BIN, "redbank"), "--json", "bench", "--endpoints", ",".join(s.endpoint for s in servers),
@@ -178,7 +179,23 @@ def main():
     ap.add_argument("--json", help="write every raw run here")
     ap.add_argument("--script-batches", action="store_true",
                     help="only measure the deposit script alone with 1, 4, 16 and 64 deposits per call")
+    ap.add_argument("--ab", metavar="DIR",
+                    help="A/B: the 64- and 1-in-flight scenarios, runs alternating between this build's server and "
+                         "the redbank-server in DIR (another checkout's target/release), one load generator")
     args = ap.parse_args()
+    if args.ab:
+        subprocess.run(["cargo", "build", "--release", "--locked", "--bins"], cwd=ROOT, check=True)
+        print("| scenario | this ops/s | other ops/s | this / other | this p50 ms | other p50 ms |")
+        print("|---|---|---|---|---|---|")
+        for name, kw in (("64 in flight", {"concurrency": 64}), ("1 in flight", {"concurrency": 1, "connections": 1})):
+            this, other = [], []
+            for _ in range(args.runs):
+                this.append(bench(args.seconds, server_bin=BIN, **kw))
+                other.append(bench(args.seconds, server_bin=args.ab, **kw))
+            t, o = median(this, "throughput"), median(other, "throughput")
+            print(f"| {name} | {t:.0f} | {o:.0f} | {t / o:.3f} | {median(this, 'p50_ms'):.3f} | "
+                  f"{median(other, 'p50_ms'):.3f} |", flush=True)
+        return
     if args.script_batches:
         print("| changes per call | deposits/s | µs per call | µs per deposit |")
         print("|---|---|---|---|")
