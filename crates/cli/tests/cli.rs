@@ -456,6 +456,22 @@ async fn archive_moves_old_history_to_a_file_and_everything_still_adds_up() {
         }
     }
     redbank(&app, &["transfer", "old", "other", "5.00"]).await;
+    // A statement longer than one page (1,000 entries): the CLI follows the pages.
+    let statement_dir = tempfile::tempdir().unwrap();
+    let csv = statement_dir.path().join("long.csv");
+    // Yesterday and today (UTC), so that a run across midnight still covers them.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let day = |millis: i64| redbank_domain::calendar::format_millis(millis)[..10].to_owned();
+    let (from, to) = (day(now - 86_400_000), day(now));
+    let out =
+        redbank(&app, &["statement", "old", "--from", &from, "--to", &to, "--csv", csv.to_str().unwrap()])
+            .await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    // A header, the opening row, one row per entry, the closing row.
+    assert_eq!(text.lines().count(), deposits + 1 + 3, "every entry of every page");
+    let closing = text.lines().last().unwrap();
+    assert!(closing.contains(",closing_balance,,16.00,USD"), "21.00 in, 5.00 out: {closing}");
     // A history longer than one read chunk is read whole.
     let versions: Vec<i64> = store.history(&old).await.unwrap().iter().map(|t| t.account_version).collect();
     assert_eq!(versions, (1..=deposits as i64 + 1).collect::<Vec<_>>());
