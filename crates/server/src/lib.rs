@@ -70,10 +70,8 @@ pub async fn run(
 
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let health_task = tokio::spawn(health::watch_store(store, reporter.clone()));
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(redbank_api::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
 
     let limits = config.transport_limits();
     tracing::info!(
@@ -89,7 +87,8 @@ pub async fn run(
         health::set_all(&reporter, tonic_health::ServingStatus::NotServing).await;
     };
     let routes = tonic::service::Routes::new(health_service.max_decoding_message_size(max_message))
-        .add_service(reflection.max_decoding_message_size(max_message))
+        .add_service(reflection_v1.max_decoding_message_size(max_message))
+        .add_service(reflection_v1alpha.max_decoding_message_size(max_message))
         .add_service(
             BankServer::new(v1::BankV1::new(state.clone()))
                 .max_decoding_message_size(max_message)
@@ -103,6 +102,20 @@ pub async fn run(
     transport::serve(listener, routes, limits, shutdown).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Server reflection, for generic gRPC tools: both APIs, health, both versions of
+/// reflection itself (grpcurl before 1.9, evans and older grpcio speak only
+/// v1alpha), and `google.rpc`'s error details, so that a tool can decode the
+/// ErrorInfo of every failure.
+fn reflection() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .include_reflection_service(false)
+        .register_encoded_file_descriptor_set(redbank_api::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
 }
 
 /// A Redis URL without its password, for logs.

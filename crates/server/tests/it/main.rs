@@ -11,4 +11,5 @@ mod hostile;
 mod ledger;
 mod restart;
 mod rules;
+mod tools;
 mod v1;
