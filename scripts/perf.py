@@ -67,9 +67,10 @@ class Server:
     def __init__(self, redis_url, extra_args=(), bin_dir=BIN):
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [os.path.join(bin_dir, "redbank-server"), "--listen", f"127.0.0.1:{self.port}", "--redis-url", redis_url, "--log-level", "warn",
-             *extra_args],
+            [os.path.join(bin_dir, "redbank-server"), "--listen", f"127.0.0.1:{self.port}", "--redis-url", redis_url,
+             *(() if "--log-level" in extra_args else ("--log-level", "warn")), *extra_args],
             stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_port(self.port)
         self.endpoint = f"http://127.0.0.1:{self.port}"
@@ -181,17 +182,21 @@ def main():
                     help="only measure the deposit script alone with 1, 4, 16 and 64 deposits per call")
     ap.add_argument("--ab", metavar="DIR",
                     help="A/B: the 64- and 1-in-flight scenarios, runs alternating between this build's server and "
-                         "the redbank-server in DIR (another checkout's target/release), one load generator")
+                         "the redbank-server in DIR (another checkout's target/release, or 'this'), one load generator")
+    ap.add_argument("--this-args", default="", help="extra flags of this build's server in --ab")
+    ap.add_argument("--other-args", default="", help="extra flags of the other server in --ab")
     args = ap.parse_args()
     if args.ab:
         subprocess.run(["cargo", "build", "--release", "--locked", "--bins"], cwd=ROOT, check=True)
+        other_bin = BIN if args.ab == "this" else args.ab
+        this_args, other_args = tuple(args.this_args.split()), tuple(args.other_args.split())
         print("| scenario | this ops/s | other ops/s | this / other | this p50 ms | other p50 ms |")
         print("|---|---|---|---|---|---|")
         for name, kw in (("64 in flight", {"concurrency": 64}), ("1 in flight", {"concurrency": 1, "connections": 1})):
             this, other = [], []
             for _ in range(args.runs):
-                this.append(bench(args.seconds, server_bin=BIN, **kw))
-                other.append(bench(args.seconds, server_bin=args.ab, **kw))
+                this.append(bench(args.seconds, server_bin=BIN, server_args=this_args, **kw))
+                other.append(bench(args.seconds, server_bin=other_bin, server_args=other_args, **kw))
             t, o = median(this, "throughput"), median(other, "throughput")
             print(f"| {name} | {t:.0f} | {o:.0f} | {t / o:.3f} | {median(this, 'p50_ms'):.3f} | "
                   f"{median(other, 'p50_ms'):.3f} |", flush=True)

@@ -125,7 +125,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(100..=600_000))]
     pub request_timeout_ms: u64,
 
-    /// Log filter, such as info or redbank_server=debug.
+    /// Serve Prometheus metrics at GET /metrics on this address; off when unset.
+    #[arg(long, env = "REDBANK_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Log filter, such as info or redbank_server=debug; the access log (one line
+    /// per call) is the target redbank::access, off with info,redbank::access=off.
     #[arg(long, env = "REDBANK_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
 
@@ -174,6 +179,7 @@ impl Config {
 
     pub fn store_config(&self) -> StoreConfig {
         StoreConfig {
+            metrics: redbank_store::StoreMetrics::default(),
             redis_url: self.redis_url.clone(),
             call_timeout: Duration::from_millis(self.redis_timeout_ms),
             idempotency_ttl: Duration::from_secs(self.idempotency_ttl_secs),

@@ -20,13 +20,14 @@ pub async fn set_all(reporter: &HealthReporter, status: ServingStatus) {
 
 /// Reports SERVING while Redis takes a write, NOT_SERVING while it does not: down,
 /// unreachable, or out of memory (PING would still answer then).
-pub async fn watch_store(store: Store, reporter: HealthReporter) {
+pub async fn watch_store(store: Store, reporter: HealthReporter, redis_up: metrics::Gauge) {
     let mut last = None;
     loop {
         let status = match store.probe_write().await {
             Ok(()) => ServingStatus::Serving,
             Err(_) => ServingStatus::NotServing,
         };
+        redis_up.set(if status == ServingStatus::Serving { 1.0 } else { 0.0 });
         if last != Some(status) {
             tracing::info!(?status, "health");
             set_all(&reporter, status).await;

@@ -3,10 +3,12 @@
 //! [`run`] owns the server. It takes a bound listener and a shutdown future, so
 //! that the binary and the tests start it the same way (tests bind port 0).
 
+mod access;
 mod budget;
 pub mod classic;
 pub mod config;
 mod health;
+pub mod metrics;
 pub mod page_token;
 pub mod status;
 pub mod transport;
@@ -46,6 +48,8 @@ pub const MAX_RESPONSE_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 pub enum ServerError {
     #[error("cannot set up the store")]
     Store(#[from] StoreError),
+    #[error("cannot listen for metrics on {0}")]
+    MetricsListen(std::net::SocketAddr, #[source] std::io::Error),
     #[error("cannot build the reflection service")]
     Reflection(#[from] tonic_reflection::server::Error),
 }
@@ -57,7 +61,16 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let store = Store::connect(&config.store_config())?;
+    let metrics = Arc::new(match config.metrics_listen {
+        Some(_) => metrics::Metrics::new(&DESCRIPTOR_SETS),
+        None => metrics::Metrics::off(),
+    });
+    let metrics_listener = match config.metrics_listen {
+        Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| ServerError::MetricsListen(addr, e))?),
+        None => None,
+    };
+    let store =
+        Store::connect(&redbank_store::StoreConfig { metrics: metrics.store(), ..config.store_config() })?;
     let state = Arc::new(AppState {
         store: store.clone(),
         default_currency: config.default_currency,
@@ -69,7 +82,11 @@ pub async fn run(
     let max_message = usize::try_from(config.max_message_bytes).unwrap_or(65_536);
 
     let (reporter, health_service) = tonic_health::server::health_reporter();
-    let health_task = tokio::spawn(health::watch_store(store, reporter.clone()));
+    let health_task = tokio::spawn(health::watch_store(store, reporter.clone(), metrics.redis_up.clone()));
+    let metrics_tasks = metrics_listener.map(|listener| {
+        tracing::info!(listen = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "serving /metrics");
+        (tokio::spawn(metrics::serve(listener, metrics.clone())), tokio::spawn(metrics.clone().upkeep()))
+    });
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
@@ -99,7 +116,11 @@ pub async fn run(
                 .max_decoding_message_size(max_message)
                 .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
         );
-    transport::serve(listener, routes, limits, shutdown).await;
+    transport::serve(listener, routes, limits, metrics, shutdown).await;
+    if let Some((serving, upkeep)) = metrics_tasks {
+        serving.abort();
+        upkeep.abort();
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -109,14 +130,21 @@ pub async fn run(
 /// v1alpha), and `google.rpc`'s error details, so that a tool can decode the
 /// ErrorInfo of every failure.
 fn reflection() -> tonic_reflection::server::Builder<'static> {
-    tonic_reflection::server::Builder::configure()
-        .include_reflection_service(false)
-        .register_encoded_file_descriptor_set(redbank_api::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
+    DESCRIPTOR_SETS.iter().fold(
+        tonic_reflection::server::Builder::configure().include_reflection_service(false),
+        |builder, set| builder.register_encoded_file_descriptor_set(set),
+    )
 }
+
+/// Every service and message the server knows: both APIs, health, reflection in
+/// both versions, and google.rpc's error details.
+const DESCRIPTOR_SETS: [&[u8]; 5] = [
+    redbank_api::FILE_DESCRIPTOR_SET,
+    tonic_health::pb::FILE_DESCRIPTOR_SET,
+    tonic_types::pb::FILE_DESCRIPTOR_SET,
+    tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+    tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+];
 
 /// A Redis URL without its password, for logs.
 fn redact(url: &str) -> String {

@@ -21,7 +21,7 @@ use redbank_store::{HistoryQuery, Posted, StatementCursor};
 use tonic::{Request, Response, Status};
 
 use crate::budget::bounds;
-use crate::{AppState, status};
+use crate::{AppState, access, status};
 
 /// A page size from a request: 0 means the default, above the maximum is refused.
 fn page_size(requested: i32, default: usize, max: usize) -> Result<usize, Error> {
@@ -119,6 +119,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::CreateAccountRequest>,
     ) -> Result<Response<v1::Account>, Status> {
+        access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let r = request.into_inner();
         let parsed = (|| {
             let currency = if r.currency_code.is_empty() {
@@ -156,6 +157,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::DepositRequest>,
     ) -> Result<Response<v1::DepositResponse>, Status> {
+        access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let r = request.into_inner();
         let change = || Ok(BalanceChange::Deposit(amount_from_proto(r.amount.as_ref())?));
         let (transaction, account) = self.post(&r.account_id, change, &r.request_id, &r.memo).await?;
@@ -166,6 +168,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::WithdrawRequest>,
     ) -> Result<Response<v1::WithdrawResponse>, Status> {
+        access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let r = request.into_inner();
         let change = || Ok(BalanceChange::Withdrawal(amount_from_proto(r.amount.as_ref())?));
         let (transaction, account) = self.post(&r.account_id, change, &r.request_id, &r.memo).await?;
@@ -176,6 +179,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::ApplyInterestRequest>,
     ) -> Result<Response<v1::ApplyInterestResponse>, Status> {
+        access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let r = request.into_inner();
         let (ceiling, policy) = (self.state.rate_ceiling, self.state.period_policy);
         let change = || {
@@ -202,6 +206,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::TransferRequest>,
     ) -> Result<Response<v1::TransferResponse>, Status> {
+        access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let r = request.into_inner();
         let parsed = (|| {
             let transfer = Transfer::new(
@@ -320,6 +325,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::FreezeAccountRequest>,
     ) -> Result<Response<v1::Account>, Status> {
+        access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let r = request.into_inner();
         self.set_state(&r.account_id, StateChange::Freeze, &r.reason, &r.request_id).await
     }
@@ -328,6 +334,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::UnfreezeAccountRequest>,
     ) -> Result<Response<v1::Account>, Status> {
+        access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let r = request.into_inner();
         self.set_state(&r.account_id, StateChange::Unfreeze, &r.reason, &r.request_id).await
     }
@@ -336,6 +343,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::CloseAccountRequest>,
     ) -> Result<Response<v1::Account>, Status> {
+        access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let r = request.into_inner();
         self.set_state(&r.account_id, StateChange::Close, &r.reason, &r.request_id).await
     }

@@ -69,6 +69,8 @@ pub(crate) struct Poster {
     pub script: Script,
     pub call_timeout: Duration,
     pub idempotency_ttl_secs: u64,
+    pub metrics: crate::ScriptMetrics,
+    pub batch_changes: metrics::Histogram,
 }
 
 impl Poster {
@@ -87,7 +89,11 @@ impl Poster {
             }
         }
         let mut conn = self.conn.clone();
-        let replies: Vec<Fields> = within(self.call_timeout, invocation.invoke_async(&mut conn)).await?;
+        self.batch_changes.record(ops.len() as f64);
+        let started = std::time::Instant::now();
+        let result = within(self.call_timeout, invocation.invoke_async(&mut conn)).await;
+        self.metrics.record(started, &result);
+        let replies: Vec<Fields> = result?;
         if replies.len() == ops.len() {
             Ok(replies)
         } else {

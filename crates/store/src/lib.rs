@@ -11,6 +11,7 @@ mod batch;
 pub mod check;
 mod error;
 pub mod keys;
+mod metrics;
 mod reply;
 
 use std::future::Future;
@@ -28,6 +29,7 @@ use redbank_domain::{
 
 pub use batch::BatchConfig;
 pub use error::StoreError;
+pub use metrics::{ScriptMetrics, StoreMetrics};
 
 use batch::{Batcher, PostOp, Poster};
 
@@ -74,6 +76,8 @@ pub struct StoreConfig {
     pub idempotency_ttl: Duration,
     /// How concurrent balance changes are gathered into script calls.
     pub batch: BatchConfig,
+    /// Where Redis calls are counted and timed (nowhere by default).
+    pub metrics: StoreMetrics,
 }
 
 impl StoreConfig {
@@ -86,6 +90,7 @@ impl StoreConfig {
             call_timeout: Self::DEFAULT_CALL_TIMEOUT,
             idempotency_ttl: Self::DEFAULT_IDEMPOTENCY_TTL,
             batch: BatchConfig::DEFAULT,
+            metrics: StoreMetrics::default(),
         }
     }
 }
@@ -274,6 +279,7 @@ pub struct Store {
     archive_script: Script,
     call_timeout: Duration,
     idempotency_ttl_secs: u64,
+    metrics: StoreMetrics,
 }
 
 impl Store {
@@ -295,6 +301,8 @@ impl Store {
             script: script!("post.lua"),
             call_timeout: config.call_timeout,
             idempotency_ttl_secs,
+            metrics: config.metrics.post.clone(),
+            batch_changes: config.metrics.batch_changes.clone(),
         };
         Ok(Self {
             conn,
@@ -305,6 +313,7 @@ impl Store {
             archive_script: script!("archive.lua"),
             call_timeout: config.call_timeout,
             idempotency_ttl_secs,
+            metrics: config.metrics.clone(),
         })
     }
 
@@ -319,10 +328,18 @@ impl Store {
         self.call(cmd.query_async(&mut conn)).await
     }
 
-    /// Runs a script under the call deadline; its reply is a flat array of strings.
-    async fn run(&self, invocation: &redis::ScriptInvocation<'_>) -> Result<Vec<String>, StoreError> {
+    /// Runs a script under the call deadline, counted and timed in `metrics`; its
+    /// reply is a flat array of strings.
+    async fn run(
+        &self,
+        metrics: &ScriptMetrics,
+        invocation: &redis::ScriptInvocation<'_>,
+    ) -> Result<Vec<String>, StoreError> {
         let mut conn = self.conn.clone();
-        self.call(invocation.invoke_async(&mut conn)).await
+        let started = std::time::Instant::now();
+        let result = self.call(invocation.invoke_async(&mut conn)).await;
+        metrics.record(started, &result);
+        result
     }
 
     /// Checks that Redis answers.
@@ -365,7 +382,7 @@ impl Store {
             .arg(create_fingerprint(account_type, currency))
             .arg(self.idempotency_ttl_secs)
             .arg(id.as_str());
-        reply::created(id, &self.run(&invocation).await?)
+        reply::created(id, &self.run(&self.metrics.create_account, &invocation).await?)
     }
 
     /// Reads an account.
@@ -477,7 +494,7 @@ impl Store {
             .arg(MAX_BALANCE_MINOR)
             .arg(from.as_str())
             .arg(to.as_str());
-        reply::transferred(from, to, amount.currency(), &self.run(&invocation).await?)
+        reply::transferred(from, to, amount.currency(), &self.run(&self.metrics.transfer, &invocation).await?)
     }
 
     /// Freezes, unfreezes or closes an account, with a history entry.
@@ -500,7 +517,7 @@ impl Store {
             .arg(change.fingerprint(reason))
             .arg(self.idempotency_ttl_secs)
             .arg(id.as_str());
-        reply::applied(id, &self.run(&invocation).await?)
+        reply::applied(id, &self.run(&self.metrics.set_state, &invocation).await?)
     }
 
     /// Entries of one stream range, in the order Redis gives them.
@@ -861,7 +878,7 @@ impl Store {
             .arg(next.entries)
             .arg(next.net_external)
             .arg(id.as_str());
-        reply::trimmed(&self.run(&invocation).await?)?;
+        reply::trimmed(&self.run(&self.metrics.archive, &invocation).await?)?;
         Ok(next)
     }
 

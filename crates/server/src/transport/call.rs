@@ -17,7 +17,9 @@ use tonic::transport::server::TcpConnectInfo;
 use tower_service::Service;
 
 use super::connection::{CallGuard, Connection};
+use crate::access::CallRecord;
 use crate::budget::ResponsePermit;
+use crate::metrics::Metrics;
 use crate::status;
 
 /// Largest piece of a response handed to HTTP/2 at once (its default frame size).
@@ -32,11 +34,17 @@ pub struct CallService {
     routes: Routes,
     conn: Arc<Connection>,
     request_timeout: Duration,
+    metrics: Arc<Metrics>,
 }
 
 impl CallService {
-    pub fn new(routes: Routes, conn: Arc<Connection>, request_timeout: Duration) -> Self {
-        Self { routes, conn, request_timeout }
+    pub fn new(
+        routes: Routes,
+        conn: Arc<Connection>,
+        request_timeout: Duration,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self { routes, conn, request_timeout, metrics }
     }
 }
 
@@ -53,6 +61,7 @@ impl Service<http::Request<hyper::body::Incoming>> for CallService {
 
     fn call(&mut self, mut request: http::Request<hyper::body::Incoming>) -> Self::Future {
         let guard = self.conn.start_call();
+        let record = CallRecord::start(&mut request, self.conn.peer, self.metrics.clone());
         let deadline = deadline(self.request_timeout, request.headers());
         let extensions = request.extensions_mut();
         extensions.insert(self.conn.budget.clone());
@@ -64,7 +73,7 @@ impl Service<http::Request<hyper::body::Incoming>> for CallService {
                 Ok(Err(never)) => match never {},
                 Err(_elapsed) => status::deadline_exceeded().into_http(),
             };
-            Ok(CallBody::wrap(response, guard))
+            Ok(CallBody::wrap(response, guard, record))
         })
     }
 }
@@ -113,16 +122,24 @@ pub struct CallBody {
     inner: tonic::body::Body,
     /// The rest of a data frame not yet handed on.
     rest: Option<Bytes>,
+    /// Dropped after the guard and the permit: the call is logged once its
+    /// resources are released.
     _guard: CallGuard,
     _permit: Option<ResponsePermit>,
+    record: CallRecord,
 }
 
 impl CallBody {
-    fn wrap(response: http::Response<tonic::body::Body>, guard: CallGuard) -> http::Response<Self> {
+    fn wrap(
+        response: http::Response<tonic::body::Body>,
+        guard: CallGuard,
+        mut record: CallRecord,
+    ) -> http::Response<Self> {
         let (mut parts, inner) = response.into_parts();
         let permit = parts.extensions.remove::<ResponsePermit>();
         ensure_error_info(&mut parts.headers);
-        http::Response::from_parts(parts, Self { inner, rest: None, _guard: guard, _permit: permit })
+        record.saw(&parts.headers);
+        http::Response::from_parts(parts, Self { inner, rest: None, _guard: guard, _permit: permit, record })
     }
 
     fn piece(data: &mut Bytes) -> Bytes {
@@ -161,6 +178,7 @@ impl Body for CallBody {
             Err(frame) => match frame.into_trailers() {
                 Ok(mut trailers) => {
                     ensure_error_info(&mut trailers);
+                    this.record.saw(&trailers);
                     Frame::trailers(trailers)
                 }
                 Err(frame) => frame,

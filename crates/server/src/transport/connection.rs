@@ -100,15 +100,26 @@ impl Drop for CallGuard {
 }
 
 /// Every open connection.
-#[derive(Default)]
 pub struct Registry {
     open: Mutex<HashMap<u64, Arc<Connection>>>,
     next_id: AtomicU64,
     /// Notified when a connection closes or goes idle.
     changed: Notify,
+    /// How many are open, for /metrics.
+    gauge: metrics::Gauge,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self::new(metrics::Gauge::noop())
+    }
 }
 
 impl Registry {
+    pub fn new(gauge: metrics::Gauge) -> Self {
+        Self { open: Mutex::default(), next_id: AtomicU64::new(0), changed: Notify::new(), gauge }
+    }
+
     fn open_map(&self) -> MutexGuard<'_, HashMap<u64, Arc<Connection>>> {
         self.open.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -132,7 +143,10 @@ impl Registry {
             wake: Notify::new(),
             registry: self.clone(),
         });
-        self.open_map().insert(id, conn.clone());
+        let mut open = self.open_map();
+        open.insert(id, conn.clone());
+        self.gauge.set(open.len() as f64);
+        drop(open);
         conn
     }
 
@@ -179,7 +193,10 @@ impl Registry {
     }
 
     fn remove(&self, id: u64) {
-        self.open_map().remove(&id);
+        let mut open = self.open_map();
+        open.remove(&id);
+        self.gauge.set(open.len() as f64);
+        drop(open);
         self.changed.notify_waiters();
     }
 

@@ -29,6 +29,8 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 
+use crate::metrics::Metrics;
+
 pub use accept::{RESERVED_DESCRIPTORS, fit_connection_cap};
 
 /// What one connection and one call may hold, from the configuration.
@@ -75,6 +77,7 @@ pub async fn serve(
     listener: TcpListener,
     routes: Routes,
     limits: Limits,
+    metrics: Arc<Metrics>,
     shutdown: impl Future<Output = ()>,
 ) {
     let mut http2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
@@ -87,13 +90,14 @@ pub async fn serve(
         .max_header_list_size(MAX_HEADER_LIST_BYTES)
         .keep_alive_interval(Some(limits.keepalive_interval))
         .keep_alive_timeout(limits.keepalive_timeout);
-    let registry = Arc::new(connection::Registry::default());
+    let registry = Arc::new(connection::Registry::new(metrics.connections.clone()));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let limits = Arc::new(limits);
 
     accept::run(listener, &registry, &limits, shutdown, |stream, peer: SocketAddr, local| {
         let conn = registry.open(peer, local, &limits);
-        let service = call::CallService::new(routes.clone(), conn.clone(), limits.request_timeout);
+        let service =
+            call::CallService::new(routes.clone(), conn.clone(), limits.request_timeout, metrics.clone());
         let served = http2.serve_connection(
             hyper_util::rt::TokioIo::new(stream),
             hyper_util::service::TowerToHyperService::new(service),

@@ -9,6 +9,7 @@ mod hardening;
 mod helpers;
 mod hostile;
 mod ledger;
+mod observability;
 mod restart;
 mod rules;
 mod tools;

@@ -5,10 +5,10 @@
 
 use std::path::PathBuf;
 
+use tonic_reflection::pb::v1::ServerReflectionRequest;
 use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-use tonic_reflection::pb::v1::ServerReflectionRequest;
 
 use crate::helpers::*;
 
@@ -21,7 +21,11 @@ fn venv(program: &str) -> PathBuf {
 
 async fn grpcurl(args: &[&str]) -> (bool, String, String) {
     let out = tokio::process::Command::new(venv("grpcurl")).args(args).output().await.expect("run grpcurl");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -48,16 +52,22 @@ async fn grpcurl_1_8_lists_describes_calls_and_decodes_errors() {
     assert!(ok && out.contains("string reason = 1;"), "{out}{err}");
 
     let (ok, out, err) =
-        grpcurl(&["-plaintext", "-d", r#"{"account_id": "tool"}"#, &target, "redbank.v1.Bank/GetAccount"]).await;
+        grpcurl(&["-plaintext", "-d", r#"{"account_id": "tool"}"#, &target, "redbank.v1.Bank/GetAccount"])
+            .await;
     assert!(ok, "{err}");
     let account: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!((account["accountId"].as_str(), account["balance"]["currencyCode"].as_str()), (Some("tool"), Some("EUR")));
-    let (ok, out, err) = grpcurl(&["-plaintext", "-d", r#"{"account_id": "tool"}"#, &target, "BankService/GetBalance"]).await;
+    assert_eq!(
+        (account["accountId"].as_str(), account["balance"]["currencyCode"].as_str()),
+        (Some("tool"), Some("EUR"))
+    );
+    let (ok, out, err) =
+        grpcurl(&["-plaintext", "-d", r#"{"account_id": "tool"}"#, &target, "BankService/GetBalance"]).await;
     assert!(ok && out.contains("Balance retrieved successfully."), "{out}{err}");
 
     // An error, its ErrorInfo decoded (not "is not recognized").
     let (ok, _, err) =
-        grpcurl(&["-plaintext", "-d", r#"{"account_id": "nobody"}"#, &target, "redbank.v1.Bank/GetAccount"]).await;
+        grpcurl(&["-plaintext", "-d", r#"{"account_id": "nobody"}"#, &target, "redbank.v1.Bank/GetAccount"])
+            .await;
     assert!(!ok);
     assert!(err.contains("Code: NotFound"), "{err}");
     assert!(err.contains(r#""@type":"type.googleapis.com/google.rpc.ErrorInfo""#), "{err}");
@@ -80,7 +90,10 @@ async fn grpcio_reflection_and_a_v1_reflection_client_resolve_every_service() {
 
     // grpc.reflection.v1, from Rust.
     let mut client = ServerReflectionClient::new(channel(app.addr).await);
-    let ask = |request: MessageRequest| ServerReflectionRequest { host: String::new(), message_request: Some(request) };
+    let ask = |request: MessageRequest| ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(request),
+    };
     let requests = vec![
         ask(MessageRequest::ListServices(String::new())),
         ask(MessageRequest::FileContainingSymbol("google.rpc.ErrorInfo".into())),
@@ -91,7 +104,9 @@ async fn grpcio_reflection_and_a_v1_reflection_client_resolve_every_service() {
     let mut files = 0;
     while let Some(answer) = answers.message().await.unwrap() {
         match answer.message_response.unwrap() {
-            MessageResponse::ListServicesResponse(list) => services.extend(list.service.into_iter().map(|s| s.name)),
+            MessageResponse::ListServicesResponse(list) => {
+                services.extend(list.service.into_iter().map(|s| s.name))
+            }
             MessageResponse::FileDescriptorResponse(f) => {
                 assert!(!f.file_descriptor_proto.is_empty());
                 files += 1;
@@ -115,6 +130,8 @@ async fn grpcio_reflection_and_a_v1_reflection_client_resolve_every_service() {
 }
 
 /// A finished stream of requests.
-fn tokio_stream_iter<T: Send + 'static>(items: Vec<T>) -> impl futures_util::Stream<Item = T> + Send + 'static {
+fn tokio_stream_iter<T: Send + 'static>(
+    items: Vec<T>,
+) -> impl futures_util::Stream<Item = T> + Send + 'static {
     futures_util::stream::iter(items)
 }

@@ -1,0 +1,135 @@
+//! The access log: one line per call, at `info` under the target `redbank::access`
+//! (turned off with `--log-level info,redbank::access=off`), with the method, the
+//! status code and reason, the duration (response delivered), the request id, the
+//! peer and the W3C trace id when the client sent a `traceparent`.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use http::HeaderMap;
+use tonic::Status;
+use tonic_types::StatusExt;
+
+use crate::metrics::{Metrics, code_name};
+
+/// Where a handler notes the call's request id for the log line; the transport
+/// puts one in every request's extensions.
+#[derive(Clone, Default)]
+pub struct RequestNote(Arc<OnceLock<String>>);
+
+/// Notes `request_id` (if not empty) as the request id of the call whose request
+/// extensions these are.
+pub fn note_request_id(extensions: &tonic::Extensions, request_id: &str) {
+    if let Some(RequestNote(note)) = extensions.get::<RequestNote>()
+        && !request_id.is_empty()
+    {
+        let _ = note.set(request_id.to_owned());
+    }
+}
+
+/// The trace id of a W3C `traceparent` header (version 00), if valid.
+fn trace_id(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get("traceparent")?.to_str().ok()?;
+    let mut parts = value.split('-');
+    let (version, trace, parent, flags) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let hex = |s: &str, n: usize| {
+        s.len() == n && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    let valid = version == "00"
+        && parts.next().is_none()
+        && hex(trace, 32)
+        && hex(parent, 16)
+        && hex(flags, 2)
+        && trace.bytes().any(|b| b != b'0');
+    valid.then(|| trace.to_owned())
+}
+
+/// One call, from its request to the last byte of its response: logged and counted
+/// when dropped.
+pub struct CallRecord {
+    path: String,
+    started: Instant,
+    peer: SocketAddr,
+    trace_id: Option<String>,
+    note: RequestNote,
+    /// The status code, and the ErrorInfo reason of a failure; None until seen
+    /// (a call dropped without one was cancelled by its client or connection).
+    status: Option<(i32, Option<String>)>,
+    metrics: Arc<Metrics>,
+}
+
+impl CallRecord {
+    pub fn start(
+        request: &mut http::Request<hyper::body::Incoming>,
+        peer: SocketAddr,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        let note = RequestNote::default();
+        request.extensions_mut().insert(note.clone());
+        Self {
+            path: request.uri().path().to_owned(),
+            started: Instant::now(),
+            peer,
+            trace_id: trace_id(request.headers()),
+            note,
+            status: None,
+            metrics,
+        }
+    }
+
+    /// Takes the status from headers or trailers that carry one.
+    pub fn saw(&mut self, headers: &HeaderMap) {
+        let Some(code) = headers.get("grpc-status") else { return };
+        let code: i32 = code.to_str().ok().and_then(|c| c.parse().ok()).unwrap_or(2);
+        let reason = (code != 0)
+            .then(|| {
+                Status::from_header_map(headers).and_then(|s| s.get_details_error_info()).map(|i| i.reason)
+            })
+            .flatten();
+        self.status = Some((code, reason));
+    }
+}
+
+impl Drop for CallRecord {
+    fn drop(&mut self) {
+        let (code, reason) = self.status.take().unwrap_or((1, None));
+        let elapsed = self.started.elapsed();
+        self.metrics.method(&self.path).record(code, elapsed.as_secs_f64());
+        tracing::info!(
+            target: "redbank::access",
+            method = %self.path,
+            code = code_name(code),
+            reason = reason.as_deref().unwrap_or(""),
+            duration_ms = elapsed.as_secs_f64() * 1000.0,
+            request_id = self.note.0.get().map_or("", String::as_str),
+            peer = %self.peer,
+            trace_id = self.trace_id.as_deref().unwrap_or(""),
+            "call"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_valid_traceparent_gives_a_trace_id() {
+        let mut headers = HeaderMap::new();
+        let good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        headers.insert("traceparent", good.parse().unwrap());
+        assert_eq!(trace_id(&headers).as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
+        for bad in [
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x",
+            "garbage",
+        ] {
+            headers.insert("traceparent", bad.parse().unwrap());
+            assert_eq!(trace_id(&headers), None, "{bad}");
+        }
+    }
+}

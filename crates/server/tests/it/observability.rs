@@ -1,0 +1,193 @@
+//! What an operator sees: /metrics after a known mix of calls, counted exactly, and
+//! one access-log line per call with its method, code, reason, request id, peer and
+//! trace id.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use redbank_api::classic::{AccountRequest, bank_service_client::BankServiceClient};
+use redbank_api::v1;
+use redbank_testkit::{RedisServer, free_port};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tonic::Code;
+
+use crate::helpers::*;
+
+/// GET `path` over plain HTTP/1.1: the status line and the body.
+async fn http_get(addr: SocketAddr, path: &str) -> (String, String) {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap();
+    (head.lines().next().unwrap().to_owned(), body.to_owned())
+}
+
+/// Samples of the Prometheus text: "name{labels}" (labels sorted) to value.
+fn samples(text: &str) -> HashMap<String, f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| {
+            let (series, value) = l.rsplit_once(' ')?;
+            let key = match series.split_once('{') {
+                Some((name, labels)) => {
+                    let mut labels: Vec<&str> = labels.trim_end_matches('}').split(',').collect();
+                    labels.sort();
+                    format!("{name}{{{}}}", labels.join(","))
+                }
+                None => series.to_owned(),
+            };
+            Some((key, value.parse().ok()?))
+        })
+        .collect()
+}
+
+fn calls(service: &str, method: &str, code: &str) -> String {
+    format!("redbank_grpc_requests_total{{code=\"{code}\",method=\"{method}\",service=\"{service}\"}}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_a_known_mix_of_calls_exactly() {
+    let metrics_addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let app =
+        spawn_app_with(redbank_testkit::Persistence::None, |c| c.metrics_listen = Some(metrics_addr)).await;
+    let mut c = app.v1().await;
+    for id in ["m1", "m2", "m3"] {
+        create(&mut c, id, "USD").await;
+    }
+    for i in 0..5 {
+        c.deposit(deposit_req("m1", usd(1, 0), &format!("d{i}"))).await.unwrap();
+    }
+    for i in 0..2 {
+        let refused = c.withdraw(withdraw_req("m2", usd(1, 0), &format!("w{i}"))).await;
+        assert_eq!(code_reason(refused).0, Code::FailedPrecondition);
+    }
+    assert!(c.get_account(v1::GetAccountRequest { account_id: "nobody".into() }).await.is_err());
+    let mut classic = BankServiceClient::new(channel(app.addr).await);
+    for _ in 0..4 {
+        classic
+            .get_balance(AccountRequest { account_id: "m1".into(), account_type: String::new() })
+            .await
+            .unwrap();
+    }
+    // A path that names no method: counted, but under one label, whatever it is.
+    for path in ["/no.Such/Thing", "/redbank.v1.Bank/Nope"] {
+        let mut grpc = tonic::client::Grpc::new(channel(app.addr).await);
+        grpc.ready().await.unwrap();
+        let codec = tonic_prost::ProstCodec::<v1::GetAccountRequest, v1::Account>::default();
+        let path = http::uri::PathAndQuery::from_static(path);
+        let answer = grpc.unary(tonic::Request::new(v1::GetAccountRequest::default()), path, codec).await;
+        assert_eq!(answer.unwrap_err().code(), Code::Unimplemented);
+    }
+
+    let expected = [
+        (calls("redbank.v1.Bank", "CreateAccount", "OK"), 3.0),
+        (calls("redbank.v1.Bank", "Deposit", "OK"), 5.0),
+        (calls("redbank.v1.Bank", "Withdraw", "FAILED_PRECONDITION"), 2.0),
+        (calls("redbank.v1.Bank", "GetAccount", "NOT_FOUND"), 1.0),
+        (calls("BankService", "GetBalance", "OK"), 4.0),
+        (calls("unknown", "unknown", "UNIMPLEMENTED"), 2.0),
+        (calls("redbank.v1.Bank", "Deposit", "INTERNAL"), 0.0),
+        (
+            "redbank_grpc_request_duration_seconds_count{method=\"Deposit\",service=\"redbank.v1.Bank\"}"
+                .into(),
+            5.0,
+        ),
+        ("redbank_redis_script_calls_total{script=\"post\"}".into(), 7.0),
+        ("redbank_redis_script_calls_total{script=\"create_account\"}".into(), 3.0),
+        ("redbank_redis_script_failures_total{script=\"post\"}".into(), 0.0),
+        ("redbank_batch_changes_count".into(), 7.0),
+        ("redbank_batch_changes_sum".into(), 7.0),
+        ("redbank_redis_up".into(), 1.0),
+    ];
+    // A call is counted when its response has left; give the last one a moment.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let scraped = loop {
+        let (status, body) = http_get(metrics_addr, "/metrics").await;
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        let scraped = samples(&body);
+        if expected.iter().all(|(k, v)| scraped.get(k) == Some(v)) || Instant::now() > deadline {
+            break scraped;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    for (key, value) in &expected {
+        assert_eq!(scraped.get(key), Some(value), "{key}");
+    }
+    // Latency buckets from a tenth of a millisecond to ten seconds.
+    let deposit_buckets: Vec<&String> = scraped
+        .keys()
+        .filter(|k| {
+            k.starts_with("redbank_grpc_request_duration_seconds_bucket{")
+                && k.contains("\"Deposit\"")
+                && k.contains("redbank.v1.Bank")
+        })
+        .collect();
+    assert_eq!(deposit_buckets.len(), 17, "16 bounds and +Inf");
+    assert!(scraped.contains_key("redbank_grpc_request_duration_seconds_bucket{le=\"0.0001\",method=\"Deposit\",service=\"redbank.v1.Bank\"}"));
+    assert!(scraped.get("redbank_connections_open").is_some_and(|n| *n >= 1.0));
+    assert!(scraped.get("process_resident_memory_bytes").is_some_and(|n| *n > 1e6));
+    assert!(scraped.get("process_open_fds").is_some_and(|n| *n > 3.0));
+    assert_eq!(http_get(metrics_addr, "/other").await.0, "HTTP/1.1 404 Not Found");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_access_log_has_one_line_per_call_with_what_an_operator_needs() {
+    let redis = RedisServer::start();
+    let port = free_port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_redbank-server"))
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--redis-url", &redis.url()])
+        .args(["--log-level", "warn,redbank::access=info", "--log-format", "json"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    wait_serving(addr).await;
+    let mut c = redbank_api::v1::bank_client::BankClient::new(channel(addr).await);
+    create(&mut c, "log", "USD").await;
+    let mut request = tonic::Request::new(withdraw_req("log", usd(5, 0), "req-log-1"));
+    request
+        .metadata_mut()
+        .insert("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap());
+    assert!(c.withdraw(request).await.is_err());
+    c.deposit(deposit_req("log", usd(5, 0), "req-log-2")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let output = tokio::task::block_in_place(|| {
+        let _ = child.wait();
+        let mut text = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut text).unwrap();
+        text
+    });
+    let lines: Vec<serde_json::Value> = output
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["target"] == "redbank::access")
+        .collect();
+    let find = |method: &str| {
+        lines
+            .iter()
+            .find(|v| v["fields"]["method"] == method)
+            .unwrap_or_else(|| panic!("no line for {method}:\n{output}"))
+    };
+    let withdraw = &find("/redbank.v1.Bank/Withdraw")["fields"];
+    assert_eq!(withdraw["code"], "FAILED_PRECONDITION");
+    assert_eq!(withdraw["reason"], "INSUFFICIENT_FUNDS");
+    assert_eq!(withdraw["request_id"], "req-log-1");
+    assert_eq!(withdraw["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert!(withdraw["peer"].as_str().unwrap().starts_with("127.0.0.1:"));
+    assert!(withdraw["duration_ms"].as_f64().unwrap() > 0.0);
+    let deposit = &find("/redbank.v1.Bank/Deposit")["fields"];
+    assert_eq!((deposit["code"].as_str(), deposit["request_id"].as_str()), (Some("OK"), Some("req-log-2")));
+    // One line per call: create, withdraw, deposit, and the health checks.
+    let bank_lines = lines
+        .iter()
+        .filter(|v| v["fields"]["method"].as_str().unwrap_or("").starts_with("/redbank.v1.Bank/"))
+        .count();
+    assert_eq!(bank_lines, 3);
+}

@@ -1,0 +1,82 @@
+//! What the store records about its Redis calls, for the server's /metrics. The
+//! handles come from whoever owns the recorder (the server); by default they record
+//! nothing, so the store works the same without them.
+
+use std::time::Instant;
+
+use metrics::{Counter, Histogram};
+
+use crate::StoreError;
+
+/// One script's calls: how many, how many failed, how long each took.
+#[derive(Clone)]
+pub struct ScriptMetrics {
+    pub calls: Counter,
+    pub failures: Counter,
+    pub seconds: Histogram,
+}
+
+impl Default for ScriptMetrics {
+    fn default() -> Self {
+        Self { calls: Counter::noop(), failures: Counter::noop(), seconds: Histogram::noop() }
+    }
+}
+
+impl ScriptMetrics {
+    /// Records a call that started at `started` and ended with `result`.
+    pub(crate) fn record<T>(&self, started: Instant, result: &Result<T, StoreError>) {
+        self.calls.increment(1);
+        if result.is_err() {
+            self.failures.increment(1);
+        }
+        self.seconds.record(started.elapsed().as_secs_f64());
+    }
+}
+
+/// Every script's handles, and the size of each batch of balance changes.
+#[derive(Clone)]
+pub struct StoreMetrics {
+    pub post: ScriptMetrics,
+    pub transfer: ScriptMetrics,
+    pub create_account: ScriptMetrics,
+    pub set_state: ScriptMetrics,
+    pub archive: ScriptMetrics,
+    /// Balance changes per `post.lua` call.
+    pub batch_changes: Histogram,
+}
+
+impl Default for StoreMetrics {
+    fn default() -> Self {
+        Self {
+            post: ScriptMetrics::default(),
+            transfer: ScriptMetrics::default(),
+            create_account: ScriptMetrics::default(),
+            set_state: ScriptMetrics::default(),
+            archive: ScriptMetrics::default(),
+            batch_changes: Histogram::noop(),
+        }
+    }
+}
+
+impl std::fmt::Debug for StoreMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreMetrics")
+    }
+}
+
+impl StoreMetrics {
+    /// The script names, as labels.
+    pub const SCRIPTS: [&'static str; 5] = ["post", "transfer", "create_account", "set_state", "archive"];
+
+    /// Handles made by `make` for each script name and for the batch sizes.
+    pub fn with(mut make: impl FnMut(&'static str) -> ScriptMetrics, batch_changes: Histogram) -> Self {
+        Self {
+            post: make("post"),
+            transfer: make("transfer"),
+            create_account: make("create_account"),
+            set_state: make("set_state"),
+            archive: make("archive"),
+            batch_changes,
+        }
+    }
+}
