@@ -125,6 +125,18 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(100..=600_000))]
     pub request_timeout_ms: u64,
 
+    /// On SIGTERM or SIGINT: report NOT_SERVING, keep serving this many milliseconds
+    /// (so that load balancers notice and send new calls elsewhere), then stop
+    /// accepting and drain the calls in flight.
+    #[arg(long, env = "REDBANK_SHUTDOWN_GRACE_MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(0..=300_000))]
+    pub shutdown_grace_ms: u64,
+
+    /// Serve even on a Redis whose maxmemory-policy evicts keys (which can delete
+    /// accounts and request-id records); by default such a Redis is refused.
+    #[arg(long, env = "REDBANK_ALLOW_EVICTING_REDIS")]
+    pub allow_evicting_redis: bool,
+
     /// Serve Prometheus metrics at GET /metrics on this address; off when unset.
     #[arg(long, env = "REDBANK_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
@@ -152,6 +164,8 @@ impl Config {
     pub fn for_redis(redis_url: impl Into<String>) -> Self {
         let mut config = Self::parse_from(["redbank-server"]);
         config.redis_url = redis_url.into();
+        // No load balancer in front of a test server to wait for.
+        config.shutdown_grace_ms = 0;
         config
     }
 

@@ -16,6 +16,7 @@ pub mod v1;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use redbank_api::classic::bank_service_server::BankServiceServer;
 use redbank_api::v1::bank_server::BankServer;
@@ -82,7 +83,12 @@ pub async fn run(
     let max_message = usize::try_from(config.max_message_bytes).unwrap_or(65_536);
 
     let (reporter, health_service) = tonic_health::server::health_reporter();
-    let health_task = tokio::spawn(health::watch_store(store, reporter.clone(), metrics.redis_up.clone()));
+    let health_task = tokio::spawn(health::watch_store(
+        store,
+        reporter.clone(),
+        metrics.redis_up.clone(),
+        config.allow_evicting_redis,
+    ));
     let metrics_tasks = metrics_listener.map(|listener| {
         tracing::info!(listen = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "serving /metrics");
         (tokio::spawn(metrics::serve(listener, metrics.clone())), tokio::spawn(metrics.clone().upkeep()))
@@ -97,11 +103,17 @@ pub async fn run(
         max_connections = limits.max_connections,
         "redbank-server serving redbank.v1.Bank and BankService"
     );
+    let grace = Duration::from_millis(config.shutdown_grace_ms);
     let shutdown = async move {
         shutdown.await;
-        tracing::info!("shutting down: not serving, draining calls in flight");
+        tracing::info!(
+            grace_ms = grace.as_millis() as u64,
+            "shutting down: not serving; still serving for the grace period"
+        );
         health_task.abort();
         health::set_all(&reporter, tonic_health::ServingStatus::NotServing).await;
+        tokio::time::sleep(grace).await;
+        tracing::info!("grace period over: no new connections, draining calls in flight");
     };
     let routes = tonic::service::Routes::new(health_service.max_decoding_message_size(max_message))
         .add_service(reflection_v1.max_decoding_message_size(max_message))

@@ -134,6 +134,12 @@ pub fn with_transport_info(status: &Status) -> Status {
 pub fn from_store(error: StoreError) -> Status {
     match &error {
         StoreError::Refused(e) => refused(e),
+        StoreError::Unsafe(why) => with_info(
+            Code::Unavailable,
+            format!("the server refuses to use its Redis: {why}"),
+            "STORE_UNSAFE",
+            HashMap::new(),
+        ),
         StoreError::Full(_) => {
             tracing::warn!(error = %error_chain(&error), "store full");
             with_info(

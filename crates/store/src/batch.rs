@@ -71,6 +71,7 @@ pub(crate) struct Poster {
     pub idempotency_ttl_secs: u64,
     pub metrics: crate::ScriptMetrics,
     pub batch_changes: metrics::Histogram,
+    pub safety: std::sync::Arc<crate::Safety>,
 }
 
 impl Poster {
@@ -88,6 +89,7 @@ impl Poster {
                 invocation.arg(arg);
             }
         }
+        self.safety.check()?;
         let mut conn = self.conn.clone();
         self.batch_changes.record(ops.len() as f64);
         let started = std::time::Instant::now();

@@ -19,6 +19,10 @@ pub enum StoreError {
     /// memory is freed or raised, not at once.
     #[error("redis is out of memory")]
     Full(#[source] redis::RedisError),
+    /// The Redis is one that can lose money (it evicts keys) and the server was not
+    /// told to accept that. Nothing was sent.
+    #[error("refusing to use this Redis: {0}")]
+    Unsafe(String),
     /// Redis did not answer within the call deadline. Transient, outcome unknown.
     #[error("redis did not answer within {0:?}")]
     Timeout(Duration),

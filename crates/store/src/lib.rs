@@ -280,6 +280,40 @@ pub struct Store {
     call_timeout: Duration,
     idempotency_ttl_secs: u64,
     metrics: StoreMetrics,
+    safety: Arc<Safety>,
+}
+
+/// What Redis says about eviction and persistence (CONFIG GET).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisSettings {
+    pub maxmemory_policy: String,
+    pub appendonly: bool,
+    pub appendfsync: String,
+}
+
+impl RedisSettings {
+    /// Whether Redis may delete keys to make room: any policy but `noeviction` may
+    /// delete an account or a request-id record, which breaks exactly-once.
+    pub fn evicts(&self) -> bool {
+        self.maxmemory_policy != "noeviction"
+    }
+}
+
+/// Why the store refuses to work, if it does.
+#[derive(Default)]
+pub(crate) struct Safety(std::sync::RwLock<Option<String>>);
+
+impl Safety {
+    pub(crate) fn check(&self) -> Result<(), StoreError> {
+        match &*self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            None => Ok(()),
+            Some(reason) => Err(StoreError::Unsafe(reason.clone())),
+        }
+    }
+
+    fn set(&self, reason: Option<String>) {
+        *self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner) = reason;
+    }
 }
 
 impl Store {
@@ -296,6 +330,7 @@ impl Store {
         let conn =
             ConnectionManager::new_lazy_with_config(client, manager_config).map_err(StoreError::Internal)?;
         let idempotency_ttl_secs = config.idempotency_ttl.as_secs().max(1);
+        let safety = Arc::new(Safety::default());
         let poster = Poster {
             conn: conn.clone(),
             script: script!("post.lua"),
@@ -303,6 +338,7 @@ impl Store {
             idempotency_ttl_secs,
             metrics: config.metrics.post.clone(),
             batch_changes: config.metrics.batch_changes.clone(),
+            safety: safety.clone(),
         };
         Ok(Self {
             conn,
@@ -314,12 +350,43 @@ impl Store {
             call_timeout: config.call_timeout,
             idempotency_ttl_secs,
             metrics: config.metrics.clone(),
+            safety,
         })
     }
 
-    /// Runs one Redis call under the call deadline.
+    /// Runs one Redis call under the call deadline; refused while the Redis is one
+    /// that would lose money (see [`Store::refuse_unsafe`]).
     async fn call<T>(&self, fut: impl Future<Output = RedisResult<T>>) -> Result<T, StoreError> {
+        self.safety.check()?;
         within(self.call_timeout, fut).await
+    }
+
+    /// Runs a command under the call deadline even on an unsafe Redis: for health
+    /// and for reading Redis's settings.
+    async fn query_unchecked<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StoreError> {
+        let mut conn = self.conn.clone();
+        within(self.call_timeout, cmd.query_async(&mut conn)).await
+    }
+
+    /// Redis's settings that decide whether it can lose money.
+    pub async fn redis_settings(&self) -> Result<RedisSettings, StoreError> {
+        let get = |name: &'static str| {
+            let mut cmd = redis::cmd("CONFIG");
+            cmd.arg("GET").arg(name);
+            cmd
+        };
+        let value = |pairs: Vec<String>| pairs.into_iter().nth(1).unwrap_or_default();
+        Ok(RedisSettings {
+            maxmemory_policy: value(self.query_unchecked(&get("maxmemory-policy")).await?),
+            appendonly: value(self.query_unchecked(&get("appendonly")).await?) == "yes",
+            appendfsync: value(self.query_unchecked(&get("appendfsync")).await?),
+        })
+    }
+
+    /// Refuses every call (UNAVAILABLE `STORE_UNSAFE`) while `reason` is Some: the
+    /// health check sets it from [`Store::redis_settings`].
+    pub fn refuse_unsafe(&self, reason: Option<String>) {
+        self.safety.set(reason);
     }
 
     /// Runs a command under the call deadline.
@@ -344,7 +411,7 @@ impl Store {
 
     /// Checks that Redis answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let pong: String = self.query(&redis::cmd("PING")).await?;
+        let pong: String = self.query_unchecked(&redis::cmd("PING")).await?;
         if pong == "PONG" { Ok(()) } else { Err(StoreError::Corrupt(format!("PING answered {pong:?}"))) }
     }
 
@@ -360,7 +427,9 @@ impl Store {
     /// Whether Redis takes a write: a tiny one that expires by itself. PING answers
     /// while Redis is out of memory; this does not.
     pub async fn probe_write(&self) -> Result<(), StoreError> {
-        let _: () = self.query(redis::cmd("SET").arg(keys::HEALTH_PROBE).arg(1).arg("PX").arg(5000)).await?;
+        let _: () = self
+            .query_unchecked(redis::cmd("SET").arg(keys::HEALTH_PROBE).arg(1).arg("PX").arg(5000))
+            .await?;
         Ok(())
     }
 

@@ -261,3 +261,27 @@ async fn sigterm_drains_calls_in_flight_and_exits_cleanly() {
     }
     assert_invariants(&redis).await;
 }
+
+/// SIGTERM with a grace period: health turns NOT_SERVING at once, new connections and
+/// calls are still served for the grace period (a load balancer's time to notice),
+/// then the server drains and exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_reports_not_serving_then_serves_through_the_grace_period() {
+    let redis = RedisServer::start();
+    let mut server = ServerProcess::start_with(&redis.url(), &["--shutdown-grace-ms", "1500"], None).await;
+    let mut c = BankClient::new(channel(server.addr).await);
+    create(&mut c, "g", "USD").await;
+    let signalled = std::time::Instant::now();
+    server.send_term();
+    wait_for_health(server.addr, tonic_health::pb::health_check_response::ServingStatus::NotServing).await;
+    // During the grace period: the old connection and a new one are both served.
+    c.deposit(deposit_req("g", usd(1, 0), "grace-1")).await.unwrap();
+    let mut fresh = BankClient::new(channel(server.addr).await);
+    let g = fresh.get_account(v1::GetAccountRequest { account_id: "g".into() }).await.unwrap().into_inner();
+    assert_eq!(g.version, 1);
+    assert!(signalled.elapsed() < Duration::from_millis(1500), "the checks took the whole grace period");
+    assert!(!server.exited(), "exited before its grace period was over");
+    let status = server.wait_exit().await;
+    assert!(status.success(), "exit status {status:?}");
+    assert!(signalled.elapsed() >= Duration::from_millis(1500), "exited after {:?}", signalled.elapsed());
+}

@@ -523,3 +523,37 @@ async fn a_peer_that_stops_answering_pings_is_closed_and_an_idle_one_is_sent_goa
     assert!(ended.is_ok(), "an idle connection was kept open past the idle timeout");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_evicts_keys_is_refused_unless_allowed() {
+    let app = spawn_app().await;
+    let mut c = app.v1().await;
+    create(&mut c, "e", "USD").await;
+    let mut conn = app.redis.connection();
+    let set_policy = |conn: &mut redis::Connection, policy: &str| {
+        let _: () = redis::cmd("CONFIG").arg("SET").arg("maxmemory-policy").arg(policy).query(conn).unwrap();
+    };
+    set_policy(&mut conn, "allkeys-lru");
+    wait_for_health(app.addr, ServingStatus::NotServing).await;
+    let refused = c.deposit(deposit_req("e", usd(1, 0), "ev-1")).await;
+    assert_eq!(code_reason(refused), (Code::Unavailable, "STORE_UNSAFE".into()));
+    let read = c.get_account(v1::GetAccountRequest { account_id: "e".into() }).await;
+    assert_eq!(code_reason(read), (Code::Unavailable, "STORE_UNSAFE".into()));
+    // Set right, served again; the refused deposit was never applied.
+    set_policy(&mut conn, "noeviction");
+    wait_serving(app.addr).await;
+    let ok = c.deposit(deposit_req("e", usd(1, 0), "ev-1")).await.unwrap().into_inner();
+    assert_eq!(ok.account.unwrap().version, 1);
+    app.stop().await;
+
+    // An operator who accepts the risk says so.
+    let app = spawn_app_with(redbank_testkit::Persistence::None, |c| c.allow_evicting_redis = true).await;
+    let mut conn = app.redis.connection();
+    set_policy(&mut conn, "volatile-lru");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(health(app.addr).await, Some(ServingStatus::Serving));
+    let mut c = app.v1().await;
+    create(&mut c, "f", "USD").await;
+    assert!(c.deposit(deposit_req("f", usd(1, 0), "")).await.is_ok());
+    app.stop().await;
+}

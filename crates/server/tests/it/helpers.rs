@@ -146,8 +146,23 @@ impl ServerProcess {
 impl ServerProcess {
     /// Sends SIGTERM and waits, within [`READY_TIMEOUT`], for the process to exit.
     pub async fn terminate(&mut self) -> std::process::ExitStatus {
+        self.send_term();
+        self.wait_exit().await
+    }
+
+    /// Sends SIGTERM and returns at once.
+    pub fn send_term(&self) {
         let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
         assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Whether the process has exited.
+    pub fn exited(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_some()
+    }
+
+    /// Waits, within [`READY_TIMEOUT`], for the process to exit.
+    pub async fn wait_exit(&mut self) -> std::process::ExitStatus {
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
