@@ -21,15 +21,16 @@ use redbank_domain::{AccountId, Transaction};
 use redbank_store::{ARCHIVE_CHUNK_MAX, ArchivePoint, Store, StoreConfig};
 
 use crate::client::Failure;
-use crate::output::Printer;
+use crate::output::{Printer, say};
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("cutoff").required(true).args(["before", "keep_days", "before_millis"])))]
 pub struct ArchiveArgs {
-    /// The Redis that holds the accounts.
-    #[arg(long, env = "REDBANK_REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    /// The Redis that holds the accounts (required: archiving deletes history from
+    /// it), such as redis://127.0.0.1:6379.
+    #[arg(long, env = "REDBANK_REDIS_URL")]
     redis_url: String,
     /// Archive the entries before this day, YYYY-MM-DD (from 00:00 UTC on, history stays).
     #[arg(long)]
@@ -213,18 +214,15 @@ fn line(t: &Transaction) -> serde_json::Value {
 
 fn report(out: &Printer, summary: &Summary, cutoff: i64, path: &Path) {
     if out.json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "cutoff_millis": cutoff,
-                "accounts_seen": summary.accounts_seen,
-                "accounts_archived": summary.accounts_archived,
-                "entries_archived": summary.entries,
-                "file": path.display().to_string(),
-            })
-        );
+        out.document(serde_json::json!({
+            "cutoff_millis": cutoff,
+            "accounts_seen": summary.accounts_seen,
+            "accounts_archived": summary.accounts_archived,
+            "entries_archived": summary.entries,
+            "file": path.display().to_string(),
+        }));
     } else {
-        println!(
+        say!(
             "archived {} entries before {} UTC from {} of {} accounts into {}",
             summary.entries,
             format_millis(cutoff),

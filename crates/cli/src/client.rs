@@ -34,8 +34,20 @@ pub type Client = BankClient<Channel>;
 pub enum Failure {
     /// The server answered with an error status.
     Status(Status),
-    /// The command could not be sent: bad arguments or no connection.
+    /// The CLI found the request invalid before sending it, for the same reason the
+    /// server would give (INVALID_AMOUNT, INVALID_CURRENCY, ...).
+    Invalid { reason: &'static str, message: String },
+    /// Anything else that stopped the command here: a file, a task (reason CLIENT).
     Local(String),
+    /// The command's own output says what failed (the checker's report); only the
+    /// exit status is left to set.
+    Reported(String),
+}
+
+impl From<redbank_domain::Error> for Failure {
+    fn from(e: redbank_domain::Error) -> Self {
+        Failure::Invalid { reason: e.reason(), message: e.to_string() }
+    }
 }
 
 impl From<Status> for Failure {
@@ -45,9 +57,24 @@ impl From<Status> for Failure {
 }
 
 /// The endpoint of a server, with a deadline for connecting and for each call.
+/// `host:port` means `http://host:port`; `https://` is refused, since this build
+/// speaks no TLS and would otherwise talk plaintext to an address meant for TLS.
 pub fn endpoint(endpoint: &str, timeout: Duration) -> Result<Endpoint, Failure> {
-    Ok(Endpoint::from_shared(endpoint.to_owned())
-        .map_err(|e| Failure::Local(format!("invalid endpoint {endpoint:?}: {e}")))?
+    let invalid = |message: String| Failure::Invalid { reason: "INVALID_ENDPOINT", message };
+    let url = match endpoint.split_once("://") {
+        None => format!("http://{endpoint}"),
+        Some(("http", _)) => endpoint.to_owned(),
+        Some(("https", _)) => {
+            return Err(invalid(format!(
+                "{endpoint}: this redbank speaks no TLS; give an http:// endpoint (or host:port)"
+            )));
+        }
+        Some((scheme, _)) => {
+            return Err(invalid(format!("{endpoint}: unknown scheme {scheme:?}; use http://")));
+        }
+    };
+    Ok(Endpoint::from_shared(url)
+        .map_err(|e| invalid(format!("invalid endpoint {endpoint:?}: {e}")))?
         .connect_timeout(timeout)
         .timeout(timeout))
 }
@@ -105,7 +132,7 @@ pub fn request_id(given: &Option<String>) -> String {
 pub async fn account_currency(client: &Client, account: &str) -> Result<Currency, Failure> {
     let acct = call!(client, get_account, v1::GetAccountRequest { account_id: account.to_owned() })?;
     let code = acct.balance.map(|b| b.currency_code).unwrap_or_default();
-    Currency::parse(&code).map_err(|e| Failure::Local(e.to_string()))
+    Ok(Currency::parse(&code)?)
 }
 
 /// A decimal amount as Money: in `currency`, or else in the account's own currency.
@@ -116,9 +143,9 @@ pub async fn money(
     currency: &Option<String>,
 ) -> Result<v1::Money, Failure> {
     let currency = match currency {
-        Some(code) => Currency::parse(&code.to_uppercase()).map_err(|e| Failure::Local(e.to_string()))?,
+        Some(code) => Currency::parse(&code.to_uppercase())?,
         None => account_currency(client, account).await?,
     };
-    let amount = Amount::parse_decimal(currency, amount).map_err(|e| Failure::Local(e.to_string()))?;
+    let amount = Amount::parse_decimal(currency, amount).map_err(redbank_domain::Error::from)?;
     Ok(money_to_proto(amount.money()))
 }

@@ -13,14 +13,14 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressStyle};
 use redbank_api::convert::money_from_proto;
 use redbank_api::v1;
-use redbank_domain::{InterestPeriod, Money};
+use redbank_domain::{InterestPeriod, Money, PeriodPolicy};
 use serde_json::json;
 use tokio::sync::Semaphore;
 use tonic_types::StatusExt;
 
 use crate::TypeArg;
 use crate::client::{Client, Failure, call};
-use crate::output::Printer;
+use crate::output::{Printer, say};
 
 #[derive(Debug, clap::Args)]
 pub struct PostArgs {
@@ -36,6 +36,10 @@ pub struct PostArgs {
     /// Start at most this many postings per second (0: no limit), to spare a busy server.
     #[arg(long, default_value_t = 0)]
     max_per_second: u32,
+    /// Post the month still under way (the server must allow it too:
+    /// --allow-open-interest-period).
+    #[arg(long)]
+    allow_open_period: bool,
 }
 
 fn parse_rate(text: &str) -> Result<(TypeArg, String), String> {
@@ -65,7 +69,16 @@ enum Outcome {
 }
 
 pub async fn run(client: &Client, args: &PostArgs, out: &Printer) -> Result<(), Failure> {
-    let period = InterestPeriod::parse(&args.period).map_err(|e| Failure::Local(e.to_string()))?;
+    let period = InterestPeriod::parse(&args.period)?;
+    // A month that is not over is refused here already, for the same reason the
+    // server gives (its own policy decides in the end).
+    if !args.allow_open_period {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let policy = PeriodPolicy { allow_current: false, max_age_months: u32::MAX };
+        period.check_postable(now, policy)?;
+    }
     let rate_for = |account_type: i32| {
         args.rates.iter().rev().find_map(|(kind, rate)| {
             let wanted = match kind {
@@ -182,19 +195,16 @@ pub async fn run(client: &Client, args: &PostArgs, out: &Printer) -> Result<(), 
 
     let total_text: Vec<String> = totals.values().map(ToString::to_string).collect();
     if out.json {
-        println!(
-            "{}",
-            json!({
-                "period": period.to_string(),
-                "accounts": posted + already,
-                "posted_by_this_run": posted,
-                "already_posted": already,
-                "totals": totals.values().map(|m| json!({"amount": m.decimal(), "currency": m.currency().code()})).collect::<Vec<_>>(),
-                "failed": failures.iter().map(|(a, why)| json!({"account_id": a, "error": why})).collect::<Vec<_>>(),
-            })
-        );
+        out.document(json!({
+            "period": period.to_string(),
+            "accounts": posted + already,
+            "posted_by_this_run": posted,
+            "already_posted": already,
+            "totals": totals.values().map(|m| json!({"amount": m.decimal(), "currency": m.currency().code()})).collect::<Vec<_>>(),
+            "failed": failures.iter().map(|(a, why)| json!({"account_id": a, "error": why})).collect::<Vec<_>>(),
+        }));
     } else {
-        println!(
+        say!(
             "Interest for {period}: {} accounts ({posted} posted by this run, {already} already posted), total {}",
             posted + already,
             if total_text.is_empty() { "0".to_owned() } else { total_text.join(" + ") }
@@ -203,9 +213,20 @@ pub async fn run(client: &Client, args: &PostArgs, out: &Printer) -> Result<(), 
             eprintln!("failed: {account}: {why}");
         }
     }
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::Local(format!("{} accounts failed; run again to finish them", failures.len())))
+    // A period posted at another rate stays so: saying "run again" would promise
+    // what cannot happen.
+    let other_rate = failures.iter().filter(|(_, why)| why.ends_with("(INTEREST_ALREADY_POSTED)")).count();
+    match (failures.len(), other_rate) {
+        (0, _) => Ok(()),
+        (n, m) if n == m => Err(Failure::Reported(format!(
+            "{n} accounts already have {period} posted with other parameters (another rate?); \
+             running again will not change that"
+        ))),
+        (n, 0) => Err(Failure::Reported(format!("{n} accounts failed; run again to finish them"))),
+        (n, m) => Err(Failure::Reported(format!(
+            "{n} accounts failed: {m} already have {period} posted at another rate (running again will not \
+             change them); run again to finish the other {}",
+            n - m
+        ))),
     }
 }

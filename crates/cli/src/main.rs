@@ -20,7 +20,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use redbank_api::v1;
 
 use client::{Failure, call, money, request_id};
-use output::Printer;
+use output::{Printer, say};
+
+/// Accounts asked per ListAccounts call (the server's most).
+const ACCOUNTS_PAGE: usize = redbank_domain::limits::ACCOUNTS_PAGE_SIZE_MAX;
+/// Entries asked per ListTransactions call (the server's most).
+const HISTORY_PAGE: usize = redbank_domain::limits::TRANSACTIONS_PAGE_SIZE_MAX;
 
 /// The load generator allocates per call like the server does; glibc's malloc costs
 /// it CPU that the server and Redis on the same machine need (docs/PERFORMANCE.md).
@@ -30,14 +35,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Debug, Parser)]
 #[command(name = "redbank", version, about = "Command-line client of the redbank gRPC service")]
 struct Cli {
-    /// Server address.
-    #[arg(long, global = true, env = "REDBANK_ENDPOINT", default_value = "http://127.0.0.1:50051")]
+    /// Server address: http://HOST:PORT or HOST:PORT (given before the command).
+    #[arg(long, env = "REDBANK_ENDPOINT", default_value = "http://127.0.0.1:50051")]
     endpoint: String,
-    /// Print JSON instead of text.
+    /// Print one JSON document instead of text.
     #[arg(long, global = true)]
     json: bool,
-    /// Deadline of each call, in milliseconds.
-    #[arg(long, global = true, env = "REDBANK_TIMEOUT_MS", default_value_t = 5000)]
+    /// Deadline of each call, in milliseconds (given before the command).
+    #[arg(long, env = "REDBANK_TIMEOUT_MS", default_value_t = 5000)]
     timeout_ms: u64,
     #[command(subcommand)]
     command: Command,
@@ -53,23 +58,35 @@ enum TypeArg {
 enum Command {
     /// Open an account with a zero balance.
     Create {
+        /// The new account's id: 1 to 64 characters of A-Z a-z 0-9 . _ -
         account: String,
+        /// Savings or checking.
         #[arg(long = "type", value_enum)]
         account_type: TypeArg,
         /// ISO 4217 code; the server's default (USD) when omitted.
         #[arg(long)]
         currency: Option<String>,
+        /// Makes a retry safe: the same id is applied once (a fresh UUID when omitted).
         #[arg(long)]
         request_id: Option<String>,
     },
     /// Show an account and its balance.
     #[command(alias = "balance")]
-    Get { account: String },
-    /// List accounts.
+    Get {
+        /// The account's id.
+        account: String,
+    },
+    /// List accounts, in no particular order.
     Accounts {
         /// Stop after this many.
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 100, conflicts_with = "all")]
         limit: usize,
+        /// List every account.
+        #[arg(long)]
+        all: bool,
+        /// Continue where an earlier listing stopped (its next page token).
+        #[arg(long, default_value_t = String::new(), hide_default_value = true)]
+        page_token: String,
     },
     /// Credit an account.
     Deposit(Movement),
@@ -77,15 +94,19 @@ enum Command {
     Withdraw(Movement),
     /// Move money from one account to another.
     Transfer {
+        /// The account debited.
         from: String,
+        /// The account credited.
         to: String,
         /// Decimal amount in major units, such as 12.50.
         amount: String,
         /// Currency of the amount; the source account's when omitted.
         #[arg(long)]
         currency: Option<String>,
-        #[arg(long, default_value = "")]
+        /// Text for both history entries (at most 256 characters).
+        #[arg(long, default_value_t = String::new(), hide_default_value = true)]
         memo: String,
+        /// Makes a retry safe: the same id is applied once (a fresh UUID when omitted).
         #[arg(long)]
         request_id: Option<String>,
     },
@@ -94,16 +115,28 @@ enum Command {
     Interest(InterestCommand),
     /// Show an account's history, newest first.
     History {
+        /// The account's id.
         account: String,
         /// Stop after this many entries.
         #[arg(long, default_value_t = 20)]
         limit: usize,
-        /// Only these kinds (deposit, withdrawal, interest, transfer_in, transfer_out, ...).
+        /// Only these kinds, in any case (deposit, withdrawal, interest, transfer_in,
+        /// transfer_out, account_frozen, account_unfrozen, account_closed); repeatable.
         #[arg(long = "kind")]
         kinds: Vec<String>,
+        /// Only entries from this day on, YYYY-MM-DD (UTC).
+        #[arg(long)]
+        from: Option<String>,
+        /// Only entries up to this day, included, YYYY-MM-DD (UTC).
+        #[arg(long)]
+        to: Option<String>,
+        /// Continue where an earlier listing stopped (its next page token).
+        #[arg(long, default_value_t = String::new(), hide_default_value = true)]
+        page_token: String,
     },
     /// Print an account statement for a period, or write it as CSV.
     Statement {
+        /// The account's id.
         account: String,
         /// First day, YYYY-MM-DD (UTC).
         #[arg(long)]
@@ -114,6 +147,9 @@ enum Command {
         /// Write CSV to this file instead of printing a table.
         #[arg(long)]
         csv: Option<std::path::PathBuf>,
+        /// Overwrite the CSV file if it exists.
+        #[arg(long, requires = "csv")]
+        force: bool,
     },
     /// Stop all debits and credits on an account.
     Freeze(StateArgs),
@@ -123,8 +159,9 @@ enum Command {
     Close(StateArgs),
     /// Check every invariant over the whole store, reading Redis directly.
     Check {
-        /// The Redis that holds the accounts.
-        #[arg(long, env = "REDBANK_REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+        /// The Redis that holds the accounts (required: the checker reads Redis,
+        /// not the server), such as redis://127.0.0.1:6379.
+        #[arg(long, env = "REDBANK_REDIS_URL")]
         redis_url: String,
         /// The servers' --idempotency-ttl-secs: a request id applied again after
         /// this long is a new change, not a duplicate.
@@ -146,24 +183,29 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct Movement {
+    /// The account's id.
     account: String,
     /// Decimal amount in major units, such as 12.50.
     amount: String,
     /// Currency of the amount; the account's own when omitted.
     #[arg(long)]
     currency: Option<String>,
-    #[arg(long, default_value = "")]
+    /// Text for the history entry (at most 256 characters).
+    #[arg(long, default_value_t = String::new(), hide_default_value = true)]
     memo: String,
+    /// Makes a retry safe: the same id is applied once (a fresh UUID when omitted).
     #[arg(long)]
     request_id: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
 struct StateArgs {
+    /// The account's id.
     account: String,
     /// Why, for the audit trail.
     #[arg(long)]
     reason: String,
+    /// Makes a retry safe: the same id is applied once (a fresh UUID when omitted).
     #[arg(long)]
     request_id: Option<String>,
 }
@@ -172,6 +214,7 @@ struct StateArgs {
 enum InterestCommand {
     /// Credit simple interest on one account's current balance.
     Apply {
+        /// The account's id.
         account: String,
         /// Annual rate in percent, such as 4.25.
         #[arg(long)]
@@ -179,8 +222,10 @@ enum InterestCommand {
         /// Days of interest; 0 means a full year.
         #[arg(long, default_value_t = 0)]
         days: i32,
-        #[arg(long, default_value = "")]
+        /// Text for the history entry (at most 256 characters).
+        #[arg(long, default_value_t = String::new(), hide_default_value = true)]
         memo: String,
+        /// Makes a retry safe: the same id is applied once (a fresh UUID when omitted).
         #[arg(long)]
         request_id: Option<String>,
     },
@@ -192,9 +237,12 @@ enum InterestCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let printer = Printer { json: cli.json };
+    let printer = Printer::new(cli.json);
     match run(&cli, &printer).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            printer.finish();
+            ExitCode::SUCCESS
+        }
         Err(failure) => {
             printer.failure(&failure);
             ExitCode::FAILURE
@@ -224,38 +272,37 @@ async fn check(redis_url: &str, idempotency_ttl: Duration, out: &Printer) -> Res
                 (c.clone(), serde_json::json!({"balances": number(*b), "deposits_interest_less_withdrawals": number(*n)}))
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::json!({
-                "passed": report.passed(),
-                "accounts": report.accounts,
-                "entries": report.entries,
-                "archived_entries": report.archived_entries,
-                "transfers": report.transfers,
-                "request_ids": report.request_ids,
-                "totals_minor_units": totals,
-                "violations": report.violations.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            })
-        );
+        out.document(serde_json::json!({
+            "passed": report.passed(),
+            "accounts": report.accounts,
+            "entries": report.entries,
+            "archived_entries": report.archived_entries,
+            "transfers": report.transfers,
+            "request_ids": report.request_ids,
+            "totals_minor_units": totals,
+            "violations": report.violations.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        }));
     } else {
-        println!(
+        say!(
             "checked {} accounts, {} history entries ({} more archived), {} transfers, {} request ids",
-            report.accounts, report.entries, report.archived_entries, report.transfers, report.request_ids
+            report.accounts,
+            report.entries,
+            report.archived_entries,
+            report.transfers,
+            report.request_ids
         );
         for (currency, (balances, net)) in &report.totals {
-            println!(
-                "  {currency}: balances {balances}, deposits + interest - withdrawals {net} (minor units)"
-            );
+            say!("  {currency}: balances {balances}, deposits + interest - withdrawals {net} (minor units)");
         }
         for v in &report.violations {
-            println!("VIOLATION: {v}");
+            say!("VIOLATION: {v}");
         }
-        println!("{}", if report.passed() { "all invariants hold" } else { "INVARIANTS VIOLATED" });
+        say!("{}", if report.passed() { "all invariants hold" } else { "INVARIANTS VIOLATED" });
     }
     if report.passed() {
         Ok(())
     } else {
-        Err(Failure::Local(format!("{} invariant violations", report.violations.len())))
+        Err(Failure::Reported(format!("{} invariant violations", report.violations.len())))
     }
 }
 
@@ -292,21 +339,30 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
             let req = v1::GetAccountRequest { account_id: account.clone() };
             out.account("Account", &call!(client, get_account, req)?);
         }
-        Command::Accounts { limit } => {
-            let mut token = String::new();
-            let mut shown = 0;
+        Command::Accounts { limit, all, page_token } => {
+            let limit = if *all { usize::MAX } else { *limit };
+            let mut token = page_token.clone();
+            let mut accounts = Vec::new();
+            let mut cut = false;
             loop {
-                let req = v1::ListAccountsRequest { page_size: 100, page_token: token.clone() };
+                let size = (limit - accounts.len()).min(ACCOUNTS_PAGE);
+                let req = v1::ListAccountsRequest { page_size: size as i32, page_token: token.clone() };
                 let page = call!(client, list_accounts, req)?;
-                for a in page.accounts.iter().take(limit - shown) {
-                    out.account("Account", a);
-                    shown += 1;
+                accounts.extend(page.accounts);
+                // A page is a hint to SCAN, which may give more: past the limit, the
+                // token given back starts that page again (an account may show twice,
+                // as SCAN allows, but none is skipped).
+                if accounts.len() > limit {
+                    accounts.truncate(limit);
+                    cut = true;
+                    break;
                 }
                 token = page.next_page_token;
-                if token.is_empty() || shown >= *limit {
+                if token.is_empty() || accounts.len() >= limit {
                     break;
                 }
             }
+            out.accounts(&accounts, &token, cut || !token.is_empty());
         }
         Command::Deposit(m) => {
             let req = v1::DepositRequest {
@@ -351,17 +407,19 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
             out.posted("Interest", r.transaction.as_ref(), r.account.as_ref());
         }
         Command::Interest(InterestCommand::Post(args)) => interest_post::run(&client, args, out).await?,
-        Command::History { account, limit, kinds } => {
-            let kinds = output::parse_kinds(kinds).map_err(Failure::Local)?;
-            let mut token = String::new();
+        Command::History { account, limit, kinds, from, to, page_token } => {
+            let kinds = output::parse_kinds(kinds)?;
+            let start_time = from.as_deref().map(|d| statement::day(d, 0)).transpose()?;
+            let end_time = to.as_deref().map(|d| statement::day(d, 1)).transpose()?;
+            let mut token = page_token.clone();
             let mut rows = Vec::new();
             while rows.len() < *limit {
                 let req = v1::ListTransactionsRequest {
                     account_id: account.clone(),
-                    page_size: (*limit - rows.len()).min(500) as i32,
+                    page_size: (*limit - rows.len()).min(HISTORY_PAGE) as i32,
                     page_token: token.clone(),
-                    start_time: None,
-                    end_time: None,
+                    start_time,
+                    end_time,
                     kinds: kinds.clone(),
                 };
                 let page = call!(client, list_transactions, req)?;
@@ -371,10 +429,10 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
                     break;
                 }
             }
-            out.history(&rows);
+            out.history(&rows, &token);
         }
-        Command::Statement { account, from, to, csv } => {
-            statement::run(&client, account, from, to, csv.as_deref(), out).await?
+        Command::Statement { account, from, to, csv, force } => {
+            statement::run(&client, account, from, to, csv.as_deref(), *force, out).await?
         }
         Command::Freeze(a) => state_change!(client, out, a, FreezeAccountRequest, freeze_account, "Frozen"),
         Command::Unfreeze(a) => {

@@ -1,4 +1,12 @@
-//! What the CLI prints: readable text by default, one JSON object per result with --json.
+//! What the CLI prints: readable text that fits an 80-column terminal by default,
+//! and with --json exactly one JSON document per command (times in RFC 3339).
+//!
+//! Everything goes through [`say!`], which stops the program quietly when the
+//! reader of stdout has gone (`redbank history alice | head -2`), as Unix tools do,
+//! instead of panicking on the broken pipe.
+
+use std::cell::RefCell;
+use std::io::Write;
 
 use redbank_api::convert::{account_type_from_proto, kind_from_proto, kind_to_proto, money_from_proto};
 use redbank_api::v1;
@@ -9,8 +17,32 @@ use tonic_types::StatusExt;
 
 use crate::client::Failure;
 
+/// `println!` that exits quietly (status 0) when stdout is a closed pipe.
+macro_rules! say {
+    () => { $crate::output::say_line(format_args!("")) };
+    ($($arg:tt)*) => { $crate::output::say_line(format_args!($($arg)*)) };
+}
+pub(crate) use say;
+
+pub fn say_line(args: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            std::process::exit(1)
+        }
+    }
+}
+
+/// Prints results: text at once, or with `json` one document at the end
+/// ([`Printer::finish`]): the result itself when a command has one, and
+/// `{"results": [...]}` when it has several (the demo).
 pub struct Printer {
     pub json: bool,
+    documents: RefCell<Vec<Value>>,
 }
 
 pub fn money_text(money: Option<&v1::Money>) -> String {
@@ -53,21 +85,41 @@ pub fn kind(value: i32) -> &'static str {
     kind_from_proto(value).map_or("unspecified", |k| k.code())
 }
 
-/// Kind names from the command line, as proto values.
-pub fn parse_kinds(names: &[String]) -> Result<Vec<i32>, String> {
+/// Kind names from the command line (any case), as proto values.
+pub fn parse_kinds(names: &[String]) -> Result<Vec<i32>, Failure> {
     names
         .iter()
         .map(|n| {
-            TransactionKind::from_code(n)
-                .map(|k| kind_to_proto(k).into())
-                .ok_or_else(|| format!("unknown kind {n:?}"))
+            TransactionKind::from_code(&n.to_lowercase()).map(|k| kind_to_proto(k).into()).ok_or_else(|| {
+                Failure::Invalid {
+                    reason: "INVALID_KIND",
+                    message: format!(
+                        "unknown kind {n:?}: deposit, withdrawal, interest, transfer_in, transfer_out, \
+                         account_frozen, account_unfrozen or account_closed"
+                    ),
+                }
+            })
         })
         .collect()
 }
 
-/// "YYYY-MM-DD HH:MM:SS" (UTC) of a timestamp.
+fn millis(t: &prost_types::Timestamp) -> i64 {
+    t.seconds.saturating_mul(1000).saturating_add(i64::from(t.nanos) / 1_000_000)
+}
+
+/// "YYYY-MM-DD HH:MM:SS" (UTC) of a timestamp, for tables.
 pub fn when(t: Option<&prost_types::Timestamp>) -> String {
-    t.map(|t| format_millis(t.seconds * 1000 + i64::from(t.nanos) / 1_000_000)).unwrap_or_default()
+    t.map(|t| format_millis(millis(t))).unwrap_or_default()
+}
+
+/// RFC 3339 in UTC with milliseconds, "2026-11-26T04:56:47.123Z", as gRPC tools
+/// print timestamps; for JSON and CSV.
+pub fn rfc3339(t: Option<&prost_types::Timestamp>) -> String {
+    t.map(|t| {
+        let ms = millis(t);
+        format!("{}T{}.{:03}Z", &format_millis(ms)[..10], &format_millis(ms)[11..], ms.rem_euclid(1000))
+    })
+    .unwrap_or_default()
 }
 
 fn account_json(a: &v1::Account) -> Value {
@@ -78,7 +130,8 @@ fn account_json(a: &v1::Account) -> Value {
         "state_reason": a.state_reason,
         "balance": money_json(a.balance.as_ref()),
         "version": a.version,
-        "create_time": when(a.create_time.as_ref()),
+        "create_time": rfc3339(a.create_time.as_ref()),
+        "state_change_time": rfc3339(a.state_change_time.as_ref()),
     })
 }
 
@@ -93,26 +146,45 @@ pub fn transaction_json(t: &v1::Transaction) -> Value {
         "memo": t.memo,
         "counterparty_account_id": t.counterparty_account_id,
         "transfer_id": t.transfer_id,
-        "create_time": when(t.create_time.as_ref()),
+        "create_time": rfc3339(t.create_time.as_ref()),
     })
 }
 
 impl Printer {
+    pub fn new(json: bool) -> Self {
+        Self { json, documents: RefCell::new(Vec::new()) }
+    }
+
+    /// Records a JSON result, printed by [`Printer::finish`].
+    pub fn document(&self, value: Value) {
+        self.documents.borrow_mut().push(value);
+    }
+
+    /// Prints the JSON document of the command (nothing in text mode).
+    pub fn finish(&self) {
+        let mut documents = self.documents.take();
+        match documents.len() {
+            0 => {}
+            1 => say!("{}", documents.remove(0)),
+            _ => say!("{}", json!({"results": documents})),
+        }
+    }
+
     pub fn step(&self, title: &str) {
         if !self.json {
-            println!("\n== {title}");
+            say!("\n== {title}");
         }
     }
 
     pub fn account(&self, verb: &str, a: &v1::Account) {
         if self.json {
-            println!("{}", account_json(a));
+            self.document(account_json(a));
         } else {
             let st = match state(a.state) {
                 "active" => String::new(),
                 other => format!(", {other}: {}", a.state_reason),
             };
-            println!(
+            say!(
                 "{verb} {} ({}): balance {}, version {}{st}",
                 a.account_id,
                 account_type(a.r#type),
@@ -124,9 +196,9 @@ impl Printer {
 
     pub fn posted(&self, verb: &str, t: Option<&v1::Transaction>, a: Option<&v1::Account>) {
         if self.json {
-            println!("{}", json!({"transaction": t.map(transaction_json), "account": a.map(account_json)}));
+            self.document(json!({"transaction": t.map(transaction_json), "account": a.map(account_json)}));
         } else if let Some(t) = t {
-            println!(
+            say!(
                 "{verb} {} on {}: balance {} (transaction {}, request {})",
                 money_text(t.amount.as_ref()),
                 t.account_id,
@@ -134,22 +206,21 @@ impl Printer {
                 t.transaction_id,
                 t.request_id
             );
+        } else if let Some(a) = a {
+            say!("{verb}: nothing to post; {} unchanged at {}", a.account_id, money_text(a.balance.as_ref()));
         }
     }
 
     pub fn transferred(&self, r: &v1::TransferResponse) {
         if self.json {
-            println!(
-                "{}",
-                json!({
-                    "from_transaction": r.from_transaction.as_ref().map(transaction_json),
-                    "to_transaction": r.to_transaction.as_ref().map(transaction_json),
-                    "from_account": r.from_account.as_ref().map(account_json),
-                    "to_account": r.to_account.as_ref().map(account_json),
-                })
-            );
+            self.document(json!({
+                "from_transaction": r.from_transaction.as_ref().map(transaction_json),
+                "to_transaction": r.to_transaction.as_ref().map(transaction_json),
+                "from_account": r.from_account.as_ref().map(account_json),
+                "to_account": r.to_account.as_ref().map(account_json),
+            }));
         } else if let (Some(f), Some(t)) = (&r.from_transaction, &r.to_transaction) {
-            println!(
+            say!(
                 "Transferred {} from {} (balance {}) to {} (balance {}), transfer {}",
                 money_text(f.amount.as_ref()),
                 f.account_id,
@@ -161,19 +232,55 @@ impl Printer {
         }
     }
 
-    pub fn history(&self, rows: &[v1::Transaction]) {
+    /// A page of history; `next` is the token of the rest, empty when there is none.
+    pub fn history(&self, rows: &[v1::Transaction], next: &str) {
         if self.json {
-            println!("{}", json!({"transactions": rows.iter().map(transaction_json).collect::<Vec<_>>()}));
+            self.document(json!({
+                "transactions": rows.iter().map(transaction_json).collect::<Vec<_>>(),
+                "next_page_token": next,
+            }));
             return;
         }
-        println!("{}", table_header("time (UTC)"));
+        say!("{}", table_header("time (UTC)"));
         for t in rows {
-            println!("{}", table_row(t));
+            say!("{}", table_row(t));
+        }
+        if !next.is_empty() {
+            say!("(more: --limit N for more, or --page-token {next})");
+        }
+    }
+
+    /// A list of accounts; `more` when others exist, `next` the token to continue
+    /// with (empty: from the start).
+    pub fn accounts(&self, accounts: &[v1::Account], next: &str, more: bool) {
+        if self.json {
+            self.document(json!({
+                "accounts": accounts.iter().map(account_json).collect::<Vec<_>>(),
+                "more": more,
+                "next_page_token": next,
+            }));
+            return;
+        }
+        for a in accounts {
+            self.account("Account", a);
+        }
+        match (more, next.is_empty()) {
+            (false, _) => {}
+            (true, true) => say!("(more accounts exist: --all for all of them, or --limit N)"),
+            (true, false) => {
+                say!("(more accounts exist: --all for all of them, --limit N, or --page-token {next})")
+            }
         }
     }
 
     pub fn failure(&self, failure: &Failure) {
+        if let Failure::Reported(message) = failure {
+            self.finish();
+            eprintln!("error: {message}");
+            return;
+        }
         let (code, reason, message, metadata) = match failure {
+            Failure::Reported(_) => return,
             Failure::Status(s) => {
                 let info = s.get_details_error_info();
                 (
@@ -183,12 +290,17 @@ impl Printer {
                     info.map(|i| i.metadata).unwrap_or_default(),
                 )
             }
+            Failure::Invalid { reason, message } => {
+                ("InvalidArgument".into(), (*reason).to_owned(), message.clone(), Default::default())
+            }
             Failure::Local(message) => {
-                ("InvalidArgument".into(), "CLIENT".into(), message.clone(), Default::default())
+                ("FailedPrecondition".into(), "CLIENT".into(), message.clone(), Default::default())
             }
         };
         if self.json {
-            println!(
+            // Whatever was printed before the failure is dropped: one document.
+            self.documents.take();
+            say!(
                 "{}",
                 json!({"error": {"code": code, "reason": reason, "message": message, "metadata": metadata}})
             );
@@ -199,21 +311,64 @@ impl Printer {
     }
 }
 
-/// The header of an entry table whose first column is `first`.
-pub fn table_header(first: &str) -> String {
-    format!("{first:<19}  {:<14} {:>16} {:>16}  {:<14} memo", "kind", "amount", "balance", "counterparty")
+/// Width of an entry table: an 80-column terminal.
+pub const TABLE_WIDTH: usize = 80;
+/// Columns of an entry table: time (to the minute), kind, amount, balance, then
+/// the counterparty and the memo in what is left, cut with an ellipsis.
+const TIME: usize = 16;
+const KIND: usize = 12;
+const AMOUNT: usize = 13;
+const BALANCE: usize = 13;
+const DETAIL: usize = TABLE_WIDTH - TIME - KIND - AMOUNT - BALANCE - 4;
+
+/// `text` cut to `width` characters, the last one an ellipsis if anything was cut.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
-/// One entry as a row under [`table_header`].
-pub fn table_row(t: &v1::Transaction) -> String {
+/// The header of an entry table whose first column is `first`.
+pub fn table_header(first: &str) -> String {
     format!(
-        "{:<19}  {:<14} {:>16} {:>16}  {:<14} {}",
-        when(t.create_time.as_ref()),
-        kind(t.kind),
-        signed(t),
-        decimal(t.balance_after.as_ref()),
-        t.counterparty_account_id,
-        t.memo
+        "{:<TIME$} {:<KIND$} {:>AMOUNT$} {:>BALANCE$} {}",
+        fit(first, TIME),
+        "kind",
+        "amount",
+        "balance",
+        "counterparty / memo"
+    )
+}
+
+/// One entry as a row under [`table_header`], at most [`TABLE_WIDTH`] columns.
+pub fn table_row(t: &v1::Transaction) -> String {
+    let detail = match (t.counterparty_account_id.as_str(), t.memo.as_str()) {
+        ("", memo) => memo.to_owned(),
+        (other, "") => other.to_owned(),
+        (other, memo) => format!("{other}: {memo}"),
+    };
+    let time = when(t.create_time.as_ref());
+    format!(
+        "{:<TIME$} {:<KIND$} {:>AMOUNT$} {:>BALANCE$} {}",
+        fit(&time, TIME),
+        fit(kind(t.kind), KIND),
+        fit(&signed(t), AMOUNT),
+        fit(&decimal(t.balance_after.as_ref()), BALANCE),
+        fit(&detail, DETAIL)
+    )
+}
+
+/// A row of a statement table for a balance (opening or closing).
+pub fn balance_row(label: &str, balance: Option<&v1::Money>) -> String {
+    format!(
+        "{:<TIME$} {:<w$} {:>BALANCE$}",
+        "",
+        label,
+        fit(&decimal(balance), BALANCE),
+        w = KIND + AMOUNT + 1
     )
 }
 

@@ -11,13 +11,23 @@ use serde_json::json;
 
 use crate::client::{Client, Failure, call};
 use crate::output::{
-    Printer, decimal, kind, money_text, signed, table_header, table_row, transaction_json, when,
+    Printer, TABLE_WIDTH, balance_row, decimal, kind, money_text, rfc3339, say, signed, table_header,
+    table_row, transaction_json, when,
 };
 
 const DAY_MILLIS: i64 = 86_400_000;
 
 fn timestamp(millis: i64) -> Timestamp {
-    Timestamp { seconds: millis / 1000, nanos: 0 }
+    Timestamp { seconds: millis.div_euclid(1000), nanos: 0 }
+}
+
+/// The start of a day (`YYYY-MM-DD`, UTC) plus `days` days, as a timestamp.
+pub fn day(text: &str, days: i64) -> Result<Timestamp, Failure> {
+    let start = parse_date_millis(text).ok_or_else(|| Failure::Invalid {
+        reason: "INVALID_TIME_RANGE",
+        message: format!("{text:?} is not a date YYYY-MM-DD"),
+    })?;
+    Ok(timestamp(start + days * DAY_MILLIS))
 }
 
 pub async fn run(
@@ -26,18 +36,23 @@ pub async fn run(
     from: &str,
     to: &str,
     csv: Option<&Path>,
+    force: bool,
     out: &Printer,
 ) -> Result<(), Failure> {
-    let bad_date = |d: &str| Failure::Local(format!("{d:?} is not a date YYYY-MM-DD"));
-    let start = parse_date_millis(from).ok_or_else(|| bad_date(from))?;
+    let start = day(from, 0)?;
     // --to names the last day, included.
-    let end = parse_date_millis(to).ok_or_else(|| bad_date(to))? + DAY_MILLIS;
+    let end = day(to, 1)?;
+    // Refuse an existing file before asking anything of the server.
+    let file = match csv {
+        Some(path) => Some(create(path, force)?),
+        None => None,
+    };
     // Pages follow one another until the server's token runs out; the last page's
     // totals are the period's.
     let request = |page_token: String| v1::GetStatementRequest {
         account_id: account.to_owned(),
-        start_time: Some(timestamp(start)),
-        end_time: Some(timestamp(end)),
+        start_time: Some(start),
+        end_time: Some(end),
         page_size: 0,
         page_token,
     };
@@ -47,45 +62,55 @@ pub async fn run(
         next.transactions.splice(0..0, std::mem::take(&mut st.transactions));
         st = next;
     }
-    if let Some(path) = csv {
-        write_csv(&st, path).map_err(|e| Failure::Local(format!("cannot write {}: {e}", path.display())))?;
+    if let (Some(path), Some(file)) = (csv, file) {
+        write_csv(&st, file).map_err(|e| Failure::Local(format!("cannot write {}: {e}", path.display())))?;
         if !out.json {
-            println!("Wrote {} entries to {}", st.transactions.len(), path.display());
+            say!("Wrote {} entries to {}", st.transactions.len(), path.display());
         }
     }
     if out.json {
-        println!(
-            "{}",
-            json!({
-                "account_id": st.account_id,
-                "from": from, "to": to,
-                "opening_balance": decimal(st.opening_balance.as_ref()),
-                "closing_balance": decimal(st.closing_balance.as_ref()),
-                "total_in": decimal(st.total_in.as_ref()),
-                "total_out": decimal(st.total_out.as_ref()),
-                "currency": st.opening_balance.as_ref().map(|m| m.currency_code.clone()),
-                "transactions": st.transactions.iter().map(transaction_json).collect::<Vec<_>>(),
-            })
-        );
+        out.document(json!({
+            "account_id": st.account_id,
+            "from": from, "to": to,
+            "start_time": rfc3339(st.start_time.as_ref()),
+            "end_time": rfc3339(st.end_time.as_ref()),
+            "opening_balance": decimal(st.opening_balance.as_ref()),
+            "closing_balance": decimal(st.closing_balance.as_ref()),
+            "total_in": decimal(st.total_in.as_ref()),
+            "total_out": decimal(st.total_out.as_ref()),
+            "currency": st.opening_balance.as_ref().map(|m| m.currency_code.clone()),
+            "transactions": st.transactions.iter().map(transaction_json).collect::<Vec<_>>(),
+        }));
     } else if csv.is_none() {
         print_table(&st, from, to);
     }
     Ok(())
 }
 
+/// The CSV file: a new one, or with `force` an existing one emptied.
+fn create(path: &Path, force: bool) -> Result<std::fs::File, Failure> {
+    let opened = if force { std::fs::File::create(path) } else { std::fs::File::create_new(path) };
+    opened.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            Failure::Local(format!("{} exists; give --force to overwrite it", path.display()))
+        }
+        _ => Failure::Local(format!("cannot create {}: {e}", path.display())),
+    })
+}
+
 fn print_table(st: &v1::GetStatementResponse, from: &str, to: &str) {
-    let rule = "-".repeat(100);
-    println!("Statement of account {}, {from} to {to} (UTC)", st.account_id);
-    println!("{rule}");
-    println!("{}", table_header("date"));
-    println!("{:<19}  {:<14} {:>16} {:>16}", "", "opening balance", "", decimal(st.opening_balance.as_ref()));
+    let rule = "-".repeat(TABLE_WIDTH);
+    say!("Statement of account {}, {from} to {to} (UTC)", st.account_id);
+    say!("{rule}");
+    say!("{}", table_header("date"));
+    say!("{}", balance_row("opening balance", st.opening_balance.as_ref()));
     for t in &st.transactions {
-        println!("{}", table_row(t));
+        say!("{}", table_row(t));
     }
-    println!("{:<19}  {:<14} {:>16} {:>16}", "", "closing balance", "", decimal(st.closing_balance.as_ref()));
-    println!("{rule}");
-    println!(
-        "{} entries; money in {}, money out {}; closing balance {}",
+    say!("{}", balance_row("closing balance", st.closing_balance.as_ref()));
+    say!("{rule}");
+    say!(
+        "{} entries; in {}, out {}; closing {}",
         st.transactions.len(),
         money_text(st.total_in.as_ref()),
         money_text(st.total_out.as_ref()),
@@ -93,52 +118,68 @@ fn print_table(st: &v1::GetStatementResponse, from: &str, to: &str) {
     );
 }
 
-/// One CSV field (RFC 4180). Text that a spreadsheet would run as a formula
-/// (leading = + - @) gets a leading apostrophe; numbers are written as they are.
-fn text(field: &str) -> String {
-    let field = if field.starts_with(['=', '+', '-', '@']) { format!("'{field}") } else { field.to_owned() };
-    if field.contains([',', '"', '\n', '\r']) { format!("\"{}\"", field.replace('"', "\"\"")) } else { field }
+/// Text that a spreadsheet would run as a formula (leading = + - @) gets a leading
+/// apostrophe. Quoting is the csv crate's (RFC 4180).
+fn defused(field: &str) -> String {
+    if field.starts_with(['=', '+', '-', '@']) { format!("'{field}") } else { field.to_owned() }
 }
 
 /// Opening balance, one row per entry with a signed amount (so that a column sum is
-/// the change over the period), closing balance. UTF-8 with a byte-order mark, which
-/// spreadsheets take as the sign to read UTF-8.
-fn write_csv(st: &v1::GetStatementResponse, path: &Path) -> std::io::Result<()> {
+/// the change over the period), closing balance, dated the last second of the last
+/// day asked for. UTF-8 with a byte-order mark, which spreadsheets take as the sign
+/// to read UTF-8; lines end in CRLF (RFC 4180).
+fn write_csv(st: &v1::GetStatementResponse, file: std::fs::File) -> std::io::Result<()> {
     let currency = st.opening_balance.as_ref().map(|m| m.currency_code.clone()).unwrap_or_default();
-    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
-    w.write_all("\u{feff}".as_bytes())?;
-    writeln!(w, "date,kind,amount,balance,currency,counterparty,memo,transaction_id,request_id")?;
+    let mut file = std::io::BufWriter::new(file);
+    file.write_all("\u{feff}".as_bytes())?;
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(file);
+    let io = |e: csv::Error| std::io::Error::other(e);
+    w.write_record([
+        "date",
+        "kind",
+        "amount",
+        "balance",
+        "currency",
+        "counterparty",
+        "memo",
+        "transaction_id",
+        "request_id",
+    ])
+    .map_err(io)?;
+    let opening = decimal(st.opening_balance.as_ref());
     let start = when(st.start_time.as_ref());
-    writeln!(w, "{start},opening_balance,,{},{currency},,,,", decimal(st.opening_balance.as_ref()))?;
+    w.write_record([start.as_str(), "opening_balance", "", &opening, &currency, "", "", "", ""])
+        .map_err(io)?;
     for t in &st.transactions {
-        writeln!(
-            w,
-            "{},{},{},{},{currency},{},{},{},{}",
+        w.write_record([
             when(t.create_time.as_ref()),
-            kind(t.kind),
+            kind(t.kind).to_owned(),
             signed(t),
             decimal(t.balance_after.as_ref()),
-            text(&t.counterparty_account_id),
-            text(&t.memo),
-            text(&t.transaction_id),
-            text(&t.request_id)
-        )?;
+            currency.clone(),
+            defused(&t.counterparty_account_id),
+            defused(&t.memo),
+            defused(&t.transaction_id),
+            defused(&t.request_id),
+        ])
+        .map_err(io)?;
     }
-    let end = when(st.end_time.as_ref());
-    writeln!(w, "{end},closing_balance,,{},{currency},,,,", decimal(st.closing_balance.as_ref()))?;
+    let last_second = st.end_time.map(|t| Timestamp { seconds: t.seconds - 1, nanos: 0 });
+    let closing = decimal(st.closing_balance.as_ref());
+    let end = when(last_second.as_ref());
+    w.write_record([end.as_str(), "closing_balance", "", &closing, &currency, "", "", "", ""]).map_err(io)?;
     w.flush()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::text;
+    use super::defused;
 
     #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(text("plain"), "plain");
-        assert_eq!(text("a,b"), "\"a,b\"");
-        assert_eq!(text("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(text("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(text("-1,5"), "\"'-1,5\"");
+    fn formulas_are_defused() {
+        assert_eq!(defused("plain"), "plain");
+        assert_eq!(defused("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(defused("-1,5"), "'-1,5");
+        assert_eq!(defused("@x"), "'@x");
     }
 }

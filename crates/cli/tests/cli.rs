@@ -270,9 +270,7 @@ async fn transfer_history_statement_and_lifecycle_commands() {
     let out = redbank(&app, &["statement", "alice", "--from", &today, "--to", &today]).await;
     assert!(out.status.success());
     let table = stdout(&out);
-    for expected in
-        ["opening balance", "closing balance", "+100.00", "-30.25", "69.75", "money in 100.00 USD"]
-    {
+    for expected in ["opening balance", "closing balance", "+100.00", "-30.25", "69.75", "in 100.00 USD"] {
         assert!(table.contains(expected), "missing {expected:?} in\n{table}");
     }
     let dir = tempfile::tempdir().unwrap();
@@ -284,13 +282,22 @@ async fn transfer_history_statement_and_lifecycle_commands() {
     .await;
     assert!(out.status.success());
     let csv = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(csv.matches("\r\n").count(), 5, "RFC 4180: every line ends in CRLF");
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines[0], "date,kind,amount,balance,currency,counterparty,memo,transaction_id,request_id");
     assert!(lines[1].contains(",opening_balance,,0.00,USD,"));
     assert!(lines[2].contains(",deposit,+100.00,100.00,USD,,\"pay, \"\"Nov\"\"\","), "{}", lines[2]);
     assert!(lines[3].contains(",transfer_out,-30.25,69.75,USD,bob,'=rent,"), "{}", lines[3]);
     assert!(lines[4].contains(",closing_balance,,69.75,USD,"));
+    assert!(lines[4].starts_with(&format!("{today} 23:59:59,")), "dated the last day asked: {}", lines[4]);
     assert_eq!(lines.len(), 5);
+    // An existing file is kept unless --force.
+    let again = ["statement", "alice", "--from", &today, "--to", &today, "--csv", path.to_str().unwrap()];
+    let out = redbank(&app, &again).await;
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), csv);
+    let forced: Vec<&str> = again.iter().copied().chain(["--force"]).collect();
+    assert!(redbank(&app, &forced).await.status.success());
 
     assert!(redbank(&app, &["freeze", "bob", "--reason", "kyc"]).await.status.success());
     let out = redbank(&app, &["--json", "deposit", "bob", "1"]).await;
@@ -302,7 +309,8 @@ async fn transfer_history_statement_and_lifecycle_commands() {
     let out = redbank(&app, &["--json", "close", "bob", "--reason", "bye"]).await;
     assert_eq!(json(&out)["state"], "closed");
     let out = redbank(&app, &["--json", "accounts"]).await;
-    assert_eq!(stdout(&out).lines().count(), 2);
+    assert_eq!(json(&out)["accounts"].as_array().unwrap().len(), 2);
+    assert_eq!(json(&out)["next_page_token"], "");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -548,4 +556,152 @@ async fn archive_moves_old_history_to_a_file_and_everything_still_adds_up() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("account nobody not found"));
     assert!(!future.exists());
+}
+
+/// Runs `redbank` with `args` and no endpoint of ours (for the endpoint forms).
+async fn redbank_raw(args: &[&str]) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_redbank")).args(args).output().await.unwrap()
+}
+
+/// The rough edges a person meets within minutes, each gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_has_no_rough_edges() {
+    let app = spawn_app().await;
+    for i in 0..7 {
+        redbank(&app, &["create", &format!("p{i}"), "--type", "savings"]).await;
+    }
+    for i in 0..5 {
+        redbank(&app, &["deposit", "p0", &format!("1.{i:02}"), "--memo", &"memo ".repeat(40)]).await;
+    }
+
+    // `| head -2`: stops quietly, no panic, exit 0.
+    let piped = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' --endpoint http://{} history p0 --limit 5 | head -1; exit ${{PIPESTATUS:-0}}",
+            env!("CARGO_BIN_EXE_redbank"),
+            app.addr
+        ))
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+    // A listing larger than a pipe buffer, read by head: the writer stops quietly.
+    let big = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "set -o pipefail; for i in $(seq 1 50); do '{}' --endpoint http://{} accounts; done | head -1",
+            env!("CARGO_BIN_EXE_redbank"),
+            app.addr
+        ))
+        .output()
+        .unwrap();
+    assert!(big.status.success(), "{}", String::from_utf8_lossy(&big.stderr));
+
+    // Every command's --json is one valid JSON document.
+    for args in [
+        &["--json", "accounts"][..],
+        &["--json", "accounts", "--all"],
+        &["--json", "get", "p0"],
+        &["--json", "history", "p0"],
+        &["--json", "deposit", "p1", "1"],
+        &["--json", "demo"],
+        &["--json", "get", "nobody"],
+    ] {
+        let out = redbank(&app, args).await;
+        let text = stdout(&out);
+        assert!(
+            serde_json::from_str::<Value>(&text).is_ok(),
+            "{args:?} printed no single JSON document:\n{text}"
+        );
+    }
+    let history = json(&redbank(&app, &["--json", "history", "p0", "--limit", "2"]).await);
+    let time = history["transactions"][0]["create_time"].as_str().unwrap().to_owned();
+    assert!(time.len() == 24 && time.as_bytes()[10] == b'T' && time.ends_with('Z'), "RFC 3339: {time}");
+    let token = history["next_page_token"].as_str().unwrap().to_owned();
+    assert!(!token.is_empty(), "a list that stops early carries its token");
+    let rest =
+        json(&redbank(&app, &["--json", "history", "p0", "--limit", "10", "--page-token", &token]).await);
+    assert_eq!(rest["transactions"].as_array().unwrap().len(), 3, "the token resumes after the first two");
+
+    // Paging of accounts: a limit says when more exist; --all lists them all.
+    let out = redbank(&app, &["accounts", "--limit", "3"]).await;
+    assert_eq!(stdout(&out).lines().filter(|l| l.starts_with("Account ")).count(), 3);
+    assert!(stdout(&out).contains("more accounts exist"), "{}", stdout(&out));
+    let all = json(&redbank(&app, &["--json", "accounts", "--all"]).await);
+    // Seven, and the demo's.
+    assert_eq!((all["accounts"].as_array().unwrap().len(), all["next_page_token"].as_str()), (8, Some("")));
+
+    // history --from/--to, and kinds in any case.
+    let today = redbank_domain::calendar::format_millis(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64,
+    )[..10]
+        .to_owned();
+    let ranged = json(
+        &redbank(&app, &["--json", "history", "p0", "--from", "2000-01-01", "--to", "2000-01-31"]).await,
+    );
+    assert_eq!(ranged["transactions"].as_array().unwrap().len(), 0);
+    let upper =
+        json(&redbank(&app, &["--json", "history", "p0", "--kind", "DEPOSIT", "--from", &today]).await);
+    let rows = upper["transactions"].as_array().unwrap().len();
+    assert!(rows == 5 || rows == 0, "all of today's deposits (none if the day turned): {rows}");
+
+    // Tables fit 80 columns, long memos cut.
+    let table = stdout(&redbank(&app, &["history", "p0"]).await);
+    assert!(table.lines().all(|l| l.chars().count() <= 80), "{table}");
+    assert!(table.contains('…'));
+
+    // Endpoint forms: host:port works; https:// against this plaintext server does not.
+    let bare = redbank_raw(&["--endpoint", &app.addr.to_string(), "--json", "get", "p0"]).await;
+    assert!(bare.status.success(), "{}", String::from_utf8_lossy(&bare.stderr));
+    let tls = redbank_raw(&["--endpoint", &format!("https://{}", app.addr), "--json", "get", "p0"]).await;
+    assert!(!tls.status.success());
+    assert_eq!(json(&tls)["error"]["reason"], "INVALID_ENDPOINT");
+
+    // Errors the CLI finds itself carry the reason the server would give.
+    let out = redbank(&app, &["--json", "deposit", "p0", "12.345"]).await;
+    assert_eq!(json(&out)["error"]["reason"], "INVALID_AMOUNT");
+    let out = redbank(&app, &["--json", "deposit", "p0", "1", "--currency", "XYZ"]).await;
+    assert_eq!(json(&out)["error"]["reason"], "INVALID_CURRENCY");
+    let out = redbank(&app, &["--json", "history", "p0", "--kind", "bogus"]).await;
+    assert_eq!(json(&out)["error"]["reason"], "INVALID_KIND");
+
+    // check and archive read Redis only when told which one.
+    for command in [&["check"][..], &["archive", "--keep-days", "1", "--out", "/tmp/x.jsonl"]] {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_redbank"))
+            .args(command)
+            .env_remove("REDBANK_REDIS_URL")
+            .output()
+            .await
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--redis-url"), "{command:?}");
+    }
+    // Help: every argument described, no empty defaults, no options a command ignores.
+    for command in [
+        "create",
+        "deposit",
+        "withdraw",
+        "transfer",
+        "history",
+        "statement",
+        "freeze",
+        "get",
+        "check",
+        "archive",
+    ] {
+        let help = String::from_utf8_lossy(&redbank_raw(&[command, "--help"]).await.stdout).into_owned();
+        assert!(!help.contains("[default: ]") && !help.contains("[default: \"\"]"), "{command}:\n{help}");
+        for line in
+            help.lines().filter(|l| l.trim_start().starts_with('<') || l.trim_start().starts_with("--"))
+        {
+            let described = line.split("  ").filter(|part| !part.trim().is_empty()).count() >= 2;
+            let wrapped = help.contains(&format!("{}\n          ", line.trim_end()));
+            assert!(described || wrapped, "{command}: {line:?} has no description:\n{help}");
+        }
+        if command == "check" || command == "archive" {
+            assert!(!help.contains("--endpoint") && !help.contains("--timeout-ms"), "{command}:\n{help}");
+        }
+    }
 }

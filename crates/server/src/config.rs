@@ -143,12 +143,17 @@ pub struct Config {
 
     /// Log filter, such as info or redbank_server=debug; the access log (one line
     /// per call) is the target redbank::access, off with info,redbank::access=off.
-    #[arg(long, env = "REDBANK_LOG_LEVEL", default_value = "info")]
+    #[arg(long, env = "REDBANK_LOG_LEVEL", default_value = "info", value_parser = parse_log_filter)]
     pub log_level: String,
 
     /// Log format.
     #[arg(long, env = "REDBANK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+/// A log filter that tracing accepts, refused at start rather than replaced.
+fn parse_log_filter(s: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(s).map(|_| s.to_owned()).map_err(|e| e.to_string())
 }
 
 fn parse_currency(s: &str) -> Result<Currency, String> {

@@ -72,7 +72,7 @@ pub fn unavailable_or_internal(error: &StoreError) -> Status {
         tracing::warn!(error = %error_chain(error), "store unavailable");
         with_info(
             Code::Unavailable,
-            "the store is unavailable; retry with the same request_id",
+            "the store is unavailable; retry (a change with the same request_id, so that it applies once)",
             "STORE_UNAVAILABLE",
             HashMap::new(),
         )
@@ -153,12 +153,17 @@ pub fn from_store(error: StoreError) -> Status {
     }
 }
 
+/// An error and its causes, each said once: some errors print their cause in their
+/// own text too ("Connection refused (os error 111)" twice otherwise).
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut out = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
         source = cause.source();
     }
     out
@@ -248,6 +253,16 @@ mod tests {
             let info = status.get_details_error_info().expect("ErrorInfo");
             assert_eq!((info.reason.as_str(), info.domain.as_str()), (reason, DOMAIN));
         }
+    }
+
+    #[test]
+    fn a_cause_already_in_the_text_is_not_said_twice() {
+        let io =
+            std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused (os error 111)");
+        #[derive(Debug, thiserror::Error)]
+        #[error("redis is unavailable: {0}")]
+        struct Outer(#[source] std::io::Error);
+        assert_eq!(error_chain(&Outer(io)), "redis is unavailable: Connection refused (os error 111)");
     }
 
     #[test]

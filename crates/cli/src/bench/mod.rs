@@ -28,6 +28,7 @@ use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
 use crate::client::{Failure, Retry, call};
+use crate::output::say;
 use workload::{Mix, Op, Rng, Zipf};
 
 /// Attempts of one v1 operation whose outcome is unknown (UNAVAILABLE, deadline),
@@ -334,7 +335,9 @@ fn bar(len: u64, hidden: bool, what: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
-    let template = format!("{what} {{bar:40}} {{pos}}/{{len}} {{per_sec}} {{elapsed}}");
+    // The rate is the operations' (in the message), not the bar's position, which
+    // counts seconds when the run is timed.
+    let template = format!("{what} {{bar:30}} {{pos}}/{{len}} {{msg}} {{elapsed}}");
     bar.set_style(ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar()));
     bar
 }
@@ -475,6 +478,9 @@ pub async fn run(
                 }
             }
             () = tokio::time::sleep(Duration::from_millis(200)) => {
+                let done = shared.done.load(Ordering::Relaxed);
+                let secs = started.elapsed().as_secs_f64().max(0.001);
+                progress.set_message(format!("{:.0} ops/s", done as f64 / secs));
                 match args.ops {
                     Some(_) => progress.set_position(shared.done.load(Ordering::Relaxed)),
                     None => {
@@ -607,9 +613,9 @@ fn report(
         "money_check": check_json,
     });
     if json_out {
-        println!("{value}");
+        say!("{value}");
     } else {
-        println!(
+        say!(
             "redbank bench: {} API at {}, {} in flight over {} connections, mix {}, {} accounts (zipf {}, seed {})",
             value["api"].as_str().unwrap_or_default(),
             endpoints.join(","),
@@ -620,12 +626,12 @@ fn report(
             args.zipf,
             args.seed
         );
-        println!("operations: {ops} in {secs:.2} s = {throughput:.0}/s");
-        println!(
+        say!("operations: {ops} in {secs:.2} s = {throughput:.0}/s");
+        say!(
             "results:    {}",
             results.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
         );
-        println!(
+        say!(
             "latency ms: p50 {:.3}  p90 {:.3}  p99 {:.3}  p99.9 {:.3}  max {:.3}",
             percentile_ms(latency, 0.5),
             percentile_ms(latency, 0.9),
@@ -634,7 +640,7 @@ fn report(
             latency.max() as f64 / 1000.0
         );
         if let Some(r) = &value["redis"].as_object() {
-            println!(
+            say!(
                 "redis:      {:.3} script calls/op at {:.2} usec each ({:.2} usec/op); \
                  {:.2} usec in commands/op (counting script and commands inside); {:.2} usec CPU/op",
                 r["script_calls_per_op"].as_f64().unwrap_or(0.0),
@@ -646,18 +652,18 @@ fn report(
         }
         match &check {
             Some(c) if c.mismatched.is_empty() => {
-                println!(
+                say!(
                     "money check: passed ({} accounts, every balance = seed + acknowledged changes)",
                     c.accounts
                 )
             }
             Some(c) => {
-                println!("money check: FAILED on {} of {} accounts", c.mismatched.len(), c.accounts);
+                say!("money check: FAILED on {} of {} accounts", c.mismatched.len(), c.accounts);
                 for (id, e, g) in c.mismatched.iter().take(20) {
-                    println!("  {id}: expected {e} cents, balance {g}");
+                    say!("  {id}: expected {e} cents, balance {g}");
                 }
             }
-            None => println!("money check: skipped"),
+            None => say!("money check: skipped"),
         }
     }
     match check {
