@@ -15,7 +15,8 @@ use tonic::{Code, Status};
 pub struct Retry {
     /// Attempts, the first included.
     pub attempts: u32,
-    /// Wait before the first resend; doubled for each further one.
+    /// Wait before the first resend (jittered between half of it and all of it);
+    /// doubled for each further one.
     pub first_backoff: Duration,
     /// Which answers leave the outcome open, so that a resend is worth it.
     pub retry_on: fn(Code) -> bool,
@@ -97,13 +98,21 @@ where
         match f().await {
             Ok(response) => return Ok(response.into_inner()),
             Err(status) if (policy.retry_on)(status.code()) && attempt < policy.attempts => {
-                tokio::time::sleep(backoff).await;
+                tokio::time::sleep(jittered(backoff)).await;
                 backoff *= 2;
                 attempt += 1;
             }
             Err(status) => return Err(status),
         }
     }
+}
+
+/// A wait between half of `backoff` and all of it, at random, so that many clients
+/// that failed together do not all come back at the same instant ("equal jitter").
+/// The randomness is the OS's, through a v4 UUID the CLI makes anyway.
+fn jittered(backoff: Duration) -> Duration {
+    let fraction = (uuid::Uuid::new_v4().as_u128() as u64 >> 11) as f64 / (1u64 << 53) as f64;
+    backoff.mul_f64(0.5 + fraction / 2.0)
 }
 
 /// One call with [`with_retry`]: `call!(client, deposit, request)` with
@@ -148,4 +157,18 @@ pub async fn money(
     };
     let amount = Amount::parse_decimal(currency, amount).map_err(redbank_domain::Error::from)?;
     Ok(money_to_proto(amount.money()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_half_and_all_of_the_backoff_and_varies() {
+        let backoff = Duration::from_millis(200);
+        let waits: Vec<Duration> = (0..200).map(|_| jittered(backoff)).collect();
+        assert!(waits.iter().all(|w| *w >= backoff / 2 && *w <= backoff), "{waits:?}");
+        let distinct: std::collections::HashSet<_> = waits.iter().collect();
+        assert!(distinct.len() > 150, "the waits should differ");
+    }
 }
