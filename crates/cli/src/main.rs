@@ -121,7 +121,7 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
         /// Only these kinds, in any case (deposit, withdrawal, interest, transfer_in,
-        /// transfer_out, account_frozen, account_unfrozen, account_closed); repeatable.
+        /// transfer_out, frozen, unfrozen, closed); repeatable.
         #[arg(long = "kind")]
         kinds: Vec<String>,
         /// Only entries from this day on, YYYY-MM-DD (UTC).

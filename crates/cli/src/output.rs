@@ -95,7 +95,7 @@ pub fn parse_kinds(names: &[String]) -> Result<Vec<i32>, Failure> {
                     reason: "INVALID_KIND",
                     message: format!(
                         "unknown kind {n:?}: deposit, withdrawal, interest, transfer_in, transfer_out, \
-                         account_frozen, account_unfrozen or account_closed"
+                         frozen, unfrozen or closed"
                     ),
                 }
             })

@@ -42,7 +42,9 @@ fn days_in_month(year: i64, month: u32) -> u32 {
 /// A date "YYYY-MM-DD" as milliseconds since the epoch at 00:00 UTC.
 pub fn parse_date_millis(text: &str) -> Option<i64> {
     let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    // Digits only: Rust's integer parsing would take "+1" as a month.
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
         return None;
     }
     let year: i64 = text[..4].parse().ok()?;
@@ -72,7 +74,8 @@ pub struct InterestPeriod {
 impl InterestPeriod {
     pub fn parse(text: &str) -> Result<Self, Error> {
         let b = text.as_bytes();
-        if b.len() != 7 || b[4] != b'-' || !text[..4].bytes().all(|c| c.is_ascii_digit()) {
+        // Digits only: Rust's integer parsing would take "+1" as a month.
+        if b.len() != 7 || b[4] != b'-' || !b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit) {
             return Err(Error::InvalidPeriod);
         }
         let year: i64 = text[..4].parse().map_err(|_| Error::InvalidPeriod)?;

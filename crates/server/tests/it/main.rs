@@ -10,6 +10,7 @@ mod helpers;
 mod hostile;
 mod ledger;
 mod observability;
+mod planted;
 mod restart;
 mod rules;
 mod tools;
