@@ -110,9 +110,9 @@ impl InterestPeriod {
         }
     }
 
-    /// Months since year 0, for distances between periods.
+    /// A count of months, for distances between periods.
     fn ordinal(&self) -> i64 {
-        self.year * 12 + i64::from(self.month) - 1
+        self.year * 12 + i64::from(self.month)
     }
 
     /// Whether interest for this period may be posted at `now_millis`: only for a

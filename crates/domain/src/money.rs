@@ -22,9 +22,7 @@ impl Currency {
     pub fn parse(code: &str) -> Result<Self, Error> {
         let invalid =
             || Error::InvalidCurrency(format!("{code:?} is not an ISO 4217 currency code with a minor unit"));
-        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(invalid());
-        }
+        // The table matches exact upper-case codes only.
         let currency = iso_currency::Currency::from_code(code).ok_or_else(invalid)?;
         match currency.exponent() {
             Some(e) if e <= 9 => Ok(Self(currency)),
@@ -236,9 +234,7 @@ impl Amount {
 
     fn from_decimal(currency: Currency, value: Decimal) -> Result<Self, AmountError> {
         let value = value.normalize();
-        if value.is_sign_negative() || value.is_zero() {
-            return Err(AmountError::NotPositive);
-        }
+        // Zero and negative values end as minor units <= 0, which from_minor refuses.
         let e = currency.exponent();
         if value.scale() > e {
             return Err(AmountError::TooPrecise(currency));

@@ -292,6 +292,13 @@ fn amounts_parse_from_decimal_text_exactly() {
     assert_eq!(parse("JPY", "1000"), Ok(1000));
     assert_eq!(parse("BHD", "1.001"), Ok(1001));
     assert_eq!(parse("USD", "10000000000000"), Ok(1_000_000_000_000_000));
+    // Sixteen whole digits fit in yen (the limit is 10^15), seventeen do not, nor do
+    // thirty (past what a decimal holds: still TooLarge, not malformed).
+    assert_eq!(parse("JPY", "1000000000000000"), Ok(1_000_000_000_000_000));
+    assert_eq!(parse("JPY", "0001000000000000000"), Ok(1_000_000_000_000_000));
+    assert_eq!(parse("JPY", "10000000000000000"), Err(AmountError::TooLarge(cur("JPY"))));
+    assert_eq!(parse("JPY", &format!("1{}", "0".repeat(30))), Err(AmountError::TooLarge(cur("JPY"))));
+    assert_eq!(Amount::parse_decimal(usd(), "12.5").unwrap().to_string(), "12.50 USD");
     assert_eq!(parse("USD", "10000000000000.01"), Err(AmountError::TooLarge(usd())));
     assert_eq!(parse("USD", "99999999999999999"), Err(AmountError::TooLarge(usd())));
     assert_eq!(parse("USD", "0.001"), Err(AmountError::TooPrecise(usd())));
@@ -345,6 +352,10 @@ fn refusals_say_what_was_wrong_with_the_limits_in_them() {
 #[test]
 fn ids_keep_their_text() {
     assert_eq!(RequestId::parse("r-1").unwrap().as_str(), "r-1");
+    assert_eq!(RequestId::parse("r-1").unwrap().to_string(), "r-1");
+    assert_eq!(RequestId::parse_optional("r-1").map(|r| r.map(|r| r.to_string())), Ok(Some("r-1".into())));
+    assert_eq!(RequestId::parse_optional(""), Ok(None));
+    assert_eq!(RequestId::parse_optional("\u{7f}"), Err(Error::InvalidRequestId));
     assert_eq!(AccountId::parse("a.b_c-1").unwrap().to_string(), "a.b_c-1");
 }
 
