@@ -176,7 +176,8 @@ pub struct Transaction {
 impl Transaction {
     /// The entry's effect on the balance, in minor units.
     pub fn signed_minor(&self) -> i64 {
-        self.kind.sign() * self.amount.minor()
+        // Saturating: an amount read from storage is not trusted to be in range.
+        self.kind.sign().saturating_mul(self.amount.minor())
     }
 }
 

@@ -42,12 +42,12 @@ pub enum Violation {
     BalanceMismatch {
         account: AccountId,
         balance: i64,
-        sum_of_entries: i64,
+        sum_of_entries: i128,
     },
     BrokenChain {
         account: AccountId,
         entry: String,
-        expected: i64,
+        expected: i128,
         found: i64,
     },
     NegativeBalance {
@@ -187,24 +187,25 @@ pub async fn check(store: &Store) -> Result<CheckReport, StoreError> {
             archived_through.insert(id.clone(), point.version);
         }
 
-        let mut running = point.balance;
+        // Sums in 128 bits: stored data is not trusted to stay in range.
+        let mut running = i128::from(point.balance);
         let mut request_ids: HashMap<String, Vec<i64>> = HashMap::new();
         for t in &history {
-            running += t.signed_minor();
-            if t.balance_after.minor() != running {
+            running += i128::from(t.signed_minor());
+            if i128::from(t.balance_after.minor()) != running {
                 report.violations.push(Violation::BrokenChain {
                     account: id.clone(),
                     entry: t.id.clone(),
                     expected: running,
                     found: t.balance_after.minor(),
                 });
-                running = t.balance_after.minor();
+                running = i128::from(t.balance_after.minor());
             }
             if running < 0 {
                 report.violations.push(Violation::NegativeBalance {
                     account: id.clone(),
                     entry: Some(t.id.clone()),
-                    balance: running,
+                    balance: i64::try_from(running).unwrap_or(i64::MIN),
                 });
             }
             let before_cut = t.create_time_millis < cut;
@@ -240,8 +241,9 @@ pub async fn check(store: &Store) -> Result<CheckReport, StoreError> {
         let totals = report.totals.entry(currency).or_default();
         totals.0 += i128::from(balance_at_cut);
         totals.1 += external_at_cut;
-        let sum: i64 = point.balance + history.iter().map(|t| t.signed_minor()).sum::<i64>();
-        if sum != account.balance.minor() {
+        let sum =
+            i128::from(point.balance) + history.iter().map(|t| i128::from(t.signed_minor())).sum::<i128>();
+        if sum != i128::from(account.balance.minor()) {
             report.violations.push(Violation::BalanceMismatch {
                 account: id.clone(),
                 balance: account.balance.minor(),

@@ -836,13 +836,16 @@ impl Store {
         };
         let more = transactions.len() > page_size.max(1);
         transactions.truncate(page_size.max(1));
+        // Checked: stored data is not trusted to stay in range.
+        let overflow = || StoreError::Corrupt(format!("the statement of {id} overflows"));
         for t in &transactions {
-            match t.kind.sign() {
-                1 => at.total_in += t.amount.minor(),
-                -1 => at.total_out += t.amount.minor(),
-                _ => {}
-            }
-            at.running += t.signed_minor();
+            let (total, amount) = match t.kind.sign() {
+                1 => (&mut at.total_in, t.amount.minor()),
+                -1 => (&mut at.total_out, t.amount.minor()),
+                _ => (&mut at.total_in, 0),
+            };
+            *total = total.checked_add(amount).ok_or_else(overflow)?;
+            at.running = at.running.checked_add(t.signed_minor()).ok_or_else(overflow)?;
             if at.running != t.balance_after.minor() {
                 return Err(StoreError::Corrupt(format!(
                     "history of {id} does not reconcile at entry {}: {} != {}",

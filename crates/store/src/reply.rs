@@ -247,3 +247,81 @@ pub(crate) fn trimmed(fields: &[String]) -> Result<(), StoreError> {
         _ => Err(refusal(fields, None)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every script, as the store sends it.
+    const SCRIPTS: [(&str, &str); 6] = [
+        ("prelude.lua", include_str!("lua/prelude.lua")),
+        ("post.lua", include_str!("lua/post.lua")),
+        ("transfer.lua", include_str!("lua/transfer.lua")),
+        ("set_state.lua", include_str!("lua/set_state.lua")),
+        ("create_account.lua", include_str!("lua/create_account.lua")),
+        ("archive.lua", include_str!("lua/archive.lua")),
+    ];
+
+    /// Replies that are not refusals: decoded by their own readers.
+    const NOT_REFUSALS: [&str; 4] = ["OK", "NO_CHANGE", "SCRIPT_ERROR", "ARCHIVE_CHANGED"];
+
+    /// Every `{'REASON', ...}` reply a script can give, found in the script text.
+    fn reasons_in_scripts() -> Vec<(&'static str, String)> {
+        let mut found = Vec::new();
+        for (file, text) in SCRIPTS {
+            for (i, _) in text.match_indices("{'") {
+                let rest = &text[i + 2..];
+                let reason: String =
+                    rest.chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect();
+                if !reason.is_empty() && rest[reason.len()..].starts_with('\'') {
+                    found.push((file, reason));
+                }
+            }
+        }
+        found
+    }
+
+    /// A refusal reply as a script builds it: the reason and plausible details
+    /// (an account id, a balance and its currency).
+    fn reply_of(reason: &str) -> Vec<String> {
+        let details: &[&str] = match reason {
+            "INSUFFICIENT_FUNDS" | "BALANCE_LIMIT_EXCEEDED" | "BALANCE_NOT_ZERO" => &["1250", "USD"],
+            "CURRENCY_MISMATCH" => &["EUR", "acct-1"],
+            "INTEREST_ALREADY_POSTED" => &["2026-10"],
+            "IDEMPOTENCY_KEY_REUSED" | "ACCOUNT_EXISTS" => &[],
+            _ => &["acct-1"],
+        };
+        std::iter::once(reason).chain(details.iter().copied()).map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn every_refusal_a_script_can_give_decodes_to_the_error_of_that_reason() {
+        let found = reasons_in_scripts();
+        assert!(found.len() >= 20, "the scan found too few replies: {found:?}");
+        let usd = Currency::parse("USD").ok();
+        let mut refusals = 0;
+        for (file, reason) in found {
+            if NOT_REFUSALS.contains(&reason.as_str()) {
+                continue;
+            }
+            match refusal(&reply_of(&reason), usd) {
+                StoreError::Refused(error) => assert_eq!(error.reason(), reason, "{file}: {reason}"),
+                other => panic!("{file}: {reason} decodes to {other:?}, not a refusal"),
+            }
+            refusals += 1;
+        }
+        assert!(refusals >= 15, "{refusals}");
+        // And a reason no script gives is no refusal but a store failure.
+        assert!(matches!(refusal(&reply_of("INSUFICIENT_FUNDS"), usd), StoreError::Corrupt(_)));
+    }
+
+    #[test]
+    fn the_other_replies_decode_by_their_own_readers() {
+        assert!(matches!(
+            trimmed(&["ARCHIVE_CHANGED".into(), "x".into()]),
+            Err(StoreError::ArchiveChanged(_))
+        ));
+        assert!(trimmed(&["OK".into()]).is_ok());
+        assert!(matches!(refusal(&["SCRIPT_ERROR".into(), "boom".into()], None), StoreError::Corrupt(_)));
+    }
+}
