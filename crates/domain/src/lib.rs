@@ -16,6 +16,7 @@ pub mod interest;
 pub mod limits;
 pub mod memo;
 pub mod money;
+pub mod rules;
 
 pub use account::{Account, AccountState, AccountType, Transaction, TransactionKind};
 pub use calendar::{InterestPeriod, PeriodPolicy};
