@@ -1,0 +1,79 @@
+//! Walking every account: SCAN over the account hashes.
+
+use redbank_domain::{Account, AccountId, Error};
+
+use crate::{ACCOUNT_HASH_FIELDS, Store, StoreError, keys, reply};
+
+/// Accounts asked of one SCAN call when walking every account.
+const ACCOUNT_SCAN_PAGE: usize = 500;
+
+impl Store {
+    /// One page of accounts, in no particular order, by SCAN. The cursor is Redis's:
+    /// a full pass visits every account that exists throughout it at least once (SCAN
+    /// may repeat one while Redis resizes its table, never miss one).
+    pub async fn list_accounts(
+        &self,
+        cursor: u64,
+        page_size: usize,
+    ) -> Result<(Vec<Account>, u64), StoreError> {
+        let (ids, cursor) = self.scan_ids(cursor, page_size).await?;
+        let mut pipe = redis::pipe();
+        for id in &ids {
+            pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS);
+        }
+        let mut conn = self.conn.clone();
+        let rows: Vec<Vec<Option<String>>> =
+            if ids.is_empty() { Vec::new() } else { self.call(pipe.query_async(&mut conn)).await? };
+        let mut accounts = Vec::with_capacity(ids.len());
+        for (id, fields) in ids.iter().zip(rows) {
+            match reply::stored_account(id, fields) {
+                Ok(account) => accounts.push(account),
+                // Deleted between SCAN and HMGET: not there any more.
+                Err(StoreError::Refused(Error::AccountNotFound(_))) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((accounts, cursor))
+    }
+
+    /// Ids of about `page_size` accounts from `cursor` on, by SCAN, and the next
+    /// cursor (0 at the end).
+    async fn scan_ids(&self, mut cursor: u64, page_size: usize) -> Result<(Vec<AccountId>, u64), StoreError> {
+        let mut ids = Vec::new();
+        loop {
+            let (next, keys): (u64, Vec<String>) = self
+                .query(
+                    redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(keys::ACCOUNT_PATTERN)
+                        .arg("COUNT")
+                        .arg(page_size.max(10))
+                        .arg("TYPE")
+                        .arg("hash"),
+                )
+                .await?;
+            ids.extend(keys.iter().filter_map(|k| keys::account_of(k)));
+            cursor = next;
+            if cursor == 0 || ids.len() >= page_size {
+                return Ok((ids, cursor));
+            }
+        }
+    }
+
+    /// The id of every account, sorted, each once (SCAN may repeat one): what the
+    /// store-wide jobs (`redbank check`, `redbank archive`) walk through.
+    pub async fn account_ids(&self) -> Result<Vec<AccountId>, StoreError> {
+        let (mut all, mut cursor) = (Vec::new(), 0);
+        loop {
+            let (ids, next) = self.scan_ids(cursor, ACCOUNT_SCAN_PAGE).await?;
+            all.extend(ids);
+            cursor = next;
+            if cursor == 0 {
+                all.sort();
+                all.dedup();
+                return Ok(all);
+            }
+        }
+    }
+}
