@@ -16,14 +16,12 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use redbank_domain::calendar::{format_millis, parse_date_millis};
+use redbank_domain::calendar::{MILLIS_PER_DAY, format_millis, parse_date_millis};
 use redbank_domain::{AccountId, Transaction};
 use redbank_store::{ARCHIVE_CHUNK_MAX, ArchivePoint, Store, StoreConfig};
 
 use crate::client::Failure;
 use crate::output::{Printer, say};
-
-const MILLIS_PER_DAY: i64 = 86_400_000;
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("cutoff").required(true).args(["before", "keep_days", "before_millis"])))]

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use prost_types::Timestamp;
 use redbank_api::v1;
-use redbank_domain::calendar::parse_date_millis;
+use redbank_domain::calendar::{MILLIS_PER_DAY, parse_date_millis};
 use serde_json::json;
 
 use crate::client::{Client, Failure, call};
@@ -14,8 +14,6 @@ use crate::output::{
     Printer, TABLE_WIDTH, balance_row, decimal, kind, money_text, rfc3339, say, signed, table_header,
     table_row, transaction_json, when,
 };
-
-const DAY_MILLIS: i64 = 86_400_000;
 
 fn timestamp(millis: i64) -> Timestamp {
     Timestamp { seconds: millis.div_euclid(1000), nanos: 0 }
@@ -27,7 +25,7 @@ pub fn day(text: &str, days: i64) -> Result<Timestamp, Failure> {
         reason: "INVALID_TIME_RANGE",
         message: format!("{text:?} is not a date YYYY-MM-DD"),
     })?;
-    Ok(timestamp(start + days * DAY_MILLIS))
+    Ok(timestamp(start + days * MILLIS_PER_DAY))
 }
 
 pub async fn run(

@@ -169,7 +169,7 @@ pub struct Transaction {
     pub transfer_id: Option<String>,
     /// For transfers: the other account's version after the transfer. It tells the
     /// invariant checker whether the other half was archived with that account's
-    /// early history. Absent in entries written before it was recorded.
+    /// early history.
     pub counterparty_version: Option<i64>,
 }
 

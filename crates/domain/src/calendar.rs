@@ -6,7 +6,8 @@ use std::fmt;
 
 use crate::Error;
 
-const MILLIS_PER_DAY: i64 = 86_400_000;
+/// Milliseconds in a UTC day (no leap seconds: UTC as Unix time counts them).
+pub const MILLIS_PER_DAY: i64 = 86_400_000;
 
 /// Days since 1970-01-01 of a civil date.
 pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {

@@ -125,11 +125,11 @@ impl Reason {
     }
 
     fn invalid() -> Error {
-        Error::InvalidReason(
-            "reason is required: 1 to 256 characters, with the rules of a memo (no control, \
-             bidirectional, zero-width or line-separator characters)"
-                .into(),
-        )
+        Error::InvalidReason(format!(
+            "reason is required: 1 to {} characters, with the rules of a memo (no control, \
+             bidirectional, zero-width or line-separator characters)",
+            crate::limits::MEMO_MAX_CHARS
+        ))
     }
 
     pub fn as_str(&self) -> &str {

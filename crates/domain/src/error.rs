@@ -5,17 +5,18 @@
 //! Nothing here is transient: a refused request stays refused when retried as it is.
 //! Transient failures (Redis unreachable) are the store's, not the domain's.
 
-use crate::{AccountId, Currency};
+use crate::{AccountId, Currency, limits};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
-    #[error("account id must be 1 to 64 characters of A-Z a-z 0-9 . _ -")]
+    #[error("account id must be 1 to {} characters of A-Z a-z 0-9 . _ -", limits::ACCOUNT_ID_MAX_LEN)]
     InvalidAccountId,
-    #[error("request id must be 1 to 64 printable ASCII characters")]
+    #[error("request id must be 1 to {} printable ASCII characters", limits::REQUEST_ID_MAX_LEN)]
     InvalidRequestId,
     #[error(
-        "memo must be at most 256 characters, with no control, bidirectional, zero-width or \
-         line-separator characters"
+        "memo must be at most {} characters, with no control, bidirectional, zero-width or \
+         line-separator characters",
+        limits::MEMO_MAX_CHARS
     )]
     InvalidMemo,
     #[error("account type must be savings or checking")]
@@ -26,7 +27,7 @@ pub enum Error {
     InvalidAmount(String),
     #[error("{0}")]
     InvalidRate(String),
-    #[error("days must be 0 (a full year) or 1 to 366")]
+    #[error("days must be 0 (a full year) or 1 to {}", limits::INTEREST_DAYS_MAX)]
     InvalidDays,
     #[error("account {0} not found")]
     AccountNotFound(AccountId),

@@ -27,7 +27,6 @@ mod msg {
     pub const RATE_NOT_POSITIVE: &str = "Annual interest rate must be a positive value.";
     pub const EXISTS: &str = "Account already exists.";
     pub const BAD_TYPE: &str = "Account type must be 'savings' or 'checking'.";
-    pub const BAD_ID: &str = "Account ID must be 1 to 64 characters of A-Z a-z 0-9 . _ -";
 }
 
 /// The classic text of a refusal, where the contract defines one.
@@ -37,7 +36,10 @@ fn classic_status(error: &Error) -> Status {
         Error::InsufficientFunds { .. } => msg::INSUFFICIENT.to_owned(),
         Error::AccountExists => msg::EXISTS.to_owned(),
         Error::InvalidAccountType => msg::BAD_TYPE.to_owned(),
-        Error::InvalidAccountId => msg::BAD_ID.to_owned(),
+        Error::InvalidAccountId => format!(
+            "Account ID must be 1 to {} characters of A-Z a-z 0-9 . _ -",
+            redbank_domain::limits::ACCOUNT_ID_MAX_LEN
+        ),
         Error::CurrencyMismatch { account, given } => {
             format!("This account holds {account}; the classic API moves {given} only. Use redbank.v1.Bank.")
         }

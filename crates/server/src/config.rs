@@ -69,7 +69,7 @@ pub struct Config {
     pub batch_max_in_flight: usize,
 
     /// Largest request message accepted, in bytes.
-    #[arg(long, env = "REDBANK_MAX_MESSAGE_BYTES", default_value_t = 65_536,
+    #[arg(long, env = "REDBANK_MAX_MESSAGE_BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES,
           value_parser = clap::value_parser!(u64).range(1024..=4_194_304))]
     pub max_message_bytes: u64,
 
@@ -155,6 +155,10 @@ pub struct Config {
 fn parse_log_filter(s: &str) -> Result<String, String> {
     tracing_subscriber::EnvFilter::try_new(s).map(|_| s.to_owned()).map_err(|e| e.to_string())
 }
+
+/// The default of `--max-message-bytes`: requests are small (the largest, a
+/// transfer with a 256-character memo, is under 1.5 KB).
+pub const DEFAULT_MAX_MESSAGE_BYTES: u64 = 64 * 1024;
 
 fn parse_currency(s: &str) -> Result<Currency, String> {
     Currency::parse(s).map_err(|e| e.to_string())

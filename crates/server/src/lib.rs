@@ -80,7 +80,7 @@ pub async fn run(
         responses: budget::ResponseBudget::new(config.max_response_bytes),
         tokens: page_token::Tokens::new(store.clone()),
     });
-    let max_message = usize::try_from(config.max_message_bytes).unwrap_or(65_536);
+    let max_message = usize::try_from(config.max_message_bytes).unwrap_or(usize::MAX);
 
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let health_task = tokio::spawn(health::watch_store(

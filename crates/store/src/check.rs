@@ -286,14 +286,7 @@ pub async fn check(store: &Store) -> Result<CheckReport, StoreError> {
         let out: Vec<&Half> = parts.iter().filter(|h| h.kind == TransactionKind::TransferOut).collect();
         let inn: Vec<&Half> = parts.iter().filter(|h| h.kind == TransactionKind::TransferIn).collect();
         let partner_archived = |h: &Half| {
-            // An IN half also finds its source's version in the transfer id
-            // ("SOURCE:VERSION"), which entries have carried from the start.
-            let from_id = || match h.kind {
-                TransactionKind::TransferIn => transfer_id.rsplit_once(':')?.1.parse().ok(),
-                _ => None,
-            };
-            let (Some(partner), Some(version)) = (&h.counterparty, h.counterparty_version.or_else(from_id))
-            else {
+            let (Some(partner), Some(version)) = (&h.counterparty, h.counterparty_version) else {
                 return false;
             };
             archived_through.get(partner).is_some_and(|through| version <= *through)

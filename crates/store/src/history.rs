@@ -10,6 +10,10 @@ use crate::{ACCOUNT_HASH_FIELDS, Store, StoreError, keys, reply};
 const STATEMENT_READ_PAGE: usize = 1000;
 /// Entries read per Redis call when paging through a history.
 pub(crate) const HISTORY_CHUNK: usize = 1000;
+/// With a kind filter, one ListTransactions call examines at most this many pages'
+/// worth of entries and hands back a cursor for the rest: the work of one call stays
+/// bounded however rare the kind.
+const KIND_FILTER_SCAN_PAGES: usize = 10;
 /// Stream entries as XRANGE and XREVRANGE return them: id and field-value pairs.
 pub(crate) type RawEntries = Vec<(String, Vec<String>)>;
 
@@ -221,7 +225,7 @@ impl Store {
         let lower = query.start_millis.map_or("-".to_owned(), |s| format!("{s}-0"));
         // A kind filter may need several chunks for one page; bound the work per call
         // and hand back a cursor instead.
-        let scan_max = page_size.saturating_mul(10).max(HISTORY_CHUNK);
+        let scan_max = page_size.saturating_mul(KIND_FILTER_SCAN_PAGES).max(HISTORY_CHUNK);
         let want = |got: usize| if query.kinds.is_empty() { page_size - got } else { HISTORY_CHUNK };
         let (account, _, mut chunk) =
             self.account_and_range("XREVRANGE", id, (&upper, &lower), want(0)).await?;

@@ -41,6 +41,14 @@ pub(crate) use safety::Safety;
 
 use batch::{Batcher, PostOp, Poster};
 
+/// Reconnecting to Redis backs off from this...
+const RECONNECT_BACKOFF_MIN: Duration = Duration::from_millis(50);
+/// ...doubling up to this.
+const RECONNECT_BACKOFF_MAX: Duration = Duration::from_millis(1000);
+/// Attempts of one reconnect before a call fails as unavailable (the next call
+/// starts another).
+const RECONNECT_RETRIES: usize = 2;
+
 /// The account hash fields, in the order of reply.rs's account part.
 pub(crate) const ACCOUNT_HASH_FIELDS: [&str; 8] =
     ["type", "cur", "bal", "ver", "ctime", "state", "sreason", "stime"];
@@ -151,9 +159,9 @@ impl Store {
         let manager_config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(config.call_timeout))
             .set_response_timeout(Some(config.call_timeout))
-            .set_min_delay(Duration::from_millis(50))
-            .set_max_delay(Duration::from_millis(1000))
-            .set_number_of_retries(2);
+            .set_min_delay(RECONNECT_BACKOFF_MIN)
+            .set_max_delay(RECONNECT_BACKOFF_MAX)
+            .set_number_of_retries(RECONNECT_RETRIES);
         let conn =
             ConnectionManager::new_lazy_with_config(client, manager_config).map_err(StoreError::Internal)?;
         let idempotency_ttl_secs = config.idempotency_ttl.as_secs().max(1);

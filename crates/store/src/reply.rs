@@ -174,13 +174,13 @@ pub(crate) fn transferred(
     Ok(Transferred { from, to })
 }
 
-/// HMGET of the account fields; the state fields are absent on accounts made
-/// before states existed, which are active.
+/// HMGET of the account fields (ACCOUNT_HASH_FIELDS). The state's reason and time
+/// are absent until the account's first change of state.
 pub(crate) fn stored_account(id: &AccountId, fields: Vec<Option<String>>) -> Result<Account, StoreError> {
     if fields.first().is_none_or(Option::is_none) {
         return Err(StoreError::Refused(Error::AccountNotFound(id.clone())));
     }
-    let defaults = ["", "", "", "", "", "active", "", "0"];
+    let defaults = ["", "", "", "", "", "", "", "0"];
     let f: Vec<String> =
         fields.into_iter().zip(defaults).map(|(v, d)| v.unwrap_or_else(|| d.to_owned())).collect();
     account(id, &f)

@@ -63,8 +63,8 @@ impl Connection {
     /// Records a call's start; the guard ends it when dropped (with its response).
     pub fn start_call(self: &Arc<Self>) -> CallGuard {
         // The connection's task is not woken: a call's deadline is noticed within
-        // CHECK_INTERVAL (waking a task per call cost 8% of the throughput at one
-        // call in flight, docs/PERFORMANCE.md).
+        // CHECK_INTERVAL (waking a task per call costs throughput at one call in
+        // flight, docs/PERFORMANCE.md).
         let mut calls = self.calls();
         let number = calls.next;
         calls.next += 1;

@@ -89,8 +89,8 @@ end
 -- The entry part of a reply (reply.rs, ENTRY_FIELDS: id, kind, amount, balance,
 -- version, request id, memo, counterparty, transfer id) and the account part after
 -- it, with the new balance and version, as multiple values: a script expands them
--- at the end of its reply's table constructor. Building small tables and joining
--- them cost about 2 of the 13 µs of a deposit (docs/PERFORMANCE.md).
+-- at the end of its reply's table constructor, rather than building small tables
+-- and joining them, which costs measurably more (docs/PERFORMANCE.md).
 local function posted(id, kind, amount, bal, ver, rid, memo, counterparty, transfer, a)
   return id, kind, amount, bal, ver, rid, memo, counterparty, transfer,
     a[1], a[2], bal, ver, a[5], a[6] or 'active', a[7] or '', a[8] or '0'
