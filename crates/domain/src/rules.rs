@@ -183,6 +183,33 @@ mod tests {
         let refused = transfer((&a, &usd(100)), (&b, &eur), amount("EUR", 1));
         assert!(matches!(refused, Err(Error::CurrencyMismatch { account, .. }) if account.code() == "USD"));
         assert_eq!(transfer((&a, &usd(100)), (&b, &usd(7)), amount("USD", 100)), Ok((0, 107)));
+        assert!(matches!(withdraw(&id(), &usd(500), amount("EUR", 1)), Err(Error::CurrencyMismatch { .. })));
+        assert_eq!(interest(&id(), &frozen, rate, year), Err(Error::AccountFrozen(id())));
+        let hundred = AnnualRate::parse("100", RateCeiling::default()).unwrap_or_else(|_| unreachable!());
+        assert!(matches!(
+            interest(&id(), &usd(MAX_BALANCE_MINOR), hundred, year),
+            Err(Error::BalanceLimitExceeded { .. })
+        ));
+        let refused = transfer((&a, &usd(100)), (&b, &holding("EUR", 0, Active)), amount("USD", 1));
+        assert!(matches!(refused, Err(Error::CurrencyMismatch { account, .. }) if account.code() == "EUR"));
+        assert_eq!(
+            transfer((&a, &frozen), (&b, &usd(0)), amount("USD", 1)),
+            Err(Error::AccountFrozen(a.clone()))
+        );
+        assert_eq!(
+            transfer((&a, &usd(9)), (&b, &holding("USD", 0, Closed)), amount("USD", 1)),
+            Err(Error::AccountClosed(b.clone()))
+        );
+        assert!(matches!(
+            transfer((&a, &usd(9)), (&b, &usd(0)), amount("USD", 10)),
+            Err(Error::InsufficientFunds { .. })
+        ));
+        assert!(matches!(
+            transfer((&a, &usd(9)), (&b, &usd(MAX_BALANCE_MINOR)), amount("USD", 1)),
+            Err(Error::BalanceLimitExceeded { .. })
+        ));
+        assert_eq!(change_state(&id(), &frozen, StateChange::Close), Err(Error::AccountFrozen(id())));
+        assert_eq!(change_state(&id(), &usd(3), StateChange::Freeze), Ok(Frozen));
         // The state machine.
         assert_eq!(change_state(&id(), &usd(0), StateChange::Close), Ok(Closed));
         assert!(matches!(
