@@ -101,19 +101,15 @@ impl Store {
     ) -> Result<ArchivePoint, StoreError> {
         let next = prior.advanced(entries)?;
         let first = entries.first().map_or("", |t| t.id.as_str());
-        let mut invocation = self.archive_script.key(keys::account(id));
-        invocation
-            .key(keys::log(id))
-            .arg(first)
-            .arg(next.through.as_deref().unwrap_or_default())
-            .arg(entries.len())
-            .arg(prior.through.as_deref().unwrap_or_default())
-            .arg(next.balance)
-            .arg(next.version)
-            .arg(next.entries)
-            .arg(next.net_external)
-            .arg(id.as_str());
-        reply::trimmed(&self.run(&self.metrics.archive, &invocation).await?)?;
+        let invocation = crate::scripts::archive::invocation(
+            &self.scripts.archive,
+            id,
+            first,
+            entries.len(),
+            prior,
+            &next,
+        );
+        crate::scripts::archive::decode(&self.run(&self.metrics.archive, &invocation).await?)?;
         Ok(next)
     }
 }

@@ -27,8 +27,8 @@ use redis::Script;
 use redis::aio::ConnectionManager;
 use tokio::sync::oneshot;
 
-use redbank_domain::limits::MAX_BALANCE_MINOR;
-
+use crate::reply::Fields;
+use crate::scripts::post::PostOp;
 use crate::{StoreError, within};
 
 /// How changes are gathered.
@@ -50,18 +50,6 @@ impl BatchConfig {
     pub const OFF: BatchConfig = BatchConfig { max_changes: 1, max_in_flight: usize::MAX };
 }
 
-/// One balance change as `post.lua` takes it: its keys (2 to 4: the periods hash only
-/// for interest posted for a period, the record only with a request id)
-/// and its 9 arguments.
-#[derive(Debug)]
-pub(crate) struct PostOp {
-    pub keys: Vec<String>,
-    pub args: [String; 9],
-}
-
-/// A script reply of one change: a flat array of strings.
-pub(crate) type Fields = Vec<String>;
-
 /// Calls `post.lua` with a list of changes.
 #[derive(Clone)]
 pub(crate) struct Poster {
@@ -77,18 +65,7 @@ pub(crate) struct Poster {
 impl Poster {
     /// One script call of every change in `ops`; the replies in the same order.
     pub async fn post(&self, ops: &[&PostOp]) -> Result<Vec<Fields>, StoreError> {
-        let mut invocation = self.script.prepare_invoke();
-        for op in ops {
-            for key in &op.keys {
-                invocation.key(key);
-            }
-        }
-        invocation.arg(self.idempotency_ttl_secs).arg(MAX_BALANCE_MINOR);
-        for op in ops {
-            for arg in &op.args {
-                invocation.arg(arg);
-            }
-        }
+        let invocation = crate::scripts::post::invocation(&self.script, ops, self.idempotency_ttl_secs);
         self.safety.check()?;
         let mut conn = self.conn.clone();
         self.batch_changes.record(ops.len() as f64);

@@ -4,7 +4,8 @@
 use redbank_domain::{Account, AccountId, Currency, Error, Money, Transaction, TransactionKind};
 
 use crate::archive::{ARCHIVE_FIELDS, ArchivePoint};
-use crate::{ACCOUNT_HASH_FIELDS, Store, StoreError, keys, reply};
+use crate::scripts::ACCOUNT_FIELDS;
+use crate::{Store, StoreError, keys, reply};
 
 /// Entries per page when [`Store::statement`] reads a whole statement.
 const STATEMENT_READ_PAGE: usize = 1000;
@@ -137,7 +138,7 @@ impl Store {
         count: usize,
     ) -> Result<(Account, ArchivePoint, Vec<Transaction>), StoreError> {
         let mut pipe = redis::pipe();
-        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS);
+        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_FIELDS);
         pipe.cmd("HMGET").arg(keys::account(id)).arg(&ARCHIVE_FIELDS);
         pipe.add_command(Self::range_cmd(command, id, bounds, count));
         let mut conn = self.conn.clone();
@@ -164,7 +165,7 @@ impl Store {
     ) -> Result<(Account, ArchivePoint, Vec<Transaction>), StoreError> {
         let mut pipe = redis::pipe();
         pipe.atomic();
-        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS);
+        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_FIELDS);
         pipe.cmd("HMGET").arg(keys::account(id)).arg(&ARCHIVE_FIELDS);
         pipe.add_command(Self::range_cmd("XRANGE", id, ("-", "+"), HISTORY_CHUNK));
         pipe.add_command(Self::range_cmd("XREVRANGE", id, ("+", "-"), 1));
@@ -281,7 +282,7 @@ impl Store {
         let want = page_size.max(1) + 1;
         let mut pipe = redis::pipe();
         pipe.atomic();
-        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS);
+        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_FIELDS);
         pipe.cmd("HMGET").arg(keys::account(id)).arg(&ARCHIVE_FIELDS);
         // "(0-0" is no valid bound: nothing lies before the epoch.
         let before_start = format!("({}-0", start_millis.max(1));

@@ -17,18 +17,18 @@ mod metrics;
 mod reply;
 mod safety;
 mod scan;
+mod scripts;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use redis::RedisResult;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{RedisResult, Script};
 
-use redbank_domain::limits::MAX_BALANCE_MINOR;
 use redbank_domain::{
     Account, AccountId, AccountType, BalanceChange, Currency, Memo, Reason, RequestId, StateChange,
-    Transaction, Transfer, create_fingerprint, interest::interest_fraction,
+    Transaction, Transfer,
 };
 
 pub use archive::{ARCHIVE_CHUNK_MAX, ArchivePoint};
@@ -39,7 +39,9 @@ pub use metrics::{ScriptMetrics, StoreMetrics};
 pub use safety::RedisSettings;
 pub(crate) use safety::Safety;
 
-use batch::{Batcher, PostOp, Poster};
+use batch::{Batcher, Poster};
+use scripts::Scripts;
+use scripts::post::PostOp;
 
 /// Reconnecting to Redis backs off from this...
 const RECONNECT_BACKOFF_MIN: Duration = Duration::from_millis(50);
@@ -48,17 +50,6 @@ const RECONNECT_BACKOFF_MAX: Duration = Duration::from_millis(1000);
 /// Attempts of one reconnect before a call fails as unavailable (the next call
 /// starts another).
 const RECONNECT_RETRIES: usize = 2;
-
-/// The account hash fields, in the order of reply.rs's account part.
-pub(crate) const ACCOUNT_HASH_FIELDS: [&str; 8] =
-    ["type", "cur", "bal", "ver", "ctime", "state", "sreason", "stime"];
-
-/// Builds a script from the shared prelude and its body.
-macro_rules! script {
-    ($file:literal) => {
-        Script::new(concat!(include_str!("lua/prelude.lua"), include_str!(concat!("lua/", $file))))
-    };
-}
 
 /// How the store reaches Redis and how long it waits.
 #[derive(Debug, Clone)]
@@ -140,11 +131,8 @@ pub(crate) async fn within<T>(
 #[derive(Clone)]
 pub struct Store {
     conn: ConnectionManager,
-    create_script: Script,
+    scripts: Scripts,
     posts: Arc<Batcher>,
-    transfer_script: Script,
-    state_script: Script,
-    archive_script: Script,
     call_timeout: Duration,
     idempotency_ttl_secs: u64,
     metrics: StoreMetrics,
@@ -166,9 +154,10 @@ impl Store {
             ConnectionManager::new_lazy_with_config(client, manager_config).map_err(StoreError::Internal)?;
         let idempotency_ttl_secs = config.idempotency_ttl.as_secs().max(1);
         let safety = Arc::new(Safety::default());
+        let scripts = Scripts::new();
         let poster = Poster {
             conn: conn.clone(),
-            script: script!("post.lua"),
+            script: scripts.post.clone(),
             call_timeout: config.call_timeout,
             idempotency_ttl_secs,
             metrics: config.metrics.post.clone(),
@@ -177,11 +166,8 @@ impl Store {
         };
         Ok(Self {
             conn,
-            create_script: script!("create_account.lua"),
+            scripts,
             posts: Arc::new(Batcher::new(poster, config.batch)),
-            transfer_script: script!("transfer.lua"),
-            state_script: script!("set_state.lua"),
-            archive_script: script!("archive.lua"),
             call_timeout: config.call_timeout,
             idempotency_ttl_secs,
             metrics: config.metrics.clone(),
@@ -276,63 +262,22 @@ impl Store {
         currency: Currency,
         request_id: Option<&RequestId>,
     ) -> Result<Account, StoreError> {
-        let mut invocation = self.create_script.key(keys::account(id));
-        if let Some(rid) = request_id {
-            invocation.key(keys::request(id, rid));
-        }
-        invocation
-            .arg(account_type.as_str())
-            .arg(currency.code())
-            .arg(create_fingerprint(account_type, currency))
-            .arg(self.idempotency_ttl_secs)
-            .arg(id.as_str());
-        reply::created(id, &self.run(&self.metrics.create_account, &invocation).await?)
+        let invocation = scripts::create_account::invocation(
+            &self.scripts.create_account,
+            id,
+            account_type,
+            currency,
+            request_id,
+            self.idempotency_ttl_secs,
+        );
+        scripts::create_account::decode(id, &self.run(&self.metrics.create_account, &invocation).await?)
     }
 
     /// Reads an account.
     pub async fn get_account(&self, id: &AccountId) -> Result<Account, StoreError> {
         let fields: Vec<Option<String>> =
-            self.query(redis::cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS)).await?;
+            self.query(redis::cmd("HMGET").arg(keys::account(id)).arg(&scripts::ACCOUNT_FIELDS)).await?;
         reply::stored_account(id, fields)
-    }
-
-    /// The keys and arguments of one change for `post.lua`, and the currency of its
-    /// amount (a CURRENCY_MISMATCH reply does not repeat it).
-    fn post_op(
-        id: &AccountId,
-        change: &BalanceChange,
-        request_id: Option<&RequestId>,
-        memo: &Memo,
-    ) -> (PostOp, Option<Currency>) {
-        let (currency, amount, denominator, period) = match change {
-            BalanceChange::Deposit(amount) | BalanceChange::Withdrawal(amount) => {
-                (Some(amount.currency()), amount.minor().to_string(), String::new(), None)
-            }
-            BalanceChange::Interest { rate, days, period } => {
-                let (numerator, denominator) = interest_fraction(*rate, *days);
-                (None, numerator.to_string(), denominator.to_string(), *period)
-            }
-        };
-        // The periods hash only when a period is posted: a deposit never touches it.
-        let mut keys = vec![keys::account(id), keys::log(id)];
-        if period.is_some() {
-            keys.push(keys::interest_periods(id));
-        }
-        if let Some(rid) = request_id {
-            keys.push(keys::request(id, rid));
-        }
-        let args = [
-            change.kind().code().to_owned(),
-            currency.map(|c| c.code().to_owned()).unwrap_or_default(),
-            amount,
-            denominator,
-            memo.as_str().to_owned(),
-            request_id.map_or("", RequestId::as_str).to_owned(),
-            change.fingerprint(memo),
-            id.as_str().to_owned(),
-            period.map(|p| p.to_string()).unwrap_or_default(),
-        ];
-        (PostOp { keys, args }, currency)
     }
 
     /// Applies one balance change atomically in Redis: in a script call of its own
@@ -345,8 +290,8 @@ impl Store {
         request_id: Option<&RequestId>,
         memo: &Memo,
     ) -> Result<Posted, StoreError> {
-        let (op, given) = Self::post_op(id, change, request_id, memo);
-        reply::posted(id, given, &self.posts.post(op).await?)
+        let (op, given) = PostOp::new(id, change, request_id, memo);
+        scripts::post::decode(id, given, &self.posts.post(op).await?)
     }
 
     /// Applies changes in order, in one script call, whatever the batch settings:
@@ -359,7 +304,7 @@ impl Store {
     ) -> Result<Vec<Result<Posted, StoreError>>, StoreError> {
         let prepared: Vec<(PostOp, Option<Currency>)> = changes
             .iter()
-            .map(|c| Self::post_op(&c.account, &c.change, c.request_id.as_ref(), &c.memo))
+            .map(|c| PostOp::new(&c.account, &c.change, c.request_id.as_ref(), &c.memo))
             .collect();
         let ops: Vec<&PostOp> = prepared.iter().map(|(op, _)| op).collect();
         let replies = self.posts.poster().post(&ops).await?;
@@ -367,7 +312,7 @@ impl Store {
             .iter()
             .zip(&prepared)
             .zip(&replies)
-            .map(|((c, (_, given)), fields)| reply::posted(&c.account, *given, fields))
+            .map(|((c, (_, given)), fields)| scripts::post::decode(&c.account, *given, fields))
             .collect())
     }
 
@@ -382,23 +327,15 @@ impl Store {
         request_id: Option<&RequestId>,
         memo: &Memo,
     ) -> Result<Transferred, StoreError> {
-        let (from, to, amount) = (transfer.from(), transfer.to(), transfer.amount());
-        let mut invocation = self.transfer_script.key(keys::account(from));
-        invocation.key(keys::log(from)).key(keys::account(to)).key(keys::log(to));
-        if let Some(rid) = request_id {
-            invocation.key(keys::request(from, rid));
-        }
-        invocation
-            .arg(amount.currency().code())
-            .arg(amount.minor())
-            .arg(memo.as_str())
-            .arg(request_id.map_or("", RequestId::as_str))
-            .arg(transfer.fingerprint(memo))
-            .arg(self.idempotency_ttl_secs)
-            .arg(MAX_BALANCE_MINOR)
-            .arg(from.as_str())
-            .arg(to.as_str());
-        reply::transferred(from, to, amount.currency(), &self.run(&self.metrics.transfer, &invocation).await?)
+        let invocation = scripts::transfer::invocation(
+            &self.scripts.transfer,
+            transfer,
+            request_id,
+            memo,
+            self.idempotency_ttl_secs,
+        );
+        let reply = self.run(&self.metrics.transfer, &invocation).await?;
+        scripts::transfer::decode(transfer, transfer.amount().currency(), &reply)
     }
 
     /// Freezes, unfreezes or closes an account, with a history entry.
@@ -409,19 +346,15 @@ impl Store {
         reason: &Reason,
         request_id: Option<&RequestId>,
     ) -> Result<Applied, StoreError> {
-        let mut invocation = self.state_script.key(keys::account(id));
-        invocation.key(keys::log(id));
-        if let Some(rid) = request_id {
-            invocation.key(keys::request(id, rid));
-        }
-        invocation
-            .arg(change.kind().code())
-            .arg(reason.as_str())
-            .arg(request_id.map_or("", RequestId::as_str))
-            .arg(change.fingerprint(reason))
-            .arg(self.idempotency_ttl_secs)
-            .arg(id.as_str());
-        reply::applied(id, &self.run(&self.metrics.set_state, &invocation).await?)
+        let invocation = scripts::set_state::invocation(
+            &self.scripts.set_state,
+            id,
+            change,
+            reason,
+            request_id,
+            self.idempotency_ttl_secs,
+        );
+        scripts::set_state::decode(id, &self.run(&self.metrics.set_state, &invocation).await?)
     }
 
     /// Redis's clock, in milliseconds since the epoch: history entries written from

@@ -9,10 +9,13 @@ use redbank_domain::{
     TransactionKind,
 };
 
-use crate::{Applied, ArchivePoint, Posted, StoreError, Transferred};
+use crate::{ArchivePoint, StoreError};
+
+/// A script reply of one change: a flat array of strings.
+pub(crate) type Fields = Vec<String>;
 
 /// type, cur, bal, ver, ctime, state, state reason, state time.
-pub(crate) const ACCOUNT_FIELDS: usize = 8;
+pub(crate) const ACCOUNT_FIELDS: usize = crate::scripts::ACCOUNT_FIELDS.len();
 /// id, kind, amount, balance, version, request id, memo, counterparty, transfer id.
 pub(crate) const ENTRY_FIELDS: usize = 9;
 
@@ -70,7 +73,11 @@ pub(crate) fn refusal(fields: &[String], given: Option<Currency>) -> StoreError 
 }
 
 /// The parts after 'OK', or the refusal.
-fn ok_parts(fields: &[String], given: Option<Currency>, parts_len: usize) -> Result<&[String], StoreError> {
+pub(crate) fn ok_parts(
+    fields: &[String],
+    given: Option<Currency>,
+    parts_len: usize,
+) -> Result<&[String], StoreError> {
     match fields.split_first() {
         Some((ok, rest)) if ok == "OK" => {
             if rest.len() == parts_len {
@@ -122,56 +129,27 @@ pub(crate) fn entry(id: &AccountId, currency: Currency, f: &[String]) -> Result<
     })
 }
 
-/// Reply of create_account.lua.
-pub(crate) fn created(id: &AccountId, fields: &[String]) -> Result<Account, StoreError> {
-    account(id, ok_parts(fields, None, ACCOUNT_FIELDS)?)
+/// An entry part and the account part after it (every script's reply of a change
+/// that wrote an entry carries one per account it changed).
+pub(crate) fn entry_then_account(
+    id: &AccountId,
+    part: &[String],
+) -> Result<(Transaction, Account), StoreError> {
+    if part.len() != ENTRY_FIELDS + ACCOUNT_FIELDS {
+        return Err(corrupt(format!("a change's reply has {} fields", part.len())));
+    }
+    let (e, a) = part.split_at(ENTRY_FIELDS);
+    let account = account(id, a)?;
+    Ok((entry(id, account.currency(), e)?, account))
 }
 
-/// Reply of post.lua and set_state.lua: an entry and the account after it.
-pub(crate) fn posted(
+/// `{'OK', entry..., account...}` or a refusal.
+pub(crate) fn entry_and_account(
     id: &AccountId,
     given: Option<Currency>,
     fields: &[String],
-) -> Result<Posted, StoreError> {
-    if let Some((first, rest)) = fields.split_first()
-        && first == "NO_CHANGE"
-    {
-        return Ok(Posted { transaction: None, account: account(id, rest)? });
-    }
-    let parts = ok_parts(fields, given, ENTRY_FIELDS + ACCOUNT_FIELDS)?;
-    let (e, a) = parts.split_at(ENTRY_FIELDS);
-    let account = account(id, a)?;
-    let transaction = entry(id, account.currency(), e)?;
-    Ok(Posted { transaction: Some(transaction), account })
-}
-
-/// Reply of a change that always writes an entry (set_state.lua).
-pub(crate) fn applied(id: &AccountId, fields: &[String]) -> Result<Applied, StoreError> {
-    let parts = ok_parts(fields, None, ENTRY_FIELDS + ACCOUNT_FIELDS)?;
-    let (e, a) = parts.split_at(ENTRY_FIELDS);
-    let account = account(id, a)?;
-    Ok(Applied { transaction: entry(id, account.currency(), e)?, account })
-}
-
-/// Reply of transfer.lua: both sides.
-pub(crate) fn transferred(
-    from: &AccountId,
-    to: &AccountId,
-    given: Currency,
-    fields: &[String],
-) -> Result<Transferred, StoreError> {
-    let side = ENTRY_FIELDS + ACCOUNT_FIELDS;
-    let parts = ok_parts(fields, Some(given), 2 * side)?;
-    let (a, b) = parts.split_at(side);
-    let decode = |id: &AccountId, part: &[String]| -> Result<Applied, StoreError> {
-        let (e, acct) = part.split_at(ENTRY_FIELDS);
-        let account = account(id, acct)?;
-        Ok(Applied { transaction: entry(id, account.currency(), e)?, account })
-    };
-    let (mut from, mut to) = (decode(from, a)?, decode(to, b)?);
-    from.transaction.counterparty_version = Some(to.account.version);
-    to.transaction.counterparty_version = Some(from.account.version);
-    Ok(Transferred { from, to })
+) -> Result<(Transaction, Account), StoreError> {
+    entry_then_account(id, ok_parts(fields, given, ENTRY_FIELDS + ACCOUNT_FIELDS)?)
 }
 
 /// HMGET of the account fields (ACCOUNT_HASH_FIELDS). The state's reason and time
@@ -235,17 +213,6 @@ pub(crate) fn archive_point(fields: Vec<Option<String>>) -> Result<ArchivePoint,
         entries: number("acount", entries)?,
         net_external: number("aext", net_external)?,
     })
-}
-
-/// Reply of archive.lua.
-pub(crate) fn trimmed(fields: &[String]) -> Result<(), StoreError> {
-    match fields.first().map(String::as_str) {
-        Some("OK") => Ok(()),
-        Some("ARCHIVE_CHANGED") => {
-            Err(StoreError::ArchiveChanged(fields.get(1).cloned().unwrap_or_default()))
-        }
-        _ => Err(refusal(fields, None)),
-    }
 }
 
 #[cfg(test)]
@@ -318,10 +285,10 @@ mod tests {
     #[test]
     fn the_other_replies_decode_by_their_own_readers() {
         assert!(matches!(
-            trimmed(&["ARCHIVE_CHANGED".into(), "x".into()]),
+            crate::scripts::archive::decode(&["ARCHIVE_CHANGED".into(), "x".into()]),
             Err(StoreError::ArchiveChanged(_))
         ));
-        assert!(trimmed(&["OK".into()]).is_ok());
+        assert!(crate::scripts::archive::decode(&["OK".into()]).is_ok());
         assert!(matches!(refusal(&["SCRIPT_ERROR".into(), "boom".into()], None), StoreError::Corrupt(_)));
     }
 }

@@ -2,7 +2,8 @@
 
 use redbank_domain::{Account, AccountId, Error};
 
-use crate::{ACCOUNT_HASH_FIELDS, Store, StoreError, keys, reply};
+use crate::scripts::ACCOUNT_FIELDS;
+use crate::{Store, StoreError, keys, reply};
 
 /// Accounts asked of one SCAN call when walking every account.
 const ACCOUNT_SCAN_PAGE: usize = 500;
@@ -19,7 +20,7 @@ impl Store {
         let (ids, cursor) = self.scan_ids(cursor, page_size).await?;
         let mut pipe = redis::pipe();
         for id in &ids {
-            pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_HASH_FIELDS);
+            pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_FIELDS);
         }
         let mut conn = self.conn.clone();
         let rows: Vec<Vec<Option<String>>> =

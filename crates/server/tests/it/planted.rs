@@ -112,3 +112,36 @@ async fn a_request_id_reused_for_a_state_change_with_another_reason_is_refused()
     assert_eq!((s.version, s.state), (1, i32::from(v1::AccountState::Frozen)));
     app.stop().await;
 }
+
+/// The period record not written by post.lua: a second posting of a period, under
+/// another request id, must answer the first and change nothing.
+#[tokio::test]
+async fn a_period_posted_twice_under_other_request_ids_posts_once() {
+    let app = spawn_app().await;
+    let mut c = app.v1().await;
+    create(&mut c, "period", "USD").await;
+    c.deposit(deposit_req("period", usd(1000, 0), "")).await.unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let last_month = redbank_domain::InterestPeriod::containing(now).before().to_string();
+    let post = |request_id: &str, rate: &str| v1::ApplyInterestRequest {
+        account_id: "period".into(),
+        annual_rate_percent: rate.into(),
+        days: 0,
+        request_id: request_id.into(),
+        memo: String::new(),
+        period: last_month.clone(),
+    };
+    let first = c.apply_interest(post("p-1", "5")).await.unwrap().into_inner();
+    let again = c.apply_interest(post("p-2", "5")).await.unwrap().into_inner();
+    let bare = c.apply_interest(post("", "5")).await.unwrap().into_inner();
+    let id = |r: &v1::ApplyInterestResponse| r.transaction.as_ref().unwrap().transaction_id.clone();
+    assert_eq!((id(&again), id(&bare)), (id(&first), id(&first)), "the first posting, answered again");
+    assert_eq!(
+        code_reason(c.apply_interest(post("p-3", "6")).await),
+        (Code::FailedPrecondition, "INTEREST_ALREADY_POSTED".into())
+    );
+    let account =
+        c.get_account(v1::GetAccountRequest { account_id: "period".into() }).await.unwrap().into_inner();
+    assert_eq!(account.version, 2, "one deposit, one posting");
+    app.stop().await;
+}

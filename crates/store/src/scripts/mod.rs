@@ -1,0 +1,69 @@
+//! The Lua scripts and the one place each is spoken to: a module per script owns
+//! its KEYS and ARGV (built by one function from named values) and the decoding of
+//! its reply. `prelude.lua` is prepended to every script; it holds the helpers they
+//! share, among them the account's field order, whose Rust twin is
+//! [`ACCOUNT_FIELDS`] (a test requires both to list the same fields).
+
+pub(crate) mod archive;
+pub(crate) mod create_account;
+pub(crate) mod post;
+pub(crate) mod set_state;
+pub(crate) mod transfer;
+
+use redis::Script;
+
+/// The account hash fields every script reads and every reply's account part
+/// carries, in this order. Twin: `read_account` in prelude.lua.
+pub(crate) const ACCOUNT_FIELDS: [&str; 8] =
+    ["type", "cur", "bal", "ver", "ctime", "state", "sreason", "stime"];
+
+/// Builds a script from the shared prelude and its body.
+macro_rules! script {
+    ($file:literal) => {
+        redis::Script::new(concat!(
+            include_str!("../lua/prelude.lua"),
+            include_str!(concat!("../lua/", $file))
+        ))
+    };
+}
+
+/// Every script, loaded once per store.
+#[derive(Clone)]
+pub(crate) struct Scripts {
+    pub create_account: Script,
+    pub post: Script,
+    pub transfer: Script,
+    pub set_state: Script,
+    pub archive: Script,
+}
+
+impl Scripts {
+    pub fn new() -> Self {
+        Self {
+            create_account: script!("create_account.lua"),
+            post: script!("post.lua"),
+            transfer: script!("transfer.lua"),
+            set_state: script!("set_state.lua"),
+            archive: script!("archive.lua"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ACCOUNT_FIELDS;
+
+    #[test]
+    fn the_preludes_account_fields_are_the_rust_ones_in_the_same_order() {
+        let prelude = include_str!("../lua/prelude.lua");
+        let call = prelude.split("redis.call('HMGET', key, ").nth(1).expect("read_account's HMGET");
+        let listed: Vec<&str> = call
+            .split(')')
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .map(|f| f.trim().trim_matches('\''))
+            .collect();
+        assert_eq!(listed, ACCOUNT_FIELDS);
+    }
+}
