@@ -199,6 +199,18 @@ async fn a_trim_from_a_stale_read_changes_nothing() {
     let skipping = store.trim_archived(&id("a"), &point, &log[1..]).await;
     assert!(matches!(skipping, Err(StoreError::ArchiveChanged(_))), "{skipping:?}");
 
+    // A caller whose archive point is not the account's: refused, whatever else
+    // it gets right (the head's entries, their count).
+    let head = store.archivable(&id("a"), cut, 1).await.unwrap().1;
+    let forged = ArchivePoint { through: Some("1-1".into()), ..point.clone() };
+    let wrong_point = store.trim_archived(&id("a"), &forged, &head).await;
+    assert!(matches!(wrong_point, Err(StoreError::ArchiveChanged(_))), "{wrong_point:?}");
+    // Entries named otherwise than the head, though as many: refused.
+    let mut renamed = log[..2].to_vec();
+    renamed[0].id = "1-0".into();
+    let wrong_first = store.trim_archived(&id("a"), &point, &renamed).await;
+    assert!(matches!(wrong_first, Err(StoreError::ArchiveChanged(_))), "{wrong_first:?}");
+
     let xlen: i64 = redis::cmd("XLEN").arg("acct:{a}:log").query(&mut redis.connection()).unwrap();
     assert_eq!((xlen, point.entries), (2, 2));
     // An unknown account is refused as such.
