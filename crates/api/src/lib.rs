@@ -5,6 +5,7 @@
 
 pub mod codec;
 pub mod convert;
+pub mod requests;
 
 /// `redbank.v1`: our versioned API.
 pub mod v1 {

@@ -1,0 +1,253 @@
+//! v1 requests parsed into domain values, one `TryFrom` per request: a request that
+//! converts is valid, and a refusal names what is wrong before any store call.
+//! Parsing that needs the server's settings (the default currency, the rate ceiling,
+//! the clock) takes them as arguments.
+
+use prost_types::Timestamp;
+use redbank_domain::limits::{
+    ACCOUNTS_PAGE_SIZE_DEFAULT, ACCOUNTS_PAGE_SIZE_MAX, STATEMENT_PAGE_SIZE_DEFAULT, STATEMENT_PAGE_SIZE_MAX,
+    TRANSACTIONS_PAGE_SIZE_DEFAULT, TRANSACTIONS_PAGE_SIZE_MAX,
+};
+use redbank_domain::{
+    AccountId, AccountType, AnnualRate, BalanceChange, Currency, Error, InterestDays, InterestPeriod, Memo,
+    PeriodPolicy, RateCeiling, Reason, RequestId, TransactionKind, Transfer,
+};
+
+use crate::convert::{account_type_from_proto, amount_from_proto, kind_from_proto, millis_from_timestamp};
+use crate::v1;
+
+/// A page size from a request: 0 means the default, above the maximum is refused.
+pub fn page_size(requested: i32, default: usize, max: usize) -> Result<usize, Error> {
+    match usize::try_from(requested) {
+        Ok(0) => Ok(default),
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(Error::InvalidPageSize { max }),
+    }
+}
+
+/// Optional time bounds, in milliseconds; start before end.
+pub fn time_range(
+    start: Option<&Timestamp>,
+    end: Option<&Timestamp>,
+) -> Result<(Option<i64>, Option<i64>), Error> {
+    let start = start.map(millis_from_timestamp).transpose()?;
+    let end = end.map(millis_from_timestamp).transpose()?;
+    if let (Some(s), Some(e)) = (start, end)
+        && s >= e
+    {
+        return Err(Error::InvalidTimeRange("start_time must be before end_time".into()));
+    }
+    Ok((start, end))
+}
+
+/// `CreateAccount`; without a currency, the server's default.
+pub struct CreateAccount {
+    pub id: AccountId,
+    pub account_type: AccountType,
+    pub currency: Option<Currency>,
+    pub request_id: Option<RequestId>,
+}
+
+impl TryFrom<&v1::CreateAccountRequest> for CreateAccount {
+    type Error = Error;
+
+    fn try_from(r: &v1::CreateAccountRequest) -> Result<Self, Error> {
+        let currency =
+            if r.currency_code.is_empty() { None } else { Some(Currency::parse(&r.currency_code)?) };
+        Ok(Self {
+            id: AccountId::parse(&r.account_id)?,
+            account_type: account_type_from_proto(r.r#type)?,
+            currency,
+            request_id: RequestId::parse_optional(&r.request_id)?,
+        })
+    }
+}
+
+/// One balance change to one account: `Deposit`, `Withdraw`, `ApplyInterest`.
+pub struct Movement {
+    pub id: AccountId,
+    pub change: BalanceChange,
+    pub request_id: Option<RequestId>,
+    pub memo: Memo,
+}
+
+impl Movement {
+    fn new(account_id: &str, change: BalanceChange, request_id: &str, memo: &str) -> Result<Self, Error> {
+        Ok(Self {
+            id: AccountId::parse(account_id)?,
+            change,
+            request_id: RequestId::parse_optional(request_id)?,
+            memo: Memo::parse(memo)?,
+        })
+    }
+
+    /// `ApplyInterest` under the server's rate ceiling and period policy, at `now_millis`.
+    pub fn interest(
+        r: &v1::ApplyInterestRequest,
+        ceiling: RateCeiling,
+        policy: PeriodPolicy,
+        now_millis: i64,
+    ) -> Result<Self, Error> {
+        AccountId::parse(&r.account_id)?;
+        let period = InterestPeriod::parse_optional(&r.period)?;
+        if let Some(p) = period {
+            p.check_postable(now_millis, policy)?;
+        }
+        // With a period, days 0 means the period's days rather than a year.
+        let days = match period {
+            Some(p) if r.days == 0 => InterestDays::from_request(p.days() as i32)?,
+            _ => InterestDays::from_request(r.days)?,
+        };
+        let change = BalanceChange::Interest {
+            rate: AnnualRate::parse(&r.annual_rate_percent, ceiling)?,
+            days,
+            period,
+        };
+        Self::new(&r.account_id, change, &r.request_id, &r.memo)
+    }
+}
+
+impl TryFrom<&v1::DepositRequest> for Movement {
+    type Error = Error;
+
+    fn try_from(r: &v1::DepositRequest) -> Result<Self, Error> {
+        // The account first: its refusal comes before the amount's, as always.
+        AccountId::parse(&r.account_id)?;
+        let change = BalanceChange::Deposit(amount_from_proto(r.amount.as_ref())?);
+        Self::new(&r.account_id, change, &r.request_id, &r.memo)
+    }
+}
+
+impl TryFrom<&v1::WithdrawRequest> for Movement {
+    type Error = Error;
+
+    fn try_from(r: &v1::WithdrawRequest) -> Result<Self, Error> {
+        AccountId::parse(&r.account_id)?;
+        let change = BalanceChange::Withdrawal(amount_from_proto(r.amount.as_ref())?);
+        Self::new(&r.account_id, change, &r.request_id, &r.memo)
+    }
+}
+
+/// `Transfer`.
+pub struct TransferCommand {
+    pub transfer: Transfer,
+    pub request_id: Option<RequestId>,
+    pub memo: Memo,
+}
+
+impl TryFrom<&v1::TransferRequest> for TransferCommand {
+    type Error = Error;
+
+    fn try_from(r: &v1::TransferRequest) -> Result<Self, Error> {
+        let transfer = Transfer::new(
+            AccountId::parse(&r.from_account_id)?,
+            AccountId::parse(&r.to_account_id)?,
+            amount_from_proto(r.amount.as_ref())?,
+        )?;
+        Ok(Self {
+            transfer,
+            request_id: RequestId::parse_optional(&r.request_id)?,
+            memo: Memo::parse(&r.memo)?,
+        })
+    }
+}
+
+/// `FreezeAccount`, `UnfreezeAccount`, `CloseAccount`.
+pub struct StateCommand {
+    pub id: AccountId,
+    pub reason: Reason,
+    pub request_id: Option<RequestId>,
+}
+
+impl StateCommand {
+    fn parse(account_id: &str, reason: &str, request_id: &str) -> Result<Self, Error> {
+        Ok(Self {
+            id: AccountId::parse(account_id)?,
+            reason: Reason::parse(reason)?,
+            request_id: RequestId::parse_optional(request_id)?,
+        })
+    }
+}
+
+impl TryFrom<&v1::FreezeAccountRequest> for StateCommand {
+    type Error = Error;
+
+    fn try_from(r: &v1::FreezeAccountRequest) -> Result<Self, Error> {
+        Self::parse(&r.account_id, &r.reason, &r.request_id)
+    }
+}
+
+impl TryFrom<&v1::UnfreezeAccountRequest> for StateCommand {
+    type Error = Error;
+
+    fn try_from(r: &v1::UnfreezeAccountRequest) -> Result<Self, Error> {
+        Self::parse(&r.account_id, &r.reason, &r.request_id)
+    }
+}
+
+impl TryFrom<&v1::CloseAccountRequest> for StateCommand {
+    type Error = Error;
+
+    fn try_from(r: &v1::CloseAccountRequest) -> Result<Self, Error> {
+        Self::parse(&r.account_id, &r.reason, &r.request_id)
+    }
+}
+
+/// `ListTransactions`, without its page token (which the server checks).
+pub struct TransactionsQuery {
+    pub id: AccountId,
+    pub page_size: usize,
+    pub start_millis: Option<i64>,
+    pub end_millis: Option<i64>,
+    /// Sorted, without repeats.
+    pub kinds: Vec<TransactionKind>,
+}
+
+impl TryFrom<&v1::ListTransactionsRequest> for TransactionsQuery {
+    type Error = Error;
+
+    fn try_from(r: &v1::ListTransactionsRequest) -> Result<Self, Error> {
+        let id = AccountId::parse(&r.account_id)?;
+        let page_size = page_size(r.page_size, TRANSACTIONS_PAGE_SIZE_DEFAULT, TRANSACTIONS_PAGE_SIZE_MAX)?;
+        let (start_millis, end_millis) = time_range(r.start_time.as_ref(), r.end_time.as_ref())?;
+        let mut kinds = r
+            .kinds
+            .iter()
+            .map(|k| kind_from_proto(*k).ok_or(Error::InvalidKind(*k)))
+            .collect::<Result<Vec<_>, _>>()?;
+        kinds.sort_by_key(|k| k.code());
+        kinds.dedup();
+        Ok(Self { id, page_size, start_millis, end_millis, kinds })
+    }
+}
+
+/// `GetStatement`, without its page token.
+pub struct StatementQuery {
+    pub id: AccountId,
+    pub start_millis: i64,
+    pub end_millis: i64,
+    pub page_size: usize,
+}
+
+impl TryFrom<&v1::GetStatementRequest> for StatementQuery {
+    type Error = Error;
+
+    fn try_from(r: &v1::GetStatementRequest) -> Result<Self, Error> {
+        let id = AccountId::parse(&r.account_id)?;
+        let missing = || Error::InvalidTimeRange("start_time and end_time are required".into());
+        let (start, end) =
+            (r.start_time.as_ref().ok_or_else(missing)?, r.end_time.as_ref().ok_or_else(missing)?);
+        let (start, end) = time_range(Some(start), Some(end))?;
+        Ok(Self {
+            id,
+            start_millis: start.ok_or_else(missing)?,
+            end_millis: end.ok_or_else(missing)?,
+            page_size: page_size(r.page_size, STATEMENT_PAGE_SIZE_DEFAULT, STATEMENT_PAGE_SIZE_MAX)?,
+        })
+    }
+}
+
+/// `ListAccounts`'s page size (its token is the server's).
+pub fn accounts_page_size(r: &v1::ListAccountsRequest) -> Result<usize, Error> {
+    page_size(r.page_size, ACCOUNTS_PAGE_SIZE_DEFAULT, ACCOUNTS_PAGE_SIZE_MAX)
+}
