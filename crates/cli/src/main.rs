@@ -7,6 +7,7 @@
 
 mod archive;
 mod bench;
+mod check;
 mod client;
 mod demo;
 mod interest_post;
@@ -20,7 +21,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use redbank_api::v1;
 
 use client::{Failure, call, money, request_id};
-use output::{Printer, say};
+use output::Printer;
 
 /// Accounts asked per ListAccounts call (the server's most).
 const ACCOUNTS_PAGE: usize = redbank_domain::limits::ACCOUNTS_PAGE_SIZE_MAX;
@@ -250,62 +251,6 @@ async fn main() -> ExitCode {
     }
 }
 
-/// `redbank check`: the invariant checker, with a non-zero exit on any violation.
-async fn check(redis_url: &str, idempotency_ttl: Duration, out: &Printer) -> Result<(), Failure> {
-    let mut config = redbank_store::StoreConfig::new(redis_url);
-    config.call_timeout = Duration::from_secs(10);
-    config.idempotency_ttl = idempotency_ttl;
-    let store = redbank_store::Store::connect(&config).map_err(|e| Failure::Local(e.to_string()))?;
-    let report = redbank_store::check::check(&store)
-        .await
-        .map_err(|e| Failure::Local(format!("check failed: {e}")))?;
-    if out.json {
-        let totals: serde_json::Map<String, serde_json::Value> = report
-            .totals
-            .iter()
-            .map(|(c, (b, n))| {
-                // i128 totals: a JSON number where they fit in 64 bits, text otherwise.
-                let number = |v: i128| match i64::try_from(v) {
-                    Ok(v) => serde_json::Value::from(v),
-                    Err(_) => serde_json::Value::from(v.to_string()),
-                };
-                (c.clone(), serde_json::json!({"balances": number(*b), "deposits_interest_less_withdrawals": number(*n)}))
-            })
-            .collect();
-        out.document(serde_json::json!({
-            "passed": report.passed(),
-            "accounts": report.accounts,
-            "entries": report.entries,
-            "archived_entries": report.archived_entries,
-            "transfers": report.transfers,
-            "request_ids": report.request_ids,
-            "totals_minor_units": totals,
-            "violations": report.violations.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        }));
-    } else {
-        say!(
-            "checked {} accounts, {} history entries ({} more archived), {} transfers, {} request ids",
-            report.accounts,
-            report.entries,
-            report.archived_entries,
-            report.transfers,
-            report.request_ids
-        );
-        for (currency, (balances, net)) in &report.totals {
-            say!("  {currency}: balances {balances}, deposits + interest - withdrawals {net} (minor units)");
-        }
-        for v in &report.violations {
-            say!("VIOLATION: {v}");
-        }
-        say!("{}", if report.passed() { "all invariants hold" } else { "INVARIANTS VIOLATED" });
-    }
-    if report.passed() {
-        Ok(())
-    } else {
-        Err(Failure::Reported(format!("{} invariant violations", report.violations.len())))
-    }
-}
-
 /// Freeze, unfreeze and close: the same arguments, each its own request message,
 /// and the account as the answer.
 macro_rules! state_change {
@@ -441,7 +386,7 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
         Command::Close(a) => state_change!(client, out, a, CloseAccountRequest, close_account, "Closed"),
         Command::Demo { account } => demo::run(&client, account, out).await?,
         Command::Check { redis_url, idempotency_ttl_secs } => {
-            check(redis_url, Duration::from_secs(*idempotency_ttl_secs), out).await?
+            check::run(redis_url, Duration::from_secs(*idempotency_ttl_secs), out).await?
         }
         Command::Archive(args) => archive::run(args, out).await?,
         Command::Bench(args) => {
