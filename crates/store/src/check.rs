@@ -32,9 +32,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use redbank_domain::{AccountId, TransactionKind};
+use redbank_domain::{Account, AccountId, Transaction, TransactionKind};
 
-use crate::{Store, StoreError};
+use crate::{ArchivePoint, Store, StoreError};
 
 /// One broken invariant, precisely located.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,130 +159,275 @@ struct Half {
 }
 
 /// Checks every account in the store; request ids are judged by the store's
-/// idempotency window.
+/// idempotency window. Each history is read a chunk at a time and judged as it
+/// comes: memory holds one chunk, the request ids of one idempotency window, and
+/// the transfers whose other half has not been read yet.
 pub async fn check(store: &Store) -> Result<CheckReport, StoreError> {
     let window_millis = i64::try_from(store.idempotency_ttl().as_millis()).unwrap_or(i64::MAX);
     let cut = cut_millis(store).await?;
     let mut report = CheckReport { cut_millis: cut, ..CheckReport::default() };
-    let ids = store.account_ids().await?;
-
-    let mut halves: HashMap<String, Vec<Half>> = HashMap::new();
+    let mut transfers = Transfers::default();
     // Per account: every version up to this one is archived.
     let mut archived_through: HashMap<AccountId, i64> = HashMap::new();
-    for id in ids {
-        let (account, point, history) = match store.ledger(&id).await {
+    for id in store.account_ids().await? {
+        let mut walk = Walk::new(id.clone(), cut, window_millis);
+        let visited = store
+            .ledger_chunks(&id, |account, point, chunk| {
+                walk.start(account, point);
+                for t in chunk {
+                    walk.entry(t, &mut transfers);
+                }
+            })
+            .await;
+        let (account, point) = match visited {
             Ok(ledger) => ledger,
             Err(StoreError::Refused(_)) => continue,
             Err(e) => return Err(e),
         };
-        report.accounts += 1;
-        report.entries += history.len();
-        report.archived_entries += point.entries;
-        let currency = account.currency().code().to_owned();
-        // At the cut: the balance after the last entry before it, and the money
-        // from outside up to it.
-        let mut balance_at_cut = point.balance;
-        let mut external_at_cut = i128::from(point.net_external);
         if point.through.is_some() {
             archived_through.insert(id.clone(), point.version);
         }
+        walk.finish(&account, &point, &mut report);
+    }
+    transfers.finish(&archived_through, &mut report);
+    for (currency, (balances, net_external)) in &report.totals {
+        if balances != net_external {
+            report.violations.push(Violation::NotConserved {
+                currency: currency.clone(),
+                balances: *balances,
+                net_external: *net_external,
+            });
+        }
+    }
+    Ok(report)
+}
 
-        // Sums in 128 bits: stored data is not trusted to stay in range.
-        let mut running = i128::from(point.balance);
-        let mut request_ids: HashMap<String, Vec<i64>> = HashMap::new();
-        for t in &history {
-            running += i128::from(t.signed_minor());
-            if i128::from(t.balance_after.minor()) != running {
-                report.violations.push(Violation::BrokenChain {
-                    account: id.clone(),
-                    entry: t.id.clone(),
-                    expected: running,
-                    found: t.balance_after.minor(),
-                });
-                running = i128::from(t.balance_after.minor());
-            }
-            if running < 0 {
-                report.violations.push(Violation::NegativeBalance {
-                    account: id.clone(),
-                    entry: Some(t.id.clone()),
-                    balance: i64::try_from(running).unwrap_or(i64::MIN),
-                });
-            }
-            let before_cut = t.create_time_millis < cut;
-            if before_cut {
-                balance_at_cut = t.balance_after.minor();
-                match t.kind {
-                    TransactionKind::Deposit | TransactionKind::Interest => {
-                        external_at_cut += i128::from(t.amount.minor())
-                    }
-                    TransactionKind::Withdrawal => external_at_cut -= i128::from(t.amount.minor()),
-                    _ => {}
+/// One account's history, judged entry by entry. Sums in 128 bits: stored data is
+/// not trusted to stay in range.
+struct Walk {
+    id: AccountId,
+    cut: i64,
+    currency: String,
+    started: bool,
+    /// The balance the entries so far give, from the archive point's.
+    running: i128,
+    entries: usize,
+    /// At the cut: the balance after the last entry before it, and the money from
+    /// outside up to it (both from the archive point's).
+    balance_at_cut: i64,
+    external_at_cut: i128,
+    request_ids: RequestIds,
+    violations: Vec<Violation>,
+}
+
+impl Walk {
+    fn new(id: AccountId, cut: i64, window_millis: i64) -> Self {
+        Self {
+            id,
+            cut,
+            currency: String::new(),
+            started: false,
+            running: 0,
+            entries: 0,
+            balance_at_cut: 0,
+            external_at_cut: 0,
+            request_ids: RequestIds::new(window_millis),
+            violations: Vec::new(),
+        }
+    }
+
+    /// Before the first chunk: the archive point is where the live history starts.
+    fn start(&mut self, account: &Account, point: &ArchivePoint) {
+        if !self.started {
+            self.started = true;
+            self.currency = account.currency().code().to_owned();
+            self.running = i128::from(point.balance);
+            self.balance_at_cut = point.balance;
+            self.external_at_cut = i128::from(point.net_external);
+        }
+    }
+
+    fn entry(&mut self, t: Transaction, transfers: &mut Transfers) {
+        self.entries += 1;
+        self.running += i128::from(t.signed_minor());
+        if i128::from(t.balance_after.minor()) != self.running {
+            self.violations.push(Violation::BrokenChain {
+                account: self.id.clone(),
+                entry: t.id.clone(),
+                expected: self.running,
+                found: t.balance_after.minor(),
+            });
+            self.running = i128::from(t.balance_after.minor());
+        }
+        if self.running < 0 {
+            self.violations.push(Violation::NegativeBalance {
+                account: self.id.clone(),
+                entry: Some(t.id.clone()),
+                balance: i64::try_from(self.running).unwrap_or(i64::MIN),
+            });
+        }
+        let before_cut = t.create_time_millis < self.cut;
+        if before_cut {
+            self.balance_at_cut = t.balance_after.minor();
+            match t.kind {
+                TransactionKind::Deposit | TransactionKind::Interest => {
+                    self.external_at_cut += i128::from(t.amount.minor())
                 }
+                TransactionKind::Withdrawal => self.external_at_cut -= i128::from(t.amount.minor()),
+                _ => {}
             }
-            if let Some(rid) = &t.request_id {
-                let key = match (t.kind, &t.counterparty) {
-                    (TransactionKind::TransferIn, Some(from)) => format!("{from}\u{0}{rid}"),
-                    _ => rid.to_string(),
-                };
-                request_ids.entry(key).or_default().push(t.create_time_millis);
-            }
-            if let Some(transfer) = &t.transfer_id {
-                halves.entry(transfer.clone()).or_default().push(Half {
-                    account: id.clone(),
-                    currency: currency.clone(),
+        }
+        if let Some(rid) = &t.request_id {
+            let key = match (t.kind, &t.counterparty) {
+                (TransactionKind::TransferIn, Some(from)) => format!("{from}\u{0}{rid}"),
+                _ => rid.to_string(),
+            };
+            self.request_ids.see(key, t.create_time_millis);
+        }
+        if let Some(transfer) = t.transfer_id {
+            transfers.add(
+                transfer,
+                Half {
+                    account: self.id.clone(),
+                    currency: self.currency.clone(),
                     before_cut,
                     kind: t.kind,
                     amount: t.amount.minor(),
-                    counterparty: t.counterparty.clone(),
+                    counterparty: t.counterparty,
                     counterparty_version: t.counterparty_version,
-                });
-            }
+                },
+            );
         }
-        let totals = report.totals.entry(currency).or_default();
-        totals.0 += i128::from(balance_at_cut);
-        totals.1 += external_at_cut;
-        let sum =
-            i128::from(point.balance) + history.iter().map(|t| i128::from(t.signed_minor())).sum::<i128>();
-        if sum != i128::from(account.balance.minor()) {
-            report.violations.push(Violation::BalanceMismatch {
-                account: id.clone(),
+    }
+
+    /// After the last chunk: the account against its history.
+    fn finish(mut self, account: &Account, point: &ArchivePoint, report: &mut CheckReport) {
+        report.accounts += 1;
+        report.entries += self.entries;
+        report.archived_entries += point.entries;
+        let totals = report.totals.entry(account.currency().code().to_owned()).or_default();
+        totals.0 += i128::from(self.balance_at_cut);
+        totals.1 += self.external_at_cut;
+        if self.running != i128::from(account.balance.minor()) {
+            self.violations.push(Violation::BalanceMismatch {
+                account: self.id.clone(),
                 balance: account.balance.minor(),
-                sum_of_entries: sum,
+                sum_of_entries: self.running,
             });
         }
         if account.balance.minor() < 0 {
-            report.violations.push(Violation::NegativeBalance {
-                account: id.clone(),
+            self.violations.push(Violation::NegativeBalance {
+                account: self.id.clone(),
                 entry: None,
                 balance: account.balance.minor(),
             });
         }
-        if usize::try_from(account.version.saturating_sub(point.version)).ok() != Some(history.len()) {
-            report.violations.push(Violation::VersionMismatch {
-                account: id.clone(),
+        if usize::try_from(account.version.saturating_sub(point.version)).ok() != Some(self.entries) {
+            self.violations.push(Violation::VersionMismatch {
+                account: self.id.clone(),
                 version: account.version,
-                entries: history.len() + usize::try_from(point.entries).unwrap_or(0),
+                entries: self.entries + usize::try_from(point.entries).unwrap_or(0),
             });
         }
-        report.request_ids += request_ids.len();
-        let mut duplicates: Vec<(String, usize)> = request_ids
-            .into_iter()
-            .filter_map(|(key, times)| {
-                let count = applied_within_window(&times, window_millis);
-                (count > 1).then_some((key, count))
-            })
-            .collect();
+        let (distinct, mut duplicates) = self.request_ids.finish();
+        report.request_ids += distinct;
         duplicates.sort();
         for (key, count) in duplicates {
             let request_id = key.rsplit('\u{0}').next().unwrap_or(&key).to_owned();
-            report.violations.push(Violation::DuplicateRequestId { account: id.clone(), request_id, count });
+            self.violations.push(Violation::DuplicateRequestId {
+                account: self.id.clone(),
+                request_id,
+                count,
+            });
+        }
+        report.violations.append(&mut self.violations);
+    }
+}
+
+/// An account's request ids within one idempotency window: how often each was
+/// applied again while its first application was remembered. Entries come in time
+/// order, so an id last seen a window ago is judged and forgotten.
+struct RequestIds {
+    window_millis: i64,
+    /// Per id: the time it was last applied, the current run of applications each
+    /// within the window of the one before, and the longest such run.
+    seen: HashMap<String, (i64, usize, usize)>,
+    /// Applications in time order, to forget ids once a window has passed.
+    order: std::collections::VecDeque<(i64, String)>,
+    distinct: usize,
+    duplicates: Vec<(String, usize)>,
+}
+
+impl RequestIds {
+    fn new(window_millis: i64) -> Self {
+        Self {
+            window_millis,
+            seen: HashMap::new(),
+            order: std::collections::VecDeque::new(),
+            distinct: 0,
+            duplicates: Vec::new(),
         }
     }
 
-    report.transfers = halves.len();
-    let mut transfers: Vec<_> = halves.into_iter().collect();
-    transfers.sort_by(|a, b| a.0.cmp(&b.0));
-    for (transfer_id, parts) in transfers {
+    fn see(&mut self, key: String, at: i64) {
+        while let Some((time, _)) = self.order.front()
+            && at.saturating_sub(*time) >= self.window_millis
+        {
+            let Some((time, old)) = self.order.pop_front() else { break };
+            if self.seen.get(&old).is_some_and(|(last, _, _)| *last == time)
+                && let Some((_, _, worst)) = self.seen.remove(&old)
+                && worst > 1
+            {
+                self.duplicates.push((old, worst));
+            }
+        }
+        match self.seen.get_mut(&key) {
+            Some((last, run, worst)) => {
+                *run = if at.saturating_sub(*last) < self.window_millis { *run + 1 } else { 1 };
+                *worst = (*worst).max(*run);
+                *last = at;
+            }
+            None => {
+                self.distinct += 1;
+                self.seen.insert(key.clone(), (at, 1, 1));
+            }
+        }
+        self.order.push_back((at, key));
+    }
+
+    /// Distinct ids, and those applied more than once within a window, with how often.
+    fn finish(mut self) -> (usize, Vec<(String, usize)>) {
+        self.duplicates.extend(
+            self.seen.into_iter().filter(|(_, (_, _, worst))| *worst > 1).map(|(k, (_, _, w))| (k, w)),
+        );
+        (self.distinct, self.duplicates)
+    }
+}
+
+/// Transfer halves waiting for their other half; a pair is judged as soon as both
+/// halves are read, what remains at the end is incomplete or archived.
+#[derive(Default)]
+struct Transfers {
+    open: HashMap<String, Vec<Half>>,
+    judged: usize,
+    violations: Vec<Violation>,
+    /// Money in flight at the cut, per currency, to add to the balances.
+    in_flight: BTreeMap<String, i128>,
+}
+
+impl Transfers {
+    fn add(&mut self, transfer_id: String, half: Half) {
+        let parts = self.open.entry(transfer_id.clone()).or_default();
+        parts.push(half);
+        let complete = parts.iter().any(|h| h.kind == TransactionKind::TransferOut)
+            && parts.iter().any(|h| h.kind == TransactionKind::TransferIn);
+        if complete && let Some(parts) = self.open.remove(&transfer_id) {
+            self.judge(transfer_id, parts, &HashMap::new());
+        }
+    }
+
+    fn judge(&mut self, transfer_id: String, parts: Vec<Half>, archived_through: &HashMap<AccountId, i64>) {
+        self.judged += 1;
         let out: Vec<&Half> = parts.iter().filter(|h| h.kind == TransactionKind::TransferOut).collect();
         let inn: Vec<&Half> = parts.iter().filter(|h| h.kind == TransactionKind::TransferIn).collect();
         let partner_archived = |h: &Half| {
@@ -295,44 +440,48 @@ pub async fn check(store: &Store) -> Result<CheckReport, StoreError> {
             if let [only] = parts.as_slice()
                 && (partner_archived(only) || !only.before_cut)
             {
-                continue;
+                return;
             }
             let halves =
                 parts.iter().map(|h| format!("{} on {}", h.kind.code(), h.account)).collect::<Vec<_>>();
-            report.violations.push(Violation::TransferIncomplete { transfer_id, halves: halves.join(", ") });
-            continue;
+            self.violations.push(Violation::TransferIncomplete { transfer_id, halves: halves.join(", ") });
+            return;
         };
         // Both halves after the cut: not part of the picture at the cut. One on
         // each side: money in flight, counted with the half after the cut.
         match (o.before_cut, i.before_cut) {
-            (false, false) => continue,
-            (true, false) => report.totals.entry(i.currency.clone()).or_default().0 += i128::from(i.amount),
-            (false, true) => report.totals.entry(o.currency.clone()).or_default().0 -= i128::from(o.amount),
+            (false, false) => return,
+            (true, false) => *self.in_flight.entry(i.currency.clone()).or_default() += i128::from(i.amount),
+            (false, true) => *self.in_flight.entry(o.currency.clone()).or_default() -= i128::from(o.amount),
             (true, true) => {}
         }
         if o.amount != i.amount {
-            report.violations.push(Violation::TransferMismatch {
+            self.violations.push(Violation::TransferMismatch {
                 transfer_id,
                 detail: format!("out {} but in {}", o.amount, i.amount),
             });
         } else if o.counterparty.as_ref() != Some(&i.account) || i.counterparty.as_ref() != Some(&o.account) {
-            report.violations.push(Violation::TransferMismatch {
+            self.violations.push(Violation::TransferMismatch {
                 transfer_id,
                 detail: format!("{} and {} do not name each other", o.account, i.account),
             });
         }
     }
 
-    for (currency, (balances, net_external)) in &report.totals {
-        if balances != net_external {
-            report.violations.push(Violation::NotConserved {
-                currency: currency.clone(),
-                balances: *balances,
-                net_external: *net_external,
-            });
+    /// Judges what is still open (with every account's archive point known now) and
+    /// hands the findings to the report.
+    fn finish(mut self, archived_through: &HashMap<AccountId, i64>, report: &mut CheckReport) {
+        let mut open: Vec<_> = std::mem::take(&mut self.open).into_iter().collect();
+        open.sort_by(|a, b| a.0.cmp(&b.0));
+        for (transfer_id, parts) in open {
+            self.judge(transfer_id, parts, archived_through);
         }
+        report.transfers += self.judged;
+        for (currency, amount) in self.in_flight {
+            report.totals.entry(currency).or_default().0 += amount;
+        }
+        report.violations.append(&mut self.violations);
     }
-    Ok(report)
 }
 
 /// The cut: every entry written at or before Redis's current millisecond. Returns
@@ -348,36 +497,35 @@ async fn cut_millis(store: &Store) -> Result<i64, StoreError> {
     }
 }
 
-/// How many of a request id's applications (their times, oldest first after
-/// sorting) fell within one idempotency window of the application before them:
-/// 1 if every reuse came after the record had expired.
-fn applied_within_window(times: &[i64], window_millis: i64) -> usize {
-    let mut times = times.to_vec();
-    times.sort_unstable();
-    let mut worst = 1;
-    let mut run = 1;
-    for pair in times.windows(2) {
-        if pair[1] - pair[0] < window_millis {
-            run += 1;
-            worst = worst.max(run);
-        } else {
-            run = 1;
-        }
-    }
-    worst
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The worst run of applications of one id, each within a window of the one
+    /// before, with other ids in between.
+    fn worst(times: &[i64], window: i64) -> usize {
+        let mut ids = RequestIds::new(window);
+        for (n, t) in times.iter().enumerate() {
+            ids.see("r".into(), *t);
+            ids.see(format!("other-{n}"), *t);
+        }
+        let (distinct, duplicates) = ids.finish();
+        assert!(distinct >= times.len());
+        duplicates.iter().filter(|(k, _)| k == "r").map(|(_, n)| *n).max().unwrap_or(1)
+    }
+
     #[test]
     fn a_request_id_counts_twice_only_within_its_window() {
         let day = 86_400_000;
-        assert_eq!(applied_within_window(&[5], day), 1);
-        assert_eq!(applied_within_window(&[0, day], day), 1, "reused once the record expired");
-        assert_eq!(applied_within_window(&[0, day - 1], day), 2);
-        assert_eq!(applied_within_window(&[3 * day + 10, 0, 2 * day, 2 * day + 5], day), 2);
-        assert_eq!(applied_within_window(&[0, 1, 2], day), 3);
+        assert_eq!(worst(&[5], day), 1);
+        assert_eq!(worst(&[0, day], day), 1, "reused once the record expired");
+        assert_eq!(worst(&[0, day - 1], day), 2);
+        assert_eq!(worst(&[0, 2 * day, 2 * day + 5, 3 * day + 10], day), 2);
+        assert_eq!(worst(&[0, 1, 2], day), 3);
+        assert_eq!(
+            worst(&[0, 1, 5 * day, 5 * day + 1, 5 * day + 2], day),
+            3,
+            "judged per window, the worst kept"
+        );
     }
 }

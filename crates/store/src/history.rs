@@ -156,13 +156,27 @@ impl Store {
     }
 
     /// The account, its archive point and its whole history still in Redis (oldest
-    /// first), as one snapshot: the account, its archive point, the first chunk of
-    /// its history and the id of its last entry are read in one MULTI/EXEC, and the
-    /// later chunks stop at that entry, so changes landing meanwhile are not mixed in.
+    /// first), as one snapshot: see [`Store::ledger_chunks`].
     pub async fn ledger(
         &self,
         id: &AccountId,
     ) -> Result<(Account, ArchivePoint, Vec<Transaction>), StoreError> {
+        let mut entries = Vec::new();
+        let (account, point) = self.ledger_chunks(id, |_, _, chunk| entries.extend(chunk)).await?;
+        Ok((account, point, entries))
+    }
+
+    /// The account and its archive point, with its history still in Redis handed to
+    /// `visit` a chunk at a time (oldest first; the first chunk, maybe empty, always),
+    /// each with the account and its archive point, as one snapshot: the account, its
+    /// archive point, the first chunk and the id of the last entry are read in one
+    /// MULTI/EXEC, and the later chunks stop at that entry, so changes landing
+    /// meanwhile are not mixed in. Memory stays at one chunk however long the history.
+    pub async fn ledger_chunks(
+        &self,
+        id: &AccountId,
+        mut visit: impl FnMut(&Account, &ArchivePoint, Vec<Transaction>),
+    ) -> Result<(Account, ArchivePoint), StoreError> {
         let mut pipe = redis::pipe();
         pipe.atomic();
         pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_FIELDS);
@@ -173,36 +187,25 @@ impl Store {
         let (fields, point, first, last): (Vec<Option<String>>, Vec<Option<String>>, RawEntries, RawEntries) =
             self.call(pipe.query_async(&mut conn)).await?;
         let account = reply::stored_account(id, fields)?;
-        let mut entries = Self::entries(id, account.currency(), first)?;
-        if let (Some((end, _)), Some(read)) = (last.first(), entries.last())
-            && &read.id != end
-        {
-            let start = format!("({}", read.id);
-            entries.extend(self.entries_between(id, account.currency(), start, end).await?);
-        }
-        Ok((account, reply::archive_point(point)?, entries))
-    }
-
-    /// Entries from `start` to `end` (XRANGE bounds), oldest first.
-    async fn entries_between(
-        &self,
-        id: &AccountId,
-        currency: Currency,
-        mut start: String,
-        end: &str,
-    ) -> Result<Vec<Transaction>, StoreError> {
-        let mut out = Vec::new();
+        let point = reply::archive_point(point)?;
+        let currency = account.currency();
+        let end = last.first().map(|(end, _)| end.clone());
+        let mut chunk = Self::entries(id, currency, first)?;
         loop {
-            let chunk = self.range("XRANGE", id, currency, (&start, end), HISTORY_CHUNK).await?;
-            let done = chunk.len() < HISTORY_CHUNK;
-            if let Some(last) = chunk.last() {
-                start = format!("({}", last.id);
-            }
-            out.extend(chunk);
-            if done {
-                return Ok(out);
+            let read = chunk.last().map(|t| t.id.clone());
+            visit(&account, &point, chunk);
+            match (&read, &end) {
+                (Some(read), Some(end)) if read != end => {
+                    chunk =
+                        self.range("XRANGE", id, currency, (&format!("({read}"), end), HISTORY_CHUNK).await?;
+                    if chunk.is_empty() {
+                        break;
+                    }
+                }
+                _ => break,
             }
         }
+        Ok((account, point))
     }
 
     /// One page of history, newest first. Pages never skip or repeat an entry while
