@@ -72,13 +72,9 @@ pub struct Movement {
 }
 
 impl Movement {
-    fn new(account_id: &str, change: BalanceChange, request_id: &str, memo: &str) -> Result<Self, Error> {
-        Ok(Self {
-            id: AccountId::parse(account_id)?,
-            change,
-            request_id: RequestId::parse_optional(request_id)?,
-            memo: Memo::parse(memo)?,
-        })
+    /// The rest of a change, its account parsed first (its refusal comes first).
+    fn new(id: AccountId, change: BalanceChange, request_id: &str, memo: &str) -> Result<Self, Error> {
+        Ok(Self { id, change, request_id: RequestId::parse_optional(request_id)?, memo: Memo::parse(memo)? })
     }
 
     /// `ApplyInterest` under the server's rate ceiling and period policy, at `now_millis`.
@@ -88,7 +84,7 @@ impl Movement {
         policy: PeriodPolicy,
         now_millis: i64,
     ) -> Result<Self, Error> {
-        AccountId::parse(&r.account_id)?;
+        let id = AccountId::parse(&r.account_id)?;
         let period = InterestPeriod::parse_optional(&r.period)?;
         if let Some(p) = period {
             p.check_postable(now_millis, policy)?;
@@ -103,7 +99,7 @@ impl Movement {
             days,
             period,
         };
-        Self::new(&r.account_id, change, &r.request_id, &r.memo)
+        Self::new(id, change, &r.request_id, &r.memo)
     }
 }
 
@@ -112,9 +108,9 @@ impl TryFrom<&v1::DepositRequest> for Movement {
 
     fn try_from(r: &v1::DepositRequest) -> Result<Self, Error> {
         // The account first: its refusal comes before the amount's, as always.
-        AccountId::parse(&r.account_id)?;
+        let id = AccountId::parse(&r.account_id)?;
         let change = BalanceChange::Deposit(amount_from_proto(r.amount.as_ref())?);
-        Self::new(&r.account_id, change, &r.request_id, &r.memo)
+        Self::new(id, change, &r.request_id, &r.memo)
     }
 }
 
@@ -122,9 +118,9 @@ impl TryFrom<&v1::WithdrawRequest> for Movement {
     type Error = Error;
 
     fn try_from(r: &v1::WithdrawRequest) -> Result<Self, Error> {
-        AccountId::parse(&r.account_id)?;
+        let id = AccountId::parse(&r.account_id)?;
         let change = BalanceChange::Withdrawal(amount_from_proto(r.amount.as_ref())?);
-        Self::new(&r.account_id, change, &r.request_id, &r.memo)
+        Self::new(id, change, &r.request_id, &r.memo)
     }
 }
 
