@@ -29,12 +29,17 @@
 //! millisecond: a transfer whose one half lies before the cut and the other after
 //! is counted as money in flight, both halves found.
 
+mod request_ids;
+mod transfers;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use redbank_domain::{Account, AccountId, Transaction, TransactionKind};
 
 use crate::{ArchivePoint, Store, StoreError};
+use request_ids::RequestIds;
+use transfers::Transfers;
 
 /// One broken invariant, precisely located.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -344,146 +349,6 @@ impl Walk {
     }
 }
 
-/// An account's request ids within one idempotency window: how often each was
-/// applied again while its first application was remembered. Entries come in time
-/// order, so an id last seen a window ago is judged and forgotten.
-struct RequestIds {
-    window_millis: i64,
-    /// Per id: the time it was last applied, the current run of applications each
-    /// within the window of the one before, and the longest such run.
-    seen: HashMap<String, (i64, usize, usize)>,
-    /// Applications in time order, to forget ids once a window has passed.
-    order: std::collections::VecDeque<(i64, String)>,
-    distinct: usize,
-    duplicates: Vec<(String, usize)>,
-}
-
-impl RequestIds {
-    fn new(window_millis: i64) -> Self {
-        Self {
-            window_millis,
-            seen: HashMap::new(),
-            order: std::collections::VecDeque::new(),
-            distinct: 0,
-            duplicates: Vec::new(),
-        }
-    }
-
-    fn see(&mut self, key: String, at: i64) {
-        while let Some((time, _)) = self.order.front()
-            && at.saturating_sub(*time) >= self.window_millis
-        {
-            let Some((time, old)) = self.order.pop_front() else { break };
-            if self.seen.get(&old).is_some_and(|(last, _, _)| *last == time)
-                && let Some((_, _, worst)) = self.seen.remove(&old)
-                && worst > 1
-            {
-                self.duplicates.push((old, worst));
-            }
-        }
-        match self.seen.get_mut(&key) {
-            Some((last, run, worst)) => {
-                *run = if at.saturating_sub(*last) < self.window_millis { *run + 1 } else { 1 };
-                *worst = (*worst).max(*run);
-                *last = at;
-            }
-            None => {
-                self.distinct += 1;
-                self.seen.insert(key.clone(), (at, 1, 1));
-            }
-        }
-        self.order.push_back((at, key));
-    }
-
-    /// Distinct ids, and those applied more than once within a window, with how often.
-    fn finish(mut self) -> (usize, Vec<(String, usize)>) {
-        self.duplicates.extend(
-            self.seen.into_iter().filter(|(_, (_, _, worst))| *worst > 1).map(|(k, (_, _, w))| (k, w)),
-        );
-        (self.distinct, self.duplicates)
-    }
-}
-
-/// Transfer halves waiting for their other half; a pair is judged as soon as both
-/// halves are read, what remains at the end is incomplete or archived.
-#[derive(Default)]
-struct Transfers {
-    open: HashMap<String, Vec<Half>>,
-    judged: usize,
-    violations: Vec<Violation>,
-    /// Money in flight at the cut, per currency, to add to the balances.
-    in_flight: BTreeMap<String, i128>,
-}
-
-impl Transfers {
-    fn add(&mut self, transfer_id: String, half: Half) {
-        let parts = self.open.entry(transfer_id.clone()).or_default();
-        parts.push(half);
-        let complete = parts.iter().any(|h| h.kind == TransactionKind::TransferOut)
-            && parts.iter().any(|h| h.kind == TransactionKind::TransferIn);
-        if complete && let Some(parts) = self.open.remove(&transfer_id) {
-            self.judge(transfer_id, parts, &HashMap::new());
-        }
-    }
-
-    fn judge(&mut self, transfer_id: String, parts: Vec<Half>, archived_through: &HashMap<AccountId, i64>) {
-        self.judged += 1;
-        let out: Vec<&Half> = parts.iter().filter(|h| h.kind == TransactionKind::TransferOut).collect();
-        let inn: Vec<&Half> = parts.iter().filter(|h| h.kind == TransactionKind::TransferIn).collect();
-        let partner_archived = |h: &Half| {
-            let (Some(partner), Some(version)) = (&h.counterparty, h.counterparty_version) else {
-                return false;
-            };
-            archived_through.get(partner).is_some_and(|through| version <= *through)
-        };
-        let (&[o], &[i]) = (out.as_slice(), inn.as_slice()) else {
-            if let [only] = parts.as_slice()
-                && (partner_archived(only) || !only.before_cut)
-            {
-                return;
-            }
-            let halves =
-                parts.iter().map(|h| format!("{} on {}", h.kind.code(), h.account)).collect::<Vec<_>>();
-            self.violations.push(Violation::TransferIncomplete { transfer_id, halves: halves.join(", ") });
-            return;
-        };
-        // Both halves after the cut: not part of the picture at the cut. One on
-        // each side: money in flight, counted with the half after the cut.
-        match (o.before_cut, i.before_cut) {
-            (false, false) => return,
-            (true, false) => *self.in_flight.entry(i.currency.clone()).or_default() += i128::from(i.amount),
-            (false, true) => *self.in_flight.entry(o.currency.clone()).or_default() -= i128::from(o.amount),
-            (true, true) => {}
-        }
-        if o.amount != i.amount {
-            self.violations.push(Violation::TransferMismatch {
-                transfer_id,
-                detail: format!("out {} but in {}", o.amount, i.amount),
-            });
-        } else if o.counterparty.as_ref() != Some(&i.account) || i.counterparty.as_ref() != Some(&o.account) {
-            self.violations.push(Violation::TransferMismatch {
-                transfer_id,
-                detail: format!("{} and {} do not name each other", o.account, i.account),
-            });
-        }
-    }
-
-    /// Judges what is still open (with every account's archive point known now) and
-    /// hands the findings to the report.
-    fn finish(mut self, archived_through: &HashMap<AccountId, i64>, report: &mut CheckReport) {
-        let mut open: Vec<_> = std::mem::take(&mut self.open).into_iter().collect();
-        open.sort_by(|a, b| a.0.cmp(&b.0));
-        for (transfer_id, parts) in open {
-            self.judge(transfer_id, parts, archived_through);
-        }
-        report.transfers += self.judged;
-        for (currency, amount) in self.in_flight {
-            report.totals.entry(currency).or_default().0 += amount;
-        }
-        report.violations.append(&mut self.violations);
-    }
-}
-
 /// The cut: every entry written at or before Redis's current millisecond. Returns
 /// once Redis's clock has moved past it, so that every such entry was written
 /// before any snapshot is read (Redis runs one command or script at a time).
@@ -494,38 +359,5 @@ async fn cut_millis(store: &Store) -> Result<i64, StoreError> {
         if store.time_millis().await? > now {
             return Ok(now + 1);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The worst run of applications of one id, each within a window of the one
-    /// before, with other ids in between.
-    fn worst(times: &[i64], window: i64) -> usize {
-        let mut ids = RequestIds::new(window);
-        for (n, t) in times.iter().enumerate() {
-            ids.see("r".into(), *t);
-            ids.see(format!("other-{n}"), *t);
-        }
-        let (distinct, duplicates) = ids.finish();
-        assert!(distinct >= times.len());
-        duplicates.iter().filter(|(k, _)| k == "r").map(|(_, n)| *n).max().unwrap_or(1)
-    }
-
-    #[test]
-    fn a_request_id_counts_twice_only_within_its_window() {
-        let day = 86_400_000;
-        assert_eq!(worst(&[5], day), 1);
-        assert_eq!(worst(&[0, day], day), 1, "reused once the record expired");
-        assert_eq!(worst(&[0, day - 1], day), 2);
-        assert_eq!(worst(&[0, 2 * day, 2 * day + 5, 3 * day + 10], day), 2);
-        assert_eq!(worst(&[0, 1, 2], day), 3);
-        assert_eq!(
-            worst(&[0, 1, 5 * day, 5 * day + 1, 5 * day + 2], day),
-            3,
-            "judged per window, the worst kept"
-        );
     }
 }
