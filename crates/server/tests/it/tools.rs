@@ -102,13 +102,32 @@ async fn grpcio_reflection_and_a_v1_reflection_client_resolve_every_service() {
     let mut answers = client.server_reflection_info(tokio_stream_iter(requests)).await.unwrap().into_inner();
     let mut services = Vec::new();
     let mut files = 0;
+    let mut decoded = Vec::new();
     while let Some(answer) = answers.message().await.unwrap() {
         match answer.message_response.unwrap() {
             MessageResponse::ListServicesResponse(list) => {
                 services.extend(list.service.into_iter().map(|s| s.name))
             }
             MessageResponse::FileDescriptorResponse(f) => {
-                assert!(!f.file_descriptor_proto.is_empty());
+                // What a tool needs to describe a service and decode an error's
+                // details: the message and service definitions themselves.
+                for bytes in &f.file_descriptor_proto {
+                    let file = <prost_types::FileDescriptorProto as prost::Message>::decode(bytes.as_slice())
+                        .unwrap();
+                    for message in &file.message_type {
+                        if message.name() == "ErrorInfo" {
+                            let fields: Vec<&str> = message.field.iter().map(|f| f.name()).collect();
+                            assert_eq!(fields, ["reason", "domain", "metadata"]);
+                            decoded.push("ErrorInfo");
+                        }
+                    }
+                    for service in &file.service {
+                        if service.name() == "Bank" {
+                            assert!(service.method.iter().any(|m| m.name() == "Transfer"));
+                            decoded.push("Bank");
+                        }
+                    }
+                }
                 files += 1;
             }
             other => panic!("unexpected answer {other:?}"),
@@ -126,6 +145,8 @@ async fn grpcio_reflection_and_a_v1_reflection_client_resolve_every_service() {
         ]
     );
     assert_eq!(files, 2);
+    decoded.sort_unstable();
+    assert_eq!(decoded, ["Bank", "ErrorInfo"], "v1 reflection gives what describing and error decoding need");
     app.stop().await;
 }
 
