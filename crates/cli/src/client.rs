@@ -6,7 +6,9 @@ use std::time::Duration;
 use redbank_api::convert::money_to_proto;
 use redbank_api::v1::{self, bank_client::BankClient};
 use redbank_domain::{Amount, Currency};
-use tonic::transport::{Channel, Endpoint};
+use std::path::Path;
+
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use tonic::{Code, Status};
 
 /// When a call is resent, how often, and how long to wait in between. Every resend
@@ -57,27 +59,55 @@ impl From<Status> for Failure {
     }
 }
 
+/// The TLS settings of every connection the CLI makes, set once at start.
+static TLS: std::sync::OnceLock<ClientTlsConfig> = std::sync::OnceLock::new();
+
+/// TLS with `ca_cert` as the one trusted root (this build has no system roots),
+/// and with a client certificate for mutual TLS.
+pub fn use_tls(ca_cert: &Path, client: Option<(&Path, &Path)>) -> Result<(), Failure> {
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|e| Failure::Invalid {
+            reason: "INVALID_TLS_FILE",
+            message: format!("cannot read {}: {e}", path.display()),
+        })
+    };
+    let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(read(ca_cert)?));
+    if let Some((cert, key)) = client {
+        config = config.identity(Identity::from_pem(read(cert)?, read(key)?));
+    }
+    let _ = TLS.set(config);
+    Ok(())
+}
+
 /// The endpoint of a server, with a deadline for connecting and for each call.
-/// `host:port` means `http://host:port`; `https://` is refused, since this build
-/// speaks no TLS and would otherwise talk plaintext to an address meant for TLS.
+/// `host:port` means `http://host:port`. `https://` needs `--ca-cert` (there are no
+/// system roots in this build): without it the CLI would have to talk plaintext to
+/// an address meant for TLS, so it refuses.
 pub fn endpoint(endpoint: &str, timeout: Duration) -> Result<Endpoint, Failure> {
     let invalid = |message: String| Failure::Invalid { reason: "INVALID_ENDPOINT", message };
-    let url = match endpoint.split_once("://") {
-        None => format!("http://{endpoint}"),
-        Some(("http", _)) => endpoint.to_owned(),
-        Some(("https", _)) => {
-            return Err(invalid(format!(
-                "{endpoint}: this redbank speaks no TLS; give an http:// endpoint (or host:port)"
-            )));
-        }
+    let (url, tls) = match endpoint.split_once("://") {
+        None => (format!("http://{endpoint}"), None),
+        Some(("http", _)) => (endpoint.to_owned(), None),
+        Some(("https", _)) => match TLS.get() {
+            Some(tls) => (endpoint.to_owned(), Some(tls.clone())),
+            None => {
+                return Err(invalid(format!(
+                    "{endpoint}: https:// needs --ca-cert (the CA that signed the server's certificate)"
+                )));
+            }
+        },
         Some((scheme, _)) => {
-            return Err(invalid(format!("{endpoint}: unknown scheme {scheme:?}; use http://")));
+            return Err(invalid(format!("{endpoint}: unknown scheme {scheme:?}; use http:// or https://")));
         }
     };
-    Ok(Endpoint::from_shared(url)
+    let mut endpoint = Endpoint::from_shared(url)
         .map_err(|e| invalid(format!("invalid endpoint {endpoint:?}: {e}")))?
         .connect_timeout(timeout)
-        .timeout(timeout))
+        .timeout(timeout);
+    if let Some(tls) = tls {
+        endpoint = endpoint.tls_config(tls).map_err(|e| invalid(format!("TLS: {e}")))?;
+    }
+    Ok(endpoint)
 }
 
 pub fn connect(endpoint: &str, timeout: Duration) -> Result<Client, Failure> {

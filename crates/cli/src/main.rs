@@ -45,6 +45,15 @@ struct Cli {
     /// Deadline of each call, in milliseconds (given before the command).
     #[arg(long, env = "REDBANK_TIMEOUT_MS", default_value_t = 5000)]
     timeout_ms: u64,
+    /// For an https:// endpoint: the CA that signed the server's certificate (PEM).
+    #[arg(long, env = "REDBANK_CA_CERT")]
+    ca_cert: Option<std::path::PathBuf>,
+    /// For mutual TLS: this client's certificate (PEM), with --client-key.
+    #[arg(long, env = "REDBANK_CLIENT_CERT", requires_all = ["client_key", "ca_cert"])]
+    client_cert: Option<std::path::PathBuf>,
+    /// The private key of --client-cert (PEM).
+    #[arg(long, env = "REDBANK_CLIENT_KEY", requires = "client_cert")]
+    client_key: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -265,6 +274,9 @@ macro_rules! state_change {
 }
 
 async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
+    if let Some(ca) = &cli.ca_cert {
+        client::use_tls(ca, cli.client_cert.as_deref().zip(cli.client_key.as_deref()))?;
+    }
     let client = client::connect(&cli.endpoint, Duration::from_millis(cli.timeout_ms))?;
     match &cli.command {
         Command::Create { account, account_type, currency, request_id: rid } => {

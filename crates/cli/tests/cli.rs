@@ -705,3 +705,58 @@ async fn the_cli_has_no_rough_edges() {
         }
     }
 }
+
+/// The CLI over TLS with a client certificate (mutual TLS), certificates made now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_speaks_mutual_tls() {
+    use rcgen::{BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, KeyPair};
+    let dir = tempfile::tempdir().unwrap();
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let leaf = |names: Vec<String>, usage, name: &str| {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(names).unwrap();
+        params.extended_key_usages = vec![usage];
+        let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
+        let (cert_path, key_path) =
+            (dir.path().join(format!("{name}.pem")), dir.path().join(format!("{name}.key")));
+        std::fs::write(&cert_path, cert.pem()).unwrap();
+        std::fs::write(&key_path, key.serialize_pem()).unwrap();
+        (cert_path, key_path)
+    };
+    let (server_cert, server_key) =
+        leaf(vec!["127.0.0.1".into()], ExtendedKeyUsagePurpose::ServerAuth, "server");
+    let (client_cert, client_key) = leaf(vec!["cli".into()], ExtendedKeyUsagePurpose::ClientAuth, "client");
+    let ca_path = dir.path().join("ca.pem");
+    std::fs::write(&ca_path, ca.pem()).unwrap();
+
+    let redis = RedisServer::start();
+    let mut config = redbank_server::Config::for_redis(redis.url());
+    config.tls_cert = Some(server_cert);
+    config.tls_key = Some(server_key);
+    config.tls_client_ca = Some(ca_path.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (_stop, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(redbank_server::run(listener, config, async {
+        let _ = rx.await;
+    }));
+    let endpoint = format!("https://{addr}");
+    let paths = [ca_path.to_str().unwrap(), client_cert.to_str().unwrap(), client_key.to_str().unwrap()];
+    let with_cert =
+        ["--endpoint", &endpoint, "--ca-cert", paths[0], "--client-cert", paths[1], "--client-key", paths[2]];
+    let args: Vec<&str> =
+        with_cert.iter().copied().chain(["--json", "create", "tls-1", "--type", "savings"]).collect();
+    let created = redbank_raw(&args).await;
+    assert!(created.status.success(), "{}{}", stdout(&created), String::from_utf8_lossy(&created.stderr));
+    assert_eq!(json(&created)["account_id"], "tls-1");
+    // Without the client certificate: refused at the handshake, never answered.
+    let args =
+        ["--endpoint", &endpoint, "--ca-cert", paths[0], "--timeout-ms", "1000", "--json", "get", "tls-1"];
+    let refused = redbank_raw(&args).await;
+    assert!(!refused.status.success());
+    // A transport failure: no answer of the server's, so no reason.
+    assert_eq!(json(&refused)["error"]["reason"], "", "{}", stdout(&refused));
+}

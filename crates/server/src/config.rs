@@ -132,6 +132,18 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(0..=300_000))]
     pub shutdown_grace_ms: u64,
 
+    /// Serve TLS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "REDBANK_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, env = "REDBANK_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+
+    /// Require client certificates signed by this CA (PEM): mutual TLS.
+    #[arg(long, env = "REDBANK_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<std::path::PathBuf>,
+
     /// Serve even on a Redis whose maxmemory-policy evicts keys (which can delete
     /// accounts and request-id records); by default such a Redis is refused.
     #[arg(long, env = "REDBANK_ALLOW_EVICTING_REDIS")]

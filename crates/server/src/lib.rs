@@ -51,6 +51,8 @@ pub enum ServerError {
     Store(#[from] StoreError),
     #[error("cannot listen for metrics on {0}")]
     MetricsListen(std::net::SocketAddr, #[source] std::io::Error),
+    #[error("cannot set up TLS")]
+    Tls(#[from] transport::tls::TlsError),
     #[error("cannot build the reflection service")]
     Reflection(#[from] tonic_reflection::server::Error),
 }
@@ -96,11 +98,19 @@ pub async fn run(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(transport::tls::acceptor(cert, key, config.tls_client_ca.as_deref())?)
+        }
+        _ => None,
+    };
     let limits = config.transport_limits();
     tracing::info!(
         listen = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
         redis = %redact(&config.redis_url),
         max_connections = limits.max_connections,
+        tls = tls.is_some(),
+        client_certificates = config.tls_client_ca.is_some(),
         "redbank-server serving redbank.v1.Bank and BankService"
     );
     let grace = Duration::from_millis(config.shutdown_grace_ms);
@@ -128,7 +138,7 @@ pub async fn run(
                 .max_decoding_message_size(max_message)
                 .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
         );
-    transport::serve(listener, routes, limits, metrics, shutdown).await;
+    transport::serve(listener, routes, limits, metrics, tls, shutdown).await;
     if let Some((serving, upkeep)) = metrics_tasks {
         serving.abort();
         upkeep.abort();

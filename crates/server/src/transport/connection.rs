@@ -192,6 +192,11 @@ impl Registry {
         }
     }
 
+    /// A connection that ended before it was served (its TLS handshake failed).
+    pub fn closed(&self, conn: &Connection) {
+        self.remove(conn.id);
+    }
+
     fn remove(&self, id: u64) {
         let mut open = self.open_map();
         open.remove(&id);

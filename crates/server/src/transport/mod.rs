@@ -19,6 +19,7 @@
 mod accept;
 mod call;
 mod connection;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -78,6 +79,7 @@ pub async fn serve(
     routes: Routes,
     limits: Limits,
     metrics: Arc<Metrics>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) {
     let mut http2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
@@ -98,11 +100,32 @@ pub async fn serve(
         let conn = registry.open(peer, local, &limits);
         let service =
             call::CallService::new(routes.clone(), conn.clone(), limits.request_timeout, metrics.clone());
-        let served = http2.serve_connection(
-            hyper_util::rt::TokioIo::new(stream),
-            hyper_util::service::TowerToHyperService::new(service),
-        );
-        tokio::spawn(connection::drive(served, conn, limits.clone(), registry.clone(), stop_rx.clone()));
+        let (http2, tls, limits, registry, stop) =
+            (http2.clone(), tls.clone(), limits.clone(), registry.clone(), stop_rx.clone());
+        tokio::spawn(async move {
+            // The TLS handshake counts against the handshake deadline.
+            let io = match tls {
+                None => tls::Io::Plain(stream),
+                Some(acceptor) => {
+                    match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => tls::Io::Tls(Box::new(stream)),
+                        Ok(Err(error)) => {
+                            tracing::debug!(%peer, %error, "TLS handshake failed");
+                            return registry.closed(&conn);
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "no TLS handshake within the handshake timeout");
+                            return registry.closed(&conn);
+                        }
+                    }
+                }
+            };
+            let served = http2.serve_connection(
+                hyper_util::rt::TokioIo::new(io),
+                hyper_util::service::TowerToHyperService::new(service),
+            );
+            connection::drive(served, conn, limits, registry, stop).await;
+        });
     })
     .await;
 

@@ -13,5 +13,6 @@ mod observability;
 mod planted;
 mod restart;
 mod rules;
+mod tls;
 mod tools;
 mod v1;
