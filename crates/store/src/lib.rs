@@ -19,6 +19,7 @@ mod safety;
 mod scan;
 mod scripts;
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -189,18 +190,19 @@ impl Store {
         within(self.call_timeout, cmd.query_async(&mut conn)).await
     }
 
-    /// Redis's settings that decide whether it can lose money.
+    /// Redis's settings that decide whether it can lose money, in one round trip
+    /// (CONFIG GET takes several names since Redis 7.0).
     pub async fn redis_settings(&self) -> Result<RedisSettings, StoreError> {
-        let get = |name: &'static str| {
-            let mut cmd = redis::cmd("CONFIG");
-            cmd.arg("GET").arg(name);
-            cmd
-        };
-        let value = |pairs: Vec<String>| pairs.into_iter().nth(1).unwrap_or_default();
+        let pairs: HashMap<String, String> = self
+            .query_unchecked(
+                redis::cmd("CONFIG").arg("GET").arg("maxmemory-policy").arg("appendonly").arg("appendfsync"),
+            )
+            .await?;
+        let value = |name: &str| pairs.get(name).cloned().unwrap_or_default();
         Ok(RedisSettings {
-            maxmemory_policy: value(self.query_unchecked(&get("maxmemory-policy")).await?),
-            appendonly: value(self.query_unchecked(&get("appendonly")).await?) == "yes",
-            appendfsync: value(self.query_unchecked(&get("appendfsync")).await?),
+            maxmemory_policy: value("maxmemory-policy"),
+            appendonly: value("appendonly") == "yes",
+            appendfsync: value("appendfsync"),
         })
     }
 
