@@ -34,21 +34,9 @@ async fn preface_only(addr: SocketAddr) -> TcpStream {
 /// A fresh channel's GetAccount answered (NOT_FOUND) within `within`.
 async fn answered_within(addr: SocketAddr, within: Duration) -> bool {
     let started = Instant::now();
-    let attempt = async {
-        let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .timeout(within)
-            .connect_timeout(within)
-            .connect()
-            .await
-            .ok()?;
-        let status = BankClient::new(channel)
-            .get_account(v1::GetAccountRequest { account_id: "nobody".into() })
-            .await
-            .err()?;
-        (status.code() == Code::NotFound).then_some(())
-    };
-    tokio::time::timeout(within, attempt).await.ok().flatten().is_some() && started.elapsed() <= within
+    let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{addr}")).unwrap();
+    let answered = tokio::time::timeout(within, answer(endpoint, within)).await;
+    answered == Ok(Some(Code::NotFound)) && started.elapsed() <= within
 }
 
 /// Whether the server closed the socket (read gives EOF or a reset) within `within`.

@@ -9,7 +9,8 @@ use redbank_api::v1::{self, bank_client::BankClient};
 use redbank_server::Config;
 use redbank_testkit::{Persistence, READY_TIMEOUT, RedisServer, free_port};
 use tokio::sync::oneshot;
-use tonic::transport::Channel;
+use tonic::Code;
+use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 use tonic_types::StatusExt;
@@ -27,6 +28,14 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(persistence: Persistence, configure: impl FnOnce(&mut Config)) -> TestApp {
+    let app = start_app(persistence, configure).await;
+    wait_serving(app.addr).await;
+    app
+}
+
+/// Like [`spawn_app_with`] without waiting until it serves: for a server that a
+/// plaintext health check cannot reach (TLS).
+pub async fn start_app(persistence: Persistence, configure: impl FnOnce(&mut Config)) -> TestApp {
     let redis = RedisServer::start_with(persistence);
     let mut config = Config::for_redis(redis.url());
     configure(&mut config);
@@ -40,8 +49,20 @@ pub async fn spawn_app_with(persistence: Persistence, configure: impl FnOnce(&mu
         .await
         .expect("server failed");
     });
-    wait_serving(addr).await;
     TestApp { redis, addr, shutdown: Some(tx), server: Some(server) }
+}
+
+/// GetAccount of an unknown account over a fresh channel from `endpoint`, with
+/// `within` to connect and to answer: Some(code) if the server answered, None if
+/// the call never reached it. A transport failure also comes back as a status;
+/// only the server's own answer carries redbank's ErrorInfo.
+pub async fn answer(endpoint: Endpoint, within: Duration) -> Option<Code> {
+    let channel = endpoint.connect_timeout(within).timeout(within).connect().await.ok()?;
+    let status = BankClient::new(channel)
+        .get_account(v1::GetAccountRequest { account_id: "nobody".into() })
+        .await
+        .err()?;
+    status.get_details_error_info().map(|_| status.code())
 }
 
 impl TestApp {

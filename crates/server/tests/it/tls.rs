@@ -7,10 +7,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair};
-use redbank_api::v1::{self, bank_client::BankClient};
-use redbank_testkit::RedisServer;
+use redbank_testkit::Persistence;
 use tonic::Code;
 use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
+
+use crate::helpers::{TestApp, answer, start_app};
+
+/// How long one attempt may take to connect and to answer.
+const WITHIN: Duration = Duration::from_secs(2);
 
 /// A CA, a server certificate for localhost and 127.0.0.1, and a client
 /// certificate, as PEM files in `dir`.
@@ -51,41 +55,26 @@ fn make_pki(dir: &Path) -> Pki {
     }
 }
 
-/// A server with TLS on a Redis of its own; stops when the returned sender drops.
-async fn tls_server(
-    redis: &RedisServer,
-    pki: &Pki,
-    client_ca: bool,
-) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let mut config = redbank_server::Config::for_redis(redis.url());
-    config.tls_cert = Some(pki.server_cert.clone());
-    config.tls_key = Some(pki.server_key.clone());
-    config.tls_client_ca = client_ca.then(|| pki.ca.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(redbank_server::run(listener, config, async {
-        let _ = rx.await;
-    }));
-    (addr, tx)
+/// A server with TLS (and, with `client_ca`, client certificates from the CA).
+async fn tls_app(pki: &Pki, client_ca: bool) -> TestApp {
+    start_app(Persistence::None, |config| {
+        config.tls_cert = Some(pki.server_cert.clone());
+        config.tls_key = Some(pki.server_key.clone());
+        config.tls_client_ca = client_ca.then(|| pki.ca.clone());
+    })
+    .await
 }
 
-/// GetAccount of an unknown account over `endpoint`: Some(code) if the server
-/// answered, None if the call never reached it.
-async fn answer(endpoint: Endpoint) -> Option<Code> {
-    let channel = endpoint
-        .connect_timeout(Duration::from_secs(2))
-        .timeout(Duration::from_secs(2))
-        .connect()
-        .await
-        .ok()?;
-    let status = BankClient::new(channel)
-        .get_account(v1::GetAccountRequest { account_id: "nobody".into() })
-        .await
-        .err()?;
-    // A transport failure also comes back as a status; only the server's own
-    // answer carries redbank's ErrorInfo.
-    tonic_types::StatusExt::get_details_error_info(&status).map(|_| status.code())
+/// The answer over `endpoint` once the server has started: tried for up to five
+/// seconds, as the plaintext health check cannot tell when it serves.
+async fn first_answer(endpoint: &Endpoint) -> Option<Code> {
+    for _ in 0..50 {
+        if let Some(code) = answer(endpoint.clone(), WITHIN).await {
+            return Some(code);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
 }
 
 fn https(addr: SocketAddr, tls: ClientTlsConfig) -> Endpoint {
@@ -96,48 +85,36 @@ fn https(addr: SocketAddr, tls: ClientTlsConfig) -> Endpoint {
 async fn tls_serves_clients_that_trust_its_ca_and_no_plaintext() {
     let dir = tempfile::tempdir().unwrap();
     let pki = make_pki(dir.path());
-    let redis = RedisServer::start();
-    let (addr, _stop) = tls_server(&redis, &pki, false).await;
+    let app = tls_app(&pki, false).await;
+    let addr = app.addr;
     let ca = Certificate::from_pem(std::fs::read(&pki.ca).unwrap());
     let trusting = https(addr, ClientTlsConfig::new().ca_certificate(ca.clone()));
-    let mut served = None;
-    for _ in 0..50 {
-        served = answer(trusting.clone()).await;
-        if served.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(served, Some(Code::NotFound), "a client trusting the CA is served");
+    assert_eq!(first_answer(&trusting).await, Some(Code::NotFound), "a client trusting the CA is served");
     let by_name = https(addr, ClientTlsConfig::new().ca_certificate(ca).domain_name("localhost"));
-    assert_eq!(answer(by_name).await, Some(Code::NotFound));
+    assert_eq!(answer(by_name, WITHIN).await, Some(Code::NotFound));
     let plaintext = Endpoint::from_shared(format!("http://{addr}")).unwrap();
-    assert_eq!(answer(plaintext).await, None, "plaintext is not served");
+    assert_eq!(answer(plaintext, WITHIN).await, None, "plaintext is not served");
     // A client that does not trust the CA does not get through either.
     let other_dir = tempfile::tempdir().unwrap();
     let stranger = Certificate::from_pem(std::fs::read(make_pki(other_dir.path()).ca).unwrap());
-    assert_eq!(answer(https(addr, ClientTlsConfig::new().ca_certificate(stranger))).await, None);
+    assert_eq!(answer(https(addr, ClientTlsConfig::new().ca_certificate(stranger)), WITHIN).await, None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mutual_tls_refuses_a_client_without_a_certificate() {
     let dir = tempfile::tempdir().unwrap();
     let pki = make_pki(dir.path());
-    let redis = RedisServer::start();
-    let (addr, _stop) = tls_server(&redis, &pki, true).await;
+    let app = tls_app(&pki, true).await;
+    let addr = app.addr;
     let ca = Certificate::from_pem(std::fs::read(&pki.ca).unwrap());
     let identity =
         Identity::from_pem(std::fs::read(&pki.client_cert).unwrap(), std::fs::read(&pki.client_key).unwrap());
     let with_certificate = https(addr, ClientTlsConfig::new().ca_certificate(ca.clone()).identity(identity));
-    let mut served = None;
-    for _ in 0..50 {
-        served = answer(with_certificate.clone()).await;
-        if served.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(served, Some(Code::NotFound), "a client with a certificate from the CA is served");
+    assert_eq!(
+        first_answer(&with_certificate).await,
+        Some(Code::NotFound),
+        "a client with a certificate from the CA is served"
+    );
     let without = https(addr, ClientTlsConfig::new().ca_certificate(ca));
-    assert_eq!(answer(without).await, None, "a client without a certificate is refused");
+    assert_eq!(answer(without, WITHIN).await, None, "a client without a certificate is refused");
 }
