@@ -11,7 +11,7 @@ use redbank_domain::{
     Memo, RateCeiling, Reason, StateChange, Transfer,
 };
 use redbank_store::{Store, StoreConfig, StoreError};
-use redbank_testkit::RedisServer;
+use redbank_testkit::{Lcg, RedisServer};
 
 /// What a change came to, on either side.
 #[derive(Debug, PartialEq, Eq)]
@@ -32,24 +32,6 @@ fn applied<T>(result: Result<T, StoreError>, ok: impl FnOnce(T) -> Outcome) -> O
         Ok(value) => ok(value),
         Err(StoreError::Refused(error)) => Outcome::Refused(error),
         Err(other) => panic!("the script failed: {other:?}"),
-    }
-}
-
-/// A small deterministic generator, so that a failure reproduces.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 11
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
     }
 }
 

@@ -147,3 +147,24 @@ impl Drop for RedisServer {
         self.kill();
     }
 }
+
+/// A small deterministic generator (a 64-bit LCG, its upper 53 bits), so that a
+/// failing run reproduces from its seed; wide enough for any amount in minor units.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 11
+    }
+
+    /// Below `n` (not zero).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    /// One of `items` (not empty).
+    pub fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize].clone()
+    }
+}

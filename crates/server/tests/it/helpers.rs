@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use redbank_api::classic::bank_service_client::BankServiceClient;
 use redbank_api::v1::{self, bank_client::BankClient};
 use redbank_server::Config;
+pub use redbank_testkit::Lcg;
 use redbank_testkit::{Persistence, READY_TIMEOUT, RedisServer, free_port};
 use tokio::sync::oneshot;
 use tonic::Code;
@@ -229,20 +230,6 @@ pub fn cents(m: &Option<v1::Money>) -> i64 {
     let m = m.as_ref().expect("money");
     assert_eq!(m.currency_code, "USD");
     m.units * 100 + i64::from(m.nanos / 10_000_000)
-}
-
-/// A small deterministic generator, so that failures reproduce.
-pub struct Lcg(pub u64);
-
-impl Lcg {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 pub async fn create(client: &mut BankClient<Channel>, id: &str, currency: &str) -> v1::Account {

@@ -29,7 +29,7 @@ struct Gen(Lcg);
 
 impl Gen {
     fn pick<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.0.below(items.len() as u64) as usize].clone()
+        self.0.pick(items)
     }
 
     fn string(&mut self) -> String {
@@ -64,7 +64,7 @@ impl Gen {
                 5e-324,
                 f64::MIN_POSITIVE,
             ]),
-            2 => f64::from_bits(self.0.next() << 31 | self.0.next()),
+            2 => f64::from_bits(self.0.next_u64() << 31 | self.0.next_u64()),
             3 => -(self.0.below(100_000) as f64) / 100.0,
             4 => self.0.below(1_000_000) as f64 / 1000.0,
             _ => self.0.below(100_000) as f64 / 100.0 + 0.01,

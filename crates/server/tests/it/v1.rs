@@ -311,7 +311,7 @@ async fn lua_interest_agrees_with_the_domain() {
             3 => 1_000_000_000_000_000 / 12,
             _ => {
                 let digits = rng.below(15) as u32 + 1;
-                (rng.next() as i64 % 10_i64.pow(digits)).max(1)
+                (rng.next_u64() as i64 % 10_i64.pow(digits)).max(1)
             }
         })
         .collect();
