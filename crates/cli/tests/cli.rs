@@ -709,33 +709,14 @@ async fn the_cli_has_no_rough_edges() {
 /// The CLI over TLS with a client certificate (mutual TLS), certificates made now.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_speaks_mutual_tls() {
-    use rcgen::{BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, KeyPair};
     let dir = tempfile::tempdir().unwrap();
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let leaf = |names: Vec<String>, usage, name: &str| {
-        let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(names).unwrap();
-        params.extended_key_usages = vec![usage];
-        let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
-        let (cert_path, key_path) =
-            (dir.path().join(format!("{name}.pem")), dir.path().join(format!("{name}.key")));
-        std::fs::write(&cert_path, cert.pem()).unwrap();
-        std::fs::write(&key_path, key.serialize_pem()).unwrap();
-        (cert_path, key_path)
-    };
-    let (server_cert, server_key) =
-        leaf(vec!["127.0.0.1".into()], ExtendedKeyUsagePurpose::ServerAuth, "server");
-    let (client_cert, client_key) = leaf(vec!["cli".into()], ExtendedKeyUsagePurpose::ClientAuth, "client");
-    let ca_path = dir.path().join("ca.pem");
-    std::fs::write(&ca_path, ca.pem()).unwrap();
+    let pki = redbank_testkit::pki::make_pki(dir.path());
+    let (ca_path, client_cert, client_key) = (pki.ca.clone(), pki.client_cert, pki.client_key);
 
     let redis = RedisServer::start();
     let mut config = redbank_server::Config::for_redis(redis.url());
-    config.tls_cert = Some(server_cert);
-    config.tls_key = Some(server_key);
+    config.tls_cert = Some(pki.server_cert);
+    config.tls_key = Some(pki.server_key);
     config.tls_client_ca = Some(ca_path.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -1,5 +1,6 @@
 //! Test fixtures around real processes: a `redis-server` on a private port with its
-//! own temporary directory, and free loopback ports for servers.
+//! own temporary directory, free loopback ports for servers, certificates for TLS
+//! (`pki`) and a deterministic generator (`Lcg`).
 //!
 //! Nothing here mocks anything. A missing `redis-server` is a loud failure with a
 //! hint, never a skip.
@@ -8,6 +9,8 @@
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+pub mod pki;
 
 /// How long a fixture waits for a process to become ready.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(15);
