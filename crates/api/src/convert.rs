@@ -3,7 +3,7 @@
 
 use prost_types::Timestamp;
 use redbank_domain::{
-    Account, AccountState, AccountType, Amount, Currency, Error, Money, Transaction, TransactionKind,
+    Account, AccountState, AccountType, Amount, Currency, Error, Money, Role, Transaction, TransactionKind,
 };
 
 use crate::v1;
@@ -98,6 +98,7 @@ pub fn account_to_proto(account: &Account) -> v1::Account {
         state_reason: account.state_reason.as_str().to_owned(),
         state_change_time: (account.state_change_time_millis > 0)
             .then(|| timestamp_from_millis(account.state_change_time_millis)),
+        customer_id: account.owner.as_ref().map(ToString::to_string).unwrap_or_default(),
     }
 }
 
@@ -114,6 +115,27 @@ pub fn transaction_to_proto(tx: &Transaction) -> v1::Transaction {
         account_version: tx.account_version,
         counterparty_account_id: tx.counterparty.as_ref().map(ToString::to_string).unwrap_or_default(),
         transfer_id: tx.transfer_id.clone().unwrap_or_default(),
+        actor: tx.actor.as_ref().map(ToString::to_string).unwrap_or_default(),
+    }
+}
+
+/// The role of a request; UNSPECIFIED and unknown numbers are refused.
+pub fn role_from_proto(value: i32) -> Result<Role, Error> {
+    match v1::Role::try_from(value) {
+        Ok(v1::Role::Customer) => Ok(Role::Customer),
+        Ok(v1::Role::Teller) => Ok(Role::Teller),
+        Ok(v1::Role::Auditor) => Ok(Role::Auditor),
+        Ok(v1::Role::Admin) => Ok(Role::Admin),
+        _ => Err(Error::InvalidRole),
+    }
+}
+
+pub fn role_to_proto(role: Role) -> v1::Role {
+    match role {
+        Role::Customer => v1::Role::Customer,
+        Role::Teller => v1::Role::Teller,
+        Role::Auditor => v1::Role::Auditor,
+        Role::Admin => v1::Role::Admin,
     }
 }
 

@@ -9,11 +9,13 @@ use redbank_domain::limits::{
     TRANSACTIONS_PAGE_SIZE_DEFAULT, TRANSACTIONS_PAGE_SIZE_MAX,
 };
 use redbank_domain::{
-    AccountId, AccountType, AnnualRate, BalanceChange, Currency, Error, InterestDays, InterestPeriod, Memo,
-    PeriodPolicy, RateCeiling, Reason, RequestId, TransactionKind, Transfer,
+    AccountId, AccountType, AnnualRate, BalanceChange, Currency, CustomerId, Error, Grant, InterestDays,
+    InterestPeriod, Memo, PeriodPolicy, RateCeiling, Reason, RequestId, TransactionKind, Transfer,
 };
 
-use crate::convert::{account_type_from_proto, amount_from_proto, kind_from_proto, millis_from_timestamp};
+use crate::convert::{
+    account_type_from_proto, amount_from_proto, kind_from_proto, millis_from_timestamp, role_from_proto,
+};
 use crate::v1;
 
 /// A page size from a request: 0 means the default, above the maximum is refused.
@@ -46,6 +48,9 @@ pub struct CreateAccount {
     pub account_type: AccountType,
     pub currency: Option<Currency>,
     pub request_id: Option<RequestId>,
+    /// The owner named in the request (staff may name one; a customer's own id is
+    /// its accounts' owner whatever it names, see the server).
+    pub owner: Option<CustomerId>,
 }
 
 impl TryFrom<&v1::CreateAccountRequest> for CreateAccount {
@@ -59,7 +64,35 @@ impl TryFrom<&v1::CreateAccountRequest> for CreateAccount {
             account_type: account_type_from_proto(r.r#type)?,
             currency,
             request_id: RequestId::parse_optional(&r.request_id)?,
+            owner: CustomerId::parse_optional(&r.customer_id)?,
         })
+    }
+}
+
+/// A `CreateApiKey` request: the grant asked for, its description and expiry.
+pub struct NewApiKey {
+    pub grant: Grant,
+    pub description: Memo,
+    pub expires_millis: Option<i64>,
+}
+
+impl NewApiKey {
+    /// Refuses an expiry that is not in the future of `now_millis`.
+    pub fn parse(r: &v1::CreateApiKeyRequest, now_millis: i64) -> Result<Self, Error> {
+        let role = role_from_proto(r.role)?;
+        let grant = Grant::new(role, CustomerId::parse_optional(&r.customer_id)?)?;
+        let description = Memo::parse(&r.description)?;
+        let expires_millis = match &r.expire_time {
+            Some(t) => {
+                let at = millis_from_timestamp(t)?;
+                if at <= now_millis {
+                    return Err(Error::InvalidTimeRange("expire_time must be in the future".into()));
+                }
+                Some(at)
+            }
+            None => None,
+        };
+        Ok(Self { grant, description, expires_millis })
     }
 }
 

@@ -84,7 +84,10 @@ pub async fn run(args: &ArchiveArgs, out: &Printer) -> Result<(), Failure> {
     } else {
         // A named account that does not exist fails the run before any file is made.
         for id in &named {
-            store.get_account(id).await.map_err(|e| Failure::Local(format!("account {id}: {e}")))?;
+            store
+                .get_account(id, &redbank_domain::Principal::operator())
+                .await
+                .map_err(|e| Failure::Local(format!("account {id}: {e}")))?;
         }
         named
     };

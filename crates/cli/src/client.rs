@@ -8,6 +8,9 @@ use redbank_api::v1::{self, bank_client::BankClient};
 use redbank_domain::{Amount, Currency};
 use std::path::Path;
 
+use tonic::metadata::MetadataValue;
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use tonic::{Code, Status};
 
@@ -31,7 +34,42 @@ pub const CLI_RETRY: Retry = Retry {
     retry_on: |code| code == Code::Unavailable,
 };
 
-pub type Client = BankClient<Channel>;
+/// A channel whose calls carry the credential, if one was given.
+pub type Chan = InterceptedService<Channel, Bearer>;
+
+pub type Client = BankClient<Chan>;
+
+/// The credential of every call the CLI makes, set once at start.
+static TOKEN: std::sync::OnceLock<MetadataValue<tonic::metadata::Ascii>> = std::sync::OnceLock::new();
+
+/// Sends `authorization: Bearer <token>` with every call from now on.
+pub fn use_token(token: &str) -> Result<(), Failure> {
+    let value =
+        MetadataValue::try_from(format!("Bearer {}", token.trim())).map_err(|_| Failure::Invalid {
+            reason: "INVALID_TOKEN",
+            message: "the token must be printable ASCII (an API key or a JWT)".into(),
+        })?;
+    let _ = TOKEN.set(value);
+    Ok(())
+}
+
+/// Adds the credential to each call.
+#[derive(Clone, Copy)]
+pub struct Bearer;
+
+impl Interceptor for Bearer {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
+        if let Some(token) = TOKEN.get() {
+            request.metadata_mut().insert("authorization", token.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// A channel with the credential.
+pub fn with_token(channel: Channel) -> Chan {
+    InterceptedService::new(channel, Bearer)
+}
 
 /// Why a command failed.
 pub enum Failure {
@@ -112,7 +150,7 @@ pub fn endpoint(endpoint: &str, timeout: Duration) -> Result<Endpoint, Failure> 
 
 pub fn connect(endpoint: &str, timeout: Duration) -> Result<Client, Failure> {
     // Connect lazily: a server that is restarting is retried like any UNAVAILABLE.
-    Ok(BankClient::new(self::endpoint(endpoint, timeout)?.connect_lazy()))
+    Ok(BankClient::new(with_token(self::endpoint(endpoint, timeout)?.connect_lazy())))
 }
 
 /// Calls `f` until it succeeds, fails with an answer the policy does not retry, or

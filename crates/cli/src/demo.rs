@@ -2,16 +2,28 @@
 
 use redbank_api::v1;
 
-use crate::client::{Client, Failure, call, request_id};
-use crate::output::Printer;
+use tonic::Code;
 
-pub async fn run(client: &Client, account: &Option<String>, out: &Printer) -> Result<(), Failure> {
+use crate::client::{Client, Failure, call, request_id};
+use crate::output::{Printer, say};
+
+/// The classic flow. A step the caller's role may not take (a customer applying
+/// interest, which is the bank's to post) is shown refused and the demo goes on;
+/// with `other`, it ends by asking for someone else's account, which a customer
+/// is refused whether or not it exists.
+pub async fn run(
+    client: &Client,
+    account: &Option<String>,
+    other: Option<&str>,
+    out: &Printer,
+) -> Result<(), Failure> {
     let id = account
         .clone()
         .unwrap_or_else(|| format!("demo-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]));
     let usd = |units| Some(v1::Money { currency_code: "USD".into(), units, nanos: 0 });
     out.step("1. Create a savings account");
     let req = v1::CreateAccountRequest {
+        customer_id: String::new(),
         account_id: id.clone(),
         r#type: v1::AccountType::Savings.into(),
         currency_code: "USD".into(),
@@ -51,10 +63,30 @@ pub async fn run(client: &Client, account: &Option<String>, out: &Printer) -> Re
         memo: "demo interest".into(),
         period: String::new(),
     };
-    let r = call!(client, apply_interest, req)?;
-    out.posted("Interest", r.transaction.as_ref(), r.account.as_ref());
+    match call!(client, apply_interest, req) {
+        Ok(r) => out.posted("Interest", r.transaction.as_ref(), r.account.as_ref()),
+        Err(s) if s.code() == Code::PermissionDenied && !out.json => {
+            say!("Refused: PERMISSION_DENIED (interest is posted by the bank's admin, not by a customer)")
+        }
+        Err(s) => return Err(s.into()),
+    }
 
     out.step("6. Check the balance");
     out.account("Account", &call!(client, get_account, v1::GetAccountRequest { account_id: id.clone() })?);
+
+    if let Some(other) = other {
+        out.step(&format!("7. Look at someone else's account, {other}"));
+        match call!(client, get_account, v1::GetAccountRequest { account_id: other.to_owned() }) {
+            Err(s) if s.code() == Code::PermissionDenied => {
+                if !out.json {
+                    say!("Refused: PERMISSION_DENIED: {}", s.message());
+                }
+            }
+            Ok(_) => {
+                return Err(Failure::Local(format!("{other} was shown to a caller who does not own it")));
+            }
+            Err(s) => return Err(s.into()),
+        }
+    }
     Ok(())
 }

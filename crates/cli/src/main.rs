@@ -11,6 +11,7 @@ mod check;
 mod client;
 mod demo;
 mod interest_post;
+mod keys;
 mod output;
 mod statement;
 
@@ -54,6 +55,9 @@ struct Cli {
     /// The private key of --client-cert (PEM).
     #[arg(long, env = "REDBANK_CLIENT_KEY", requires = "client_cert")]
     client_key: Option<std::path::PathBuf>,
+    /// The credential sent with every call: an API key (rbk_...) or a JWT.
+    #[arg(long, env = "REDBANK_TOKEN", hide_env_values = true)]
+    token: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -79,6 +83,9 @@ enum Command {
         /// Makes a retry safe: the same id is applied once (a fresh UUID when omitted).
         #[arg(long)]
         request_id: Option<String>,
+        /// The owner (staff only; a customer's accounts are its own).
+        #[arg(long)]
+        customer: Option<String>,
     },
     /// Show an account and its balance.
     #[command(alias = "balance")]
@@ -120,6 +127,10 @@ enum Command {
         #[arg(long)]
         request_id: Option<String>,
     },
+    /// API keys: create (also straight into Redis, to bootstrap the first admin),
+    /// list and revoke.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Interest: apply to one account, or post a period to every savings account.
     #[command(subcommand)]
     Interest(InterestCommand),
@@ -188,6 +199,10 @@ enum Command {
         /// Account id to use; a fresh one by default.
         #[arg(long)]
         account: Option<String>,
+        /// Someone else's account: the demo ends by asking for it, as a customer
+        /// who may not see it.
+        #[arg(long)]
+        other: Option<String>,
     },
 }
 
@@ -277,9 +292,12 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
     if let Some(ca) = &cli.ca_cert {
         client::use_tls(ca, cli.client_cert.as_deref().zip(cli.client_key.as_deref()))?;
     }
+    if let Some(token) = &cli.token {
+        client::use_token(token)?;
+    }
     let client = client::connect(&cli.endpoint, Duration::from_millis(cli.timeout_ms))?;
     match &cli.command {
-        Command::Create { account, account_type, currency, request_id: rid } => {
+        Command::Create { account, account_type, currency, request_id: rid, customer } => {
             let req = v1::CreateAccountRequest {
                 account_id: account.clone(),
                 r#type: match account_type {
@@ -289,6 +307,7 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
                 .into(),
                 currency_code: currency.clone().unwrap_or_default().to_uppercase(),
                 request_id: request_id(rid),
+                customer_id: customer.clone().unwrap_or_default(),
             };
             out.account("Created", &call!(client, create_account, req)?);
         }
@@ -396,11 +415,14 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
             state_change!(client, out, a, UnfreezeAccountRequest, unfreeze_account, "Unfrozen")
         }
         Command::Close(a) => state_change!(client, out, a, CloseAccountRequest, close_account, "Closed"),
-        Command::Demo { account } => demo::run(&client, account, out).await?,
+        Command::Demo { account, other } => demo::run(&client, account, other.as_deref(), out).await?,
         Command::Check { redis_url, idempotency_ttl_secs } => {
             check::run(redis_url, Duration::from_secs(*idempotency_ttl_secs), out).await?
         }
         Command::Archive(args) => archive::run(args, out).await?,
+        Command::Keys(command) => {
+            keys::run(&cli.endpoint, Duration::from_millis(cli.timeout_ms), command, out).await?
+        }
         Command::Bench(args) => {
             bench::run(&cli.endpoint, Duration::from_millis(cli.timeout_ms), args, cli.json).await?
         }

@@ -132,6 +132,7 @@ fn account_json(a: &v1::Account) -> Value {
         "version": a.version,
         "create_time": rfc3339(a.create_time.as_ref()),
         "state_change_time": rfc3339(a.state_change_time.as_ref()),
+        "customer_id": a.customer_id,
     })
 }
 
@@ -146,6 +147,7 @@ pub fn transaction_json(t: &v1::Transaction) -> Value {
         "memo": t.memo,
         "counterparty_account_id": t.counterparty_account_id,
         "transfer_id": t.transfer_id,
+        "actor": t.actor,
         "create_time": rfc3339(t.create_time.as_ref()),
     })
 }
@@ -219,6 +221,15 @@ impl Printer {
                 "from_account": r.from_account.as_ref().map(account_json),
                 "to_account": r.to_account.as_ref().map(account_json),
             }));
+        } else if let (Some(f), None) = (&r.from_transaction, &r.to_transaction) {
+            say!(
+                "Transferred {} from {} (balance {}) to {}, transfer {}",
+                money_text(f.amount.as_ref()),
+                f.account_id,
+                money_text(f.balance_after.as_ref()),
+                f.counterparty_account_id,
+                f.transfer_id
+            );
         } else if let (Some(f), Some(t)) = (&r.from_transaction, &r.to_transaction) {
             say!(
                 "Transferred {} from {} (balance {}) to {} (balance {}), transfer {}",
@@ -339,17 +350,21 @@ pub fn table_header(first: &str) -> String {
         "kind",
         "amount",
         "balance",
-        "counterparty / memo"
+        "other / memo / by"
     )
 }
 
 /// One entry as a row under [`table_header`], at most [`TABLE_WIDTH`] columns.
 pub fn table_row(t: &v1::Transaction) -> String {
-    let detail = match (t.counterparty_account_id.as_str(), t.memo.as_str()) {
+    let mut detail = match (t.counterparty_account_id.as_str(), t.memo.as_str()) {
         ("", memo) => memo.to_owned(),
         (other, "") => other.to_owned(),
         (other, memo) => format!("{other}: {memo}"),
     };
+    if !t.actor.is_empty() {
+        detail =
+            if detail.is_empty() { format!("by {}", t.actor) } else { format!("{detail} (by {})", t.actor) };
+    }
     let time = when(t.create_time.as_ref());
     format!(
         "{:<TIME$} {:<KIND$} {:>AMOUNT$} {:>BALANCE$} {}",

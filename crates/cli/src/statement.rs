@@ -142,11 +142,12 @@ fn write_csv(st: &v1::GetStatementResponse, file: std::fs::File) -> std::io::Res
         "memo",
         "transaction_id",
         "request_id",
+        "actor",
     ])
     .map_err(io)?;
     let opening = decimal(st.opening_balance.as_ref());
     let start = when(st.start_time.as_ref());
-    w.write_record([start.as_str(), "opening_balance", "", &opening, &currency, "", "", "", ""])
+    w.write_record([start.as_str(), "opening_balance", "", &opening, &currency, "", "", "", "", ""])
         .map_err(io)?;
     for t in &st.transactions {
         w.write_record([
@@ -159,13 +160,15 @@ fn write_csv(st: &v1::GetStatementResponse, file: std::fs::File) -> std::io::Res
             defused(&t.memo),
             defused(&t.transaction_id),
             defused(&t.request_id),
+            defused(&t.actor),
         ])
         .map_err(io)?;
     }
     let last_second = st.end_time.map(|t| Timestamp { seconds: t.seconds - 1, nanos: 0 });
     let closing = decimal(st.closing_balance.as_ref());
     let end = when(last_second.as_ref());
-    w.write_record([end.as_str(), "closing_balance", "", &closing, &currency, "", "", "", ""]).map_err(io)?;
+    w.write_record([end.as_str(), "closing_balance", "", &closing, &currency, "", "", "", "", ""])
+        .map_err(io)?;
     w.flush()
 }
 

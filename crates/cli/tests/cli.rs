@@ -10,6 +10,9 @@ use serde_json::Value;
 struct App {
     redis: RedisServer,
     addr: SocketAddr,
+    /// An admin key, made as an operator bootstraps one; every run of the CLI here
+    /// sends it (REDBANK_TOKEN).
+    admin: String,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -20,17 +23,40 @@ async fn spawn_app() -> App {
 async fn spawn_app_with(persistence: Persistence) -> App {
     let redis = RedisServer::start_with(persistence);
     let config = redbank_server::Config::for_redis(redis.url());
+    let admin = admin_key(&redis.url()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(redbank_server::run(listener, config, async {
         let _ = rx.await;
     }));
-    App { redis, addr, _shutdown: tx }
+    App { redis, addr, admin, _shutdown: tx }
+}
+
+/// An admin key made straight in Redis with `redbank keys create --redis-url`.
+async fn admin_key(redis_url: &str) -> String {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_redbank"))
+        .args([
+            "--json",
+            "keys",
+            "create",
+            "--role",
+            "admin",
+            "--description",
+            "tests",
+            "--redis-url",
+            redis_url,
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    json(&out)["credential"].as_str().unwrap().to_owned()
 }
 
 async fn redbank(app: &App, args: &[&str]) -> Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_redbank"))
+        .env("REDBANK_TOKEN", &app.admin)
         .arg("--endpoint")
         .arg(format!("http://{}", app.addr))
         .args(args)
@@ -114,6 +140,7 @@ async fn every_command_with_json_output_and_errors() {
 /// Runs `redbank interest post` as a child process.
 fn interest_post(app: &App, period: &str, extra: &[&str]) -> tokio::process::Child {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_redbank"))
+        .env("REDBANK_TOKEN", &app.admin)
         .arg("--endpoint")
         .arg(format!("http://{}", app.addr))
         .args(["--json", "interest", "post", "--period", period, "--rate", "savings=4.25"])
@@ -284,10 +311,16 @@ async fn transfer_history_statement_and_lifecycle_commands() {
     let csv = std::fs::read_to_string(&path).unwrap();
     assert_eq!(csv.matches("\r\n").count(), 5, "RFC 4180: every line ends in CRLF");
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
-    assert_eq!(lines[0], "date,kind,amount,balance,currency,counterparty,memo,transaction_id,request_id");
+    assert_eq!(
+        lines[0],
+        "date,kind,amount,balance,currency,counterparty,memo,transaction_id,request_id,actor"
+    );
     assert!(lines[1].contains(",opening_balance,,0.00,USD,"));
     assert!(lines[2].contains(",deposit,+100.00,100.00,USD,,\"pay, \"\"Nov\"\"\","), "{}", lines[2]);
     assert!(lines[3].contains(",transfer_out,-30.25,69.75,USD,bob,'=rent,"), "{}", lines[3]);
+    // Every entry names who made it: here the admin key the CLI sent.
+    let actor = format!(",key:{}", &app.admin[4..20]);
+    assert!(lines[2].ends_with(&actor) && lines[3].ends_with(&actor), "{}", lines[2]);
     assert!(lines[4].contains(",closing_balance,,69.75,USD,"));
     assert!(lines[4].starts_with(&format!("{today} 23:59:59,")), "dated the last day asked: {}", lines[4]);
     assert_eq!(lines.len(), 5);
@@ -413,8 +446,10 @@ async fn check_passes_on_a_clean_store_and_fails_loudly_on_a_violation() {
 async fn the_cli_rides_through_a_redis_restart_with_the_same_request_id() {
     let mut app = spawn_app_with(Persistence::AofAlways).await;
     let endpoint = format!("http://{}", app.addr);
+    let token = app.admin.clone();
     let cli = |args: &[&str]| {
         tokio::process::Command::new(env!("CARGO_BIN_EXE_redbank"))
+            .env("REDBANK_TOKEN", &token)
             .arg("--endpoint")
             .arg(&endpoint)
             .args(args)
@@ -457,6 +492,7 @@ async fn archive_moves_old_history_to_a_file_and_everything_still_adds_up() {
         change: BalanceChange::Deposit(cent),
         request_id: None,
         memo: Memo::default(),
+        by: redbank_domain::Principal::operator(),
     };
     for _ in 0..deposits / 100 {
         for result in store.post_all(&vec![change.clone(); 100]).await.unwrap() {
@@ -576,6 +612,7 @@ async fn the_cli_has_no_rough_edges() {
 
     // `| head -2`: stops quietly, no panic, exit 0.
     let piped = std::process::Command::new("sh")
+        .env("REDBANK_TOKEN", &app.admin)
         .arg("-c")
         .arg(format!(
             "'{}' --endpoint http://{} history p0 --limit 5 | head -1; exit ${{PIPESTATUS:-0}}",
@@ -589,6 +626,7 @@ async fn the_cli_has_no_rough_edges() {
     assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
     // A listing larger than a pipe buffer, read by head: the writer stops quietly.
     let big = std::process::Command::new("bash")
+        .env("REDBANK_TOKEN", &app.admin)
         .arg("-c")
         .arg(format!(
             "set -o pipefail; for i in $(seq 1 50); do '{}' --endpoint http://{} accounts; done | head -1",
@@ -653,7 +691,9 @@ async fn the_cli_has_no_rough_edges() {
     assert!(table.contains('…'));
 
     // Endpoint forms: host:port works; https:// against this plaintext server does not.
-    let bare = redbank_raw(&["--endpoint", &app.addr.to_string(), "--json", "get", "p0"]).await;
+    let bare =
+        redbank_raw(&["--endpoint", &app.addr.to_string(), "--token", &app.admin, "--json", "get", "p0"])
+            .await;
     assert!(bare.status.success(), "{}", String::from_utf8_lossy(&bare.stderr));
     let tls = redbank_raw(&["--endpoint", &format!("https://{}", app.addr), "--json", "get", "p0"]).await;
     assert!(!tls.status.success());
@@ -725,9 +765,20 @@ async fn the_cli_speaks_mutual_tls() {
         let _ = rx.await;
     }));
     let endpoint = format!("https://{addr}");
+    let admin = admin_key(&redis.url()).await;
     let paths = [ca_path.to_str().unwrap(), client_cert.to_str().unwrap(), client_key.to_str().unwrap()];
-    let with_cert =
-        ["--endpoint", &endpoint, "--ca-cert", paths[0], "--client-cert", paths[1], "--client-key", paths[2]];
+    let with_cert = [
+        "--endpoint",
+        &endpoint,
+        "--token",
+        &admin,
+        "--ca-cert",
+        paths[0],
+        "--client-cert",
+        paths[1],
+        "--client-key",
+        paths[2],
+    ];
     let args: Vec<&str> =
         with_cert.iter().copied().chain(["--json", "create", "tls-1", "--type", "savings"]).collect();
     let created = redbank_raw(&args).await;

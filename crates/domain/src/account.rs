@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::{AccountId, Currency, Error, Memo, Money, RequestId};
+use crate::{AccountId, Actor, Currency, CustomerId, Error, Memo, Money, RequestId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AccountType {
@@ -85,6 +85,9 @@ pub struct Account {
     pub state_reason: Memo,
     /// When the state last changed, in milliseconds since the Unix epoch; 0 if never.
     pub state_change_time_millis: i64,
+    /// The customer who owns it; None for an account opened by staff for nobody in
+    /// particular (or before ownership existed). Set at creation, never changed.
+    pub owner: Option<CustomerId>,
 }
 
 impl Account {
@@ -171,6 +174,8 @@ pub struct Transaction {
     /// invariant checker whether the other half was archived with that account's
     /// early history.
     pub counterparty_version: Option<i64>,
+    /// Who made the change; None for entries written before the audit trail.
+    pub actor: Option<Actor>,
 }
 
 impl Transaction {

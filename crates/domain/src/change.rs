@@ -2,8 +2,8 @@
 
 use crate::calendar::InterestPeriod;
 use crate::{
-    AccountId, AccountState, AccountType, Amount, AnnualRate, Currency, Error, InterestDays, Memo,
-    TransactionKind,
+    AccountId, AccountState, AccountType, Amount, AnnualRate, Currency, CustomerId, Error, InterestDays,
+    Memo, TransactionKind,
 };
 
 /// One balance change to one account.
@@ -138,8 +138,15 @@ impl Reason {
 }
 
 /// The idempotency fingerprint of an account creation.
-pub fn create_fingerprint(account_type: AccountType, currency: Currency) -> String {
-    format!("create|{account_type}|{currency}")
+pub fn create_fingerprint(
+    account_type: AccountType,
+    currency: Currency,
+    owner: Option<&CustomerId>,
+) -> String {
+    match owner {
+        None => format!("create|{account_type}|{currency}"),
+        Some(owner) => format!("create|{account_type}|{currency}|{owner}"),
+    }
 }
 
 #[cfg(test)]

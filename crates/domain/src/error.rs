@@ -11,6 +11,26 @@ use crate::{AccountId, Currency, limits};
 pub enum Error {
     #[error("account id must be 1 to {} characters of A-Z a-z 0-9 . _ -", limits::ACCOUNT_ID_MAX_LEN)]
     InvalidAccountId,
+    #[error("customer id must be 1 to {} characters of A-Z a-z 0-9 . _ -", limits::CUSTOMER_ID_MAX_LEN)]
+    InvalidCustomerId,
+    #[error("role must be customer, teller, auditor or admin")]
+    InvalidRole,
+    #[error("a customer's credential needs a customer id")]
+    CustomerIdRequired,
+    #[error("only a customer's credential has a customer id")]
+    CustomerIdNotAllowed,
+    #[error("actor must be 1 to {} printable ASCII characters without spaces", limits::ACTOR_MAX_LEN)]
+    InvalidActor,
+    #[error("api key id must be 16 lower-case hex digits")]
+    InvalidKeyId,
+    #[error("api key {0} not found")]
+    KeyNotFound(String),
+    #[error("api key {0} is already revoked")]
+    KeyRevoked(String),
+    /// The principal may not do this, or the account is not its own, or the account
+    /// does not exist: the three are one answer, so that ids cannot be probed.
+    #[error("permission denied (or it might not exist)")]
+    PermissionDenied,
     #[error("request id must be 1 to {} printable ASCII characters", limits::REQUEST_ID_MAX_LEN)]
     InvalidRequestId,
     #[error(
@@ -89,6 +109,8 @@ pub enum ErrorClass {
     InvalidArgument,
     /// The named account does not exist.
     NotFound,
+    /// The principal may not do this (or the thing might not exist).
+    PermissionDenied,
     /// The thing to create exists already.
     AlreadyExists,
     /// The request is well formed but the account's state refuses it.
@@ -101,6 +123,15 @@ impl Error {
         match self {
             Error::InvalidAccountId => "INVALID_ACCOUNT_ID",
             Error::InvalidRequestId => "INVALID_REQUEST_ID",
+            Error::InvalidCustomerId => "INVALID_CUSTOMER_ID",
+            Error::InvalidRole => "INVALID_ROLE",
+            Error::CustomerIdRequired => "CUSTOMER_ID_REQUIRED",
+            Error::CustomerIdNotAllowed => "CUSTOMER_ID_NOT_ALLOWED",
+            Error::InvalidActor => "INVALID_ACTOR",
+            Error::InvalidKeyId => "INVALID_KEY_ID",
+            Error::KeyNotFound(_) => "KEY_NOT_FOUND",
+            Error::KeyRevoked(_) => "KEY_REVOKED",
+            Error::PermissionDenied => "PERMISSION_DENIED",
             Error::InvalidMemo => "INVALID_MEMO",
             Error::InvalidAccountType => "INVALID_ACCOUNT_TYPE",
             Error::InvalidCurrency(_) => "INVALID_CURRENCY",
@@ -134,6 +165,12 @@ impl Error {
         match self {
             Error::InvalidAccountId
             | Error::InvalidRequestId
+            | Error::InvalidCustomerId
+            | Error::InvalidRole
+            | Error::CustomerIdRequired
+            | Error::CustomerIdNotAllowed
+            | Error::InvalidActor
+            | Error::InvalidKeyId
             | Error::InvalidMemo
             | Error::InvalidAccountType
             | Error::InvalidCurrency(_)
@@ -147,7 +184,8 @@ impl Error {
             | Error::InvalidPeriod
             | Error::InvalidPageSize { .. }
             | Error::InvalidKind(_) => ErrorClass::InvalidArgument,
-            Error::AccountNotFound(_) => ErrorClass::NotFound,
+            Error::AccountNotFound(_) | Error::KeyNotFound(_) => ErrorClass::NotFound,
+            Error::PermissionDenied => ErrorClass::PermissionDenied,
             Error::AccountExists => ErrorClass::AlreadyExists,
             Error::InsufficientFunds { .. }
             | Error::CurrencyMismatch { .. }
@@ -157,6 +195,7 @@ impl Error {
             | Error::AccountClosed(_)
             | Error::AccountNotFrozen(_)
             | Error::BalanceNotZero { .. }
+            | Error::KeyRevoked(_)
             | Error::InterestAlreadyPosted(_)
             | Error::PeriodNotPostable { .. }
             | Error::HistoryArchived { .. } => ErrorClass::FailedPrecondition,

@@ -16,6 +16,8 @@ pub mod interest;
 pub mod limits;
 pub mod memo;
 pub mod money;
+pub mod policy;
+pub mod principal;
 pub mod rules;
 
 pub use account::{Account, AccountState, AccountType, Transaction, TransactionKind};
@@ -26,3 +28,5 @@ pub use ids::{AccountId, RequestId};
 pub use interest::{AnnualRate, InterestDays, RateCeiling, interest_minor};
 pub use memo::Memo;
 pub use money::{Amount, Currency, Money};
+pub use policy::{Access, Method};
+pub use principal::{Actor, CustomerId, Grant, KeyId, Principal, Role};

@@ -15,6 +15,15 @@ pub const MAX_BALANCE_MINOR: i64 = 1_000_000_000_000_000;
 /// Longest account id, in characters.
 pub const ACCOUNT_ID_MAX_LEN: usize = 64;
 
+/// Longest customer id, in characters.
+pub const CUSTOMER_ID_MAX_LEN: usize = 64;
+
+/// Longest actor name (`key:<id>`, `jwt:<subject>`), in characters.
+pub const ACTOR_MAX_LEN: usize = 128;
+
+/// Longest description of an API key, in characters.
+pub const KEY_DESCRIPTION_MAX_CHARS: usize = 256;
+
 /// Longest request id, in characters.
 pub const REQUEST_ID_MAX_LEN: usize = 64;
 

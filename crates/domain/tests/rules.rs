@@ -42,6 +42,7 @@ fn each_kind_moves_money_its_own_way() {
         counterparty: None,
         transfer_id: None,
         counterparty_version: None,
+        actor: None,
     };
     assert_eq!(entry(Deposit, 250).signed_minor(), 250);
     assert_eq!(entry(Withdrawal, 250).signed_minor(), -250);
@@ -128,9 +129,11 @@ fn fingerprints_differ_in_every_parameter_and_only_then() {
         assert_ne!(t, other);
     }
     // Account creation: type and currency.
-    let created = create_fingerprint(AccountType::Savings, usd());
-    assert_ne!(created, create_fingerprint(AccountType::Checking, usd()));
-    assert_ne!(created, create_fingerprint(AccountType::Savings, cur("EUR")));
+    let created = create_fingerprint(AccountType::Savings, usd(), None);
+    assert_ne!(created, create_fingerprint(AccountType::Checking, usd(), None));
+    assert_ne!(created, create_fingerprint(AccountType::Savings, cur("EUR"), None));
+    let owner = redbank_domain::CustomerId::parse("c-1").unwrap();
+    assert_ne!(created, create_fingerprint(AccountType::Savings, usd(), Some(&owner)));
 }
 
 #[test]

@@ -135,6 +135,7 @@ mod tests {
             account_version: i64::MIN,
             counterparty_account_id: id.clone(),
             transfer_id: format!("{id}:18446744073709551615-18446744073709551615:{id}"),
+            actor: "a".repeat(redbank_domain::limits::ACTOR_MAX_LEN),
         };
         assert!(largest.encoded_len() <= bounds::TRANSACTION_BYTES, "{}", largest.encoded_len());
         let account = v1::Account {
@@ -146,6 +147,7 @@ mod tests {
             state: i32::MIN,
             state_reason: text,
             state_change_time: time(),
+            customer_id: "c".repeat(redbank_domain::limits::CUSTOMER_ID_MAX_LEN),
         };
         assert!(account.encoded_len() <= bounds::ACCOUNT_BYTES, "{}", account.encoded_len());
     }

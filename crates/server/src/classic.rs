@@ -6,17 +6,25 @@
 //! out as the double nearest the exact amount. Classic accounts are in the server's
 //! default currency. The contract has no request id, so its writes are not
 //! deduplicated: clients that need exactly-once use v1.
+//!
+//! The policy is v1's: each method has the row of the v1 method it is
+//! (`CalculateInterest` is interest), and a customer's calls reach its own
+//! accounts only. Legacy clients that cannot send metadata are served only by a
+//! server run with `--auth off` (loopback only).
 
 use std::sync::Arc;
 
 use redbank_api::classic::{self, bank_service_server::BankService};
+use redbank_domain::Principal;
 use redbank_domain::money::AmountError;
+use redbank_domain::policy::Method;
 use redbank_domain::{
     AccountId, AccountType, Amount, AnnualRate, BalanceChange, Error, InterestDays, Memo, interest::RateError,
 };
 use redbank_store::StoreError;
 use tonic::{Request, Response, Status};
 
+use crate::auth::caller;
 use crate::{AppState, status};
 
 /// The messages that existing clients of the classic contract expect.
@@ -92,14 +100,28 @@ impl ClassicBank {
         AccountId::parse(raw).map_err(|e| classic_status(&e))
     }
 
+    /// The status of a store failure; a refusal by ownership is logged.
+    fn fail(&self, by: &Principal, method: Method, id: &AccountId, error: StoreError) -> Status {
+        if matches!(error, StoreError::Refused(Error::PermissionDenied)) {
+            self.state.auth.denials.denied(by, method, Some(id.as_str()));
+        }
+        store_status(error)
+    }
+
     async fn post(
         &self,
+        method: Method,
+        by: &Principal,
         id: AccountId,
         change: BalanceChange,
         message: &str,
     ) -> Result<Response<classic::TransactionResponse>, Status> {
-        let posted =
-            self.state.store.post(&id, &change, None, &Memo::default()).await.map_err(store_status)?;
+        let posted = self
+            .state
+            .store
+            .post(&id, &change, None, &Memo::default(), by)
+            .await
+            .map_err(|e| self.fail(by, method, &id, e))?;
         Ok(Response::new(classic::TransactionResponse {
             account_id: id.to_string(),
             message: message.to_owned(),
@@ -114,12 +136,15 @@ impl BankService for ClassicBank {
         &self,
         request: Request<classic::AccountRequest>,
     ) -> Result<Response<classic::AccountResponse>, Status> {
+        let by = caller(request.extensions())?;
         let r = request.into_inner();
         let id = self.account_id(&r.account_id)?;
         let account_type = AccountType::parse(&r.account_type).map_err(|e| classic_status(&e))?;
+        // The classic contract names no owner: a customer's account is its own,
+        // staff's is nobody's.
         self.state
             .store
-            .create_account(&id, account_type, self.state.default_currency, None)
+            .create_account(&id, account_type, self.state.default_currency, None, by.required_owner())
             .await
             .map_err(store_status)?;
         Ok(Response::new(classic::AccountResponse {
@@ -132,8 +157,14 @@ impl BankService for ClassicBank {
         &self,
         request: Request<classic::AccountRequest>,
     ) -> Result<Response<classic::BalanceResponse>, Status> {
+        let by = caller(request.extensions())?;
         let id = self.account_id(&request.get_ref().account_id)?;
-        let account = self.state.store.get_account(&id).await.map_err(store_status)?;
+        let account = self
+            .state
+            .store
+            .get_account(&id, &by)
+            .await
+            .map_err(|e| self.fail(&by, Method::ClassicGetBalance, &id, e))?;
         Ok(Response::new(classic::BalanceResponse {
             account_id: id.to_string(),
             balance: account.balance.to_f64(),
@@ -145,26 +176,31 @@ impl BankService for ClassicBank {
         &self,
         request: Request<classic::DepositRequest>,
     ) -> Result<Response<classic::TransactionResponse>, Status> {
+        let by = caller(request.extensions())?;
         let r = request.into_inner();
         let id = self.account_id(&r.account_id)?;
         let amount = Amount::from_f64(self.state.default_currency, r.amount).map_err(amount_status)?;
-        self.post(id, BalanceChange::Deposit(amount), "Deposit successful.").await
+        self.post(Method::ClassicDeposit, &by, id, BalanceChange::Deposit(amount), "Deposit successful.")
+            .await
     }
 
     async fn withdraw(
         &self,
         request: Request<classic::WithdrawRequest>,
     ) -> Result<Response<classic::TransactionResponse>, Status> {
+        let by = caller(request.extensions())?;
         let r = request.into_inner();
         let id = self.account_id(&r.account_id)?;
         let amount = Amount::from_f64(self.state.default_currency, r.amount).map_err(amount_status)?;
-        self.post(id, BalanceChange::Withdrawal(amount), "Withdrawal successful.").await
+        let change = BalanceChange::Withdrawal(amount);
+        self.post(Method::ClassicWithdraw, &by, id, change, "Withdrawal successful.").await
     }
 
     async fn calculate_interest(
         &self,
         request: Request<classic::InterestRequest>,
     ) -> Result<Response<classic::TransactionResponse>, Status> {
+        let by = caller(request.extensions())?;
         let r = request.into_inner();
         let id = self.account_id(&r.account_id)?;
         let rate =
@@ -172,7 +208,9 @@ impl BankService for ClassicBank {
         // Classic moves only the default currency, interest as much as deposits and
         // withdrawals (whose amounts carry it and are checked in the script). An
         // account's currency never changes, so reading it first leaves no window.
-        let account = self.state.store.get_account(&id).await.map_err(store_status)?;
+        let method = Method::ClassicCalculateInterest;
+        let account =
+            self.state.store.get_account(&id, &by).await.map_err(|e| self.fail(&by, method, &id, e))?;
         let classic = self.state.default_currency;
         if account.currency() != classic {
             return Err(classic_status(&Error::CurrencyMismatch {
@@ -181,6 +219,6 @@ impl BankService for ClassicBank {
             }));
         }
         let change = BalanceChange::Interest { rate, days: InterestDays::YEAR, period: None };
-        self.post(id, change, "Interest calculated and applied successfully.").await
+        self.post(method, &by, id, change, "Interest calculated and applied successfully.").await
     }
 }

@@ -8,6 +8,9 @@ use clap::{Parser, ValueEnum};
 use redbank_domain::{Currency, PeriodPolicy, RateCeiling};
 use redbank_store::{BatchConfig, StoreConfig};
 
+use crate::auth::AuthMode;
+use crate::auth::jwt::JwtConfig;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     /// Human-readable lines.
@@ -144,6 +147,32 @@ pub struct Config {
     #[arg(long, env = "REDBANK_TLS_CLIENT_CA", requires = "tls_cert")]
     pub tls_client_ca: Option<std::path::PathBuf>,
 
+    /// Whether calls need a credential. `off` serves everyone as an admin named
+    /// `anonymous`, and is refused unless the server listens on loopback only.
+    #[arg(long, env = "REDBANK_AUTH", value_enum, default_value_t = AuthMode::Required)]
+    pub auth: AuthMode,
+
+    /// Accept JWTs signed by a key of this JWKS file (EdDSA or ES256), reread when
+    /// it changes; off when unset. Needs --jwt-issuer and --jwt-audience.
+    #[arg(long, env = "REDBANK_JWT_JWKS_FILE", requires_all = ["jwt_issuer", "jwt_audience"])]
+    pub jwt_jwks_file: Option<std::path::PathBuf>,
+
+    /// The `iss` every accepted JWT carries.
+    #[arg(long, env = "REDBANK_JWT_ISSUER", requires = "jwt_jwks_file")]
+    pub jwt_issuer: Option<String>,
+
+    /// The `aud` every accepted JWT carries (or lists).
+    #[arg(long, env = "REDBANK_JWT_AUDIENCE", requires = "jwt_jwks_file")]
+    pub jwt_audience: Option<String>,
+
+    /// The JWT claim that holds the role: customer, teller, auditor or admin.
+    #[arg(long, env = "REDBANK_JWT_ROLE_CLAIM", default_value = "redbank_role")]
+    pub jwt_role_claim: String,
+
+    /// The JWT claim that holds a customer's id.
+    #[arg(long, env = "REDBANK_JWT_CUSTOMER_CLAIM", default_value = "redbank_customer")]
+    pub jwt_customer_claim: String,
+
     /// Serve even on a Redis whose maxmemory-policy evicts keys (which can delete
     /// accounts and request-id records); by default such a Redis is refused.
     #[arg(long, env = "REDBANK_ALLOW_EVICTING_REDIS")]
@@ -188,6 +217,17 @@ impl Config {
         // No load balancer in front of a test server to wait for.
         config.shutdown_grace_ms = 0;
         config
+    }
+
+    /// The JWT settings, when JWTs are accepted.
+    pub fn jwt_config(&self) -> Option<JwtConfig> {
+        Some(JwtConfig {
+            jwks_file: self.jwt_jwks_file.clone()?,
+            issuer: self.jwt_issuer.clone()?,
+            audience: self.jwt_audience.clone()?,
+            role_claim: self.jwt_role_claim.clone(),
+            customer_claim: self.jwt_customer_claim.clone(),
+        })
     }
 
     /// Which interest periods may be posted.

@@ -4,6 +4,8 @@
 //! that the binary and the tests start it the same way (tests bind port 0).
 
 mod access;
+pub mod api_keys;
+pub mod auth;
 mod budget;
 pub mod classic;
 pub mod config;
@@ -19,6 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redbank_api::classic::bank_service_server::BankServiceServer;
+use redbank_api::v1::api_keys_server::ApiKeysServer;
 use redbank_api::v1::bank_server::BankServer;
 use redbank_domain::{Currency, PeriodPolicy, RateCeiling};
 use redbank_store::{Store, StoreError};
@@ -39,6 +42,8 @@ pub struct AppState {
     pub responses: budget::ResponseBudget,
     /// Signs and checks page tokens.
     pub tokens: page_token::Tokens,
+    /// Credentials to principals, and the log of refusals.
+    pub auth: Arc<auth::Authenticator>,
 }
 
 /// Largest response message: what standard gRPC clients accept (4 MiB). Pages are
@@ -55,6 +60,12 @@ pub enum ServerError {
     Tls(#[from] transport::tls::TlsError),
     #[error("cannot build the reflection service")]
     Reflection(#[from] tonic_reflection::server::Error),
+    #[error("cannot read the JWKS")]
+    Jwks(#[from] auth::jwt::JwksError),
+    #[error("--auth off serves everyone as an admin: refused on {0}, which is not a loopback address")]
+    AuthOffNotLoopback(String),
+    #[error("cannot read the listener's address")]
+    Listener(#[source] std::io::Error),
 }
 
 /// Serves both APIs, health and reflection on `listener` until `shutdown` resolves,
@@ -72,8 +83,23 @@ pub async fn run(
         Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| ServerError::MetricsListen(addr, e))?),
         None => None,
     };
+    let local = listener.local_addr().map_err(ServerError::Listener)?;
+    if config.auth == auth::AuthMode::Off && !local.ip().is_loopback() {
+        return Err(ServerError::AuthOffNotLoopback(local.to_string()));
+    }
     let store =
         Store::connect(&redbank_store::StoreConfig { metrics: metrics.store(), ..config.store_config() })?;
+    let keys = Arc::new(auth::keys::KeyCache::new(store.clone()));
+    let jwt = match config.jwt_config() {
+        Some(jwt) => Some(Arc::new(auth::jwt::JwtVerifier::load(jwt)?)),
+        None => None,
+    };
+    let auth_tasks = (config.auth == auth::AuthMode::Required).then(|| {
+        let epoch = tokio::spawn(keys.clone().watch_epoch());
+        let jwks = jwt.clone().map(|jwt| tokio::spawn(jwt.watch()));
+        (epoch, jwks)
+    });
+    let authenticator = Arc::new(auth::Authenticator::new(config.auth, keys, jwt));
     let state = Arc::new(AppState {
         store: store.clone(),
         default_currency: config.default_currency,
@@ -81,6 +107,7 @@ pub async fn run(
         period_policy: config.period_policy(),
         responses: budget::ResponseBudget::new(config.max_response_bytes),
         tokens: page_token::Tokens::new(store.clone()),
+        auth: authenticator.clone(),
     });
     let max_message = usize::try_from(config.max_message_bytes).unwrap_or(usize::MAX);
 
@@ -111,6 +138,8 @@ pub async fn run(
         max_connections = limits.max_connections,
         tls = tls.is_some(),
         client_certificates = config.tls_client_ca.is_some(),
+        auth = ?config.auth,
+        jwt = config.jwt_jwks_file.is_some(),
         "redbank-server serving redbank.v1.Bank and BankService"
     );
     let grace = Duration::from_millis(config.shutdown_grace_ms);
@@ -134,11 +163,22 @@ pub async fn run(
                 .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
         )
         .add_service(
+            ApiKeysServer::new(api_keys::ApiKeysService::new(state.clone()))
+                .max_decoding_message_size(max_message)
+                .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
+        )
+        .add_service(
             BankServiceServer::new(classic::ClassicBank::new(state))
                 .max_decoding_message_size(max_message)
                 .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
         );
-    transport::serve(listener, routes, limits, metrics, tls, shutdown).await;
+    transport::serve(listener, routes, limits, metrics, tls, authenticator, shutdown).await;
+    if let Some((epoch, jwks)) = auth_tasks {
+        epoch.abort();
+        if let Some(jwks) = jwks {
+            jwks.abort();
+        }
+    }
     if let Some((serving, upkeep)) = metrics_tasks {
         serving.abort();
         upkeep.abort();

@@ -22,6 +22,13 @@ async fn main() -> std::process::ExitCode {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
     }
+    if config.auth == redbank_server::auth::AuthMode::Off && !config.listen.ip().is_loopback() {
+        tracing::error!(
+            listen = %config.listen,
+            "--auth off serves everyone as an admin: refused on an address that is not loopback"
+        );
+        return std::process::ExitCode::FAILURE;
+    }
     let listener = match tokio::net::TcpListener::bind(config.listen).await {
         Ok(listener) => listener,
         Err(error) => {

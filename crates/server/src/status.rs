@@ -16,6 +16,7 @@ pub const DOMAIN: &str = "redbank";
 pub fn code(class: ErrorClass) -> Code {
     match class {
         ErrorClass::InvalidArgument => Code::InvalidArgument,
+        ErrorClass::PermissionDenied => Code::PermissionDenied,
         ErrorClass::NotFound => Code::NotFound,
         ErrorClass::AlreadyExists => Code::AlreadyExists,
         ErrorClass::FailedPrecondition => Code::FailedPrecondition,

@@ -1,6 +1,8 @@
-//! `redbank.v1.Bank`. Every handler has the same shape: parse the request into
-//! domain values (`redbank_api::requests`, refusing bad input before any Redis
-//! call), make one store call, convert the result.
+//! `redbank.v1.Bank`. Every handler has the same shape: take the principal the
+//! transport authenticated (the policy table already let the call through), parse
+//! the request into domain values (`redbank_api::requests`, refusing bad input
+//! before any Redis call), make one store call on the principal's behalf (a
+//! customer's ownership is checked in Redis, in the same step), convert the result.
 
 use std::sync::Arc;
 
@@ -10,10 +12,12 @@ use redbank_api::requests::{
     accounts_page_size,
 };
 use redbank_api::v1::{self, bank_server::Bank};
-use redbank_domain::{AccountId, Error, StateChange};
-use redbank_store::{HistoryQuery, Posted, StatementCursor};
+use redbank_domain::policy::Method;
+use redbank_domain::{AccountId, Error, Principal, StateChange};
+use redbank_store::{HistoryQuery, Posted, StatementCursor, StoreError};
 use tonic::{Request, Response, Status};
 
+use crate::auth::{self, caller};
 use crate::budget::bounds;
 use crate::{AppState, access, status};
 
@@ -33,24 +37,37 @@ impl BankV1 {
         Self { state }
     }
 
+    /// The status of a store failure; a refusal by ownership is logged with who
+    /// asked, for what and on which account.
+    fn fail(&self, by: &Principal, method: Method, target: &str, error: StoreError) -> Status {
+        if matches!(error, StoreError::Refused(Error::PermissionDenied)) {
+            self.state.auth.denials.denied(by, method, Some(target));
+        }
+        status::from_store(error)
+    }
+
     /// One balance change, parsed already.
     async fn post(
         &self,
+        method: Method,
+        by: &Principal,
         m: Result<Movement, Error>,
     ) -> Result<(Option<v1::Transaction>, v1::Account), Status> {
         let Movement { id, change, request_id, memo } = m.map_err(|e| status::refused(&e))?;
         let Posted { transaction, account } = self
             .state
             .store
-            .post(&id, &change, request_id.as_ref(), &memo)
+            .post(&id, &change, request_id.as_ref(), &memo, by)
             .await
-            .map_err(status::from_store)?;
+            .map_err(|e| self.fail(by, method, id.as_str(), e))?;
         Ok((transaction.as_ref().map(transaction_to_proto), account_to_proto(&account)))
     }
 
     /// One change of state, parsed already.
     async fn set_state(
         &self,
+        method: Method,
+        by: &Principal,
         change: StateChange,
         command: Result<StateCommand, Error>,
     ) -> Result<Response<v1::Account>, Status> {
@@ -58,9 +75,9 @@ impl BankV1 {
         let posted = self
             .state
             .store
-            .set_state(&id, change, &reason, request_id.as_ref())
+            .set_state(&id, change, &reason, request_id.as_ref(), by)
             .await
-            .map_err(status::from_store)?;
+            .map_err(|e| self.fail(by, method, id.as_str(), e))?;
         Ok(Response::new(account_to_proto(&posted.account)))
     }
 }
@@ -71,14 +88,24 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::CreateAccountRequest>,
     ) -> Result<Response<v1::Account>, Status> {
+        let by = caller(request.extensions())?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
-        let CreateAccount { id, account_type, currency, request_id } =
+        let CreateAccount { id, account_type, currency, request_id, owner } =
             CreateAccount::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
+        // A customer's accounts are its own; staff name the owner, or none.
+        let owner = match (by.required_owner(), owner) {
+            (Some(own), Some(named)) if *own != named => {
+                self.state.auth.denials.denied(&by, Method::CreateAccount, Some(id.as_str()));
+                return Err(auth::permission_denied());
+            }
+            (Some(own), _) => Some(own.clone()),
+            (None, named) => named,
+        };
         let currency = currency.unwrap_or(self.state.default_currency);
         let account = self
             .state
             .store
-            .create_account(&id, account_type, currency, request_id.as_ref())
+            .create_account(&id, account_type, currency, request_id.as_ref(), owner.as_ref())
             .await
             .map_err(status::from_store)?;
         Ok(Response::new(account_to_proto(&account)))
@@ -88,8 +115,14 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::GetAccountRequest>,
     ) -> Result<Response<v1::Account>, Status> {
+        let by = caller(request.extensions())?;
         let id = AccountId::parse(&request.get_ref().account_id).map_err(|e| status::refused(&e))?;
-        let account = self.state.store.get_account(&id).await.map_err(status::from_store)?;
+        let account = self
+            .state
+            .store
+            .get_account(&id, &by)
+            .await
+            .map_err(|e| self.fail(&by, Method::GetAccount, id.as_str(), e))?;
         Ok(Response::new(account_to_proto(&account)))
     }
 
@@ -97,8 +130,10 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::DepositRequest>,
     ) -> Result<Response<v1::DepositResponse>, Status> {
+        let by = caller(request.extensions())?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
-        let (transaction, account) = self.post(Movement::try_from(request.get_ref())).await?;
+        let movement = Movement::try_from(request.get_ref());
+        let (transaction, account) = self.post(Method::Deposit, &by, movement).await?;
         Ok(Response::new(v1::DepositResponse { transaction, account: Some(account) }))
     }
 
@@ -106,8 +141,10 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::WithdrawRequest>,
     ) -> Result<Response<v1::WithdrawResponse>, Status> {
+        let by = caller(request.extensions())?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
-        let (transaction, account) = self.post(Movement::try_from(request.get_ref())).await?;
+        let movement = Movement::try_from(request.get_ref());
+        let (transaction, account) = self.post(Method::Withdraw, &by, movement).await?;
         Ok(Response::new(v1::WithdrawResponse { transaction, account: Some(account) }))
     }
 
@@ -115,10 +152,11 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::ApplyInterestRequest>,
     ) -> Result<Response<v1::ApplyInterestResponse>, Status> {
+        let by = caller(request.extensions())?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let (ceiling, policy) = (self.state.rate_ceiling, self.state.period_policy);
         let parsed = Movement::interest(request.get_ref(), ceiling, policy, now_millis());
-        let (transaction, account) = self.post(parsed).await?;
+        let (transaction, account) = self.post(Method::ApplyInterest, &by, parsed).await?;
         Ok(Response::new(v1::ApplyInterestResponse { transaction, account: Some(account) }))
     }
 
@@ -126,20 +164,23 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::TransferRequest>,
     ) -> Result<Response<v1::TransferResponse>, Status> {
+        let by = caller(request.extensions())?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let TransferCommand { transfer, request_id, memo } =
             TransferCommand::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
         let done = self
             .state
             .store
-            .transfer(&transfer, request_id.as_ref(), &memo)
+            .transfer(&transfer, request_id.as_ref(), &memo, &by)
             .await
-            .map_err(status::from_store)?;
+            .map_err(|e| self.fail(&by, Method::Transfer, transfer.from().as_str(), e))?;
+        // A customer paying someone else's account learns nothing of it.
+        let other = auth::sees_counterparty(&by, done.to.account.owner.as_ref());
         Ok(Response::new(v1::TransferResponse {
             from_transaction: Some(transaction_to_proto(&done.from.transaction)),
-            to_transaction: Some(transaction_to_proto(&done.to.transaction)),
+            to_transaction: other.then(|| transaction_to_proto(&done.to.transaction)),
             from_account: Some(account_to_proto(&done.from.account)),
-            to_account: Some(account_to_proto(&done.to.account)),
+            to_account: other.then(|| account_to_proto(&done.to.account)),
         }))
     }
 
@@ -148,6 +189,7 @@ impl Bank for BankV1 {
         request: Request<v1::ListTransactionsRequest>,
     ) -> Result<Response<v1::ListTransactionsResponse>, Status> {
         let (_, extensions, r) = request.into_parts();
+        let by = caller(&extensions)?;
         let TransactionsQuery { id, page_size: size, start_millis, end_millis, kinds } =
             TransactionsQuery::try_from(&r).map_err(|e| status::refused(&e))?;
         let reserved =
@@ -162,7 +204,12 @@ impl Bank for BankV1 {
         let tokens = &self.state.tokens;
         let before = tokens.verify(&scope, &r.page_token).await.map_err(status::from_store)?;
         let query = HistoryQuery { start_millis, end_millis, kinds, before };
-        let page = self.state.store.list_transactions(&id, &query, size).await.map_err(status::from_store)?;
+        let page = self
+            .state
+            .store
+            .list_transactions(&id, &query, size, &by)
+            .await
+            .map_err(|e| self.fail(&by, Method::ListTransactions, id.as_str(), e))?;
         let next_page_token = match page.next_before {
             Some(cursor) => tokens.sign(&scope, &cursor).await.map_err(status::from_store)?,
             None => String::new(),
@@ -178,6 +225,7 @@ impl Bank for BankV1 {
         request: Request<v1::GetStatementRequest>,
     ) -> Result<Response<v1::GetStatementResponse>, Status> {
         let (_, extensions, r) = request.into_parts();
+        let by = caller(&extensions)?;
         let StatementQuery { id, start_millis: start, end_millis: end, page_size: size } =
             StatementQuery::try_from(&r).map_err(|e| status::refused(&e))?;
         let reserved =
@@ -194,9 +242,9 @@ impl Bank for BankV1 {
         let page = self
             .state
             .store
-            .statement_page(&id, start, end, cursor.as_ref(), size)
+            .statement_page(&id, start, end, cursor.as_ref(), size, &by)
             .await
-            .map_err(status::from_store)?;
+            .map_err(|e| self.fail(&by, Method::GetStatement, id.as_str(), e))?;
         let next_page_token = match &page.next {
             Some(cursor) => tokens.sign(&scope, &cursor.encode()).await.map_err(status::from_store)?,
             None => String::new(),
@@ -218,24 +266,45 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::FreezeAccountRequest>,
     ) -> Result<Response<v1::Account>, Status> {
+        let by = caller(request.extensions())?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
-        self.set_state(StateChange::Freeze, StateCommand::try_from(request.get_ref())).await
+        self.set_state(
+            Method::FreezeAccount,
+            &by,
+            StateChange::Freeze,
+            StateCommand::try_from(request.get_ref()),
+        )
+        .await
     }
 
     async fn unfreeze_account(
         &self,
         request: Request<v1::UnfreezeAccountRequest>,
     ) -> Result<Response<v1::Account>, Status> {
+        let by = caller(request.extensions())?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
-        self.set_state(StateChange::Unfreeze, StateCommand::try_from(request.get_ref())).await
+        self.set_state(
+            Method::UnfreezeAccount,
+            &by,
+            StateChange::Unfreeze,
+            StateCommand::try_from(request.get_ref()),
+        )
+        .await
     }
 
     async fn close_account(
         &self,
         request: Request<v1::CloseAccountRequest>,
     ) -> Result<Response<v1::Account>, Status> {
+        let by = caller(request.extensions())?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
-        self.set_state(StateChange::Close, StateCommand::try_from(request.get_ref())).await
+        self.set_state(
+            Method::CloseAccount,
+            &by,
+            StateChange::Close,
+            StateCommand::try_from(request.get_ref()),
+        )
+        .await
     }
 
     async fn list_accounts(
@@ -243,20 +312,23 @@ impl Bank for BankV1 {
         request: Request<v1::ListAccountsRequest>,
     ) -> Result<Response<v1::ListAccountsResponse>, Status> {
         let (_, extensions, r) = request.into_parts();
-        const SCOPE: [&str; 1] = ["accounts"];
+        let by = caller(&extensions)?;
+        // A customer's cursor walks its own index, staff's every account: a token of
+        // one is no token of the other.
+        let scope = ["accounts", by.required_owner().map_or("", |c| c.as_str())];
         let size = accounts_page_size(&r).map_err(|e| status::refused(&e))?;
         let reserved =
             self.state.responses.reserve(&extensions, bounds::page(size, bounds::ACCOUNT_BYTES))?;
         let tokens = &self.state.tokens;
-        let cursor = match tokens.verify(&SCOPE, &r.page_token).await.map_err(status::from_store)? {
+        let cursor = match tokens.verify(&scope, &r.page_token).await.map_err(status::from_store)? {
             Some(text) => text.parse::<u64>().map_err(|_| status::refused(&Error::InvalidPageToken))?,
             None => 0,
         };
         let (accounts, next) =
-            self.state.store.list_accounts(cursor, size).await.map_err(status::from_store)?;
+            self.state.store.list_accounts(cursor, size, &by).await.map_err(status::from_store)?;
         let next_page_token = match next {
             0 => String::new(),
-            next => tokens.sign(&SCOPE, &next.to_string()).await.map_err(status::from_store)?,
+            next => tokens.sign(&scope, &next.to_string()).await.map_err(status::from_store)?,
         };
         Ok(reserved.respond(v1::ListAccountsResponse {
             accounts: accounts.iter().map(account_to_proto).collect(),

@@ -1,7 +1,7 @@
 //! Reading histories: pages of entries, statements a page at a time, and the
 //! whole ledger of an account as one snapshot.
 
-use redbank_domain::{Account, AccountId, Currency, Error, Money, Transaction, TransactionKind};
+use redbank_domain::{Account, AccountId, Currency, Error, Money, Principal, Transaction, TransactionKind};
 
 use crate::archive::{ARCHIVE_FIELDS, ArchivePoint};
 use crate::scripts::ACCOUNT_FIELDS;
@@ -216,6 +216,7 @@ impl Store {
         id: &AccountId,
         query: &HistoryQuery,
         page_size: usize,
+        by: &Principal,
     ) -> Result<HistoryPage, StoreError> {
         let page_size = page_size.max(1);
         let mut upper = match (&query.before, query.end_millis) {
@@ -231,8 +232,11 @@ impl Store {
         // and hand back a cursor instead.
         let scan_max = page_size.saturating_mul(KIND_FILTER_SCAN_PAGES).max(HISTORY_CHUNK);
         let want = |got: usize| if query.kinds.is_empty() { page_size - got } else { HISTORY_CHUNK };
-        let (account, _, mut chunk) =
-            self.account_and_range("XREVRANGE", id, (&upper, &lower), want(0)).await?;
+        let (account, _, mut chunk) = self
+            .account_and_range("XREVRANGE", id, (&upper, &lower), want(0))
+            .await
+            .map_err(|e| crate::hide_missing(e, by))?;
+        crate::may_see(&account, by)?;
         let (mut transactions, mut scanned) = (Vec::new(), 0);
         loop {
             let exhausted = chunk.len() < want(transactions.len());
@@ -281,6 +285,7 @@ impl Store {
         end_millis: i64,
         cursor: Option<&StatementCursor>,
         page_size: usize,
+        by: &Principal,
     ) -> Result<StatementPage, StoreError> {
         let want = page_size.max(1) + 1;
         let mut pipe = redis::pipe();
@@ -308,7 +313,8 @@ impl Store {
         let mut next_reply =
             || replies.next().ok_or_else(|| StoreError::Corrupt("short pipeline reply".into()));
         let fields: Vec<Option<String>> = parse(next_reply()?)?;
-        let account = reply::stored_account(id, fields)?;
+        let account = reply::stored_account(id, fields).map_err(|e| crate::hide_missing(e, by))?;
+        crate::may_see(&account, by)?;
         let point = reply::archive_point(parse(next_reply()?)?)?;
         if let Some(through_millis) = point.through_millis().filter(|through| start_millis <= *through) {
             return Err(StoreError::Refused(Error::HistoryArchived { through_millis }));
@@ -395,10 +401,13 @@ impl Store {
         start_millis: i64,
         end_millis: i64,
     ) -> Result<StatementPage, StoreError> {
-        let mut page = self.statement_page(id, start_millis, end_millis, None, STATEMENT_READ_PAGE).await?;
+        let by = Principal::operator();
+        let mut page =
+            self.statement_page(id, start_millis, end_millis, None, STATEMENT_READ_PAGE, &by).await?;
         while let Some(cursor) = page.next.take() {
-            let mut more =
-                self.statement_page(id, start_millis, end_millis, Some(&cursor), STATEMENT_READ_PAGE).await?;
+            let mut more = self
+                .statement_page(id, start_millis, end_millis, Some(&cursor), STATEMENT_READ_PAGE, &by)
+                .await?;
             more.transactions.splice(0..0, std::mem::take(&mut page.transactions));
             page = more;
         }

@@ -3,7 +3,7 @@
 //! script may touch them all. Account ids cannot contain `{`, `}` or `:`
 //! (see `AccountId`), so an id can never break out of its tag.
 
-use redbank_domain::{AccountId, RequestId};
+use redbank_domain::{AccountId, CustomerId, KeyId, RequestId};
 
 /// The account hash: type, cur, bal, ver, ctime.
 pub fn account(id: &AccountId) -> String {
@@ -29,6 +29,30 @@ pub const ACCOUNT_PATTERN: &str = "acct:{*}";
 pub fn account_of(key: &str) -> Option<AccountId> {
     key.strip_prefix("acct:{")?.strip_suffix('}').and_then(|id| AccountId::parse(id).ok())
 }
+
+/// The ids of the accounts a customer owns (a set), under the customer's own hash
+/// tag: what ListAccounts reads for a customer. An index, not the truth: the
+/// account's `owner` field is, and readers check it.
+pub fn customer_accounts(customer: &CustomerId) -> String {
+    format!("cust:{{{customer}}}:accounts")
+}
+
+/// An API key's record (a hash). Every credential key shares the hash tag
+/// `{keys}`, so that one script may create or revoke a key, move the epoch and
+/// log it, on a Cluster too.
+pub fn api_key(id: &KeyId) -> String {
+    format!("cred:{{keys}}:key:{id}")
+}
+
+/// The id of every API key (a set).
+pub const API_KEYS: &str = "cred:{keys}:all";
+
+/// A counter moved by every creation and revocation: each replica polls it and
+/// drops its cache of keys when it moves.
+pub const CREDENTIALS_EPOCH: &str = "cred:{keys}:epoch";
+
+/// Who created or revoked which key, when (a stream).
+pub const CREDENTIALS_LOG: &str = "cred:{keys}:log";
 
 /// The key the health check writes to learn that Redis takes writes (it expires
 /// by itself). Outside every account's tag and the account pattern.

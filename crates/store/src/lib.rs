@@ -10,6 +10,7 @@
 mod archive;
 mod batch;
 pub mod check;
+pub mod credentials;
 mod error;
 mod history;
 pub mod keys;
@@ -28,8 +29,8 @@ use redis::RedisResult;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use redbank_domain::{
-    Account, AccountId, AccountType, BalanceChange, Currency, Memo, Reason, RequestId, StateChange,
-    Transaction, Transfer,
+    Account, AccountId, AccountType, BalanceChange, Currency, CustomerId, Error, Memo, Principal, Reason,
+    RequestId, StateChange, Transaction, Transfer,
 };
 
 pub use archive::{ARCHIVE_CHUNK_MAX, ArchivePoint};
@@ -106,6 +107,7 @@ pub struct PostRequest {
     pub change: BalanceChange,
     pub request_id: Option<RequestId>,
     pub memo: Memo,
+    pub by: Principal,
 }
 
 /// Both sides of a transfer.
@@ -113,6 +115,30 @@ pub struct PostRequest {
 pub struct Transferred {
     pub from: Applied,
     pub to: Applied,
+}
+
+/// Refuses `by` an account it may not see: a customer sees its own accounts only.
+/// Reads call it on the account they read in the same round trip as the rest (the
+/// owner is one of the account's fields), so the check and the read are one step;
+/// an account's owner never changes anyway.
+pub(crate) fn may_see(account: &Account, by: &Principal) -> Result<(), StoreError> {
+    match by.required_owner() {
+        Some(owner) if account.owner.as_ref() != Some(owner) => {
+            Err(StoreError::Refused(Error::PermissionDenied))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A customer asking for an account that does not exist is told what it is told
+/// for another's account (PERMISSION_DENIED), so that ids cannot be probed.
+pub(crate) fn hide_missing(error: StoreError, by: &Principal) -> StoreError {
+    match error {
+        StoreError::Refused(Error::AccountNotFound(_)) if by.required_owner().is_some() => {
+            StoreError::Refused(Error::PermissionDenied)
+        }
+        other => other,
+    }
 }
 
 /// Runs one Redis call under a deadline: a call that misses it fails as
@@ -256,14 +282,26 @@ impl Store {
         Ok(())
     }
 
-    /// Opens an account with a zero balance.
+    /// Opens an account with a zero balance, owned by `owner` if given.
+    ///
+    /// An owned account is first added to its owner's index (what ListAccounts
+    /// reads for a customer), then created. The index lives under the customer's
+    /// own hash tag, in another Cluster slot than the account, so the two cannot be
+    /// one script; in this order a crash between them leaves at worst an index
+    /// entry without its account, which every reader of the index skips (it reads
+    /// each account and checks its owner), never an account its owner cannot list.
     pub async fn create_account(
         &self,
         id: &AccountId,
         account_type: AccountType,
         currency: Currency,
         request_id: Option<&RequestId>,
+        owner: Option<&CustomerId>,
     ) -> Result<Account, StoreError> {
+        if let Some(owner) = owner {
+            let _: () =
+                self.query(redis::cmd("SADD").arg(keys::customer_accounts(owner)).arg(id.as_str())).await?;
+        }
         let invocation = scripts::create_account::invocation(
             &self.scripts.create_account,
             id,
@@ -271,15 +309,20 @@ impl Store {
             currency,
             request_id,
             self.idempotency_ttl_secs,
+            owner,
         );
         scripts::create_account::decode(id, &self.run(&self.metrics.create_account, &invocation).await?)
     }
 
-    /// Reads an account.
-    pub async fn get_account(&self, id: &AccountId) -> Result<Account, StoreError> {
+    /// Reads an account, as `by` may see it: a customer sees its own accounts only,
+    /// and PERMISSION_DENIED for any other, existing or not. One HMGET reads the
+    /// owner with the rest, so the check and the read are one step.
+    pub async fn get_account(&self, id: &AccountId, by: &Principal) -> Result<Account, StoreError> {
         let fields: Vec<Option<String>> =
             self.query(redis::cmd("HMGET").arg(keys::account(id)).arg(&scripts::ACCOUNT_FIELDS)).await?;
-        reply::stored_account(id, fields)
+        let account = reply::stored_account(id, fields).map_err(|e| hide_missing(e, by))?;
+        may_see(&account, by)?;
+        Ok(account)
     }
 
     /// Applies one balance change atomically in Redis: in a script call of its own
@@ -291,8 +334,9 @@ impl Store {
         change: &BalanceChange,
         request_id: Option<&RequestId>,
         memo: &Memo,
+        by: &Principal,
     ) -> Result<Posted, StoreError> {
-        let (op, given) = PostOp::new(id, change, request_id, memo);
+        let (op, given) = PostOp::new(id, change, request_id, memo, by);
         scripts::post::decode(id, given, &self.posts.post(op).await?)
     }
 
@@ -306,7 +350,7 @@ impl Store {
     ) -> Result<Vec<Result<Posted, StoreError>>, StoreError> {
         let prepared: Vec<(PostOp, Option<Currency>)> = changes
             .iter()
-            .map(|c| PostOp::new(&c.account, &c.change, c.request_id.as_ref(), &c.memo))
+            .map(|c| PostOp::new(&c.account, &c.change, c.request_id.as_ref(), &c.memo, &c.by))
             .collect();
         let ops: Vec<&PostOp> = prepared.iter().map(|(op, _)| op).collect();
         let replies = self.posts.poster().post(&ops).await?;
@@ -328,6 +372,7 @@ impl Store {
         transfer: &Transfer,
         request_id: Option<&RequestId>,
         memo: &Memo,
+        by: &Principal,
     ) -> Result<Transferred, StoreError> {
         let invocation = scripts::transfer::invocation(
             &self.scripts.transfer,
@@ -335,6 +380,7 @@ impl Store {
             request_id,
             memo,
             self.idempotency_ttl_secs,
+            by,
         );
         let reply = self.run(&self.metrics.transfer, &invocation).await?;
         scripts::transfer::decode(transfer, transfer.amount().currency(), &reply)
@@ -347,6 +393,7 @@ impl Store {
         change: StateChange,
         reason: &Reason,
         request_id: Option<&RequestId>,
+        by: &Principal,
     ) -> Result<Applied, StoreError> {
         let invocation = scripts::set_state::invocation(
             &self.scripts.set_state,
@@ -355,6 +402,7 @@ impl Store {
             reason,
             request_id,
             self.idempotency_ttl_secs,
+            by,
         );
         scripts::set_state::decode(id, &self.run(&self.metrics.set_state, &invocation).await?)
     }

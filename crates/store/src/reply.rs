@@ -5,8 +5,8 @@
 //! that `lua/prelude.lua` documents (`account_reply`, `append`).
 
 use redbank_domain::{
-    Account, AccountId, AccountState, AccountType, Currency, Error, Memo, Money, RequestId, Transaction,
-    TransactionKind,
+    Account, AccountId, AccountState, AccountType, Actor, Currency, CustomerId, Error, Memo, Money,
+    RequestId, Transaction, TransactionKind,
 };
 
 use crate::{ArchivePoint, StoreError};
@@ -14,10 +14,11 @@ use crate::{ArchivePoint, StoreError};
 /// A script reply of one change: a flat array of strings.
 pub(crate) type Fields = Vec<String>;
 
-/// type, cur, bal, ver, ctime, state, state reason, state time.
+/// type, cur, bal, ver, ctime, state, state reason, state time, owner.
 pub(crate) const ACCOUNT_FIELDS: usize = crate::scripts::ACCOUNT_FIELDS.len();
-/// id, kind, amount, balance, version, request id, memo, counterparty, transfer id.
-pub(crate) const ENTRY_FIELDS: usize = 9;
+/// id, kind, amount, balance, version, request id, memo, counterparty, transfer id,
+/// actor.
+pub(crate) const ENTRY_FIELDS: usize = 10;
 
 fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt(what.into())
@@ -51,6 +52,9 @@ pub(crate) fn refusal(fields: &[String], given: Option<Currency>) -> StoreError 
     let error = match field(0) {
         "ACCOUNT_NOT_FOUND" => account_id(field(1)).map(Error::AccountNotFound),
         "ACCOUNT_EXISTS" => Ok(Error::AccountExists),
+        "KEY_NOT_FOUND" => Ok(Error::KeyNotFound(field(1).to_owned())),
+        "KEY_REVOKED" => Ok(Error::KeyRevoked(field(1).to_owned())),
+        "PERMISSION_DENIED" => Ok(Error::PermissionDenied),
         "IDEMPOTENCY_KEY_REUSED" => Ok(Error::IdempotencyKeyReused),
         "INSUFFICIENT_FUNDS" => balance().map(|balance| Error::InsufficientFunds { balance }),
         "BALANCE_LIMIT_EXCEEDED" => balance().map(|b| Error::BalanceLimitExceeded {
@@ -90,9 +94,10 @@ pub(crate) fn ok_parts(
     }
 }
 
-/// An account part: type, cur, bal, ver, ctime, state, state reason, state time.
+/// An account part: type, cur, bal, ver, ctime, state, state reason, state time,
+/// owner ('' for none).
 pub(crate) fn account(id: &AccountId, f: &[String]) -> Result<Account, StoreError> {
-    let [kind, cur, bal, ver, ctime, state, reason, stime] = f else {
+    let [kind, cur, bal, ver, ctime, state, reason, stime, owner] = f else {
         return Err(corrupt(format!("account part has {} fields", f.len())));
     };
     Ok(Account {
@@ -104,13 +109,14 @@ pub(crate) fn account(id: &AccountId, f: &[String]) -> Result<Account, StoreErro
         state: AccountState::from_code(state).ok_or_else(|| corrupt(format!("stored state {state:?}")))?,
         state_reason: memo(reason)?,
         state_change_time_millis: int("stime", stime)?,
+        owner: CustomerId::parse_optional(owner).map_err(|_| corrupt(format!("stored owner {owner:?}")))?,
     })
 }
 
 /// An entry part: id, kind, amount, balance, version, request id, memo,
-/// counterparty, transfer id.
+/// counterparty, transfer id, actor ('' for entries older than the audit trail).
 pub(crate) fn entry(id: &AccountId, currency: Currency, f: &[String]) -> Result<Transaction, StoreError> {
-    let [entry_id, kind, amount, bal, ver, rid, text, counterparty, transfer] = f else {
+    let [entry_id, kind, amount, bal, ver, rid, text, counterparty, transfer, actor] = f else {
         return Err(corrupt(format!("entry part has {} fields", f.len())));
     };
     Ok(Transaction {
@@ -126,6 +132,11 @@ pub(crate) fn entry(id: &AccountId, currency: Currency, f: &[String]) -> Result<
         counterparty: if counterparty.is_empty() { None } else { Some(account_id(counterparty)?) },
         transfer_id: if transfer.is_empty() { None } else { Some(transfer.clone()) },
         counterparty_version: None,
+        actor: if actor.is_empty() {
+            None
+        } else {
+            Some(Actor::parse(actor).map_err(|_| corrupt(format!("stored actor {actor:?}")))?)
+        },
     })
 }
 
@@ -158,7 +169,7 @@ pub(crate) fn stored_account(id: &AccountId, fields: Vec<Option<String>>) -> Res
     if fields.first().is_none_or(Option::is_none) {
         return Err(StoreError::Refused(Error::AccountNotFound(id.clone())));
     }
-    let defaults = ["", "", "", "", "", "", "", "0"];
+    let defaults = ["", "", "", "", "", "", "", "0", ""];
     let f: Vec<String> =
         fields.into_iter().zip(defaults).map(|(v, d)| v.unwrap_or_else(|| d.to_owned())).collect();
     account(id, &f)
@@ -172,7 +183,7 @@ pub(crate) fn entry_millis(entry_id: &str) -> Result<i64, StoreError> {
 
 /// The stream fields of an entry, in the order of the entry part after its id.
 const STREAM_FIELDS: [&str; ENTRY_FIELDS - 1] =
-    ["kind", "amount", "balance", "version", "request_id", "memo", "counterparty", "transfer"];
+    ["kind", "amount", "balance", "version", "request_id", "memo", "counterparty", "transfer", "actor"];
 
 /// One history stream entry, as XRANGE returns it; its values are moved, not copied.
 pub(crate) fn stream_entry(
@@ -220,7 +231,9 @@ mod tests {
     use super::*;
 
     /// Every script, as the store sends it.
-    const SCRIPTS: [(&str, &str); 6] = [
+    const SCRIPTS: [(&str, &str); 8] = [
+        ("key_create.lua", include_str!("lua/key_create.lua")),
+        ("key_revoke.lua", include_str!("lua/key_revoke.lua")),
         ("prelude.lua", include_str!("lua/prelude.lua")),
         ("post.lua", include_str!("lua/post.lua")),
         ("transfer.lua", include_str!("lua/transfer.lua")),
@@ -230,7 +243,7 @@ mod tests {
     ];
 
     /// Replies that are not refusals: decoded by their own readers.
-    const NOT_REFUSALS: [&str; 4] = ["OK", "NO_CHANGE", "SCRIPT_ERROR", "ARCHIVE_CHANGED"];
+    const NOT_REFUSALS: [&str; 5] = ["OK", "NO_CHANGE", "SCRIPT_ERROR", "ARCHIVE_CHANGED", "KEY_EXISTS"];
 
     /// Every `{'REASON', ...}` reply a script can give, found in the script text.
     fn reasons_in_scripts() -> Vec<(&'static str, String)> {
@@ -255,7 +268,8 @@ mod tests {
             "INSUFFICIENT_FUNDS" | "BALANCE_LIMIT_EXCEEDED" | "BALANCE_NOT_ZERO" => &["1250", "USD"],
             "CURRENCY_MISMATCH" => &["EUR", "acct-1"],
             "INTEREST_ALREADY_POSTED" => &["2026-10"],
-            "IDEMPOTENCY_KEY_REUSED" | "ACCOUNT_EXISTS" => &[],
+            "IDEMPOTENCY_KEY_REUSED" | "ACCOUNT_EXISTS" | "PERMISSION_DENIED" => &[],
+            "KEY_NOT_FOUND" | "KEY_REVOKED" => &["0123456789abcdef"],
             _ => &["acct-1"],
         };
         std::iter::once(reason).chain(details.iter().copied()).map(str::to_owned).collect()

@@ -1,6 +1,6 @@
 //! Walking every account: SCAN over the account hashes.
 
-use redbank_domain::{Account, AccountId, Error};
+use redbank_domain::{Account, AccountId, CustomerId, Error, Principal};
 
 use crate::scripts::ACCOUNT_FIELDS;
 use crate::{Store, StoreError, keys, reply};
@@ -9,17 +9,32 @@ use crate::{Store, StoreError, keys, reply};
 const ACCOUNT_SCAN_PAGE: usize = 500;
 
 impl Store {
-    /// One page of accounts, in no particular order, by SCAN. The cursor is Redis's:
-    /// a full pass visits every account that exists throughout it at least once (SCAN
-    /// may repeat one while Redis resizes its table, never miss one).
+    /// One page of the accounts `by` may see, in no particular order: every account
+    /// for staff (by SCAN), a customer's own (by SSCAN of its index, each account
+    /// checked against its `owner` field, which is the truth). The cursor is
+    /// Redis's: a full pass visits every account that exists throughout it at least
+    /// once (SCAN may repeat one while Redis resizes its table, never miss one).
     pub async fn list_accounts(
         &self,
         cursor: u64,
         page_size: usize,
+        by: &Principal,
     ) -> Result<(Vec<Account>, u64), StoreError> {
-        let (ids, cursor) = self.scan_ids(cursor, page_size).await?;
+        let (ids, cursor) = match by.required_owner() {
+            None => self.scan_ids(cursor, page_size).await?,
+            Some(owner) => self.owned_ids(owner, cursor, page_size).await?,
+        };
+        let mut accounts = self.accounts(&ids).await?;
+        if let Some(owner) = by.required_owner() {
+            accounts.retain(|a| a.owner.as_ref() == Some(owner));
+        }
+        Ok((accounts, cursor))
+    }
+
+    /// The accounts of `ids` that exist, in one pipelined round trip.
+    async fn accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>, StoreError> {
         let mut pipe = redis::pipe();
-        for id in &ids {
+        for id in ids {
             pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_FIELDS);
         }
         let mut conn = self.conn.clone();
@@ -34,7 +49,34 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
-        Ok((accounts, cursor))
+        Ok(accounts)
+    }
+
+    /// Ids of about `page_size` accounts in `owner`'s index from `cursor` on, by
+    /// SSCAN, and the next cursor (0 at the end).
+    async fn owned_ids(
+        &self,
+        owner: &CustomerId,
+        mut cursor: u64,
+        page_size: usize,
+    ) -> Result<(Vec<AccountId>, u64), StoreError> {
+        let mut ids = Vec::new();
+        loop {
+            let (next, members): (u64, Vec<String>) = self
+                .query(
+                    redis::cmd("SSCAN")
+                        .arg(keys::customer_accounts(owner))
+                        .arg(cursor)
+                        .arg("COUNT")
+                        .arg(page_size.max(10)),
+                )
+                .await?;
+            ids.extend(members.iter().filter_map(|m| AccountId::parse(m).ok()));
+            cursor = next;
+            if cursor == 0 || ids.len() >= page_size {
+                return Ok((ids, cursor));
+            }
+        }
     }
 
     /// Ids of about `page_size` accounts from `cursor` on, by SCAN, and the next

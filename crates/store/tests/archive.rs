@@ -21,20 +21,38 @@ fn usd(minor: i64) -> Amount {
 
 async fn open(store: &Store, account: &str) {
     let usd = Currency::parse("USD").unwrap();
-    store.create_account(&id(account), AccountType::Checking, usd, None).await.unwrap();
+    store.create_account(&id(account), AccountType::Checking, usd, None, None).await.unwrap();
 }
 
 async fn deposit(store: &Store, account: &str, minor: i64) {
-    store.post(&id(account), &BalanceChange::Deposit(usd(minor)), None, &Memo::default()).await.unwrap();
+    store
+        .post(
+            &id(account),
+            &BalanceChange::Deposit(usd(minor)),
+            None,
+            &Memo::default(),
+            &redbank_domain::Principal::operator(),
+        )
+        .await
+        .unwrap();
 }
 
 async fn withdraw(store: &Store, account: &str, minor: i64) {
-    store.post(&id(account), &BalanceChange::Withdrawal(usd(minor)), None, &Memo::default()).await.unwrap();
+    store
+        .post(
+            &id(account),
+            &BalanceChange::Withdrawal(usd(minor)),
+            None,
+            &Memo::default(),
+            &redbank_domain::Principal::operator(),
+        )
+        .await
+        .unwrap();
 }
 
 async fn transfer(store: &Store, from: &str, to: &str, minor: i64) {
     let t = Transfer::new(id(from), id(to), usd(minor)).unwrap();
-    store.transfer(&t, None, &Memo::default()).await.unwrap();
+    store.transfer(&t, None, &Memo::default(), &redbank_domain::Principal::operator()).await.unwrap();
 }
 
 /// The Redis clock, ms: stream entry ids come from it.
@@ -110,8 +128,14 @@ async fn archiving_keeps_balances_statements_and_the_checker_exact() {
     assert_eq!(store.archive_point(&id("b")).await.unwrap().net_external, 300);
 
     // Balances did not move; the checker still reconciles every cent.
-    assert_eq!(store.get_account(&id("a")).await.unwrap().balance.minor(), 7_200 + 50 - 25);
-    assert_eq!(store.get_account(&id("b")).await.unwrap().balance.minor(), 2_000 + 300 - 700 + 25);
+    assert_eq!(
+        store.get_account(&id("a"), &redbank_domain::Principal::operator()).await.unwrap().balance.minor(),
+        7_200 + 50 - 25
+    );
+    assert_eq!(
+        store.get_account(&id("b"), &redbank_domain::Principal::operator()).await.unwrap().balance.minor(),
+        2_000 + 300 - 700 + 25
+    );
     let report = check(&store).await.unwrap();
     assert!(report.passed(), "{:?}", report.violations);
     assert_eq!((report.entries, report.archived_entries, report.transfers), (3, 7, 1));
@@ -135,7 +159,7 @@ async fn archiving_keeps_balances_statements_and_the_checker_exact() {
     // Running again finds nothing more to archive; new writes go on as before.
     assert!(archive(&store, "a", cut).await.is_empty());
     deposit(&store, "a", 1).await;
-    let account = store.get_account(&id("a")).await.unwrap();
+    let account = store.get_account(&id("a"), &redbank_domain::Principal::operator()).await.unwrap();
     assert_eq!((account.balance.minor(), account.version), (7_226, 7));
     assert!(check(&store).await.unwrap().passed());
 }
@@ -252,7 +276,10 @@ async fn writes_go_on_while_history_is_archived() {
     let live_a = store.history(&id("a")).await.unwrap();
     let live_b = store.history(&id("b")).await.unwrap();
     assert_eq!(live_a.len() + live_b.len(), 67 + 67 + 2 * 66);
-    let (a, b) = (store.get_account(&id("a")).await.unwrap(), store.get_account(&id("b")).await.unwrap());
+    let (a, b) = (
+        store.get_account(&id("a"), &redbank_domain::Principal::operator()).await.unwrap(),
+        store.get_account(&id("b"), &redbank_domain::Principal::operator()).await.unwrap(),
+    );
     assert_eq!((a.balance.minor(), b.balance.minor()), (500 + 67 * 7 - 66, 500 + 67 * 7 + 66));
     assert_eq!((a.version, b.version), (50 + 67 + 66, 50 + 67 + 66));
     let report = check(&store).await.unwrap();

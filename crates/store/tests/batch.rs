@@ -23,7 +23,13 @@ fn rid(s: &str) -> Option<RequestId> {
 }
 
 fn change(account: &str, change: BalanceChange, request_id: Option<RequestId>) -> PostRequest {
-    PostRequest { account: id(account), change, request_id, memo: Memo::default() }
+    PostRequest {
+        account: id(account),
+        change,
+        request_id,
+        memo: Memo::default(),
+        by: redbank_domain::Principal::operator(),
+    }
 }
 
 fn store(redis: &RedisServer, batch: BatchConfig) -> Store {
@@ -34,7 +40,7 @@ fn store(redis: &RedisServer, batch: BatchConfig) -> Store {
 
 async fn open(store: &Store, account: &str, currency: &str) {
     let currency = Currency::parse(currency).unwrap();
-    store.create_account(&id(account), AccountType::Checking, currency, None).await.unwrap();
+    store.create_account(&id(account), AccountType::Checking, currency, None, None).await.unwrap();
 }
 
 /// Script calls Redis has run since the last CONFIG RESETSTAT.
@@ -97,12 +103,21 @@ async fn each_change_of_one_call_is_checked_and_answered_as_if_alone() {
     let last = results[6].as_ref().unwrap();
     assert_eq!((last.account.balance.minor(), last.account.version), (70, 2));
 
-    let a = store.get_account(&id("a")).await.unwrap();
+    let a = store.get_account(&id("a"), &redbank_domain::Principal::operator()).await.unwrap();
     assert_eq!((a.balance.minor(), a.version), (70, 2));
-    assert_eq!(store.get_account(&id("e")).await.unwrap().version, 0);
+    assert_eq!(store.get_account(&id("e"), &redbank_domain::Principal::operator()).await.unwrap().version, 0);
     // The refusal of r2 is remembered too: asked again alone, it answers the same.
     let withdrawal = BalanceChange::Withdrawal(money("USD", 150));
-    match store.post(&id("a"), &withdrawal, rid("r2").as_ref(), &Memo::default()).await {
+    match store
+        .post(
+            &id("a"),
+            &withdrawal,
+            rid("r2").as_ref(),
+            &Memo::default(),
+            &redbank_domain::Principal::operator(),
+        )
+        .await
+    {
         Err(StoreError::Refused(Error::InsufficientFunds { balance })) => assert_eq!(balance.minor(), 100),
         other => panic!("expected the remembered refusal, got {other:?}"),
     }
@@ -151,7 +166,15 @@ async fn deposit_storm(store: &Store) -> Vec<redbank_store::Posted> {
         tasks.push(tokio::spawn(async move {
             let account = id(&format!("s{}", i % 8));
             let amount = BalanceChange::Deposit(money("USD", i + 1));
-            store.post(&account, &amount, rid(&format!("storm-{i}")).as_ref(), &Memo::default()).await
+            store
+                .post(
+                    &account,
+                    &amount,
+                    rid(&format!("storm-{i}")).as_ref(),
+                    &Memo::default(),
+                    &redbank_domain::Principal::operator(),
+                )
+                .await
         }));
     }
     let mut posted = Vec::new();
@@ -168,13 +191,23 @@ async fn storm_outcome(redis: &RedisServer, batch: BatchConfig) -> u64 {
     }
     // Loads the script (a first EVALSHA of each concurrent call would find it missing).
     open(&store, "warm", "USD").await;
-    store.post(&id("warm"), &BalanceChange::Deposit(money("USD", 1)), None, &Memo::default()).await.unwrap();
+    store
+        .post(
+            &id("warm"),
+            &BalanceChange::Deposit(money("USD", 1)),
+            None,
+            &Memo::default(),
+            &redbank_domain::Principal::operator(),
+        )
+        .await
+        .unwrap();
     reset_stats(redis);
     let first = deposit_storm(&store).await;
     let calls = script_calls(redis);
 
     for a in 0..8_i64 {
-        let account = store.get_account(&id(&format!("s{a}"))).await.unwrap();
+        let account =
+            store.get_account(&id(&format!("s{a}")), &redbank_domain::Principal::operator()).await.unwrap();
         let expected: i64 = (0..400_i64).filter(|i| i % 8 == a).map(|i| i + 1).sum();
         assert_eq!((account.balance.minor(), account.version), (expected, 50));
     }

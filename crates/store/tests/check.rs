@@ -22,14 +22,35 @@ async fn setup() -> (RedisServer, Store) {
     let usd_c = Currency::parse("USD").unwrap();
     let memo = Memo::default();
     for a in ["a", "b"] {
-        store.create_account(&id(a), AccountType::Checking, usd_c, None).await.unwrap();
+        store.create_account(&id(a), AccountType::Checking, usd_c, None, None).await.unwrap();
         let rid = RequestId::parse(&format!("dep-{a}")).unwrap();
-        store.post(&id(a), &BalanceChange::Deposit(usd(10_000)), Some(&rid), &memo).await.unwrap();
+        store
+            .post(
+                &id(a),
+                &BalanceChange::Deposit(usd(10_000)),
+                Some(&rid),
+                &memo,
+                &redbank_domain::Principal::operator(),
+            )
+            .await
+            .unwrap();
     }
     let rid = RequestId::parse("wd-a").unwrap();
-    store.post(&id("a"), &BalanceChange::Withdrawal(usd(500)), Some(&rid), &memo).await.unwrap();
+    store
+        .post(
+            &id("a"),
+            &BalanceChange::Withdrawal(usd(500)),
+            Some(&rid),
+            &memo,
+            &redbank_domain::Principal::operator(),
+        )
+        .await
+        .unwrap();
     let t = Transfer::new(id("a"), id("b"), usd(2_500)).unwrap();
-    store.transfer(&t, Some(&RequestId::parse("tr-1").unwrap()), &memo).await.unwrap();
+    store
+        .transfer(&t, Some(&RequestId::parse("tr-1").unwrap()), &memo, &redbank_domain::Principal::operator())
+        .await
+        .unwrap();
     (redis, store)
 }
 
@@ -202,18 +223,27 @@ async fn a_request_id_reused_after_its_ttl_is_a_new_change_not_a_duplicate() {
         StoreConfig { idempotency_ttl: std::time::Duration::from_secs(1), ..StoreConfig::new(redis.url()) };
     let store = Store::connect(&config).unwrap();
     let usd_c = Currency::parse("USD").unwrap();
-    store.create_account(&id("r"), AccountType::Checking, usd_c, None).await.unwrap();
+    store.create_account(&id("r"), AccountType::Checking, usd_c, None, None).await.unwrap();
     let rid = RequestId::parse("same").unwrap();
     let deposit = BalanceChange::Deposit(usd(100));
-    let first = store.post(&id("r"), &deposit, Some(&rid), &Memo::default()).await.unwrap();
-    let retry = store.post(&id("r"), &deposit, Some(&rid), &Memo::default()).await.unwrap();
+    let first = store
+        .post(&id("r"), &deposit, Some(&rid), &Memo::default(), &redbank_domain::Principal::operator())
+        .await
+        .unwrap();
+    let retry = store
+        .post(&id("r"), &deposit, Some(&rid), &Memo::default(), &redbank_domain::Principal::operator())
+        .await
+        .unwrap();
     assert_eq!(
         (first.account.version, retry.account.version),
         (1, 1),
         "a retry within the TTL changes nothing"
     );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let again = store.post(&id("r"), &deposit, Some(&rid), &Memo::default()).await.unwrap();
+    let again = store
+        .post(&id("r"), &deposit, Some(&rid), &Memo::default(), &redbank_domain::Principal::operator())
+        .await
+        .unwrap();
     assert_eq!(again.account.version, 2, "after the TTL the id is new");
 
     let report = check(&store).await.unwrap();
@@ -241,9 +271,18 @@ async fn totals_beyond_64_bits_are_summed_exactly() {
         let store = store.clone();
         tasks.spawn(async move {
             let a = id(&format!("yen-{n}"));
-            store.create_account(&a, AccountType::Savings, jpy, None).await.unwrap();
+            store.create_account(&a, AccountType::Savings, jpy, None, None).await.unwrap();
             let amount = Amount::from_minor(jpy, max).unwrap();
-            store.post(&a, &BalanceChange::Deposit(amount), None, &Memo::default()).await.unwrap();
+            store
+                .post(
+                    &a,
+                    &BalanceChange::Deposit(amount),
+                    None,
+                    &Memo::default(),
+                    &redbank_domain::Principal::operator(),
+                )
+                .await
+                .unwrap();
         });
         if tasks.len() >= 256 {
             tasks.join_next().await.unwrap().unwrap();
@@ -265,8 +304,17 @@ async fn the_checker_passes_on_a_live_store_while_money_moves() {
     let accounts: Vec<AccountId> = (0..8).map(|n| id(&format!("live-{n}"))).collect();
     let usd_c = Currency::parse("USD").unwrap();
     for a in &accounts {
-        store.create_account(a, AccountType::Checking, usd_c, None).await.unwrap();
-        store.post(a, &BalanceChange::Deposit(usd(1_000_000)), None, &Memo::default()).await.unwrap();
+        store.create_account(a, AccountType::Checking, usd_c, None, None).await.unwrap();
+        store
+            .post(
+                a,
+                &BalanceChange::Deposit(usd(1_000_000)),
+                None,
+                &Memo::default(),
+                &redbank_domain::Principal::operator(),
+            )
+            .await
+            .unwrap();
     }
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut writers = tokio::task::JoinSet::new();
@@ -279,14 +327,18 @@ async fn the_checker_passes_on_a_live_store_while_money_moves() {
                 let (from, to) = (&accounts[(w + n) % 8], &accounts[(w + 3 * n + 1) % 8]);
                 if from != to {
                     let t = Transfer::new(from.clone(), to.clone(), usd(1 + (n % 7) as i64)).unwrap();
-                    let _ = store.transfer(&t, None, &Memo::default()).await;
+                    let _ = store
+                        .transfer(&t, None, &Memo::default(), &redbank_domain::Principal::operator())
+                        .await;
                 }
                 let change = if n.is_multiple_of(2) {
                     BalanceChange::Deposit(usd(3))
                 } else {
                     BalanceChange::Withdrawal(usd(2))
                 };
-                let _ = store.post(from, &change, None, &Memo::default()).await;
+                let _ = store
+                    .post(from, &change, None, &Memo::default(), &redbank_domain::Principal::operator())
+                    .await;
             }
             n
         });

@@ -67,7 +67,7 @@ fn amount(g: &mut Lcg, balance: i64, currency: Currency) -> Amount {
 }
 
 async fn open(store: &Store, redis: &RedisServer, id: &AccountId, holding: Holding) {
-    store.create_account(id, AccountType::Savings, holding.currency, None).await.unwrap();
+    store.create_account(id, AccountType::Savings, holding.currency, None, None).await.unwrap();
     let _: () = redis::cmd("HSET")
         .arg(format!("acct:{{{id}}}"))
         .arg("bal")
@@ -100,18 +100,36 @@ async fn rules_agree_with_their_lua_twins() {
                 let a = amount(&mut g, holding.balance, amount_currency);
                 (
                     decided(rules::deposit(&id, &holding, a), Outcome::Balance),
-                    applied(store.post(&id, &BalanceChange::Deposit(a), None, &memo).await, |p| {
-                        Outcome::Balance(p.account.balance.minor())
-                    }),
+                    applied(
+                        store
+                            .post(
+                                &id,
+                                &BalanceChange::Deposit(a),
+                                None,
+                                &memo,
+                                &redbank_domain::Principal::operator(),
+                            )
+                            .await,
+                        |p| Outcome::Balance(p.account.balance.minor()),
+                    ),
                 )
             }
             1 => {
                 let a = amount(&mut g, holding.balance, amount_currency);
                 (
                     decided(rules::withdraw(&id, &holding, a), Outcome::Balance),
-                    applied(store.post(&id, &BalanceChange::Withdrawal(a), None, &memo).await, |p| {
-                        Outcome::Balance(p.account.balance.minor())
-                    }),
+                    applied(
+                        store
+                            .post(
+                                &id,
+                                &BalanceChange::Withdrawal(a),
+                                None,
+                                &memo,
+                                &redbank_domain::Principal::operator(),
+                            )
+                            .await,
+                        |p| Outcome::Balance(p.account.balance.minor()),
+                    ),
                 )
             }
             2 => {
@@ -125,11 +143,14 @@ async fn rules_agree_with_their_lua_twins() {
                 let change = BalanceChange::Interest { rate, days, period: None };
                 (
                     decided(rules::interest(&id, &holding, rate, days), Outcome::Interest),
-                    applied(store.post(&id, &change, None, &memo).await, |p| {
-                        Outcome::Interest(
-                            p.transaction.map(|t| (t.amount.minor(), p.account.balance.minor())),
-                        )
-                    }),
+                    applied(
+                        store.post(&id, &change, None, &memo, &redbank_domain::Principal::operator()).await,
+                        |p| {
+                            Outcome::Interest(
+                                p.transaction.map(|t| (t.amount.minor(), p.account.balance.minor())),
+                            )
+                        },
+                    ),
                 )
             }
             3 | 4 => {
@@ -144,9 +165,15 @@ async fn rules_agree_with_their_lua_twins() {
                     decided(rules::transfer((&id, &holding), (&to_id, &to), a), |(f, t)| {
                         Outcome::Balances(f, t)
                     }),
-                    applied(store.transfer(&transfer, None, &memo).await, |done| {
-                        Outcome::Balances(done.from.account.balance.minor(), done.to.account.balance.minor())
-                    }),
+                    applied(
+                        store.transfer(&transfer, None, &memo, &redbank_domain::Principal::operator()).await,
+                        |done| {
+                            Outcome::Balances(
+                                done.from.account.balance.minor(),
+                                done.to.account.balance.minor(),
+                            )
+                        },
+                    ),
                 )
             }
             _ => {
@@ -154,9 +181,12 @@ async fn rules_agree_with_their_lua_twins() {
                 let reason = Reason::parse("a reason").unwrap();
                 (
                     decided(rules::change_state(&id, &holding, change), Outcome::State),
-                    applied(store.set_state(&id, change, &reason, None).await, |p| {
-                        Outcome::State(p.account.state)
-                    }),
+                    applied(
+                        store
+                            .set_state(&id, change, &reason, None, &redbank_domain::Principal::operator())
+                            .await,
+                        |p| Outcome::State(p.account.state),
+                    ),
                 )
             }
         };

@@ -6,13 +6,12 @@ use std::time::Duration;
 use redbank_api::classic::{self, bank_service_client::BankServiceClient};
 use redbank_api::convert::money_from_proto;
 use redbank_api::v1::{self, bank_client::BankClient};
-use tonic::transport::Channel;
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
 use super::workload::Op;
 use super::{Api, Shared};
-use crate::client::{Failure, Retry, call};
+use crate::client::{Chan, Failure, Retry, call, with_token};
 
 /// Attempts of one v1 operation whose outcome is unknown (UNAVAILABLE, deadline),
 /// resent with the same request id.
@@ -21,8 +20,8 @@ const RESOLVE_ATTEMPTS_MAX: u32 = 5;
 /// One connection, of either contract.
 #[derive(Clone)]
 pub(super) enum Conn {
-    V1(BankClient<Channel>),
-    Classic(BankServiceClient<Channel>),
+    V1(BankClient<Chan>),
+    Classic(BankServiceClient<Chan>),
 }
 
 /// What became of one operation.
@@ -64,8 +63,8 @@ impl Conn {
             .await
             .map_err(|e| Failure::Local(format!("cannot connect to {endpoint}: {e}")))?;
         Ok(match api {
-            Api::V1 => Conn::V1(BankClient::new(channel)),
-            Api::Classic => Conn::Classic(BankServiceClient::new(channel)),
+            Api::V1 => Conn::V1(BankClient::new(with_token(channel))),
+            Api::Classic => Conn::Classic(BankServiceClient::new(with_token(channel))),
         })
     }
 
@@ -73,6 +72,7 @@ impl Conn {
         match self {
             Conn::V1(c) => {
                 c.create_account(v1::CreateAccountRequest {
+                    customer_id: String::new(),
                     account_id: id.into(),
                     r#type: v1::AccountType::Checking.into(),
                     currency_code: "USD".into(),

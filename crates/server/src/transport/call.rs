@@ -18,6 +18,7 @@ use tower_service::Service;
 
 use super::connection::{CallGuard, Connection};
 use crate::access::CallRecord;
+use crate::auth::Authenticator;
 use crate::budget::ResponsePermit;
 use crate::metrics::Metrics;
 use crate::status;
@@ -35,6 +36,7 @@ pub struct CallService {
     conn: Arc<Connection>,
     request_timeout: Duration,
     metrics: Arc<Metrics>,
+    auth: Arc<Authenticator>,
 }
 
 impl CallService {
@@ -43,8 +45,9 @@ impl CallService {
         conn: Arc<Connection>,
         request_timeout: Duration,
         metrics: Arc<Metrics>,
+        auth: Arc<Authenticator>,
     ) -> Self {
-        Self { routes, conn, request_timeout, metrics }
+        Self { routes, conn, request_timeout, metrics, auth }
     }
 }
 
@@ -66,7 +69,13 @@ impl Service<http::Request<hyper::body::Incoming>> for CallService {
         let extensions = request.extensions_mut();
         extensions.insert(self.conn.budget.clone());
         extensions.insert(TcpConnectInfo { local_addr: self.conn.local, remote_addr: Some(self.conn.peer) });
-        let routed = self.routes.call(request);
+        let (auth, mut routes) = (self.auth.clone(), self.routes.clone());
+        let routed = async move {
+            match auth.admit(&mut request).await {
+                Ok(()) => routes.call(request).await,
+                Err(refused) => Ok(refused.into_http()),
+            }
+        };
         Box::pin(async move {
             let response = match tokio::time::timeout(deadline, routed).await {
                 Ok(Ok(response)) => response,

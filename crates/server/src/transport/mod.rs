@@ -80,6 +80,7 @@ pub async fn serve(
     limits: Limits,
     metrics: Arc<Metrics>,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    auth: Arc<crate::auth::Authenticator>,
     shutdown: impl Future<Output = ()>,
 ) {
     let mut http2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
@@ -98,8 +99,13 @@ pub async fn serve(
 
     accept::run(listener, &registry, &limits, shutdown, |stream, peer: SocketAddr, local| {
         let conn = registry.open(peer, local, &limits);
-        let service =
-            call::CallService::new(routes.clone(), conn.clone(), limits.request_timeout, metrics.clone());
+        let service = call::CallService::new(
+            routes.clone(),
+            conn.clone(),
+            limits.request_timeout,
+            metrics.clone(),
+            auth.clone(),
+        );
         let (http2, tls, limits, registry, stop) =
             (http2.clone(), tls.clone(), limits.clone(), registry.clone(), stop_rx.clone());
         tokio::spawn(async move {

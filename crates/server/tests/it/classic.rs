@@ -148,10 +148,14 @@ async fn both_services_share_one_store() {
 }
 
 /// A Python client generated from proto/classic/bank.proto with grpcio-tools, used
-/// unchanged, runs the classic demo and the error cases.
+/// unchanged, runs the classic demo and the error cases. It sends no metadata, as
+/// the classic design's clients do not: such legacy clients are served by a server
+/// run with `--auth off` (loopback only), as the README says.
 #[tokio::test]
 async fn a_python_grpcio_client_works_unchanged() {
-    let app = spawn_app().await;
+    let app =
+        spawn_app_with(redbank_testkit::Persistence::None, |c| c.auth = redbank_server::auth::AuthMode::Off)
+            .await;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     // The virtual environment that ./scripts/install-deps makes (Debian's own
     // python3 takes no pip installs).

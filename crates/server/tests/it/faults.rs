@@ -41,7 +41,7 @@ async fn a_replica_killed_mid_load_loses_nothing_and_applies_nothing_twice() {
                     let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{a}"))
                         .unwrap()
                         .timeout(Duration::from_secs(5));
-                    BankClient::new(endpoint.connect_lazy())
+                    BankClient::new(with_key(*a, endpoint.connect_lazy()))
                 })
                 .collect();
             let mut rng = Lcg(77 + client as u64);
@@ -189,9 +189,10 @@ async fn a_connection_at_the_limit_sheds_the_oldest_idle_one() {
     };
     // A call answered within three tries: a call that races the GOAWAY of its shed
     // connection fails once, and the channel reconnects.
+    let addr = app.addr;
     let get = |ch: tonic::transport::Channel| async move {
         for _ in 0..3 {
-            match BankClient::new(ch.clone())
+            match BankClient::new(with_key(addr, ch.clone()))
                 .get_account(v1::GetAccountRequest { account_id: "nobody".into() })
                 .await
             {

@@ -130,6 +130,7 @@ async fn send_grpc(
         .uri(format!("http://{addr}{path}"))
         .header("content-type", "application/grpc")
         .header("te", "trailers")
+        .header("authorization", format!("Bearer {}", server_key(addr)))
         .body(())
         .unwrap();
     let ready = std::future::poll_fn(|cx| client.poll_ready(cx));
@@ -150,7 +151,7 @@ fn rss_bytes(pid: u32) -> u64 {
 }
 
 /// Fills an account with `n` deposits whose memos are 256 characters long.
-async fn long_history(c: &mut BankClient<tonic::transport::Channel>, id: &str, n: usize) {
+async fn long_history(c: &mut BankClient<Chan>, id: &str, n: usize) {
     create(c, id, "USD").await;
     let memo = "é".repeat(128) + &"m".repeat(128);
     let mut calls = tokio::task::JoinSet::new();
@@ -306,6 +307,7 @@ async fn a_low_open_file_limit_with_a_burst_of_connections_neither_spins_nor_sta
     loop {
         let created = c
             .create_account(v1::CreateAccountRequest {
+                customer_id: String::new(),
                 account_id: "after".into(),
                 r#type: v1::AccountType::Checking.into(),
                 ..Default::default()
@@ -371,7 +373,8 @@ async fn transport_refusals_carry_error_info_and_health_takes_the_api_message_li
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel(app.addr).await);
     let big = tonic_health::pb::HealthCheckRequest { service: "s".repeat(100_000) };
     assert_eq!(code_reason(health.check(big).await), (Code::OutOfRange, "MESSAGE_TOO_LARGE".into()));
-    // No such method: UNIMPLEMENTED with ErrorInfo.
+    // No such method: UNIMPLEMENTED with ErrorInfo (once authenticated: a caller
+    // without a credential learns nothing, not even which methods exist).
     let (mut client, _connection) = raw_h2(app.addr, 65_535).await;
     let response =
         send_grpc(&mut client, app.addr, "/redbank.v1.Bank/NoSuchMethod", &v1::GetAccountRequest::default())

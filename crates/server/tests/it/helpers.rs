@@ -1,8 +1,13 @@
 //! `spawn_app()` and friends: a real Redis and real servers, owned by the test.
 
+use std::collections::HashMap;
+
+use bytes::{Buf, BufMut};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
+use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
+use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 
 use redbank_api::classic::bank_service_client::BankServiceClient;
 use redbank_api::v1::{self, bank_client::BankClient};
@@ -11,15 +16,91 @@ pub use redbank_testkit::Lcg;
 use redbank_testkit::{Persistence, READY_TIMEOUT, RedisServer, free_port};
 use tokio::sync::oneshot;
 use tonic::Code;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 use tonic_types::StatusExt;
 
+/// Every test runs with authentication required, as a server in production does:
+/// each test Redis gets an admin key (made the way an operator bootstraps one),
+/// and [`channel`] sends the key of the server it connects to.
+static ADMIN_KEYS: LazyLock<Mutex<HashMap<String, String>>> = LazyLock::new(Default::default);
+static SERVER_KEYS: LazyLock<Mutex<HashMap<SocketAddr, String>>> = LazyLock::new(Default::default);
+
+/// A credential made straight in the Redis at `redis_url`, as `redbank keys create
+/// --redis-url` makes one.
+pub async fn make_key(redis_url: &str, grant: redbank_domain::Grant) -> String {
+    let store = redbank_store::Store::connect(&redbank_store::StoreConfig::new(redis_url)).unwrap();
+    let description = redbank_domain::Memo::parse("test").unwrap();
+    store
+        .create_api_key(grant, description, None, &redbank_domain::Actor::operator())
+        .await
+        .unwrap()
+        .credential
+}
+
+/// The admin key of the Redis at `redis_url`, made on first use.
+pub async fn admin_key(redis_url: &str) -> String {
+    if let Some(key) = ADMIN_KEYS.lock().unwrap().get(redis_url) {
+        return key.clone();
+    }
+    let key = make_key(redis_url, redbank_domain::Grant::Admin).await;
+    ADMIN_KEYS.lock().unwrap().insert(redis_url.to_owned(), key.clone());
+    key
+}
+
+/// Calls to the server at `addr` carry `key` from now on.
+pub fn authorize(addr: SocketAddr, key: &str) {
+    SERVER_KEYS.lock().unwrap().insert(addr, key.to_owned());
+}
+
+/// Adds `authorization: Bearer <key>` to every call.
+#[derive(Clone)]
+pub struct Bearer(Option<MetadataValue<Ascii>>);
+
+impl Bearer {
+    pub fn new(key: &str) -> Self {
+        Self(Some(format!("Bearer {key}").parse().unwrap()))
+    }
+}
+
+impl Interceptor for Bearer {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(value) = &self.0 {
+            request.metadata_mut().insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// A channel whose calls carry a credential.
+pub type Chan = InterceptedService<Channel, Bearer>;
+
+/// The admin key of the server at `addr`.
+pub fn server_key(addr: SocketAddr) -> String {
+    SERVER_KEYS.lock().unwrap().get(&addr).cloned().unwrap_or_default()
+}
+
+/// `channel` with the admin key of the server at `addr` (none if it has none).
+pub fn with_key(addr: SocketAddr, channel: Channel) -> Chan {
+    let key = SERVER_KEYS.lock().unwrap().get(&addr).cloned();
+    InterceptedService::new(channel, key.map_or(Bearer(None), |k| Bearer::new(&k)))
+}
+
+/// `channel` with `key`.
+pub fn as_key(channel: Channel, key: &str) -> Chan {
+    InterceptedService::new(channel, Bearer::new(key))
+}
+
 /// A Redis and one in-process server on it.
 pub struct TestApp {
     pub redis: RedisServer,
     pub addr: SocketAddr,
+    /// The admin key of this Redis.
+    pub admin: String,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -40,8 +121,10 @@ pub async fn start_app(persistence: Persistence, configure: impl FnOnce(&mut Con
     let redis = RedisServer::start_with(persistence);
     let mut config = Config::for_redis(redis.url());
     configure(&mut config);
+    let admin = admin_key(&redis.url()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    authorize(addr, &admin);
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         redbank_server::run(listener, config, async {
@@ -50,7 +133,7 @@ pub async fn start_app(persistence: Persistence, configure: impl FnOnce(&mut Con
         .await
         .expect("server failed");
     });
-    TestApp { redis, addr, shutdown: Some(tx), server: Some(server) }
+    TestApp { redis, addr, admin, shutdown: Some(tx), server: Some(server) }
 }
 
 /// GetAccount of an unknown account over a fresh channel from `endpoint`, with
@@ -58,21 +141,34 @@ pub async fn start_app(persistence: Persistence, configure: impl FnOnce(&mut Con
 /// the call never reached it. A transport failure also comes back as a status;
 /// only the server's own answer carries redbank's ErrorInfo.
 pub async fn answer(endpoint: Endpoint, within: Duration) -> Option<Code> {
+    let addr: Option<SocketAddr> = endpoint.uri().authority().and_then(|a| a.as_str().parse().ok());
     let channel = endpoint.connect_timeout(within).timeout(within).connect().await.ok()?;
-    let status = BankClient::new(channel)
-        .get_account(v1::GetAccountRequest { account_id: "nobody".into() })
-        .await
-        .err()?;
+    let key = addr.map(server_key).filter(|k| !k.is_empty());
+    let status =
+        BankClient::new(InterceptedService::new(channel, key.map_or(Bearer(None), |k| Bearer::new(&k))))
+            .get_account(v1::GetAccountRequest { account_id: "nobody".into() })
+            .await
+            .err()?;
     status.get_details_error_info().map(|_| status.code())
 }
 
 impl TestApp {
-    pub async fn v1(&self) -> BankClient<Channel> {
+    pub async fn v1(&self) -> BankClient<Chan> {
         BankClient::new(channel(self.addr).await)
     }
 
-    pub async fn classic(&self) -> BankServiceClient<Channel> {
+    pub async fn classic(&self) -> BankServiceClient<Chan> {
         BankServiceClient::new(channel(self.addr).await)
+    }
+
+    /// A v1 client that sends `key`.
+    pub async fn v1_as(&self, key: &str) -> BankClient<Chan> {
+        BankClient::new(as_key(raw_channel(self.addr).await, key))
+    }
+
+    /// A classic client that sends `key`.
+    pub async fn classic_as(&self, key: &str) -> BankServiceClient<Chan> {
+        BankServiceClient::new(as_key(raw_channel(self.addr).await, key))
     }
 
     /// Stops the server gracefully and waits for it.
@@ -86,7 +182,13 @@ impl TestApp {
     }
 }
 
-pub async fn channel(addr: SocketAddr) -> Channel {
+/// A channel to the server at `addr` whose calls carry its admin key.
+pub async fn channel(addr: SocketAddr) -> Chan {
+    with_key(addr, raw_channel(addr).await)
+}
+
+/// A channel without a credential.
+pub async fn raw_channel(addr: SocketAddr) -> Channel {
     tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
         .unwrap()
         .timeout(Duration::from_secs(10))
@@ -155,6 +257,7 @@ impl ServerProcess {
             command.args(["--log-level", "warn"]);
         }
         let child = command.args(flags).stdin(Stdio::null()).spawn().expect("start redbank-server");
+        authorize(addr, &admin_key(redis_url).await);
         let server = Self { child, addr };
         wait_serving(addr).await;
         server
@@ -232,9 +335,10 @@ pub fn cents(m: &Option<v1::Money>) -> i64 {
     m.units * 100 + i64::from(m.nanos / 10_000_000)
 }
 
-pub async fn create(client: &mut BankClient<Channel>, id: &str, currency: &str) -> v1::Account {
+pub async fn create(client: &mut BankClient<Chan>, id: &str, currency: &str) -> v1::Account {
     client
         .create_account(v1::CreateAccountRequest {
+            customer_id: String::new(),
             account_id: id.into(),
             r#type: v1::AccountType::Savings.into(),
             currency_code: currency.into(),
@@ -268,4 +372,42 @@ pub async fn assert_invariants(redis: &RedisServer) -> redbank_store::check::Che
     let violations: Vec<String> = report.violations.iter().map(ToString::to_string).collect();
     assert!(violations.is_empty(), "invariants violated:\n{}", violations.join("\n"));
     report
+}
+
+/// Bytes in, bytes out: for sending what is not protobuf.
+#[derive(Clone, Default)]
+pub struct RawCodec;
+pub struct RawEncoder;
+pub struct RawDecoder;
+
+impl Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = RawEncoder;
+    type Decoder = RawDecoder;
+    fn encoder(&mut self) -> RawEncoder {
+        RawEncoder
+    }
+    fn decoder(&mut self) -> RawDecoder {
+        RawDecoder
+    }
+}
+
+impl Encoder for RawEncoder {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+    fn encode(&mut self, item: Vec<u8>, dst: &mut EncodeBuf<'_>) -> Result<(), tonic::Status> {
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl Decoder for RawDecoder {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, tonic::Status> {
+        let v = src.chunk().to_vec();
+        src.advance(v.len());
+        Ok(Some(v))
+    }
 }

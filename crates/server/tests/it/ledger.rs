@@ -30,7 +30,7 @@ fn millis(t: &Option<Timestamp>) -> i64 {
     t.seconds * 1000 + i64::from(t.nanos) / 1_000_000
 }
 
-async fn balance(c: &mut BankClient<tonic::transport::Channel>, id: &str) -> i64 {
+async fn balance(c: &mut BankClient<Chan>, id: &str) -> i64 {
     cents(&c.get_account(v1::GetAccountRequest { account_id: id.into() }).await.unwrap().into_inner().balance)
 }
 
@@ -394,7 +394,7 @@ async fn statements_reconcile_for_periods_that_cut_through_busy_history() {
 /// every page's opening and closing balances must agree, and the totals are the
 /// last page's.
 async fn statement_pages(
-    c: &mut BankClient<tonic::transport::Channel>,
+    c: &mut BankClient<Chan>,
     account: &str,
     start: i64,
     end: i64,

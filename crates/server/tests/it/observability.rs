@@ -147,6 +147,7 @@ async fn the_access_log_has_one_line_per_call_with_what_an_operator_needs() {
         .spawn()
         .unwrap();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    authorize(addr, &admin_key(&redis.url()).await);
     wait_serving(addr).await;
     let mut c = redbank_api::v1::bank_client::BankClient::new(channel(addr).await);
     create(&mut c, "log", "USD").await;

@@ -34,7 +34,9 @@ async fn grpcurl_1_8_lists_describes_calls_and_decodes_errors() {
     let mut c = app.v1().await;
     create(&mut c, "tool", "EUR").await;
     let target = app.addr.to_string();
+    let auth = format!("authorization: Bearer {}", app.admin);
 
+    // Reflection needs no credential: the schema is public.
     let (ok, out, err) = grpcurl(&["-plaintext", &target, "list"]).await;
     assert!(ok, "{err}");
     for service in [
@@ -51,27 +53,57 @@ async fn grpcurl_1_8_lists_describes_calls_and_decodes_errors() {
     let (ok, out, err) = grpcurl(&["-plaintext", &target, "describe", "google.rpc.ErrorInfo"]).await;
     assert!(ok && out.contains("string reason = 1;"), "{out}{err}");
 
-    let (ok, out, err) =
-        grpcurl(&["-plaintext", "-d", r#"{"account_id": "tool"}"#, &target, "redbank.v1.Bank/GetAccount"])
-            .await;
+    let (ok, out, err) = grpcurl(&[
+        "-plaintext",
+        "-H",
+        &auth,
+        "-d",
+        r#"{"account_id": "tool"}"#,
+        &target,
+        "redbank.v1.Bank/GetAccount",
+    ])
+    .await;
     assert!(ok, "{err}");
     let account: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         (account["accountId"].as_str(), account["balance"]["currencyCode"].as_str()),
         (Some("tool"), Some("EUR"))
     );
-    let (ok, out, err) =
-        grpcurl(&["-plaintext", "-d", r#"{"account_id": "tool"}"#, &target, "BankService/GetBalance"]).await;
+    let (ok, out, err) = grpcurl(&[
+        "-plaintext",
+        "-H",
+        &auth,
+        "-d",
+        r#"{"account_id": "tool"}"#,
+        &target,
+        "BankService/GetBalance",
+    ])
+    .await;
     assert!(ok && out.contains("Balance retrieved successfully."), "{out}{err}");
 
     // An error, its ErrorInfo decoded (not "is not recognized").
-    let (ok, _, err) =
-        grpcurl(&["-plaintext", "-d", r#"{"account_id": "nobody"}"#, &target, "redbank.v1.Bank/GetAccount"])
-            .await;
+    let (ok, _, err) = grpcurl(&[
+        "-plaintext",
+        "-H",
+        &auth,
+        "-d",
+        r#"{"account_id": "nobody"}"#,
+        &target,
+        "redbank.v1.Bank/GetAccount",
+    ])
+    .await;
     assert!(!ok);
     assert!(err.contains("Code: NotFound"), "{err}");
     assert!(err.contains(r#""@type":"type.googleapis.com/google.rpc.ErrorInfo""#), "{err}");
     assert!(err.contains(r#""reason":"ACCOUNT_NOT_FOUND""#) && !err.contains("not recognized"), "{err}");
+    // Without a credential: UNAUTHENTICATED, with its reason.
+    let (ok, _, err) =
+        grpcurl(&["-plaintext", "-d", r#"{"account_id": "tool"}"#, &target, "redbank.v1.Bank/GetAccount"])
+            .await;
+    assert!(
+        !ok && err.contains("Code: Unauthenticated") && err.contains(r#""reason":"UNAUTHENTICATED""#),
+        "{err}"
+    );
     app.stop().await;
 }
 
@@ -141,6 +173,7 @@ async fn grpcio_reflection_and_a_v1_reflection_client_resolve_every_service() {
             "grpc.health.v1.Health",
             "grpc.reflection.v1.ServerReflection",
             "grpc.reflection.v1alpha.ServerReflection",
+            "redbank.v1.ApiKeys",
             "redbank.v1.Bank"
         ]
     );

@@ -14,6 +14,7 @@ async fn account_lifecycle_with_exact_money() {
 
     let created = c
         .create_account(v1::CreateAccountRequest {
+            customer_id: String::new(),
             account_id: "alice".into(),
             r#type: v1::AccountType::Checking.into(),
             currency_code: String::new(),
@@ -110,6 +111,7 @@ async fn refusals_have_codes_and_reasons_and_change_nothing() {
 
     let bad = |r: &str| (Code::InvalidArgument, r.to_string());
     let create_req = |id: &str, t: v1::AccountType, cur: &str, rid: &str| v1::CreateAccountRequest {
+        customer_id: String::new(),
         account_id: id.into(),
         r#type: t.into(),
         currency_code: cur.into(),
@@ -228,9 +230,11 @@ async fn refusals_have_codes_and_reasons_and_change_nothing() {
     assert_eq!(store(&app.redis).history(&account_id("bob")).await.unwrap().len(), 2);
     let mut conn = app.redis.connection();
     let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut conn).unwrap();
-    // Besides bob's, only the service's own keys (the health probe).
+    // Besides bob's, only the service's own keys (the health probe, credentials).
     assert!(
-        keys.iter().all(|k| k.starts_with("acct:{bob}") || k.starts_with("redbank:")),
+        keys.iter().all(|k| k.starts_with("acct:{bob}")
+            || k.starts_with("redbank:")
+            || k.starts_with("cred:{keys}:")),
         "stray keys: {keys:?}"
     );
     app.stop().await;
@@ -241,6 +245,7 @@ async fn a_retry_returns_the_first_result_and_changes_nothing() {
     let app = spawn_app().await;
     let mut c = app.v1().await;
     let req = v1::CreateAccountRequest {
+        customer_id: String::new(),
         account_id: "carol".into(),
         r#type: v1::AccountType::Savings.into(),
         currency_code: "EUR".into(),
@@ -385,7 +390,17 @@ async fn redis_down_means_unavailable_not_a_hang_and_bad_input_is_still_refused_
 
     app.redis.restart();
     wait_serving(app.addr).await;
-    // Service is back on its own; the account is gone with the non-persistent Redis.
+    // Service is back on its own. The account is gone with the non-persistent Redis,
+    // and so is the key: its holder is refused, within the epoch poll.
+    let started = std::time::Instant::now();
+    while code_reason(c.deposit(deposit_req("dave", usd(1, 0), "r1")).await).1 != "UNAUTHENTICATED" {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "a key lost with Redis's data is still accepted"
+        );
+    }
+    let fresh = make_key(&app.redis.url(), redbank_domain::Grant::Admin).await;
+    let mut c = app.v1_as(&fresh).await;
     assert_eq!(code_reason(c.deposit(deposit_req("dave", usd(1, 0), "r1")).await).1, "ACCOUNT_NOT_FOUND");
     app.stop().await;
 }

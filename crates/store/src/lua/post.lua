@@ -9,7 +9,7 @@
 --
 -- ARGV[1]  idempotency record TTL, seconds
 -- ARGV[2]  maximum balance, minor units
--- then 9 ARGV per change, and 2 to 4 KEYS per change, in the same order:
+-- then 11 ARGV per change, and 2 to 4 KEYS per change, in the same order:
 -- KEYS     account hash               acct:{ID}
 --          history stream             acct:{ID}:log
 --          interest periods posted    acct:{ID}:interest (hash: period -> record), only
@@ -24,6 +24,8 @@
 --          request fingerprint        compared on a retry with the same request id
 --          account id                 for refusals
 --          interest period            '' unless interest posted for a period
+--          required owner             a customer id, or '' for staff
+--          actor                      who asks (the history's audit trail)
 --
 -- Reply: one reply per change, in order. {'OK', entry..., account...}; {'NO_CHANGE',
 -- account...} for interest of zero (no entry written); or a refusal:
@@ -74,7 +76,11 @@ end
 local ttl, max_bal = ARGV[1], tonumber(ARGV[2])
 
 -- One change. Returns its reply.
-local function post(acct, log, periods, req, kind, cur, amount_arg, den_arg, memo, rid, fp, id, period)
+local function post(acct, log, periods, req, kind, cur, amount_arg, den_arg, memo, rid, fp, id, period,
+    owner, actor)
+  local refused = denied(acct, owner)
+  if refused then return refused end
+
   local replayed = replay(req, fp)
   if replayed then return replayed end
 
@@ -122,20 +128,20 @@ local function post(acct, log, periods, req, kind, cur, amount_arg, den_arg, mem
   local amount_s = amount_arg
   if kind == 'interest' then amount_s = int(amount) end
   redis.call('HSET', acct, 'bal', bal_s, 'ver', ver_s)
-  local entry = append(log, kind, amount_s, bal_s, ver_s, rid, memo, '', '', '')
-  local reply = {'OK', posted(entry, kind, amount_s, bal_s, ver_s, rid, memo, '', '', a)}
+  local entry = append(log, kind, amount_s, bal_s, ver_s, rid, memo, actor, '', '', '')
+  local reply = {'OK', posted(entry, kind, amount_s, bal_s, ver_s, rid, memo, '', '', actor, a)}
   if period ~= '' then redis.call('HSET', periods, period, encode(fp, reply)) end
   return remember(req, fp, ttl, reply)
 end
 
 local replies, k = {}, 1
-for i = 3, #ARGV, 9 do
+for i = 3, #ARGV, 11 do
   local rid, period = ARGV[i + 5], ARGV[i + 8]
   local periods, req, nkeys = nil, nil, 2
   if period ~= '' then periods, nkeys = KEYS[k + nkeys], nkeys + 1 end
   if rid ~= '' then req, nkeys = KEYS[k + nkeys], nkeys + 1 end
   local ok, reply = pcall(post, KEYS[k], KEYS[k + 1], periods, req, ARGV[i], ARGV[i + 1], ARGV[i + 2],
-    ARGV[i + 3], ARGV[i + 4], rid, ARGV[i + 6], ARGV[i + 7], period)
+    ARGV[i + 3], ARGV[i + 4], rid, ARGV[i + 6], ARGV[i + 7], period, ARGV[i + 9], ARGV[i + 10])
   if not ok then
     if type(reply) == 'table' then reply = reply.err end
     reply = {'SCRIPT_ERROR', tostring(reply)}

@@ -55,14 +55,26 @@ end
 
 -- The account hash fields every script reads, in the order of every reply's
 -- account part (reply.rs, ACCOUNT_FIELDS): 1 type, 2 cur, 3 bal, 4 ver, 5 ctime,
--- 6 state (nil means active), 7 state reason, 8 state change time (ms).
+-- 6 state (nil means active), 7 state reason, 8 state change time (ms), 9 owner
+-- (a customer id; nil for an account no customer owns).
 local function read_account(key)
-  return redis.call('HMGET', key, 'type', 'cur', 'bal', 'ver', 'ctime', 'state', 'sreason', 'stime')
+  return redis.call('HMGET', key, 'type', 'cur', 'bal', 'ver', 'ctime', 'state', 'sreason', 'stime', 'owner')
 end
 
 -- The account part of a reply, as multiple values (see `posted`).
 local function account_part(a)
-  return a[1], a[2], a[3], a[4], a[5], a[6] or 'active', a[7] or '', a[8] or '0'
+  return a[1], a[2], a[3], a[4], a[5], a[6] or 'active', a[7] or '', a[8] or '0', a[9] or ''
+end
+
+-- PERMISSION_DENIED unless the account exists and `owner` owns it; nil when it
+-- does or when `owner` is '' (staff). A missing account and another's account get
+-- the same answer, so that a customer cannot probe ids. Every script that changes
+-- an account on a customer's behalf calls this first, before its request-id
+-- record can answer: a replay must not show another's account either.
+local function denied(acct, owner)
+  if owner == '' then return nil end
+  if redis.call('HGET', acct, 'owner') ~= owner then return {'PERMISSION_DENIED'} end
+  return nil
 end
 
 -- The refusal for an account that may not move money, or nil.
@@ -76,24 +88,25 @@ end
 -- formatted once by the caller: number formatting is costly in a script. A
 -- transfer's entry also stores the counterparty's version after the transfer
 -- (cversion), which the invariant checker needs once the other half has been
--- archived.
-local function append(log, kind, amount, bal, ver, rid, memo, counterparty, transfer, cversion)
+-- archived. `actor` names who made the change (the audit trail).
+local function append(log, kind, amount, bal, ver, rid, memo, actor, counterparty, transfer, cversion)
   if counterparty == '' then
     return redis.call('XADD', log, '*', 'kind', kind, 'amount', amount, 'balance', bal, 'version', ver,
-      'request_id', rid, 'memo', memo)
+      'request_id', rid, 'memo', memo, 'actor', actor)
   end
   return redis.call('XADD', log, '*', 'kind', kind, 'amount', amount, 'balance', bal, 'version', ver,
-    'request_id', rid, 'memo', memo, 'counterparty', counterparty, 'transfer', transfer, 'cversion', cversion)
+    'request_id', rid, 'memo', memo, 'actor', actor, 'counterparty', counterparty, 'transfer', transfer,
+    'cversion', cversion)
 end
 
 -- The entry part of a reply (reply.rs, ENTRY_FIELDS: id, kind, amount, balance,
--- version, request id, memo, counterparty, transfer id) and the account part after
--- it, with the new balance and version, as multiple values: a script expands them
--- at the end of its reply's table constructor, rather than building small tables
--- and joining them, which costs measurably more (docs/PERFORMANCE.md).
-local function posted(id, kind, amount, bal, ver, rid, memo, counterparty, transfer, a)
-  return id, kind, amount, bal, ver, rid, memo, counterparty, transfer,
-    a[1], a[2], bal, ver, a[5], a[6] or 'active', a[7] or '', a[8] or '0'
+-- version, request id, memo, counterparty, transfer id, actor) and the account part
+-- after it, with the new balance and version, as multiple values: a script expands
+-- them at the end of its reply's table constructor, rather than building small
+-- tables and joining them, which costs measurably more (docs/PERFORMANCE.md).
+local function posted(id, kind, amount, bal, ver, rid, memo, counterparty, transfer, actor, a)
+  return id, kind, amount, bal, ver, rid, memo, counterparty, transfer, actor,
+    a[1], a[2], bal, ver, a[5], a[6] or 'active', a[7] or '', a[8] or '0', a[9] or ''
 end
 
 -- ---------------------------------------------------------------------------

@@ -8,10 +8,14 @@
 -- ARGV[1]  change: frozen | unfrozen | closed (the history kind)
 -- ARGV[2]  reason   ARGV[3] request id   ARGV[4] fingerprint   ARGV[5] TTL, seconds
 -- ARGV[6]  account id
+-- ARGV[7]  required owner ('' for staff)   ARGV[8] actor
 --
 -- Reply: {'OK', entry..., account...} or a refusal.
 local acct, log, req = KEYS[1], KEYS[2], KEYS[3]
-local change, reason, rid, fp, ttl, id = unpack(ARGV)
+local change, reason, rid, fp, ttl, id, owner, actor = unpack(ARGV)
+
+local refused = denied(acct, owner)
+if refused then return refused end
 
 local replayed = replay(req, fp)
 if replayed then return replayed end
@@ -38,5 +42,5 @@ local stime = int(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
 local ver_s = int(tonumber(a[4]) + 1)
 redis.call('HSET', acct, 'state', new_state, 'sreason', reason, 'stime', stime, 'ver', ver_s)
 a[6], a[7], a[8] = new_state, reason, stime
-local entry = append(log, change, '0', a[3], ver_s, rid, reason, '', '', '')
-return remember(req, fp, ttl, {'OK', posted(entry, change, '0', a[3], ver_s, rid, reason, '', '', a)})
+local entry = append(log, change, '0', a[3], ver_s, rid, reason, actor, '', '', '')
+return remember(req, fp, ttl, {'OK', posted(entry, change, '0', a[3], ver_s, rid, reason, '', '', actor, a)})

@@ -13,11 +13,15 @@
 -- ARGV[1]  currency   ARGV[2] amount (minor units)   ARGV[3] memo
 -- ARGV[4]  request id ('' when none)   ARGV[5] fingerprint   ARGV[6] TTL, seconds
 -- ARGV[7]  maximum balance   ARGV[8] source id   ARGV[9] target id
+-- ARGV[10] the source's required owner ('' for staff)   ARGV[11] actor
 --
 -- Reply: {'OK', source entry..., source account..., target entry..., target
 -- account...} or a refusal as in post.lua; BALANCE_LIMIT_EXCEEDED is the target's.
 local from, from_log, to, to_log, req = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local cur, amount_arg, memo, rid, fp, ttl, max_bal, from_id, to_id = unpack(ARGV)
+local cur, amount_arg, memo, rid, fp, ttl, max_bal, from_id, to_id, owner, actor = unpack(ARGV)
+
+local refused = denied(from, owner)
+if refused then return refused end
 
 local replayed = replay(req, fp)
 if replayed then return replayed end
@@ -43,10 +47,10 @@ local fv_s, tv_s = int(tonumber(f[4]) + 1), int(tonumber(t[4]) + 1)
 local transfer = from_id .. ':' .. fv_s
 redis.call('HSET', from, 'bal', fb_s, 'ver', fv_s)
 redis.call('HSET', to, 'bal', tb_s, 'ver', tv_s)
-local out = append(from_log, 'transfer_out', amount_arg, fb_s, fv_s, rid, memo, to_id, transfer, tv_s)
-local inn = append(to_log, 'transfer_in', amount_arg, tb_s, tv_s, rid, memo, from_id, transfer, fv_s)
-local reply = {'OK', posted(out, 'transfer_out', amount_arg, fb_s, fv_s, rid, memo, to_id, transfer, f)}
-for _, v in ipairs({posted(inn, 'transfer_in', amount_arg, tb_s, tv_s, rid, memo, from_id, transfer, t)}) do
+local out = append(from_log, 'transfer_out', amount_arg, fb_s, fv_s, rid, memo, actor, to_id, transfer, tv_s)
+local inn = append(to_log, 'transfer_in', amount_arg, tb_s, tv_s, rid, memo, actor, from_id, transfer, fv_s)
+local reply = {'OK', posted(out, 'transfer_out', amount_arg, fb_s, fv_s, rid, memo, to_id, transfer, actor, f)}
+for _, v in ipairs({posted(inn, 'transfer_in', amount_arg, tb_s, tv_s, rid, memo, from_id, transfer, actor, t)}) do
   reply[#reply + 1] = v
 end
 return remember(req, fp, ttl, reply)

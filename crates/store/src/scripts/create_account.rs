@@ -1,6 +1,6 @@
 //! create_account.lua: a new account with a zero balance.
 
-use redbank_domain::{Account, AccountId, AccountType, Currency, RequestId, create_fingerprint};
+use redbank_domain::{Account, AccountId, AccountType, Currency, CustomerId, RequestId, create_fingerprint};
 
 use crate::reply;
 use crate::{StoreError, keys};
@@ -13,6 +13,7 @@ pub(crate) fn invocation<'a>(
     currency: Currency,
     request_id: Option<&RequestId>,
     idempotency_ttl_secs: u64,
+    owner: Option<&CustomerId>,
 ) -> redis::ScriptInvocation<'a> {
     let mut invocation = script.key(keys::account(id));
     if let Some(rid) = request_id {
@@ -21,9 +22,10 @@ pub(crate) fn invocation<'a>(
     invocation
         .arg(account_type.as_str())
         .arg(currency.code())
-        .arg(create_fingerprint(account_type, currency))
+        .arg(create_fingerprint(account_type, currency, owner))
         .arg(idempotency_ttl_secs)
-        .arg(id.as_str());
+        .arg(id.as_str())
+        .arg(owner.map_or("", CustomerId::as_str));
     invocation
 }
 

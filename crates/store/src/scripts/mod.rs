@@ -14,8 +14,8 @@ use redis::Script;
 
 /// The account hash fields every script reads and every reply's account part
 /// carries, in this order. Twin: `read_account` in prelude.lua.
-pub(crate) const ACCOUNT_FIELDS: [&str; 8] =
-    ["type", "cur", "bal", "ver", "ctime", "state", "sreason", "stime"];
+pub(crate) const ACCOUNT_FIELDS: [&str; 9] =
+    ["type", "cur", "bal", "ver", "ctime", "state", "sreason", "stime", "owner"];
 
 /// Builds a script from the shared prelude and its body.
 macro_rules! script {
@@ -35,6 +35,8 @@ pub(crate) struct Scripts {
     pub transfer: Script,
     pub set_state: Script,
     pub archive: Script,
+    pub key_create: Script,
+    pub key_revoke: Script,
 }
 
 impl Scripts {
@@ -45,6 +47,8 @@ impl Scripts {
             transfer: script!("transfer.lua"),
             set_state: script!("set_state.lua"),
             archive: script!("archive.lua"),
+            key_create: script!("key_create.lua"),
+            key_revoke: script!("key_revoke.lua"),
         }
     }
 }

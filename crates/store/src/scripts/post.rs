@@ -2,7 +2,7 @@
 
 use redbank_domain::interest::interest_fraction;
 use redbank_domain::limits::MAX_BALANCE_MINOR;
-use redbank_domain::{AccountId, BalanceChange, Currency, Memo, RequestId};
+use redbank_domain::{AccountId, BalanceChange, Currency, CustomerId, Memo, Principal, RequestId};
 
 use crate::reply::{self, Fields};
 use crate::{Posted, StoreError, keys};
@@ -12,7 +12,7 @@ use crate::{Posted, StoreError, keys};
 #[derive(Debug, Clone)]
 pub(crate) struct PostOp {
     pub keys: Vec<String>,
-    pub args: [String; 9],
+    pub args: [String; 11],
 }
 
 /// The named values of one change's ARGV.
@@ -30,11 +30,15 @@ struct Args {
     account_id: String,
     /// Empty unless interest is posted for a period.
     period: String,
+    /// The customer that must own the account; empty for staff.
+    owner: String,
+    /// Who asks, for the history.
+    actor: String,
 }
 
 impl Args {
     /// The one place of the ARGV order: post.lua's header lists the same.
-    fn encode(self) -> [String; 9] {
+    fn encode(self) -> [String; 11] {
         [
             self.kind.to_owned(),
             self.currency,
@@ -45,6 +49,8 @@ impl Args {
             self.fingerprint,
             self.account_id,
             self.period,
+            self.owner,
+            self.actor,
         ]
     }
 }
@@ -57,6 +63,7 @@ impl PostOp {
         change: &BalanceChange,
         request_id: Option<&RequestId>,
         memo: &Memo,
+        by: &Principal,
     ) -> (Self, Option<Currency>) {
         let (currency, amount, denominator, period) = match change {
             BalanceChange::Deposit(amount) | BalanceChange::Withdrawal(amount) => {
@@ -85,6 +92,8 @@ impl PostOp {
             fingerprint: change.fingerprint(memo),
             account_id: id.as_str().to_owned(),
             period: period.map(|p| p.to_string()).unwrap_or_default(),
+            owner: by.required_owner().map_or("", CustomerId::as_str).to_owned(),
+            actor: by.actor.as_str().to_owned(),
         };
         (Self { keys, args: args.encode() }, currency)
     }

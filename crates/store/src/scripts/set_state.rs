@@ -1,6 +1,6 @@
 //! set_state.lua: freeze, unfreeze and close, with a history entry.
 
-use redbank_domain::{AccountId, Reason, RequestId, StateChange};
+use redbank_domain::{AccountId, CustomerId, Principal, Reason, RequestId, StateChange};
 
 use crate::reply;
 use crate::{Applied, StoreError, keys};
@@ -13,6 +13,7 @@ pub(crate) fn invocation<'a>(
     reason: &Reason,
     request_id: Option<&RequestId>,
     idempotency_ttl_secs: u64,
+    by: &Principal,
 ) -> redis::ScriptInvocation<'a> {
     let mut invocation = script.key(keys::account(id));
     invocation.key(keys::log(id));
@@ -25,7 +26,9 @@ pub(crate) fn invocation<'a>(
         .arg(request_id.map_or("", RequestId::as_str))
         .arg(change.fingerprint(reason))
         .arg(idempotency_ttl_secs)
-        .arg(id.as_str());
+        .arg(id.as_str())
+        .arg(by.required_owner().map_or("", CustomerId::as_str))
+        .arg(by.actor.as_str());
     invocation
 }
 

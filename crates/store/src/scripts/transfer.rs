@@ -1,7 +1,7 @@
 //! transfer.lua: both sides of a transfer in one step.
 
 use redbank_domain::limits::MAX_BALANCE_MINOR;
-use redbank_domain::{Currency, Memo, RequestId, Transfer};
+use redbank_domain::{Currency, CustomerId, Memo, Principal, RequestId, Transfer};
 
 use crate::reply;
 use crate::{Applied, StoreError, Transferred, keys};
@@ -13,6 +13,7 @@ pub(crate) fn invocation<'a>(
     request_id: Option<&RequestId>,
     memo: &Memo,
     idempotency_ttl_secs: u64,
+    by: &Principal,
 ) -> redis::ScriptInvocation<'a> {
     let (from, to, amount) = (transfer.from(), transfer.to(), transfer.amount());
     let mut invocation = script.key(keys::account(from));
@@ -29,7 +30,9 @@ pub(crate) fn invocation<'a>(
         .arg(idempotency_ttl_secs)
         .arg(MAX_BALANCE_MINOR)
         .arg(from.as_str())
-        .arg(to.as_str());
+        .arg(to.as_str())
+        .arg(by.required_owner().map_or("", CustomerId::as_str))
+        .arg(by.actor.as_str());
     invocation
 }
 

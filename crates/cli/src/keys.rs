@@ -1,0 +1,212 @@
+//! `redbank keys`: API keys. Through the server (`redbank.v1.ApiKeys`, with an
+//! admin's --token), or, with `--redis-url`, straight in Redis as the operator:
+//! how a fresh install gets its first admin key (whoever can reach Redis holds
+//! every balance anyway, so this grants nothing new).
+
+use std::time::Duration;
+
+use redbank_api::convert::{role_to_proto, timestamp_from_millis};
+use redbank_api::v1::{self, api_keys_client::ApiKeysClient};
+use redbank_domain::{Actor, CustomerId, Grant, KeyId, Memo, Role};
+use redbank_store::credentials::ApiKey;
+use serde_json::json;
+
+use crate::client::{Failure, call, endpoint, with_token};
+use crate::output::{Printer, rfc3339, say};
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RoleArg {
+    Customer,
+    Teller,
+    Auditor,
+    Admin,
+}
+
+impl RoleArg {
+    fn role(self) -> Role {
+        match self {
+            RoleArg::Customer => Role::Customer,
+            RoleArg::Teller => Role::Teller,
+            RoleArg::Auditor => Role::Auditor,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum KeysCommand {
+    /// Create a key and print its credential (shown this once).
+    Create {
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// For a customer's key: the customer it acts for.
+        #[arg(long)]
+        customer: Option<String>,
+        /// What the key is for.
+        #[arg(long, default_value_t = String::new(), hide_default_value = true)]
+        description: String,
+        /// Days until the key expires; never when omitted.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        expires_in_days: Option<u32>,
+        /// Write the key straight into this Redis, as the operator, without a server
+        /// or a credential: the bootstrap of the first admin key.
+        #[arg(long, env = "REDBANK_REDIS_URL")]
+        redis_url: Option<String>,
+    },
+    /// List every key (never their secrets).
+    List {
+        #[arg(long, env = "REDBANK_REDIS_URL")]
+        redis_url: Option<String>,
+    },
+    /// Revoke a key: every server refuses it within a second.
+    Revoke {
+        /// The key's id (16 hex digits; `key:<id>` in the history).
+        key_id: String,
+        #[arg(long, env = "REDBANK_REDIS_URL")]
+        redis_url: Option<String>,
+    },
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn store(redis_url: &str) -> Result<redbank_store::Store, Failure> {
+    let config = redbank_store::StoreConfig::new(redis_url);
+    redbank_store::Store::connect(&config).map_err(|e| Failure::Local(e.to_string()))
+}
+
+fn local(e: redbank_store::StoreError) -> Failure {
+    match e {
+        redbank_store::StoreError::Refused(e) => Failure::from(e),
+        other => Failure::Local(format!("redis: {other}")),
+    }
+}
+
+/// A stored key as the API shows it, so that both paths print the same.
+fn key_to_proto(key: &ApiKey) -> v1::ApiKey {
+    v1::ApiKey {
+        key_id: key.id.to_string(),
+        role: role_to_proto(key.grant.role()).into(),
+        customer_id: key.grant.customer().map(ToString::to_string).unwrap_or_default(),
+        description: key.description.as_str().to_owned(),
+        create_time: Some(timestamp_from_millis(key.created_millis)),
+        created_by: key.created_by.clone(),
+        expire_time: key.expires_millis.map(timestamp_from_millis),
+        last_use_time: key.last_used_millis.map(timestamp_from_millis),
+        revoke_time: key.revoked_millis.map(timestamp_from_millis),
+        revoked_by: key.revoked_by.clone().unwrap_or_default(),
+    }
+}
+
+fn role_name(value: i32) -> &'static str {
+    match v1::Role::try_from(value) {
+        Ok(v1::Role::Customer) => "customer",
+        Ok(v1::Role::Teller) => "teller",
+        Ok(v1::Role::Auditor) => "auditor",
+        Ok(v1::Role::Admin) => "admin",
+        _ => "?",
+    }
+}
+
+fn key_json(k: &v1::ApiKey) -> serde_json::Value {
+    json!({
+        "key_id": k.key_id,
+        "role": role_name(k.role),
+        "customer_id": k.customer_id,
+        "description": k.description,
+        "create_time": rfc3339(k.create_time.as_ref()),
+        "created_by": k.created_by,
+        "expire_time": rfc3339(k.expire_time.as_ref()),
+        "last_use_time": rfc3339(k.last_use_time.as_ref()),
+        "revoke_time": rfc3339(k.revoke_time.as_ref()),
+        "revoked_by": k.revoked_by,
+    })
+}
+
+fn key_line(k: &v1::ApiKey) -> String {
+    let customer = if k.customer_id.is_empty() { String::new() } else { format!(" for {}", k.customer_id) };
+    let state = if k.revoke_time.is_some() {
+        format!("revoked {} by {}", rfc3339(k.revoke_time.as_ref()), k.revoked_by)
+    } else if k.expire_time.is_some() {
+        format!("expires {}", rfc3339(k.expire_time.as_ref()))
+    } else {
+        "live".to_owned()
+    };
+    format!("{} {}{customer}: {state}; {}", k.key_id, role_name(k.role), k.description)
+}
+
+pub async fn run(
+    server: &str,
+    timeout: Duration,
+    command: &KeysCommand,
+    out: &Printer,
+) -> Result<(), Failure> {
+    let api = || -> Result<ApiKeysClient<crate::client::Chan>, Failure> {
+        Ok(ApiKeysClient::new(with_token(endpoint(server, timeout)?.connect_lazy())))
+    };
+    match command {
+        KeysCommand::Create { role, customer, description, expires_in_days, redis_url } => {
+            let expires = expires_in_days.map(|d| now_millis() + i64::from(d) * 86_400_000);
+            let (key, credential) = match redis_url {
+                Some(url) => {
+                    let customer = customer.as_deref().map(CustomerId::parse).transpose()?;
+                    let grant = Grant::new(role.role(), customer)?;
+                    let description = Memo::parse(description)?;
+                    let minted = store(url)?
+                        .create_api_key(grant, description, expires, &Actor::operator())
+                        .await
+                        .map_err(local)?;
+                    (key_to_proto(&minted.key), minted.credential)
+                }
+                None => {
+                    let req = v1::CreateApiKeyRequest {
+                        role: role_to_proto(role.role()).into(),
+                        customer_id: customer.clone().unwrap_or_default(),
+                        description: description.clone(),
+                        expire_time: expires.map(timestamp_from_millis),
+                    };
+                    let r = call!(api()?, create_api_key, req)?;
+                    (r.key.unwrap_or_default(), r.credential)
+                }
+            };
+            if out.json {
+                out.document(json!({"key": key_json(&key), "credential": credential}));
+            } else {
+                say!("Created {}", key_line(&key));
+                say!("{credential}");
+                say!("(shown once: keep it secret; send it as --token or REDBANK_TOKEN)");
+            }
+        }
+        KeysCommand::List { redis_url } => {
+            let keys: Vec<v1::ApiKey> = match redis_url {
+                Some(url) => store(url)?.api_keys().await.map_err(local)?.iter().map(key_to_proto).collect(),
+                None => call!(api()?, list_api_keys, v1::ListApiKeysRequest {})?.keys,
+            };
+            if out.json {
+                out.document(json!({"keys": keys.iter().map(key_json).collect::<Vec<_>>()}));
+            } else {
+                for k in &keys {
+                    say!("{}", key_line(k));
+                }
+            }
+        }
+        KeysCommand::Revoke { key_id, redis_url } => {
+            let key = match redis_url {
+                Some(url) => {
+                    let id = KeyId::parse(key_id)?;
+                    key_to_proto(&store(url)?.revoke_api_key(&id, &Actor::operator()).await.map_err(local)?)
+                }
+                None => call!(api()?, revoke_api_key, v1::RevokeApiKeyRequest { key_id: key_id.clone() })?,
+            };
+            if out.json {
+                out.document(key_json(&key));
+            } else {
+                say!("Revoked {}", key_line(&key));
+            }
+        }
+    }
+    Ok(())
+}

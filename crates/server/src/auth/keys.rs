@@ -1,0 +1,144 @@
+//! API keys as the server checks them: a bounded cache in front of Redis, so that
+//! a call made with a known key costs no Redis round trip, and a poll of the
+//! credentials epoch, so that a revocation reaches every replica within
+//! [`EPOCH_POLL`] (plus one Redis round trip).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use redbank_domain::{KeyId, Principal};
+use redbank_store::Store;
+use redbank_store::credentials::{ApiKey, secret_hash};
+use subtle::ConstantTimeEq;
+
+use super::Unauthenticated;
+
+/// How often each replica reads the credentials epoch. A revocation takes effect
+/// on every replica within this, plus one round trip.
+pub const EPOCH_POLL: Duration = Duration::from_millis(250);
+
+/// Keys (known or unknown) held in the cache; past it, the cache starts over.
+pub const KEY_CACHE_MAX: usize = 10_000;
+
+/// A key's last use is written to Redis at most this often per replica.
+pub const LAST_USED_INTERVAL: Duration = Duration::from_secs(60);
+
+struct Cached {
+    /// None: no such key (cached too, so that guessing costs Redis nothing more).
+    key: Option<ApiKey>,
+    /// When this replica last wrote the key's last use.
+    touched: Option<Instant>,
+}
+
+struct Entries {
+    map: HashMap<KeyId, Cached>,
+    /// Moves whenever the map is emptied: a read from Redis that started before
+    /// may hold a key revoked since, and is not cached.
+    generation: u64,
+}
+
+pub struct KeyCache {
+    store: Store,
+    entries: Mutex<Entries>,
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl KeyCache {
+    pub fn new(store: Store) -> Self {
+        Self { store, entries: Mutex::new(Entries { map: HashMap::new(), generation: 0 }) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Forgets every key: after a creation or revocation anywhere.
+    pub fn clear(&self) {
+        let mut e = self.lock();
+        e.map.clear();
+        e.generation += 1;
+    }
+
+    /// The principal of key `id` if `secret` is its secret and the key is live.
+    pub async fn verify(&self, id: &KeyId, secret: &str) -> Result<Principal, Unauthenticated> {
+        let now = Instant::now();
+        let (cached, touch) = {
+            let mut e = self.lock();
+            match e.map.get_mut(id) {
+                Some(c) => {
+                    let due = c.key.is_some()
+                        && c.touched.is_none_or(|t| now.duration_since(t) >= LAST_USED_INTERVAL);
+                    if due {
+                        c.touched = Some(now);
+                    }
+                    (Some(c.key.clone()), due)
+                }
+                None => (None, false),
+            }
+        };
+        let key = match cached {
+            Some(key) => key,
+            None => {
+                let generation = self.lock().generation;
+                let key = self.store.api_key(id).await?;
+                let mut e = self.lock();
+                if e.generation == generation {
+                    if e.map.len() >= KEY_CACHE_MAX {
+                        e.map.clear();
+                    }
+                    e.map.insert(id.clone(), Cached { key: key.clone(), touched: None });
+                }
+                key
+            }
+        };
+        let key = key.ok_or(Unauthenticated::Unknown)?;
+        let presented = secret_hash(secret);
+        if !bool::from(presented.as_bytes().ct_eq(key.secret_hash.as_bytes())) {
+            return Err(Unauthenticated::Unknown);
+        }
+        if key.revoked_millis.is_some() {
+            return Err(Unauthenticated::Revoked);
+        }
+        if !key.live(now_millis()) {
+            return Err(Unauthenticated::Expired);
+        }
+        if touch {
+            let (store, id) = (self.store.clone(), id.clone());
+            tokio::spawn(async move {
+                if let Err(error) = store.touch_api_key(&id, now_millis()).await {
+                    tracing::debug!(%error, key = %id, "could not record a key's last use");
+                }
+            });
+        }
+        Ok(Principal { actor: id.actor(), grant: key.grant })
+    }
+
+    /// Polls the credentials epoch forever and empties the cache when it moves.
+    /// A replica that cannot read it keeps polling; calls fail meanwhile anyway
+    /// (every account is in the same Redis).
+    pub async fn watch_epoch(self: std::sync::Arc<Self>) {
+        let mut seen: Option<i64> = None;
+        let mut tick = tokio::time::interval(EPOCH_POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match self.store.credentials_epoch().await {
+                Ok(epoch) if seen != Some(epoch) => {
+                    if seen.is_some() {
+                        tracing::debug!(epoch, "credentials changed: key cache emptied");
+                    }
+                    self.clear();
+                    seen = Some(epoch);
+                }
+                Ok(_) => {}
+                Err(error) => tracing::debug!(%error, "could not read the credentials epoch"),
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Authentication and the policy check, for every call before it is routed: the
+//! credential in `authorization: Bearer ...` becomes a [`Principal`], the policy
+//! table ([`redbank_domain::policy`]) is looked up for the method and the
+//! principal's role, and the principal goes into the request's extensions for the
+//! handler, which passes it to the store (ownership is checked in Redis, in the
+//! same step as the change).
+//!
+//! This runs in the transport's call service, not a tonic interceptor: an
+//! interceptor is synchronous, and a key that is not cached needs a Redis read.
+//! It runs before the request body is read, so authorization comes before
+//! validation (AIP-211).
+
+pub mod denials;
+pub mod jwt;
+pub mod keys;
+
+use std::sync::Arc;
+
+use http::HeaderMap;
+use redbank_domain::policy::{self, Access, Method};
+use redbank_domain::{Principal, Role};
+use tonic::{Code, Status};
+
+use crate::status;
+
+/// Whether calls must carry a credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthMode {
+    /// Every call of the banking services needs a credential.
+    Required,
+    /// Every call is made by `anonymous`, with the admin's rights. Only on a
+    /// loopback listener, for development and for legacy classic clients that
+    /// cannot send metadata.
+    Off,
+}
+
+/// Why a credential was refused. Told to the server's log only: the client hears
+/// UNAUTHENTICATED and nothing more, so that it cannot tell an unknown key from
+/// a revoked one.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Unauthenticated {
+    #[error("no authorization header")]
+    Missing,
+    #[error("the authorization header is not `Bearer <credential>`")]
+    Malformed,
+    #[error("unknown credential")]
+    Unknown,
+    #[error("expired credential")]
+    Expired,
+    #[error("revoked credential")]
+    Revoked,
+    #[error("token refused: {0}")]
+    Token(#[from] jwt::TokenError),
+    /// Not the client's fault: the key could not be read. Answered as the store
+    /// failure it is (UNAVAILABLE, usually), not as UNAUTHENTICATED.
+    #[error("the credential store failed")]
+    Store(#[from] redbank_store::StoreError),
+}
+
+/// Paths served without a credential: health (for load balancers and
+/// orchestrators) and reflection (the schema, which is public in this repository).
+fn open_path(path: &str) -> bool {
+    path.starts_with("/grpc.health.v1.Health/")
+        || path.starts_with("/grpc.reflection.v1.ServerReflection/")
+        || path.starts_with("/grpc.reflection.v1alpha.ServerReflection/")
+}
+
+/// The `Bearer` credential of the headers.
+fn bearer(headers: &HeaderMap) -> Result<&str, Unauthenticated> {
+    let value = headers.get(http::header::AUTHORIZATION).ok_or(Unauthenticated::Missing)?;
+    let text = value.to_str().map_err(|_| Unauthenticated::Malformed)?;
+    let (scheme, credential) = text.split_once(' ').ok_or(Unauthenticated::Malformed)?;
+    let credential = credential.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || credential.is_empty() {
+        return Err(Unauthenticated::Malformed);
+    }
+    Ok(credential)
+}
+
+pub fn unauthenticated() -> Status {
+    status::with_info(
+        Code::Unauthenticated,
+        "a valid credential is required: send `authorization: Bearer <API key or token>`",
+        "UNAUTHENTICATED",
+        Default::default(),
+    )
+}
+
+pub fn permission_denied() -> Status {
+    status::refused(&redbank_domain::Error::PermissionDenied)
+}
+
+/// Turns credentials into principals and checks the policy table.
+pub struct Authenticator {
+    mode: AuthMode,
+    keys: Arc<keys::KeyCache>,
+    jwt: Option<Arc<jwt::JwtVerifier>>,
+    pub denials: denials::DenialLog,
+}
+
+impl Authenticator {
+    pub fn new(mode: AuthMode, keys: Arc<keys::KeyCache>, jwt: Option<Arc<jwt::JwtVerifier>>) -> Self {
+        Self { mode, keys, jwt, denials: denials::DenialLog::new() }
+    }
+
+    /// The principal of a credential.
+    async fn principal(&self, credential: &str) -> Result<Principal, Unauthenticated> {
+        if let Some((id, secret)) = redbank_store::credentials::parse_credential(credential) {
+            return self.keys.verify(&id, secret).await;
+        }
+        match &self.jwt {
+            Some(jwt) if credential.split('.').count() == 3 => Ok(jwt.verify(credential)?),
+            _ => Err(Unauthenticated::Unknown),
+        }
+    }
+
+    /// Authenticates the call and checks the policy for its method: Ok with the
+    /// principal in the extensions, or the status to answer without routing.
+    pub async fn admit<B>(&self, request: &mut http::Request<B>) -> Result<(), Status> {
+        let path = request.uri().path();
+        if open_path(path) {
+            return Ok(());
+        }
+        let method = Method::from_path(path);
+        let principal = match self.mode {
+            AuthMode::Off => Principal::anonymous_admin(),
+            AuthMode::Required => match bearer(request.headers()) {
+                Ok(credential) => match self.principal(credential).await {
+                    Ok(principal) => principal,
+                    Err(Unauthenticated::Store(e)) => return Err(status::from_store(e)),
+                    Err(why) => {
+                        self.denials.unauthenticated(path, &why);
+                        return Err(unauthenticated());
+                    }
+                },
+                Err(why) => {
+                    self.denials.unauthenticated(path, &why);
+                    return Err(unauthenticated());
+                }
+            },
+        };
+        // Fail closed: a path without a row in the policy table is served to nobody,
+        // even if a route for it exists.
+        let Some(method) = method else {
+            return Err(status::with_transport_info(&Status::unimplemented(format!("no method {path}"))));
+        };
+        if policy::access(method, principal.grant.role()) == Access::Denied {
+            self.denials.denied(&principal, method, None);
+            return Err(permission_denied());
+        }
+        request.extensions_mut().insert(principal);
+        Ok(())
+    }
+}
+
+/// The principal the transport put in a request's extensions. Its absence is a
+/// bug of ours (a route the authenticator did not see), so INTERNAL.
+pub fn caller(extensions: &tonic::Extensions) -> Result<Principal, Status> {
+    extensions.get::<Principal>().cloned().ok_or_else(|| {
+        tracing::error!("a call reached its handler without a principal");
+        status::with_info(Code::Internal, "internal error", "INTERNAL", Default::default())
+    })
+}
+
+/// Whether a role may see the other side of a transfer (the other account's
+/// balance and entry): staff may; a customer only when it owns that account too.
+pub fn sees_counterparty(principal: &Principal, other_owner: Option<&redbank_domain::CustomerId>) -> bool {
+    match principal.grant.role() {
+        Role::Customer => principal.required_owner() == other_owner,
+        _ => true,
+    }
+}
