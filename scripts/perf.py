@@ -94,7 +94,7 @@ def redis_benchmark(clients, requests):
         out = subprocess.run(
             ["redis-benchmark", "-p", str(r.port), "-c", str(clients), "-n", str(requests), "-r", "1000000000", "--csv",
              "EVALSHA", sha, "3", "acct:{b}", "acct:{b}:log", "acct:{b}:req:__rand_int__",
-             "86400", "1000000000000000", "deposit", "USD", "100", "", "", "r__rand_int__", "deposit|USD|100|", "b", ""],
+             "86400", "1000000000000000", "deposit", "USD", "100", "", "", "r__rand_int__", "deposit|USD|100|", "b", "", "", "key:bench"],
             capture_output=True, text=True, check=True,
         ).stdout
         row = [line for line in out.splitlines() if line.startswith('"EVALSHA')][-1]
@@ -119,7 +119,7 @@ def redis_benchmark_batch(changes, clients=8):
         for i in range(changes):
             a = i % accounts
             keys += [f"acct:{{b{a}}}", f"acct:{{b{a}}}:log", f"acct:{{b{a}}}:req:__rand_int__x{i}"]
-            argv += ["deposit", "USD", "100", "", "", f"r__rand_int__x{i}", "deposit|USD|100|", f"b{a}", ""]
+            argv += ["deposit", "USD", "100", "", "", f"r__rand_int__x{i}", "deposit|USD|100|", f"b{a}", "", "", "key:bench"]
         out = subprocess.run(
             ["redis-benchmark", "-p", str(r.port), "-c", str(clients), "-n", str(max(2000, 40000 // changes)),
              "-r", "1000000000", "--csv", "EVALSHA", sha, str(len(keys)), *keys, "86400", "1000000000000000", *argv],
@@ -142,8 +142,14 @@ def bench(seconds, concurrency, replicas=1, aof_always=False, api="v1", connecti
     extra = tuple(server_args) + (() if batching else ("--batch-max-changes", "1"))
     servers = [Server(r.url, extra, server_bin) for _ in range(replicas)]
     try:
+        # Auth is required by default: the load generator sends an admin API key,
+        # made as an operator bootstraps one (harmless against --auth off).
+        key = json.loads(subprocess.run(
+            [os.path.join(BIN, "redbank"), "--json", "keys", "create", "--role", "admin", "--redis-url", r.url],
+            capture_output=True, text=True, check=True,
+        ).stdout)["credential"]
         out = subprocess.run(
-            [os.path.join(BIN, "redbank"), "--json", "bench", "--endpoints", ",".join(s.endpoint for s in servers),
+            [os.path.join(BIN, "redbank"), "--token", key, "--json", "bench", "--endpoints", ",".join(s.endpoint for s in servers),
              "--api", api, "--duration-secs", str(seconds), "--concurrency", str(concurrency),
              "--connections", str(connections), "--accounts", str(accounts), "--redis-url", r.url],
             capture_output=True, text=True,

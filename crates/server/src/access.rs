@@ -1,6 +1,6 @@
 //! The access log: one line per call, at `info` under the target `redbank::access`
 //! (turned off with `--log-level info,redbank::access=off`), with the method, the
-//! status code and reason, the duration (response delivered), the request id, the
+//! status code and reason, the duration (response delivered), the request id, the actor (who made it), the
 //! peer and the W3C trace id when the client sent a `traceparent`.
 
 use std::net::SocketAddr;
@@ -13,10 +13,16 @@ use tonic_types::StatusExt;
 
 use crate::metrics::{Metrics, code_name};
 
-/// Where a handler notes the call's request id for the log line; the transport
-/// puts one in every request's extensions.
+/// Where the authenticator notes the call's actor and a handler its request id,
+/// for the log line; the transport puts one in every request's extensions.
 #[derive(Clone, Default)]
-pub struct RequestNote(Arc<OnceLock<String>>);
+pub struct RequestNote(Arc<Notes>);
+
+#[derive(Default)]
+pub struct Notes {
+    request_id: OnceLock<String>,
+    actor: OnceLock<String>,
+}
 
 /// Notes `request_id` (if not empty) as the request id of the call whose request
 /// extensions these are.
@@ -24,7 +30,14 @@ pub fn note_request_id(extensions: &tonic::Extensions, request_id: &str) {
     if let Some(RequestNote(note)) = extensions.get::<RequestNote>()
         && !request_id.is_empty()
     {
-        let _ = note.set(request_id.to_owned());
+        let _ = note.request_id.set(request_id.to_owned());
+    }
+}
+
+/// Notes who makes the call whose request extensions these are.
+pub fn note_actor(extensions: &http::Extensions, actor: &str) {
+    if let Some(RequestNote(note)) = extensions.get::<RequestNote>() {
+        let _ = note.actor.set(actor.to_owned());
     }
 }
 
@@ -102,7 +115,8 @@ impl Drop for CallRecord {
             code = code_name(code),
             reason = reason.as_deref().unwrap_or(""),
             duration_ms = elapsed.as_secs_f64() * 1000.0,
-            request_id = self.note.0.get().map_or("", String::as_str),
+            request_id = self.note.0.request_id.get().map_or("", String::as_str),
+            actor = self.note.0.actor.get().map_or("", String::as_str),
             peer = %self.peer,
             trace_id = self.trace_id.as_deref().unwrap_or(""),
             "call"

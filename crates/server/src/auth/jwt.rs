@@ -274,3 +274,86 @@ impl JwtVerifier {
         Ok(Principal { actor, grant })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn verifier(keys: Vec<Key>) -> JwtVerifier {
+        let config = JwtConfig {
+            jwks_file: PathBuf::from("unused"),
+            issuer: "iss".into(),
+            audience: "aud".into(),
+            role_claim: "role".into(),
+            customer_claim: "customer".into(),
+        };
+        JwtVerifier { config, keys: RwLock::new((None, keys)) }
+    }
+
+    #[test]
+    fn a_jwks_without_a_usable_key_or_with_a_mismatched_alg_is_refused() {
+        let path = Path::new("jwks.json");
+        for bad in [
+            "{}",
+            r#"{"keys": []}"#,
+            r#"{"keys": [{"kty": "RSA", "kid": "r", "n": "AQAB", "e": "AQAB"}]}"#,
+            r#"{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "AAAA"}]}"#,
+            r#"{"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "k", "alg": "ES256", "x": "AAAA"}]}"#,
+            r#"{"keys": [{"kty": "EC", "crv": "P-256", "kid": "k", "x": "AAAA", "y": "AAAA"}]}"#,
+        ] {
+            assert!(parse_jwks(path, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn claims_are_checked_with_leeway_and_the_role_and_customer_must_agree() {
+        let v = verifier(Vec::new());
+        let now = 1_800_000_000;
+        let base = json!({"iss": "iss", "aud": "aud", "sub": "u", "exp": now + 10, "role": "customer", "customer": "c"});
+        assert!(v.principal(&base, now).is_ok());
+        let with = |key: &str, value: Value| {
+            let mut c = base.clone();
+            c[key] = value;
+            v.principal(&c, now)
+        };
+        assert_eq!(with("exp", json!(now - LEEWAY_SECS)).map(|_| ()), Ok(()));
+        assert_eq!(with("exp", json!(now - LEEWAY_SECS - 1)).unwrap_err(), TokenError::Expired);
+        assert_eq!(with("exp", json!("soon")).unwrap_err(), TokenError::Claim("exp".into()));
+        assert_eq!(with("nbf", json!(now + LEEWAY_SECS + 1)).unwrap_err(), TokenError::NotYetValid);
+        assert_eq!(with("iss", json!("other")).unwrap_err(), TokenError::Issuer);
+        assert_eq!(with("aud", json!(["x", "y"])).unwrap_err(), TokenError::Audience);
+        assert_eq!(with("role", json!("root")).unwrap_err(), TokenError::Claim("role".into()));
+        assert_eq!(with("sub", json!("has space")).unwrap_err(), TokenError::Claim("sub".into()));
+        // A teller with a customer id, a customer without one: refused.
+        assert!(with("role", json!("teller")).is_err());
+        let mut no_customer = base.clone();
+        no_customer.as_object_mut().map(|o| o.remove("customer"));
+        assert!(v.principal(&no_customer, now).is_err());
+    }
+
+    #[test]
+    fn malformed_tokens_are_refused_before_any_key_is_looked_at() {
+        let v = verifier(Vec::new());
+        for bad in ["", "a.b", "a.b.c.d", "!!.!!.!!", &"a".repeat(MAX_TOKEN_BYTES + 1)] {
+            assert_eq!(v.verify_at(bad, 0).map(|_| ()), Err(TokenError::Malformed), "{bad:.20}");
+        }
+        let header = |h: Value| format!("{}.e30.AAAA", URL_SAFE_NO_PAD.encode(h.to_string()));
+        assert_eq!(
+            v.verify_at(&header(json!({"alg": "none"})), 0).unwrap_err(),
+            TokenError::Algorithm("none".into())
+        );
+        assert_eq!(
+            v.verify_at(&header(json!({"alg": "HS256"})), 0).unwrap_err(),
+            TokenError::Algorithm("HS256".into())
+        );
+        assert_eq!(
+            v.verify_at(&header(json!({"alg": "EdDSA", "kid": "k", "crit": ["b64"]})), 0).unwrap_err(),
+            TokenError::Malformed
+        );
+        assert_eq!(
+            v.verify_at(&header(json!({"alg": "EdDSA", "kid": "k"})), 0).unwrap_err(),
+            TokenError::UnknownKey("k".into())
+        );
+    }
+}

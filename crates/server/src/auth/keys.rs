@@ -16,7 +16,7 @@ use super::Unauthenticated;
 
 /// How often each replica reads the credentials epoch. A revocation takes effect
 /// on every replica within this, plus one round trip.
-pub const EPOCH_POLL: Duration = Duration::from_millis(250);
+pub const EPOCH_POLL: Duration = Duration::from_millis(100);
 
 /// Keys (known or unknown) held in the cache; past it, the cache starts over.
 pub const KEY_CACHE_MAX: usize = 10_000;

@@ -148,6 +148,7 @@ impl Authenticator {
             self.denials.denied(&principal, method, None);
             return Err(permission_denied());
         }
+        crate::access::note_actor(request.extensions(), principal.actor.as_str());
         request.extensions_mut().insert(principal);
         Ok(())
     }

@@ -183,6 +183,8 @@ async fn the_access_log_has_one_line_per_call_with_what_an_operator_needs() {
     assert_eq!(withdraw["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
     assert!(withdraw["peer"].as_str().unwrap().starts_with("127.0.0.1:"));
     assert!(withdraw["duration_ms"].as_f64().unwrap() > 0.0);
+    // Who made the call: the admin key the test bootstrapped.
+    assert_eq!(withdraw["actor"].as_str().unwrap(), format!("key:{}", &server_key(addr)[4..20]));
     let deposit = &find("/redbank.v1.Bank/Deposit")["fields"];
     assert_eq!((deposit["code"].as_str(), deposit["request_id"].as_str()), (Some("OK"), Some("req-log-2")));
     // One line per call: create, withdraw, deposit, and the health checks.
