@@ -290,6 +290,8 @@ impl Store {
     /// one script; in this order a crash between them leaves at worst an index
     /// entry without its account, which every reader of the index skips (it reads
     /// each account and checks its owner), never an account its owner cannot list.
+    /// A refused creation takes its entry back out unless the account is the
+    /// owner's own, so that refusals cannot grow a customer's index.
     pub async fn create_account(
         &self,
         id: &AccountId,
@@ -311,7 +313,20 @@ impl Store {
             self.idempotency_ttl_secs,
             owner,
         );
-        scripts::create_account::decode(id, &self.run(&self.metrics.create_account, &invocation).await?)
+        let created = self
+            .run(&self.metrics.create_account, &invocation)
+            .await
+            .and_then(|reply| scripts::create_account::decode(id, &reply));
+        if let (Some(owner), Err(StoreError::Refused(_))) = (owner, &created) {
+            let stored: Option<String> =
+                self.query(redis::cmd("HGET").arg(keys::account(id)).arg("owner")).await?;
+            if stored.as_deref() != Some(owner.as_str()) {
+                let _: () = self
+                    .query(redis::cmd("SREM").arg(keys::customer_accounts(owner)).arg(id.as_str()))
+                    .await?;
+            }
+        }
+        created
     }
 
     /// Reads an account, as `by` may see it: a customer sees its own accounts only,

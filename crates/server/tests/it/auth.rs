@@ -427,6 +427,12 @@ async fn a_customer_paying_someone_learns_nothing_of_their_account_and_every_ent
     // The customer's own account: owned by it without naming itself.
     assert_eq!(a.create_account(req("a-1", "")).await.unwrap().into_inner().customer_id, "alice");
     admin.create_account(req("b-1", "bob")).await.unwrap();
+    // Taking an id that is someone else's is refused, and leaves nothing in the
+    // customer's index of accounts.
+    assert_eq!(code_reason(a.create_account(req("b-1", "")).await).1, "ACCOUNT_EXISTS");
+    let mut conn = app.redis.connection();
+    let listed: Vec<String> = redis::cmd("SMEMBERS").arg("cust:{alice}:accounts").query(&mut conn).unwrap();
+    assert_eq!(listed, ["a-1"]);
     a.deposit(deposit_req("a-1", usd(50, 0), "a-dep")).await.unwrap();
     let t = a
         .transfer(v1::TransferRequest {
