@@ -21,7 +21,7 @@ pub struct RequestNote(Arc<Notes>);
 #[derive(Default)]
 pub struct Notes {
     request_id: OnceLock<String>,
-    actor: OnceLock<String>,
+    actor: OnceLock<Arc<redbank_domain::Principal>>,
 }
 
 /// Notes `request_id` (if not empty) as the request id of the call whose request
@@ -35,9 +35,9 @@ pub fn note_request_id(extensions: &tonic::Extensions, request_id: &str) {
 }
 
 /// Notes who makes the call whose request extensions these are.
-pub fn note_actor(extensions: &http::Extensions, actor: &str) {
+pub fn note_actor(extensions: &http::Extensions, principal: &Arc<redbank_domain::Principal>) {
     if let Some(RequestNote(note)) = extensions.get::<RequestNote>() {
-        let _ = note.actor.set(actor.to_owned());
+        let _ = note.actor.set(principal.clone());
     }
 }
 
@@ -116,7 +116,7 @@ impl Drop for CallRecord {
             reason = reason.as_deref().unwrap_or(""),
             duration_ms = elapsed.as_secs_f64() * 1000.0,
             request_id = self.note.0.request_id.get().map_or("", String::as_str),
-            actor = self.note.0.actor.get().map_or("", String::as_str),
+            actor = self.note.0.actor.get().map_or("", |p| p.actor.as_str()),
             peer = %self.peer,
             trace_id = self.trace_id.as_deref().unwrap_or(""),
             "call"

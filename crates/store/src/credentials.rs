@@ -68,14 +68,45 @@ pub fn parse_credential(text: &str) -> Option<(KeyId, &str)> {
     Some((KeyId::parse(id).ok()?, secret))
 }
 
-/// SHA-256 of a secret, hex: what is stored, and what a presented secret is
-/// compared with (in constant time, by the server).
+/// SHA-256 of a secret: what a presented secret is compared with (in constant
+/// time, by the server).
+pub fn secret_digest(secret: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, secret.as_bytes()).as_ref());
+    out
+}
+
+/// SHA-256 of a secret, hex: what is stored.
 pub fn secret_hash(secret: &str) -> String {
-    hex(ring::digest::digest(&ring::digest::SHA256, secret.as_bytes()).as_ref())
+    hex(&secret_digest(secret))
+}
+
+/// The bytes of a stored hash, if it is 64 hex digits.
+pub fn hash_digest(hash: &str) -> Option<[u8; 32]> {
+    let bytes = hash.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let nibble = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks(2).enumerate() {
+        out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(out)
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
 }
 
 fn random_hex(n: usize) -> Result<String, StoreError> {

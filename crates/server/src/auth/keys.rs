@@ -1,15 +1,16 @@
 //! API keys as the server checks them: a bounded cache in front of Redis, so that
-//! a call made with a known key costs no Redis round trip, and a poll of the
+//! a call made with a known key costs no Redis round trip (and, on a hit, no
+//! allocation but the SHA-256 of the presented secret), and a poll of the
 //! credentials epoch, so that a revocation reaches every replica within
 //! [`EPOCH_POLL`] (plus one Redis round trip).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use redbank_domain::{KeyId, Principal};
 use redbank_store::Store;
-use redbank_store::credentials::{ApiKey, secret_hash};
+use redbank_store::credentials::{ApiKey, hash_digest, secret_digest};
 use subtle::ConstantTimeEq;
 
 use super::Unauthenticated;
@@ -24,9 +25,29 @@ pub const KEY_CACHE_MAX: usize = 10_000;
 /// A key's last use is written to Redis at most this often per replica.
 pub const LAST_USED_INTERVAL: Duration = Duration::from_secs(60);
 
+/// A stored key as a call needs it.
+struct Known {
+    digest: [u8; 32],
+    revoked: bool,
+    expires_millis: Option<i64>,
+    principal: Arc<Principal>,
+}
+
+impl Known {
+    fn new(key: ApiKey) -> Option<Self> {
+        Some(Self {
+            // A stored hash that is not 64 hex digits matches no secret.
+            digest: hash_digest(&key.secret_hash)?,
+            revoked: key.revoked_millis.is_some(),
+            expires_millis: key.expires_millis,
+            principal: Arc::new(Principal { actor: key.id.actor(), grant: key.grant }),
+        })
+    }
+}
+
 struct Cached {
     /// None: no such key (cached too, so that guessing costs Redis nothing more).
-    key: Option<ApiKey>,
+    known: Option<Arc<Known>>,
     /// When this replica last wrote the key's last use.
     touched: Option<Instant>,
 }
@@ -66,46 +87,45 @@ impl KeyCache {
     }
 
     /// The principal of key `id` if `secret` is its secret and the key is live.
-    pub async fn verify(&self, id: &KeyId, secret: &str) -> Result<Principal, Unauthenticated> {
+    pub async fn verify(&self, id: &KeyId, secret: &str) -> Result<Arc<Principal>, Unauthenticated> {
         let now = Instant::now();
         let (cached, touch) = {
             let mut e = self.lock();
             match e.map.get_mut(id) {
                 Some(c) => {
-                    let due = c.key.is_some()
+                    let due = c.known.is_some()
                         && c.touched.is_none_or(|t| now.duration_since(t) >= LAST_USED_INTERVAL);
                     if due {
                         c.touched = Some(now);
                     }
-                    (Some(c.key.clone()), due)
+                    (Some(c.known.clone()), due)
                 }
                 None => (None, false),
             }
         };
-        let key = match cached {
-            Some(key) => key,
+        let known = match cached {
+            Some(known) => known,
             None => {
                 let generation = self.lock().generation;
-                let key = self.store.api_key(id).await?;
+                let known = self.store.api_key(id).await?.and_then(Known::new).map(Arc::new);
                 let mut e = self.lock();
                 if e.generation == generation {
                     if e.map.len() >= KEY_CACHE_MAX {
                         e.map.clear();
                     }
-                    e.map.insert(id.clone(), Cached { key: key.clone(), touched: None });
+                    e.map.insert(id.clone(), Cached { known: known.clone(), touched: None });
                 }
-                key
+                known
             }
         };
-        let key = key.ok_or(Unauthenticated::Unknown)?;
-        let presented = secret_hash(secret);
-        if !bool::from(presented.as_bytes().ct_eq(key.secret_hash.as_bytes())) {
+        let known = known.ok_or(Unauthenticated::Unknown)?;
+        if !bool::from(secret_digest(secret).ct_eq(&known.digest)) {
             return Err(Unauthenticated::Unknown);
         }
-        if key.revoked_millis.is_some() {
+        if known.revoked {
             return Err(Unauthenticated::Revoked);
         }
-        if !key.live(now_millis()) {
+        if known.expires_millis.is_some_and(|e| now_millis() >= e) {
             return Err(Unauthenticated::Expired);
         }
         if touch {
@@ -116,13 +136,13 @@ impl KeyCache {
                 }
             });
         }
-        Ok(Principal { actor: id.actor(), grant: key.grant })
+        Ok(known.principal.clone())
     }
 
     /// Polls the credentials epoch forever and empties the cache when it moves.
     /// A replica that cannot read it keeps polling; calls fail meanwhile anyway
     /// (every account is in the same Redis).
-    pub async fn watch_epoch(self: std::sync::Arc<Self>) {
+    pub async fn watch_epoch(self: Arc<Self>) {
         let mut seen: Option<i64> = None;
         let mut tick = tokio::time::interval(EPOCH_POLL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

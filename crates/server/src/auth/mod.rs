@@ -95,21 +95,24 @@ pub struct Authenticator {
     mode: AuthMode,
     keys: Arc<keys::KeyCache>,
     jwt: Option<Arc<jwt::JwtVerifier>>,
+    /// The principal of every call with `--auth off`.
+    anonymous: Arc<Principal>,
     pub denials: denials::DenialLog,
 }
 
 impl Authenticator {
     pub fn new(mode: AuthMode, keys: Arc<keys::KeyCache>, jwt: Option<Arc<jwt::JwtVerifier>>) -> Self {
-        Self { mode, keys, jwt, denials: denials::DenialLog::new() }
+        let anonymous = Arc::new(Principal::anonymous_admin());
+        Self { mode, keys, jwt, anonymous, denials: denials::DenialLog::new() }
     }
 
     /// The principal of a credential.
-    async fn principal(&self, credential: &str) -> Result<Principal, Unauthenticated> {
+    async fn principal(&self, credential: &str) -> Result<Arc<Principal>, Unauthenticated> {
         if let Some((id, secret)) = redbank_store::credentials::parse_credential(credential) {
             return self.keys.verify(&id, secret).await;
         }
         match &self.jwt {
-            Some(jwt) if credential.split('.').count() == 3 => Ok(jwt.verify(credential)?),
+            Some(jwt) if credential.split('.').count() == 3 => Ok(Arc::new(jwt.verify(credential)?)),
             _ => Err(Unauthenticated::Unknown),
         }
     }
@@ -123,7 +126,7 @@ impl Authenticator {
         }
         let method = Method::from_path(path);
         let principal = match self.mode {
-            AuthMode::Off => Principal::anonymous_admin(),
+            AuthMode::Off => self.anonymous.clone(),
             AuthMode::Required => match bearer(request.headers()) {
                 Ok(credential) => match self.principal(credential).await {
                     Ok(principal) => principal,
@@ -148,7 +151,7 @@ impl Authenticator {
             self.denials.denied(&principal, method, None);
             return Err(permission_denied());
         }
-        crate::access::note_actor(request.extensions(), principal.actor.as_str());
+        crate::access::note_actor(request.extensions(), &principal);
         request.extensions_mut().insert(principal);
         Ok(())
     }
@@ -156,8 +159,8 @@ impl Authenticator {
 
 /// The principal the transport put in a request's extensions. Its absence is a
 /// bug of ours (a route the authenticator did not see), so INTERNAL.
-pub fn caller(extensions: &tonic::Extensions) -> Result<Principal, Status> {
-    extensions.get::<Principal>().cloned().ok_or_else(|| {
+pub fn caller(extensions: &tonic::Extensions) -> Result<Arc<Principal>, Status> {
+    extensions.get::<Arc<Principal>>().cloned().ok_or_else(|| {
         tracing::error!("a call reached its handler without a principal");
         status::with_info(Code::Internal, "internal error", "INTERNAL", Default::default())
     })
