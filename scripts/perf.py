@@ -80,6 +80,13 @@ class Server:
         self.proc.wait()
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time of a process so far, from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def deposit_script():
     with open(os.path.join(LUA, "prelude.lua")) as p, open(os.path.join(LUA, "post.lua")) as b:
         return p.read() + b.read()
@@ -148,6 +155,7 @@ def bench(seconds, concurrency, replicas=1, aof_always=False, api="v1", connecti
             [os.path.join(BIN, "redbank"), "--json", "keys", "create", "--role", "admin", "--redis-url", r.url],
             capture_output=True, text=True, check=True,
         ).stdout)["credential"]
+        cpu_before = sum(cpu_seconds(s.proc.pid) for s in servers)
         out = subprocess.run(
             [os.path.join(BIN, "redbank"), "--token", key, "--json", "bench", "--endpoints", ",".join(s.endpoint for s in servers),
              "--api", api, "--duration-secs", str(seconds), "--concurrency", str(concurrency),
@@ -156,6 +164,7 @@ def bench(seconds, concurrency, replicas=1, aof_always=False, api="v1", connecti
         )
         if out.returncode != 0:
             raise RuntimeError(f"bench failed: {out.stdout} {out.stderr}")
+        server_cpu = sum(cpu_seconds(s.proc.pid) for s in servers) - cpu_before
         v = json.loads(out.stdout)
         failures = sum(n for k, n in v["results"].items() if k != "OK")
         return {
@@ -166,6 +175,7 @@ def bench(seconds, concurrency, replicas=1, aof_always=False, api="v1", connecti
             "script_usec_per_call": v["redis"]["script_usec_per_call"],
             "redis_cpu_usec_per_op": v["redis"]["cpu_usec_per_op"],
             "redis_usec_per_op": v["redis"]["script_usec_per_op"],
+            "server_cpu_usec_per_op": server_cpu / max(1, v["throughput_per_sec"] * seconds) * 1e6,
             "errors": failures,
             "money_check": v["money_check"]["passed"],
         }
@@ -196,8 +206,9 @@ def main():
         subprocess.run(["cargo", "build", "--release", "--locked", "--bins"], cwd=ROOT, check=True)
         other_bin = BIN if args.ab == "this" else args.ab
         this_args, other_args = tuple(args.this_args.split()), tuple(args.other_args.split())
-        print("| scenario | this ops/s | other ops/s | this / other | this p50 ms | other p50 ms |")
-        print("|---|---|---|---|---|---|")
+        print("| scenario | this ops/s | other ops/s | this / other | this p50 ms | other p50 ms "
+              "| this server CPU µs/op | other server CPU µs/op |")
+        print("|---|---|---|---|---|---|---|---|")
         for name, kw in (("64 in flight", {"concurrency": 64}), ("1 in flight", {"concurrency": 1, "connections": 1})):
             this, other = [], []
             for _ in range(args.runs):
@@ -205,7 +216,8 @@ def main():
                 other.append(bench(args.seconds, server_bin=other_bin, server_args=other_args, **kw))
             t, o = median(this, "throughput"), median(other, "throughput")
             print(f"| {name} | {t:.0f} | {o:.0f} | {t / o:.3f} | {median(this, 'p50_ms'):.3f} | "
-                  f"{median(other, 'p50_ms'):.3f} |", flush=True)
+                  f"{median(other, 'p50_ms'):.3f} | {median(this, 'server_cpu_usec_per_op'):.1f} | "
+                  f"{median(other, 'server_cpu_usec_per_op'):.1f} |", flush=True)
         return
     if args.script_batches:
         print("| changes per call | deposits/s | µs per call | µs per deposit |")
