@@ -74,3 +74,19 @@ impl DenialLog {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_is_logged_at_the_bounded_rate_and_the_dropped_lines_counted() {
+        let log = DenialLog::new();
+        let logged = (0..1000).filter(|_| log.admit().is_some()).count();
+        // The burst, and at most what the rate refills while the loop runs.
+        assert!((20..=22).contains(&logged), "{logged}");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        // Once the bucket refills, the next line says how many were dropped.
+        assert_eq!(log.admit().map(|dropped| dropped >= 978), Some(true));
+    }
+}

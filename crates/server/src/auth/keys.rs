@@ -22,6 +22,11 @@ pub const EPOCH_POLL: Duration = Duration::from_millis(100);
 /// Keys (known or unknown) held in the cache; past it, the cache starts over.
 pub const KEY_CACHE_MAX: usize = 10_000;
 
+/// A cached key is read again from Redis after this long, whatever the epoch says:
+/// a bound on staleness should the epoch ever fail to move (Redis restarted
+/// without its data and a key made again within one poll, a hand edit).
+pub const KEY_CACHE_TTL: Duration = Duration::from_secs(60);
+
 /// A key's last use is written to Redis at most this often per replica.
 pub const LAST_USED_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -50,6 +55,8 @@ struct Cached {
     known: Option<Arc<Known>>,
     /// When this replica last wrote the key's last use.
     touched: Option<Instant>,
+    /// When it was read from Redis.
+    fetched: Instant,
 }
 
 struct Entries {
@@ -92,7 +99,7 @@ impl KeyCache {
         let (cached, touch) = {
             let mut e = self.lock();
             match e.map.get_mut(id) {
-                Some(c) => {
+                Some(c) if now.duration_since(c.fetched) < KEY_CACHE_TTL => {
                     let due = c.known.is_some()
                         && c.touched.is_none_or(|t| now.duration_since(t) >= LAST_USED_INTERVAL);
                     if due {
@@ -100,7 +107,7 @@ impl KeyCache {
                     }
                     (Some(c.known.clone()), due)
                 }
-                None => (None, false),
+                _ => (None, false),
             }
         };
         let known = match cached {
@@ -113,7 +120,7 @@ impl KeyCache {
                     if e.map.len() >= KEY_CACHE_MAX {
                         e.map.clear();
                     }
-                    e.map.insert(id.clone(), Cached { known: known.clone(), touched: None });
+                    e.map.insert(id.clone(), Cached { known: known.clone(), touched: None, fetched: now });
                 }
                 known
             }

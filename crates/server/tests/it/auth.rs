@@ -399,6 +399,15 @@ async fn each_caller_can_do_exactly_what_the_policy_table_says_on_both_services(
         theirs.accounts.iter().all(|a| a.customer_id == "c2")
             && theirs.accounts.iter().any(|a| a.account_id == "theirs-1")
     );
+    // Permission comes before validation: a customer's interest call is refused as
+    // such, whatever nonsense it carries.
+    let nonsense = v1::ApplyInterestRequest {
+        account_id: "not an id!".into(),
+        annual_rate_percent: "lots".into(),
+        days: -5,
+        ..Default::default()
+    };
+    assert_eq!(code_reason(c1_client.apply_interest(nonsense).await).1, "PERMISSION_DENIED");
     // A customer may not open an account for someone else.
     let for_other = v1::CreateAccountRequest {
         account_id: "gift".into(),
@@ -520,6 +529,18 @@ async fn a_revoked_key_is_refused_by_another_replica_within_a_second() {
     };
     eprintln!("revocation seen by the other replica after {elapsed:?}");
     assert!(elapsed <= Duration::from_secs(1), "{elapsed:?}");
+    // The credentials log holds the creation and the revocation, with who did each.
+    let mut conn = redis.connection();
+    let log: Vec<(String, Vec<String>)> =
+        redis::cmd("XRANGE").arg("cred:{keys}:log").arg("-").arg("+").query(&mut conn).unwrap();
+    let events: Vec<&Vec<String>> =
+        log.iter().map(|(_, fields)| fields).filter(|f| f.contains(&id)).collect();
+    assert_eq!(events.len(), 2, "{log:?}");
+    assert!(
+        events[0].windows(2).any(|w| w == ["event", "created"]) && events[0].contains(&"operator".to_owned())
+    );
+    assert!(events[1].windows(2).any(|w| w == ["event", "revoked"]));
+    assert!(events[1].windows(2).any(|w| w[0] == "by" && w[1].starts_with("key:")));
     // Revoking twice is refused and says why.
     let again = keys_a.revoke_api_key(v1::RevokeApiKeyRequest { key_id: id }).await;
     assert_eq!(code_reason(again), (Code::FailedPrecondition, "KEY_REVOKED".into()));
