@@ -3,7 +3,8 @@
 
 use prost_types::Timestamp;
 use redbank_domain::{
-    Account, AccountState, AccountType, Amount, Currency, Error, Money, Role, Transaction, TransactionKind,
+    Account, AccountState, AccountType, Amount, ApiKey, Currency, Error, Money, Role, Transaction,
+    TransactionKind,
 };
 
 use crate::v1;
@@ -116,6 +117,22 @@ pub fn transaction_to_proto(tx: &Transaction) -> v1::Transaction {
         counterparty_account_id: tx.counterparty.as_ref().map(ToString::to_string).unwrap_or_default(),
         transfer_id: tx.transfer_id.clone().unwrap_or_default(),
         actor: tx.actor.as_ref().map(ToString::to_string).unwrap_or_default(),
+    }
+}
+
+/// An API key as the API shows it: never its secret.
+pub fn api_key_to_proto(key: &ApiKey) -> v1::ApiKey {
+    v1::ApiKey {
+        key_id: key.id.to_string(),
+        role: role_to_proto(key.grant.role()).into(),
+        customer_id: key.grant.customer().map(ToString::to_string).unwrap_or_default(),
+        description: key.description.as_str().to_owned(),
+        create_time: Some(timestamp_from_millis(key.created_millis)),
+        created_by: key.created_by.clone(),
+        expire_time: key.expires_millis.map(timestamp_from_millis),
+        last_use_time: key.last_used_millis.map(timestamp_from_millis),
+        revoke_time: key.revoked_millis.map(timestamp_from_millis),
+        revoked_by: key.revoked_by.clone().unwrap_or_default(),
     }
 }
 

@@ -5,10 +5,9 @@
 
 use std::time::Duration;
 
-use redbank_api::convert::{role_to_proto, timestamp_from_millis};
+use redbank_api::convert::{api_key_to_proto, role_to_proto, timestamp_from_millis};
 use redbank_api::v1::{self, api_keys_client::ApiKeysClient};
 use redbank_domain::{Actor, CustomerId, Grant, KeyId, Memo, Role};
-use redbank_store::credentials::ApiKey;
 use serde_json::json;
 
 use crate::client::{Failure, call, endpoint, with_token};
@@ -85,22 +84,6 @@ fn local(e: redbank_store::StoreError) -> Failure {
     }
 }
 
-/// A stored key as the API shows it, so that both paths print the same.
-fn key_to_proto(key: &ApiKey) -> v1::ApiKey {
-    v1::ApiKey {
-        key_id: key.id.to_string(),
-        role: role_to_proto(key.grant.role()).into(),
-        customer_id: key.grant.customer().map(ToString::to_string).unwrap_or_default(),
-        description: key.description.as_str().to_owned(),
-        create_time: Some(timestamp_from_millis(key.created_millis)),
-        created_by: key.created_by.clone(),
-        expire_time: key.expires_millis.map(timestamp_from_millis),
-        last_use_time: key.last_used_millis.map(timestamp_from_millis),
-        revoke_time: key.revoked_millis.map(timestamp_from_millis),
-        revoked_by: key.revoked_by.clone().unwrap_or_default(),
-    }
-}
-
 fn role_name(value: i32) -> &'static str {
     match v1::Role::try_from(value) {
         Ok(v1::Role::Customer) => "customer",
@@ -159,7 +142,7 @@ pub async fn run(
                         .create_api_key(grant, description, expires, &Actor::operator())
                         .await
                         .map_err(local)?;
-                    (key_to_proto(&minted.key), minted.credential)
+                    (api_key_to_proto(&minted.key), minted.credential)
                 }
                 None => {
                     let req = v1::CreateApiKeyRequest {
@@ -182,7 +165,9 @@ pub async fn run(
         }
         KeysCommand::List { redis_url } => {
             let keys: Vec<v1::ApiKey> = match redis_url {
-                Some(url) => store(url)?.api_keys().await.map_err(local)?.iter().map(key_to_proto).collect(),
+                Some(url) => {
+                    store(url)?.api_keys().await.map_err(local)?.iter().map(api_key_to_proto).collect()
+                }
                 None => call!(api()?, list_api_keys, v1::ListApiKeysRequest {})?.keys,
             };
             if out.json {
@@ -197,7 +182,9 @@ pub async fn run(
             let key = match redis_url {
                 Some(url) => {
                     let id = KeyId::parse(key_id)?;
-                    key_to_proto(&store(url)?.revoke_api_key(&id, &Actor::operator()).await.map_err(local)?)
+                    api_key_to_proto(
+                        &store(url)?.revoke_api_key(&id, &Actor::operator()).await.map_err(local)?,
+                    )
                 }
                 None => call!(api()?, revoke_api_key, v1::RevokeApiKeyRequest { key_id: key_id.clone() })?,
             };

@@ -8,6 +8,7 @@
 //! never re-check what the types already guarantee.
 
 pub mod account;
+pub mod api_key;
 pub mod calendar;
 pub mod change;
 pub mod error;
@@ -21,6 +22,7 @@ pub mod principal;
 pub mod rules;
 
 pub use account::{Account, AccountState, AccountType, Transaction, TransactionKind};
+pub use api_key::ApiKey;
 pub use calendar::{InterestPeriod, PeriodPolicy};
 pub use change::{BalanceChange, Reason, StateChange, Transfer, create_fingerprint};
 pub use error::{Error, ErrorClass};

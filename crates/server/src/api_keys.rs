@@ -4,16 +4,15 @@
 
 use std::sync::Arc;
 
-use redbank_api::convert::{role_to_proto, timestamp_from_millis};
+use redbank_api::convert::api_key_to_proto;
 use redbank_api::requests::NewApiKey;
 use redbank_api::v1::{self, api_keys_server::ApiKeys};
 use redbank_domain::policy::Method;
 use redbank_domain::{KeyId, Role};
-use redbank_store::credentials::ApiKey;
 use tonic::{Request, Response, Status};
 
 use crate::auth::{self, caller};
-use crate::{AppState, status};
+use crate::{AppState, now_millis, status};
 
 /// Most keys one ListApiKeys answers.
 pub const API_KEYS_LIST_MAX: usize = 1000;
@@ -25,27 +24,6 @@ pub struct ApiKeysService {
 impl ApiKeysService {
     pub fn new(state: Arc<AppState>) -> Self {
         Self { state }
-    }
-}
-
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-pub fn key_to_proto(key: &ApiKey) -> v1::ApiKey {
-    v1::ApiKey {
-        key_id: key.id.to_string(),
-        role: role_to_proto(key.grant.role()).into(),
-        customer_id: key.grant.customer().map(ToString::to_string).unwrap_or_default(),
-        description: key.description.as_str().to_owned(),
-        create_time: Some(timestamp_from_millis(key.created_millis)),
-        created_by: key.created_by.clone(),
-        expire_time: key.expires_millis.map(timestamp_from_millis),
-        last_use_time: key.last_used_millis.map(timestamp_from_millis),
-        revoke_time: key.revoked_millis.map(timestamp_from_millis),
-        revoked_by: key.revoked_by.clone().unwrap_or_default(),
     }
 }
 
@@ -77,7 +55,7 @@ impl ApiKeys for ApiKeysService {
             "API key created"
         );
         Ok(Response::new(v1::CreateApiKeyResponse {
-            key: Some(key_to_proto(&minted.key)),
+            key: Some(api_key_to_proto(&minted.key)),
             credential: minted.credential,
         }))
     }
@@ -90,7 +68,7 @@ impl ApiKeys for ApiKeysService {
         let keys = self.state.store.api_keys().await.map_err(status::from_store)?;
         let truncated = keys.len() > API_KEYS_LIST_MAX;
         Ok(Response::new(v1::ListApiKeysResponse {
-            keys: keys.iter().take(API_KEYS_LIST_MAX).map(key_to_proto).collect(),
+            keys: keys.iter().take(API_KEYS_LIST_MAX).map(api_key_to_proto).collect(),
             truncated,
         }))
     }
@@ -106,6 +84,6 @@ impl ApiKeys for ApiKeysService {
         if key.grant.role() == Role::Admin {
             tracing::warn!(target: "redbank::auth", key = %id, "an admin key was revoked");
         }
-        Ok(Response::new(key_to_proto(&key)))
+        Ok(Response::new(api_key_to_proto(&key)))
     }
 }

@@ -46,6 +46,13 @@ pub struct AppState {
     pub auth: Arc<auth::Authenticator>,
 }
 
+/// The server's clock, in ms since the epoch.
+pub(crate) fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// Largest response message: what standard gRPC clients accept (4 MiB). Pages are
 /// sized to stay far below it; this is the backstop.
 pub const MAX_RESPONSE_MESSAGE_BYTES: usize = 4 * 1024 * 1024;

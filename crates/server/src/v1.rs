@@ -19,14 +19,7 @@ use tonic::{Request, Response, Status};
 
 use crate::auth::{self, caller};
 use crate::budget::bounds;
-use crate::{AppState, access, status};
-
-/// The server's clock, in ms since the epoch.
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
+use crate::{AppState, access, now_millis, status};
 
 pub struct BankV1 {
     state: Arc<AppState>,

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use redbank_domain::{Actor, CustomerId, Error, Grant, KeyId, Memo, Role};
+use redbank_domain::{Actor, ApiKey, CustomerId, Error, Grant, KeyId, Memo, Role};
 use ring::rand::SecureRandom;
 
 use crate::{Store, StoreError, keys};
@@ -23,31 +23,6 @@ const SECRET_BYTES: usize = 32;
 
 /// Key ids asked of one SSCAN call when listing keys.
 const KEY_SCAN_PAGE: usize = 200;
-
-/// An API key as stored (never its secret).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiKey {
-    pub id: KeyId,
-    pub grant: Grant,
-    pub description: Memo,
-    /// SHA-256 of the secret, hex.
-    pub secret_hash: String,
-    pub created_millis: i64,
-    pub created_by: String,
-    /// None: never expires.
-    pub expires_millis: Option<i64>,
-    /// When a server last accepted it (written at most once a minute per replica).
-    pub last_used_millis: Option<i64>,
-    pub revoked_millis: Option<i64>,
-    pub revoked_by: Option<String>,
-}
-
-impl ApiKey {
-    /// Whether the key is usable at `now_millis`.
-    pub fn live(&self, now_millis: i64) -> bool {
-        self.revoked_millis.is_none() && self.expires_millis.is_none_or(|e| now_millis < e)
-    }
-}
 
 /// A new key: its record and the credential, which is shown once and kept nowhere.
 #[derive(Debug)]

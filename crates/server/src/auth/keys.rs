@@ -8,12 +8,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use redbank_domain::ApiKey;
 use redbank_domain::{KeyId, Principal};
 use redbank_store::Store;
-use redbank_store::credentials::{ApiKey, hash_digest, secret_digest};
+use redbank_store::credentials::{hash_digest, secret_digest};
 use subtle::ConstantTimeEq;
 
 use super::Unauthenticated;
+use crate::now_millis;
 
 /// How often each replica reads the credentials epoch. A revocation takes effect
 /// on every replica within this, plus one round trip.
@@ -69,12 +71,6 @@ struct Entries {
 pub struct KeyCache {
     store: Store,
     entries: Mutex<Entries>,
-}
-
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 impl KeyCache {

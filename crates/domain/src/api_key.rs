@@ -1,0 +1,28 @@
+//! An API key as the bank keeps it: never its secret, only the secret's SHA-256.
+
+use crate::{Grant, KeyId, Memo};
+
+/// An API key as stored (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: KeyId,
+    pub grant: Grant,
+    pub description: Memo,
+    /// SHA-256 of the secret, hex.
+    pub secret_hash: String,
+    pub created_millis: i64,
+    pub created_by: String,
+    /// None: never expires.
+    pub expires_millis: Option<i64>,
+    /// When a server last accepted it (written at most once a minute per replica).
+    pub last_used_millis: Option<i64>,
+    pub revoked_millis: Option<i64>,
+    pub revoked_by: Option<String>,
+}
+
+impl ApiKey {
+    /// Whether the key is usable at `now_millis`.
+    pub fn live(&self, now_millis: i64) -> bool {
+        self.revoked_millis.is_none() && self.expires_millis.is_none_or(|e| now_millis < e)
+    }
+}
