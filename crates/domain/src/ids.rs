@@ -12,12 +12,17 @@ use crate::limits::{ACCOUNT_ID_MAX_LEN, REQUEST_ID_MAX_LEN};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AccountId(String);
 
+/// Whether `s` is 1 to `max` characters of `A-Z a-z 0-9 . _ -`: the alphabet of
+/// every id that becomes part of a Redis key (no `{`, `}` or `:`).
+pub(crate) fn key_safe(s: &str, max: usize) -> bool {
+    !s.is_empty()
+        && s.len() <= max
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 impl AccountId {
     pub fn parse(s: &str) -> Result<Self, Error> {
-        let ok = !s.is_empty()
-            && s.len() <= ACCOUNT_ID_MAX_LEN
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-        if ok { Ok(Self(s.to_owned())) } else { Err(Error::InvalidAccountId) }
+        if key_safe(s, ACCOUNT_ID_MAX_LEN) { Ok(Self(s.to_owned())) } else { Err(Error::InvalidAccountId) }
     }
 
     pub fn as_str(&self) -> &str {

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::Error;
+use crate::ids::key_safe;
 use crate::limits::{ACTOR_MAX_LEN, CUSTOMER_ID_MAX_LEN};
 
 /// A customer id: 1 to [`CUSTOMER_ID_MAX_LEN`] characters of `A-Z a-z 0-9 . _ -`,
@@ -15,10 +16,7 @@ pub struct CustomerId(String);
 
 impl CustomerId {
     pub fn parse(s: &str) -> Result<Self, Error> {
-        let ok = !s.is_empty()
-            && s.len() <= CUSTOMER_ID_MAX_LEN
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-        if ok { Ok(Self(s.to_owned())) } else { Err(Error::InvalidCustomerId) }
+        if key_safe(s, CUSTOMER_ID_MAX_LEN) { Ok(Self(s.to_owned())) } else { Err(Error::InvalidCustomerId) }
     }
 
     /// The proto3 convention: an empty string means "none".
