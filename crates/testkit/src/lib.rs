@@ -37,6 +37,8 @@ pub struct RedisServer {
     dir: tempfile::TempDir,
     port: u16,
     persistence: Persistence,
+    /// A node of a Redis Cluster (see [`RedisCluster`]).
+    cluster: bool,
 }
 
 impl RedisServer {
@@ -45,10 +47,14 @@ impl RedisServer {
     }
 
     pub fn start_with(persistence: Persistence) -> Self {
+        Self::start_node(persistence, false)
+    }
+
+    fn start_node(persistence: Persistence, cluster: bool) -> Self {
         let dir = tempfile::Builder::new().prefix("redbank-redis-").tempdir().expect("temporary directory");
-        let mut server = Self { child: None, dir, port: 0, persistence };
+        let mut server = Self { child: None, dir, port: 0, persistence, cluster };
         for _attempt in 0..5 {
-            server.port = free_port();
+            server.port = if cluster { free_cluster_port() } else { free_port() };
             if server.spawn() {
                 return server;
             }
@@ -76,6 +82,10 @@ impl RedisServer {
             Persistence::None => cmd.args(["--appendonly", "no"]),
             Persistence::AofAlways => cmd.args(["--appendonly", "yes", "--appendfsync", "always"]),
         };
+        if self.cluster {
+            cmd.args(["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]);
+            cmd.args(["--cluster-node-timeout", "2000"]);
+        }
         let child = match cmd.spawn() {
             Ok(child) => child,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
@@ -110,6 +120,10 @@ impl RedisServer {
 
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     fn log_path(&self) -> std::path::PathBuf {
@@ -148,6 +162,68 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// A free port whose cluster bus port (the port + 10000) is free too.
+fn free_cluster_port() -> u16 {
+    loop {
+        let port = free_port();
+        if port <= 55_000 && TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// A real Redis Cluster of `primaries` nodes without replicas, each a
+/// [`RedisServer`] with its own port and directory, made with `redis-cli --cluster
+/// create`; killed on drop.
+pub struct RedisCluster {
+    pub nodes: Vec<RedisServer>,
+}
+
+impl RedisCluster {
+    pub fn start(primaries: usize) -> Self {
+        let nodes: Vec<RedisServer> =
+            (0..primaries).map(|_| RedisServer::start_node(Persistence::None, true)).collect();
+        let addrs: Vec<String> = nodes.iter().map(|n| format!("127.0.0.1:{}", n.port)).collect();
+        let out = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addrs)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("redis-cli is needed to make a test cluster (apt-get install redis-tools): {e}")
+            });
+        assert!(
+            out.status.success(),
+            "redis-cli --cluster create failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cluster = Self { nodes };
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while !cluster.ready() {
+            assert!(Instant::now() < deadline, "the test cluster did not reach cluster_state:ok");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        cluster
+    }
+
+    /// Every node says `cluster_state:ok` and knows every other.
+    fn ready(&self) -> bool {
+        self.nodes.iter().all(|n| {
+            let mut conn = n.connection();
+            let info: String = redis::cmd("CLUSTER").arg("INFO").query(&mut conn).unwrap_or_default();
+            info.contains("cluster_state:ok")
+                && info.contains(&format!("cluster_known_nodes:{}", self.nodes.len()))
+        })
+    }
+
+    /// The URL of every node, for a cluster client.
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(RedisServer::url).collect()
     }
 }
 

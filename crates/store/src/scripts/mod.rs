@@ -6,6 +6,8 @@
 
 pub(crate) mod archive;
 pub(crate) mod create_account;
+#[cfg(test)]
+mod on_cluster;
 pub(crate) mod post;
 pub(crate) mod set_state;
 pub(crate) mod transfer;
