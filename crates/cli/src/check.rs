@@ -7,11 +7,17 @@ use crate::client::Failure;
 use crate::output::{Printer, say};
 
 /// `redbank check`: the invariant checker, with a non-zero exit on any violation.
-pub async fn run(redis_url: &str, idempotency_ttl: Duration, out: &Printer) -> Result<(), Failure> {
+pub async fn run(
+    redis_url: &str,
+    cluster_nodes: &[String],
+    idempotency_ttl: Duration,
+    out: &Printer,
+) -> Result<(), Failure> {
     let mut config = redbank_store::StoreConfig::new(redis_url);
     config.call_timeout = Duration::from_secs(10);
     config.idempotency_ttl = idempotency_ttl;
-    let store = redbank_store::Store::connect(&config).map_err(|e| Failure::Local(e.to_string()))?;
+    config.cluster_nodes = cluster_nodes.to_vec();
+    let store = redbank_store::Store::open(&config).await.map_err(|e| Failure::Local(e.to_string()))?;
     let report = redbank_store::check::check(&store)
         .await
         .map_err(|e| Failure::Local(format!("check failed: {e}")))?;

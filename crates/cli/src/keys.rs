@@ -51,11 +51,27 @@ pub enum KeysCommand {
         /// or a credential: the bootstrap of the first admin key.
         #[arg(long, env = "REDBANK_REDIS_URL")]
         redis_url: Option<String>,
+        /// The same on a Redis Cluster: some of its nodes, comma-separated.
+        #[arg(
+            long,
+            env = "REDBANK_REDIS_CLUSTER_NODES",
+            value_delimiter = ',',
+            conflicts_with = "redis_url"
+        )]
+        redis_cluster_nodes: Vec<String>,
     },
     /// List every key (never their secrets).
     List {
         #[arg(long, env = "REDBANK_REDIS_URL")]
         redis_url: Option<String>,
+        /// The same on a Redis Cluster: some of its nodes, comma-separated.
+        #[arg(
+            long,
+            env = "REDBANK_REDIS_CLUSTER_NODES",
+            value_delimiter = ',',
+            conflicts_with = "redis_url"
+        )]
+        redis_cluster_nodes: Vec<String>,
     },
     /// Revoke a key: every server refuses it within a second.
     Revoke {
@@ -63,6 +79,14 @@ pub enum KeysCommand {
         key_id: String,
         #[arg(long, env = "REDBANK_REDIS_URL")]
         redis_url: Option<String>,
+        /// The same on a Redis Cluster: some of its nodes, comma-separated.
+        #[arg(
+            long,
+            env = "REDBANK_REDIS_CLUSTER_NODES",
+            value_delimiter = ',',
+            conflicts_with = "redis_url"
+        )]
+        redis_cluster_nodes: Vec<String>,
     },
 }
 
@@ -72,9 +96,17 @@ fn now_millis() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-fn store(redis_url: &str) -> Result<redbank_store::Store, Failure> {
-    let config = redbank_store::StoreConfig::new(redis_url);
-    redbank_store::Store::connect(&config).map_err(|e| Failure::Local(e.to_string()))
+/// The operator's path: Redis itself, when a URL or cluster nodes are given.
+async fn store(
+    redis_url: &Option<String>,
+    nodes: &[String],
+) -> Result<Option<redbank_store::Store>, Failure> {
+    if redis_url.is_none() && nodes.is_empty() {
+        return Ok(None);
+    }
+    let mut config = redbank_store::StoreConfig::new(redis_url.clone().unwrap_or_default());
+    config.cluster_nodes = nodes.to_vec();
+    redbank_store::Store::open(&config).await.map(Some).map_err(|e| Failure::Local(e.to_string()))
 }
 
 fn local(e: redbank_store::StoreError) -> Failure {
@@ -131,14 +163,21 @@ pub async fn run(
         Ok(ApiKeysClient::new(with_token(endpoint(server, timeout)?.connect_lazy())))
     };
     match command {
-        KeysCommand::Create { role, customer, description, expires_in_days, redis_url } => {
+        KeysCommand::Create {
+            role,
+            customer,
+            description,
+            expires_in_days,
+            redis_url,
+            redis_cluster_nodes,
+        } => {
             let expires = expires_in_days.map(|d| now_millis() + i64::from(d) * 86_400_000);
-            let (key, credential) = match redis_url {
-                Some(url) => {
+            let (key, credential) = match store(redis_url, redis_cluster_nodes).await? {
+                Some(store) => {
                     let customer = customer.as_deref().map(CustomerId::parse).transpose()?;
                     let grant = Grant::new(role.role(), customer)?;
                     let description = Memo::parse(description)?;
-                    let minted = store(url)?
+                    let minted = store
                         .create_api_key(grant, description, expires, &Actor::operator())
                         .await
                         .map_err(local)?;
@@ -163,11 +202,9 @@ pub async fn run(
                 say!("(shown once: keep it secret; send it as --token or REDBANK_TOKEN)");
             }
         }
-        KeysCommand::List { redis_url } => {
-            let keys: Vec<v1::ApiKey> = match redis_url {
-                Some(url) => {
-                    store(url)?.api_keys().await.map_err(local)?.iter().map(api_key_to_proto).collect()
-                }
+        KeysCommand::List { redis_url, redis_cluster_nodes } => {
+            let keys: Vec<v1::ApiKey> = match store(redis_url, redis_cluster_nodes).await? {
+                Some(store) => store.api_keys().await.map_err(local)?.iter().map(api_key_to_proto).collect(),
                 None => call!(api()?, list_api_keys, v1::ListApiKeysRequest {})?.keys,
             };
             if out.json {
@@ -178,13 +215,11 @@ pub async fn run(
                 }
             }
         }
-        KeysCommand::Revoke { key_id, redis_url } => {
-            let key = match redis_url {
-                Some(url) => {
+        KeysCommand::Revoke { key_id, redis_url, redis_cluster_nodes } => {
+            let key = match store(redis_url, redis_cluster_nodes).await? {
+                Some(store) => {
                     let id = KeyId::parse(key_id)?;
-                    api_key_to_proto(
-                        &store(url)?.revoke_api_key(&id, &Actor::operator()).await.map_err(local)?,
-                    )
+                    api_key_to_proto(&store.revoke_api_key(&id, &Actor::operator()).await.map_err(local)?)
                 }
                 None => call!(api()?, revoke_api_key, v1::RevokeApiKeyRequest { key_id: key_id.clone() })?,
             };

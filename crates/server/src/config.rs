@@ -31,6 +31,11 @@ pub struct Config {
     #[arg(long, env = "REDBANK_REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     pub redis_url: String,
 
+    /// A Redis Cluster instead: some of its nodes, comma-separated
+    /// (redis://h1:p1,redis://h2:p2); the rest are discovered.
+    #[arg(long, env = "REDBANK_REDIS_CLUSTER_NODES", value_delimiter = ',', conflicts_with = "redis_url")]
+    pub redis_cluster_nodes: Vec<String>,
+
     /// Currency of accounts created without one, and of every classic-API account.
     #[arg(long, env = "REDBANK_DEFAULT_CURRENCY", default_value = "USD", value_parser = parse_currency)]
     pub default_currency: Currency,
@@ -254,6 +259,7 @@ impl Config {
 
     pub fn store_config(&self) -> StoreConfig {
         StoreConfig {
+            cluster_nodes: self.redis_cluster_nodes.clone(),
             metrics: redbank_store::StoreMetrics::default(),
             redis_url: self.redis_url.clone(),
             call_timeout: Duration::from_millis(self.redis_timeout_ms),

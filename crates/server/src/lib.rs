@@ -95,7 +95,8 @@ pub async fn run(
         return Err(ServerError::AuthOffNotLoopback(local.to_string()));
     }
     let store =
-        Store::connect(&redbank_store::StoreConfig { metrics: metrics.store(), ..config.store_config() })?;
+        Store::open(&redbank_store::StoreConfig { metrics: metrics.store(), ..config.store_config() })
+            .await?;
     let keys = Arc::new(auth::keys::KeyCache::new(store.clone()));
     let jwt = match config.jwt_config() {
         Some(jwt) => Some(Arc::new(auth::jwt::JwtVerifier::load(jwt)?)),
@@ -142,6 +143,7 @@ pub async fn run(
     tracing::info!(
         listen = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
         redis = %redact(&config.redis_url),
+        redis_cluster = !config.redis_cluster_nodes.is_empty(),
         max_connections = limits.max_connections,
         tls = tls.is_some(),
         client_certificates = config.tls_client_ca.is_some(),

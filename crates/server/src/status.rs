@@ -150,6 +150,12 @@ pub fn from_store(error: StoreError) -> Status {
                 HashMap::new(),
             )
         }
+        StoreError::NotOnCluster(what) => with_info(
+            Code::Unimplemented,
+            format!("not available on this Redis Cluster yet: {what}"),
+            "NOT_AVAILABLE_ON_CLUSTER",
+            HashMap::new(),
+        ),
         _ => unavailable_or_internal(&error),
     }
 }

@@ -16,15 +16,15 @@
 //! sent is dropped, never applied.
 //!
 //! The batch is atomic in Redis (one script), so a crash keeps all of it or none of
-//! it. Keys of different accounts in one call need one Redis: on a Redis Cluster the
-//! queue would be kept per hash slot.
+//! it. Keys of different accounts in one call need one Redis: on a Redis Cluster a
+//! batch takes only changes of one hash slot (the first waiting change's), and the
+//! others wait, in their order, for a batch of their own slot.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use redis::Script;
-use redis::aio::ConnectionManager;
 use tokio::sync::oneshot;
 
 use crate::reply::Fields;
@@ -53,7 +53,7 @@ impl BatchConfig {
 /// Calls `post.lua` with a list of changes.
 #[derive(Clone)]
 pub(crate) struct Poster {
-    pub conn: ConnectionManager,
+    pub conn: crate::conn::Conn,
     pub script: Script,
     pub call_timeout: Duration,
     pub idempotency_ttl_secs: u64,
@@ -83,6 +83,8 @@ impl Poster {
 
 struct Job {
     op: PostOp,
+    /// On a cluster, the slot of the change's account; None on one Redis.
+    slot: Option<redis::cluster_routing::Slot>,
     reply: oneshot::Sender<Result<Fields, StoreError>>,
 }
 
@@ -134,7 +136,10 @@ impl Batcher {
                 Turn::Now(op)
             } else {
                 let (reply, waiting) = oneshot::channel();
-                state.queue.push_back(Job { op, reply });
+                let slot = self.poster.conn.is_cluster().then(|| {
+                    redis::cluster_routing::Slot::for_key(op.keys.first().map_or("", String::as_str))
+                });
+                state.queue.push_back(Job { op, slot, reply });
                 Turn::Queued(waiting)
             }
         };
@@ -156,15 +161,22 @@ impl Batcher {
     }
 
     /// The next batch from the queue, skipping changes whose callers are gone; when
-    /// the queue is empty, the caller's slot is given back.
+    /// the queue is empty, the caller's slot is given back. On a cluster the batch
+    /// holds changes of the first waiting change's hash slot only.
     fn next_batch(&self) -> Vec<Job> {
         let mut state = self.lock();
-        let mut jobs = Vec::new();
-        while jobs.len() < self.config.max_changes {
-            match state.queue.pop_front() {
-                Some(job) if job.reply.is_closed() => {}
-                Some(job) => jobs.push(job),
-                None => break,
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut i = 0;
+        while jobs.len() < self.config.max_changes && i < state.queue.len() {
+            let (closed, slot) = (state.queue[i].reply.is_closed(), state.queue[i].slot);
+            if !closed && jobs.first().is_some_and(|first| first.slot != slot) {
+                i += 1;
+                continue;
+            }
+            if let Some(job) = state.queue.remove(i)
+                && !closed
+            {
+                jobs.push(job);
             }
         }
         if jobs.is_empty() {

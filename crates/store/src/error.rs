@@ -41,6 +41,10 @@ pub enum StoreError {
     /// down. Transient, outcome unknown.
     #[error("the call was abandoned before redis answered")]
     Abandoned,
+    /// What this store cannot do yet on a Redis Cluster: a transfer between
+    /// accounts of two hash slots, which one script cannot make. Nothing was sent.
+    #[error("{0}")]
+    NotOnCluster(&'static str),
 }
 
 impl StoreError {

@@ -10,6 +10,7 @@
 mod archive;
 mod batch;
 pub mod check;
+mod conn;
 pub mod credentials;
 mod error;
 mod history;
@@ -28,6 +29,8 @@ use std::time::Duration;
 use redis::RedisResult;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use conn::Conn;
+
 use redbank_domain::{
     Account, AccountId, AccountType, BalanceChange, Currency, CustomerId, Error, Memo, Principal, Reason,
     RequestId, StateChange, Transaction, Transfer,
@@ -44,6 +47,9 @@ pub(crate) use safety::Safety;
 use batch::{Batcher, Poster};
 use scripts::Scripts;
 use scripts::post::PostOp;
+
+/// The longest a connection to a cluster may take at start.
+const CLUSTER_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Reconnecting to Redis backs off from this...
 const RECONNECT_BACKOFF_MIN: Duration = Duration::from_millis(50);
@@ -65,6 +71,9 @@ pub struct StoreConfig {
     pub idempotency_ttl: Duration,
     /// How concurrent balance changes are gathered into script calls.
     pub batch: BatchConfig,
+    /// The nodes of a Redis Cluster to reach instead of `redis_url` (any of them
+    /// is enough; the rest are discovered). Empty: one Redis at `redis_url`.
+    pub cluster_nodes: Vec<String>,
     /// Where Redis calls are counted and timed (nowhere by default).
     pub metrics: StoreMetrics,
 }
@@ -80,6 +89,7 @@ impl StoreConfig {
             idempotency_ttl: Self::DEFAULT_IDEMPOTENCY_TTL,
             batch: BatchConfig::DEFAULT,
             metrics: StoreMetrics::default(),
+            cluster_nodes: Vec::new(),
         }
     }
 }
@@ -153,11 +163,19 @@ pub(crate) async fn within<T>(
     }
 }
 
+/// [`within`] for a call that fails as a [`StoreError`] already.
+pub(crate) async fn within_store<T>(
+    deadline: Duration,
+    fut: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(deadline, fut).await.unwrap_or(Err(StoreError::Timeout(deadline)))
+}
+
 /// A handle on the Redis that holds every account. Cheap to clone: clones share one
 /// multiplexed, auto-reconnecting connection that pipelines concurrent calls.
 #[derive(Clone)]
 pub struct Store {
-    conn: ConnectionManager,
+    conn: Conn,
     scripts: Scripts,
     posts: Arc<Batcher>,
     call_timeout: Duration,
@@ -167,8 +185,8 @@ pub struct Store {
 }
 
 impl Store {
-    /// Prepares the connection without waiting for Redis: a server may start while
-    /// Redis is still down and serve as soon as it comes up.
+    /// Prepares the connection to one Redis without waiting for it: a server may
+    /// start while Redis is still down and serve as soon as it comes up.
     pub fn connect(config: &StoreConfig) -> Result<Self, StoreError> {
         let client = redis::Client::open(config.redis_url.as_str()).map_err(StoreError::Internal)?;
         let manager_config = ConnectionManagerConfig::new()
@@ -179,6 +197,27 @@ impl Store {
             .set_number_of_retries(RECONNECT_RETRIES);
         let conn =
             ConnectionManager::new_lazy_with_config(client, manager_config).map_err(StoreError::Internal)?;
+        Ok(Self::with(Conn::Single(conn), config))
+    }
+
+    /// One Redis as [`Store::connect`] does, or with `config.cluster_nodes`, a
+    /// Redis Cluster, connected now (within [`CLUSTER_CONNECT_TIMEOUT`]): the
+    /// cluster client learns the topology at start.
+    pub async fn open(config: &StoreConfig) -> Result<Self, StoreError> {
+        if config.cluster_nodes.is_empty() {
+            return Self::connect(config);
+        }
+        let conn =
+            Conn::cluster(&config.cluster_nodes, CLUSTER_CONNECT_TIMEOUT.max(config.call_timeout)).await?;
+        Ok(Self::with(conn, config))
+    }
+
+    /// Whether this store speaks to a Redis Cluster.
+    pub fn is_cluster(&self) -> bool {
+        self.conn.is_cluster()
+    }
+
+    fn with(conn: Conn, config: &StoreConfig) -> Self {
         let idempotency_ttl_secs = config.idempotency_ttl.as_secs().max(1);
         let safety = Arc::new(Safety::default());
         let scripts = Scripts::new();
@@ -191,7 +230,7 @@ impl Store {
             batch_changes: config.metrics.batch_changes.clone(),
             safety: safety.clone(),
         };
-        Ok(Self {
+        Self {
             conn,
             scripts,
             posts: Arc::new(Batcher::new(poster, config.batch)),
@@ -199,7 +238,7 @@ impl Store {
             idempotency_ttl_secs,
             metrics: config.metrics.clone(),
             safety,
-        })
+        }
     }
 
     /// Runs one Redis call under the call deadline; refused while the Redis is one
@@ -389,6 +428,12 @@ impl Store {
         memo: &Memo,
         by: &Principal,
     ) -> Result<Transferred, StoreError> {
+        let slot = |id: &AccountId| redis::cluster_routing::Slot::for_key(keys::account(id));
+        if self.conn.is_cluster() && slot(transfer.from()) != slot(transfer.to()) {
+            return Err(StoreError::NotOnCluster(
+                "a transfer between accounts in two hash slots (the two-step transfer is not built yet)",
+            ));
+        }
         let invocation = scripts::transfer::invocation(
             &self.scripts.transfer,
             transfer,

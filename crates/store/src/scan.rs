@@ -31,15 +31,27 @@ impl Store {
         Ok((accounts, cursor))
     }
 
-    /// The accounts of `ids` that exist, in one pipelined round trip.
+    /// The accounts of `ids` that exist: in one pipelined round trip on one Redis,
+    /// one call per account (all at once) on a cluster, where a pipeline must stay
+    /// in one slot.
     async fn accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>, StoreError> {
-        let mut pipe = redis::pipe();
-        for id in ids {
-            pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_FIELDS);
-        }
-        let mut conn = self.conn.clone();
-        let rows: Vec<Vec<Option<String>>> =
-            if ids.is_empty() { Vec::new() } else { self.call(pipe.query_async(&mut conn)).await? };
+        let rows: Vec<Vec<Option<String>>> = if ids.is_empty() {
+            Vec::new()
+        } else if self.conn.is_cluster() {
+            let reads = ids.iter().map(|id| {
+                let mut cmd = redis::cmd("HMGET");
+                cmd.arg(keys::account(id)).arg(&ACCOUNT_FIELDS);
+                async move { self.query::<Vec<Option<String>>>(&cmd).await }
+            });
+            futures_util::future::join_all(reads).await.into_iter().collect::<Result<_, _>>()?
+        } else {
+            let mut pipe = redis::pipe();
+            for id in ids {
+                pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_FIELDS);
+            }
+            let mut conn = self.conn.clone();
+            self.call(pipe.query_async(&mut conn)).await?
+        };
         let mut accounts = Vec::with_capacity(ids.len());
         for (id, fields) in ids.iter().zip(rows) {
             match reply::stored_account(id, fields) {
@@ -80,8 +92,14 @@ impl Store {
     }
 
     /// Ids of about `page_size` accounts from `cursor` on, by SCAN, and the next
-    /// cursor (0 at the end).
-    async fn scan_ids(&self, mut cursor: u64, page_size: usize) -> Result<(Vec<AccountId>, u64), StoreError> {
+    /// cursor (0 at the end). On a cluster, each primary is scanned in turn: the
+    /// cursor's top byte is the primary's place in the sorted list of primaries,
+    /// the rest that primary's SCAN cursor.
+    async fn scan_ids(&self, cursor: u64, page_size: usize) -> Result<(Vec<AccountId>, u64), StoreError> {
+        if self.conn.is_cluster() {
+            return self.scan_cluster_ids(cursor, page_size).await;
+        }
+        let mut cursor = cursor;
         let mut ids = Vec::new();
         loop {
             let (next, keys): (u64, Vec<String>) = self
@@ -102,6 +120,43 @@ impl Store {
                 return Ok((ids, cursor));
             }
         }
+    }
+
+    async fn scan_cluster_ids(
+        &self,
+        cursor: u64,
+        page_size: usize,
+    ) -> Result<(Vec<AccountId>, u64), StoreError> {
+        const NODE_SHIFT: u32 = 56;
+        const SCAN_MASK: u64 = (1 << NODE_SHIFT) - 1;
+        self.safety.check()?;
+        let mut conn = self.conn.clone();
+        let primaries = crate::within_store(self.call_timeout, conn.primaries()).await?;
+        let (mut node, mut scan) = ((cursor >> NODE_SHIFT) as usize, cursor & SCAN_MASK);
+        let mut ids = Vec::new();
+        while let Some(primary) = primaries.get(node) {
+            let cmd = redis::cmd("SCAN")
+                .arg(scan)
+                .arg("MATCH")
+                .arg(keys::ACCOUNT_PATTERN)
+                .arg("COUNT")
+                .arg(page_size.max(10))
+                .arg("TYPE")
+                .arg("hash")
+                .clone();
+            let (next, keys): (u64, Vec<String>) =
+                crate::within_store(self.call_timeout, conn.on_primary(primary, &cmd)).await?;
+            if next > SCAN_MASK {
+                return Err(StoreError::Corrupt(format!("SCAN cursor {next} does not fit 56 bits")));
+            }
+            ids.extend(keys.iter().filter_map(|k| keys::account_of(k)));
+            (node, scan) = if next == 0 { (node + 1, 0) } else { (node, next) };
+            if ids.len() >= page_size {
+                break;
+            }
+        }
+        let next = if node >= primaries.len() { 0 } else { ((node as u64) << NODE_SHIFT) | scan };
+        Ok((ids, next))
     }
 
     /// The id of every account, sorted, each once (SCAN may repeat one): what the

@@ -4,6 +4,7 @@
 
 mod auth;
 mod classic;
+mod cluster;
 mod concurrency;
 mod faults;
 mod hardening;
