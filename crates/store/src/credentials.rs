@@ -234,11 +234,13 @@ impl Store {
         Ok(epoch.unwrap_or(0))
     }
 
-    /// Records that a key was accepted at `now_millis`. Keys are never deleted
-    /// (a revoked one keeps its record), so this never recreates one.
+    /// Records that a key was accepted at `now_millis`, if it still exists (a key
+    /// lost with Redis's data is not made again as a hash with nothing but this).
     pub async fn touch_api_key(&self, id: &KeyId, now_millis: i64) -> Result<(), StoreError> {
-        let _: i64 =
-            self.query(redis::cmd("HSET").arg(keys::api_key(id)).arg("used").arg(now_millis)).await?;
+        let mut invocation = self.scripts.key_touch.key(keys::api_key(id));
+        invocation.arg(now_millis);
+        let mut conn = self.conn.clone();
+        let _: i64 = self.call(invocation.invoke_async(&mut conn)).await?;
         Ok(())
     }
 }

@@ -231,7 +231,8 @@ mod tests {
     use super::*;
 
     /// Every script, as the store sends it.
-    const SCRIPTS: [(&str, &str); 8] = [
+    const SCRIPTS: [(&str, &str); 9] = [
+        ("key_touch.lua", include_str!("lua/key_touch.lua")),
         ("key_create.lua", include_str!("lua/key_create.lua")),
         ("key_revoke.lua", include_str!("lua/key_revoke.lua")),
         ("prelude.lua", include_str!("lua/prelude.lua")),

@@ -39,6 +39,7 @@ pub(crate) struct Scripts {
     pub archive: Script,
     pub key_create: Script,
     pub key_revoke: Script,
+    pub key_touch: Script,
 }
 
 impl Scripts {
@@ -51,6 +52,7 @@ impl Scripts {
             archive: script!("archive.lua"),
             key_create: script!("key_create.lua"),
             key_revoke: script!("key_revoke.lua"),
+            key_touch: script!("key_touch.lua"),
         }
     }
 }
