@@ -59,6 +59,19 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub redis_timeout_ms: u64,
 
+    /// After each write, wait until this many replicas acknowledge it (Redis WAIT)
+    /// before answering; 0 answers at once (replication is asynchronous: a primary
+    /// that crashes and fails over can lose acknowledged writes).
+    #[arg(long, env = "REDBANK_REDIS_WAIT_REPLICAS", default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=16))]
+    pub redis_wait_replicas: u32,
+
+    /// The longest a write waits for its replicas, in milliseconds; past it the call
+    /// answers UNAVAILABLE `NOT_REPLICATED` (the change was applied on the primary).
+    #[arg(long, env = "REDBANK_REDIS_WAIT_TIMEOUT_MS", default_value_t = 500,
+          value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub redis_wait_timeout_ms: u64,
+
     /// How long a request id is remembered, in seconds (default 24 hours).
     #[arg(long, env = "REDBANK_IDEMPOTENCY_TTL_SECS", default_value_t = 86_400,
           value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
@@ -260,6 +273,8 @@ impl Config {
     pub fn store_config(&self) -> StoreConfig {
         StoreConfig {
             cluster_nodes: self.redis_cluster_nodes.clone(),
+            wait_replicas: self.redis_wait_replicas,
+            wait_timeout: Duration::from_millis(self.redis_wait_timeout_ms),
             metrics: redbank_store::StoreMetrics::default(),
             redis_url: self.redis_url.clone(),
             call_timeout: Duration::from_millis(self.redis_timeout_ms),

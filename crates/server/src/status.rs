@@ -150,6 +150,18 @@ pub fn from_store(error: StoreError) -> Status {
                 HashMap::new(),
             )
         }
+        StoreError::NotReplicated { acked, wanted } => {
+            tracing::warn!(acked, wanted, "a write was not acknowledged by enough replicas in time");
+            with_info(
+                Code::Unavailable,
+                format!(
+                    "the change was applied, but only {acked} of {wanted} replicas acknowledged it in time, so a \
+                     failover could still lose it; retry with the same request_id to learn its outcome"
+                ),
+                "NOT_REPLICATED",
+                HashMap::new(),
+            )
+        }
         StoreError::NotOnCluster(what) => with_info(
             Code::Unimplemented,
             format!("not available on this Redis Cluster yet: {what}"),

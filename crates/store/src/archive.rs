@@ -109,7 +109,9 @@ impl Store {
             prior,
             &next,
         );
-        crate::scripts::archive::decode(&self.run(&self.metrics.archive, &invocation).await?)?;
+        crate::scripts::archive::decode(
+            &self.run(&self.metrics.archive, &invocation, &keys::account(id)).await?,
+        )?;
         Ok(next)
     }
 }

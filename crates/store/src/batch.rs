@@ -54,6 +54,7 @@ impl BatchConfig {
 #[derive(Clone)]
 pub(crate) struct Poster {
     pub conn: crate::conn::Conn,
+    pub replication: crate::Replication,
     pub script: Script,
     pub call_timeout: Duration,
     pub idempotency_ttl_secs: u64,
@@ -73,11 +74,12 @@ impl Poster {
         let result = within(self.call_timeout, invocation.invoke_async(&mut conn)).await;
         self.metrics.record(started, &result);
         let replies: Vec<Fields> = result?;
-        if replies.len() == ops.len() {
-            Ok(replies)
-        } else {
-            Err(StoreError::Corrupt(format!("{} replies to {} changes", replies.len(), ops.len())))
+        if replies.len() != ops.len() {
+            return Err(StoreError::Corrupt(format!("{} replies to {} changes", replies.len(), ops.len())));
         }
+        let key = ops.first().and_then(|op| op.keys.first()).map_or("", String::as_str);
+        self.replication.confirm(&mut conn, key, self.call_timeout).await?;
+        Ok(replies)
     }
 }
 

@@ -113,6 +113,32 @@ impl Conn {
         Ok(primaries)
     }
 
+    /// WAIT for `replicas` replicas of the primary that holds `key` to acknowledge
+    /// every write made so far on this connection to it, at most `timeout`; how
+    /// many did. On one Redis the connection is the one every write goes through,
+    /// so the writes just made are among them.
+    pub async fn wait_replicas(
+        &mut self,
+        key: &str,
+        replicas: u32,
+        timeout: Duration,
+    ) -> Result<u32, StoreError> {
+        let mut wait = redis::cmd("WAIT");
+        wait.arg(replicas).arg(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
+        match self {
+            Conn::Single(c) => wait.query_async(c).await.map_err(StoreError::from),
+            Conn::Cluster(c) => {
+                let route =
+                    redis::cluster_routing::Route::with_key(key, redis::cluster_routing::SlotAddr::Master);
+                let value = c
+                    .route_command(wait, RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(route)))
+                    .await
+                    .map_err(StoreError::from)?;
+                redis::from_redis_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+            }
+        }
+    }
+
     /// Runs `cmd` on one primary of the cluster (SCAN, which sees one node's keys).
     pub async fn on_primary<T: redis::FromRedisValue>(
         &mut self,

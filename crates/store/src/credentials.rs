@@ -156,6 +156,9 @@ impl Store {
             .arg(by.as_str());
         let mut conn = self.conn.clone();
         let reply: Vec<String> = self.call(invocation.invoke_async(&mut conn)).await?;
+        // A creation or revocation a failover loses would bring a key back:
+        // it waits for the replicas as every other write does.
+        self.replication.confirm(&mut conn, &keys::api_key(&id), self.call_timeout).await?;
         let created_millis = match reply.as_slice() {
             [ok, created] if ok == "OK" => {
                 created.parse().map_err(|_| corrupt(format!("key_create answered {reply:?}")))?
@@ -184,6 +187,9 @@ impl Store {
         invocation.key(keys::CREDENTIALS_EPOCH).key(keys::CREDENTIALS_LOG).arg(id.as_str()).arg(by.as_str());
         let mut conn = self.conn.clone();
         let reply: Vec<String> = self.call(invocation.invoke_async(&mut conn)).await?;
+        // A creation or revocation a failover loses would bring a key back:
+        // it waits for the replicas as every other write does.
+        self.replication.confirm(&mut conn, &keys::api_key(id), self.call_timeout).await?;
         if reply.first().map(String::as_str) != Some("OK") {
             return Err(crate::reply::refusal(&reply, None));
         }

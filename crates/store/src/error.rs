@@ -41,6 +41,12 @@ pub enum StoreError {
     /// down. Transient, outcome unknown.
     #[error("the call was abandoned before redis answered")]
     Abandoned,
+    /// A write was applied on the primary, but fewer replicas than asked
+    /// (`--redis-wait-replicas`) acknowledged it in time: a failover now could lose
+    /// it. Transient: a retry with the same request id answers the first result and
+    /// waits again.
+    #[error("the change was applied but only {acked} of {wanted} replicas acknowledged it in time")]
+    NotReplicated { acked: u32, wanted: u32 },
     /// What this store cannot do yet on a Redis Cluster: a transfer between
     /// accounts of two hash slots, which one script cannot make. Nothing was sent.
     #[error("{0}")]
@@ -50,7 +56,13 @@ pub enum StoreError {
 impl StoreError {
     /// Whether the same call may succeed if tried again.
     pub fn is_transient(&self) -> bool {
-        matches!(self, StoreError::Unavailable(_) | StoreError::Timeout(_) | StoreError::Abandoned)
+        matches!(
+            self,
+            StoreError::Unavailable(_)
+                | StoreError::Timeout(_)
+                | StoreError::Abandoned
+                | StoreError::NotReplicated { .. }
+        )
     }
 }
 

@@ -71,6 +71,10 @@ pub struct StoreConfig {
     pub idempotency_ttl: Duration,
     /// How concurrent balance changes are gathered into script calls.
     pub batch: BatchConfig,
+    /// After each write, wait for this many replicas to acknowledge it (WAIT), at
+    /// most `wait_timeout`; 0: do not wait (Redis replicates asynchronously).
+    pub wait_replicas: u32,
+    pub wait_timeout: Duration,
     /// The nodes of a Redis Cluster to reach instead of `redis_url` (any of them
     /// is enough; the rest are discovered). Empty: one Redis at `redis_url`.
     pub cluster_nodes: Vec<String>,
@@ -81,6 +85,7 @@ pub struct StoreConfig {
 impl StoreConfig {
     pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_millis(1000);
     pub const DEFAULT_IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+    pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_millis(500);
 
     pub fn new(redis_url: impl Into<String>) -> Self {
         Self {
@@ -90,6 +95,8 @@ impl StoreConfig {
             batch: BatchConfig::DEFAULT,
             metrics: StoreMetrics::default(),
             cluster_nodes: Vec::new(),
+            wait_replicas: 0,
+            wait_timeout: Self::DEFAULT_WAIT_TIMEOUT,
         }
     }
 }
@@ -182,6 +189,37 @@ pub struct Store {
     idempotency_ttl_secs: u64,
     metrics: StoreMetrics,
     safety: Arc<Safety>,
+    replication: Replication,
+}
+
+/// How many replicas each write waits for, and how long.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Replication {
+    pub replicas: u32,
+    pub timeout: Duration,
+}
+
+impl Replication {
+    /// After a write to the slot of `key`: Ok, or NotReplicated if fewer replicas
+    /// than asked acknowledged it in time.
+    pub(crate) async fn confirm(
+        &self,
+        conn: &mut Conn,
+        key: &str,
+        call_timeout: Duration,
+    ) -> Result<(), StoreError> {
+        if self.replicas == 0 {
+            return Ok(());
+        }
+        let acked =
+            within_store(call_timeout + self.timeout, conn.wait_replicas(key, self.replicas, self.timeout))
+                .await?;
+        if acked >= self.replicas {
+            Ok(())
+        } else {
+            Err(StoreError::NotReplicated { acked, wanted: self.replicas })
+        }
+    }
 }
 
 impl Store {
@@ -221,6 +259,7 @@ impl Store {
         let idempotency_ttl_secs = config.idempotency_ttl.as_secs().max(1);
         let safety = Arc::new(Safety::default());
         let scripts = Scripts::new();
+        let replication = Replication { replicas: config.wait_replicas, timeout: config.wait_timeout };
         let poster = Poster {
             conn: conn.clone(),
             script: scripts.post.clone(),
@@ -229,6 +268,7 @@ impl Store {
             metrics: config.metrics.post.clone(),
             batch_changes: config.metrics.batch_changes.clone(),
             safety: safety.clone(),
+            replication,
         };
         Self {
             conn,
@@ -238,6 +278,7 @@ impl Store {
             idempotency_ttl_secs,
             metrics: config.metrics.clone(),
             safety,
+            replication,
         }
     }
 
@@ -285,16 +326,21 @@ impl Store {
 
     /// Runs a script under the call deadline, counted and timed in `metrics`; its
     /// reply is a flat array of strings.
+    /// A write script, then the replicas' acknowledgement if asked for
+    /// (`key` names the slot it wrote to).
     async fn run(
         &self,
         metrics: &ScriptMetrics,
         invocation: &redis::ScriptInvocation<'_>,
+        key: &str,
     ) -> Result<Vec<String>, StoreError> {
         let mut conn = self.conn.clone();
         let started = std::time::Instant::now();
         let result = self.call(invocation.invoke_async(&mut conn)).await;
         metrics.record(started, &result);
-        result
+        let reply = result?;
+        self.replication.confirm(&mut conn, key, self.call_timeout).await?;
+        Ok(reply)
     }
 
     /// Checks that Redis answers.
@@ -353,7 +399,7 @@ impl Store {
             owner,
         );
         let created = self
-            .run(&self.metrics.create_account, &invocation)
+            .run(&self.metrics.create_account, &invocation, &keys::account(id))
             .await
             .and_then(|reply| scripts::create_account::decode(id, &reply));
         if let (Some(owner), Err(StoreError::Refused(_))) = (owner, &created) {
@@ -442,7 +488,7 @@ impl Store {
             self.idempotency_ttl_secs,
             by,
         );
-        let reply = self.run(&self.metrics.transfer, &invocation).await?;
+        let reply = self.run(&self.metrics.transfer, &invocation, &keys::account(transfer.from())).await?;
         scripts::transfer::decode(transfer, transfer.amount().currency(), &reply)
     }
 
@@ -464,7 +510,10 @@ impl Store {
             self.idempotency_ttl_secs,
             by,
         );
-        scripts::set_state::decode(id, &self.run(&self.metrics.set_state, &invocation).await?)
+        scripts::set_state::decode(
+            id,
+            &self.run(&self.metrics.set_state, &invocation, &keys::account(id)).await?,
+        )
     }
 
     /// Redis's clock, in milliseconds since the epoch: history entries written from

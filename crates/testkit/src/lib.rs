@@ -39,6 +39,8 @@ pub struct RedisServer {
     persistence: Persistence,
     /// A node of a Redis Cluster (see [`RedisCluster`]).
     cluster: bool,
+    /// The port of the primary this one replicates.
+    replica_of: Option<u16>,
 }
 
 impl RedisServer {
@@ -52,7 +54,7 @@ impl RedisServer {
 
     fn start_node(persistence: Persistence, cluster: bool) -> Self {
         let dir = tempfile::Builder::new().prefix("redbank-redis-").tempdir().expect("temporary directory");
-        let mut server = Self { child: None, dir, port: 0, persistence, cluster };
+        let mut server = Self { child: None, dir, port: 0, persistence, cluster, replica_of: None };
         for _attempt in 0..5 {
             server.port = if cluster { free_cluster_port() } else { free_port() };
             if server.spawn() {
@@ -82,6 +84,9 @@ impl RedisServer {
             Persistence::None => cmd.args(["--appendonly", "no"]),
             Persistence::AofAlways => cmd.args(["--appendonly", "yes", "--appendfsync", "always"]),
         };
+        if let Some(primary) = self.replica_of {
+            cmd.args(["--replicaof", "127.0.0.1"]).arg(primary.to_string());
+        }
         if self.cluster {
             cmd.args(["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]);
             cmd.args(["--cluster-node-timeout", "2000"]);
@@ -124,6 +129,47 @@ impl RedisServer {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// A replica of `primary` (no persistence of its own), once it is in sync.
+    pub fn start_replica_of(primary: &RedisServer) -> Self {
+        let dir = tempfile::Builder::new().prefix("redbank-replica-").tempdir().expect("temporary directory");
+        let mut replica = Self {
+            child: None,
+            dir,
+            port: 0,
+            persistence: Persistence::None,
+            cluster: false,
+            replica_of: Some(primary.port),
+        };
+        for _attempt in 0..5 {
+            replica.port = free_port();
+            if replica.spawn() {
+                replica.wait_in_sync();
+                return replica;
+            }
+        }
+        panic!("the replica did not start on any of 5 ports");
+    }
+
+    /// Waits until this replica's link to its primary is up.
+    pub fn wait_in_sync(&self) {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            let info: String =
+                redis::cmd("INFO").arg("replication").query(&mut self.connection()).unwrap_or_default();
+            if info.contains("master_link_status:up") {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the replica never synced:\n{info}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Makes this replica a primary (what a failover does).
+    pub fn promote(&self) {
+        let _: () =
+            redis::cmd("REPLICAOF").arg("NO").arg("ONE").query(&mut self.connection()).expect("promote");
     }
 
     fn log_path(&self) -> std::path::PathBuf {

@@ -13,6 +13,7 @@ mod hostile;
 mod ledger;
 mod observability;
 mod planted;
+mod replication;
 mod restart;
 mod rules;
 mod tls;
