@@ -144,8 +144,17 @@ def redis_benchmark_batch(changes, clients=8):
 
 
 def bench(seconds, concurrency, replicas=1, aof_always=False, api="v1", connections=4, accounts=1000, batching=True,
-          server_args=(), server_bin=BIN):
+          server_args=(), server_bin=BIN, redis_replica=False):
     r = Redis(aof_always=aof_always)
+    replica = None
+    if redis_replica:
+        # A Redis replica of r, in sync before the run (for --redis-wait-replicas).
+        replica = Redis()
+        replica.cli("REPLICAOF", "127.0.0.1", str(r.port))
+        for _ in range(100):
+            if "master_link_status:up" in replica.cli("INFO", "replication"):
+                break
+            time.sleep(0.05)
     extra = tuple(server_args) + (() if batching else ("--batch-max-changes", "1"))
     servers = [Server(r.url, extra, server_bin) for _ in range(replicas)]
     try:
@@ -183,6 +192,8 @@ def bench(seconds, concurrency, replicas=1, aof_always=False, api="v1", connecti
         for s in servers:
             s.stop()
         r.stop()
+        if replica:
+            replica.stop()
 
 
 def median(runs, key):
@@ -201,6 +212,7 @@ def main():
                          "the redbank-server in DIR (another checkout's target/release, or 'this'), one load generator")
     ap.add_argument("--this-args", default="", help="extra flags of this build's server in --ab")
     ap.add_argument("--other-args", default="", help="extra flags of the other server in --ab")
+    ap.add_argument("--replica", action="store_true", help="in --ab, give each run's Redis a replica")
     args = ap.parse_args()
     if args.ab:
         subprocess.run(["cargo", "build", "--release", "--locked", "--bins"], cwd=ROOT, check=True)
@@ -212,8 +224,9 @@ def main():
         for name, kw in (("64 in flight", {"concurrency": 64}), ("1 in flight", {"concurrency": 1, "connections": 1})):
             this, other = [], []
             for _ in range(args.runs):
-                this.append(bench(args.seconds, server_bin=BIN, server_args=this_args, **kw))
-                other.append(bench(args.seconds, server_bin=other_bin, server_args=other_args, **kw))
+                this.append(bench(args.seconds, server_bin=BIN, server_args=this_args, redis_replica=args.replica, **kw))
+                other.append(bench(args.seconds, server_bin=other_bin, server_args=other_args,
+                                   redis_replica=args.replica, **kw))
             t, o = median(this, "throughput"), median(other, "throughput")
             print(f"| {name} | {t:.0f} | {o:.0f} | {t / o:.3f} | {median(this, 'p50_ms'):.3f} | "
                   f"{median(other, 'p50_ms'):.3f} | {median(this, 'server_cpu_usec_per_op'):.1f} | "
