@@ -102,8 +102,12 @@ pub async fn run(
         Some(jwt) => Some(Arc::new(auth::jwt::JwtVerifier::load(jwt)?)),
         None => None,
     };
+    let epoch = match config.auth {
+        auth::AuthMode::Required => keys.initial_epoch().await,
+        auth::AuthMode::Off => None,
+    };
     let auth_tasks = (config.auth == auth::AuthMode::Required).then(|| {
-        let epoch = tokio::spawn(keys.clone().watch_epoch());
+        let epoch = tokio::spawn(keys.clone().watch_epoch(epoch));
         let jwks = jwt.clone().map(|jwt| tokio::spawn(jwt.watch()));
         (epoch, jwks)
     });

@@ -142,11 +142,18 @@ impl KeyCache {
         Ok(known.principal.clone())
     }
 
-    /// Polls the credentials epoch forever and empties the cache when it moves.
-    /// A replica that cannot read it keeps polling; calls fail meanwhile anyway
-    /// (every account is in the same Redis).
-    pub async fn watch_epoch(self: Arc<Self>) {
-        let mut seen: Option<i64> = None;
+    /// The credentials epoch as the server starts, read before it serves, so that
+    /// the poll's first reading does not empty a cache filled by the first calls
+    /// (and drop the keys they were reading); None while Redis is unreachable.
+    pub async fn initial_epoch(&self) -> Option<i64> {
+        self.store.credentials_epoch().await.ok()
+    }
+
+    /// Polls the credentials epoch forever, from `seen`, and empties the cache
+    /// when it moves. A replica that cannot read it keeps polling; calls fail
+    /// meanwhile anyway (every account is in the same Redis).
+    pub async fn watch_epoch(self: Arc<Self>, seen: Option<i64>) {
+        let mut seen = seen;
         let mut tick = tokio::time::interval(EPOCH_POLL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
