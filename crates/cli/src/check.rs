@@ -3,21 +3,21 @@
 
 use std::time::Duration;
 
-use crate::client::Failure;
+use crate::client::{Failure, RedisTarget, open_store};
 use crate::output::{Printer, say};
 
 /// `redbank check`: the invariant checker, with a non-zero exit on any violation.
-pub async fn run(
-    redis_url: &str,
-    cluster_nodes: &[String],
-    idempotency_ttl: Duration,
-    out: &Printer,
-) -> Result<(), Failure> {
-    let mut config = redbank_store::StoreConfig::new(redis_url);
+pub async fn run(redis: &RedisTarget, idempotency_ttl: Duration, out: &Printer) -> Result<(), Failure> {
+    if !redis.given() {
+        return Err(Failure::Invalid {
+            reason: "INVALID_ARGUMENT",
+            message: "check reads Redis directly: give --redis-url (or --redis-cluster-nodes)".into(),
+        });
+    }
+    let mut config = redis.config();
     config.call_timeout = Duration::from_secs(10);
     config.idempotency_ttl = idempotency_ttl;
-    config.cluster_nodes = cluster_nodes.to_vec();
-    let store = redbank_store::Store::open(&config).await.map_err(|e| Failure::Local(e.to_string()))?;
+    let store = open_store(&config).await?;
     let report = redbank_store::check::check(&store)
         .await
         .map_err(|e| Failure::Local(format!("check failed: {e}")))?;

@@ -97,6 +97,36 @@ impl From<Status> for Failure {
     }
 }
 
+/// Which Redis an operator's command reads straight (`check`, `keys --redis-url`):
+/// one Redis, or some nodes of a Redis Cluster.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RedisTarget {
+    /// The Redis that holds the accounts, such as redis://127.0.0.1:6379.
+    #[arg(long, env = "REDBANK_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// A Redis Cluster instead: some of its nodes, comma-separated.
+    #[arg(long, env = "REDBANK_REDIS_CLUSTER_NODES", value_delimiter = ',', conflicts_with = "redis_url")]
+    pub redis_cluster_nodes: Vec<String>,
+}
+
+impl RedisTarget {
+    pub fn given(&self) -> bool {
+        self.redis_url.is_some() || !self.redis_cluster_nodes.is_empty()
+    }
+
+    /// The store's settings for this Redis, the rest at their defaults.
+    pub fn config(&self) -> redbank_store::StoreConfig {
+        let mut config = redbank_store::StoreConfig::new(self.redis_url.clone().unwrap_or_default());
+        config.cluster_nodes = self.redis_cluster_nodes.clone();
+        config
+    }
+}
+
+/// The store of `config`, its failure the CLI's.
+pub async fn open_store(config: &redbank_store::StoreConfig) -> Result<redbank_store::Store, Failure> {
+    redbank_store::Store::open(config).await.map_err(|e| Failure::Local(e.to_string()))
+}
+
 /// The TLS settings of every connection the CLI makes, set once at start.
 static TLS: std::sync::OnceLock<ClientTlsConfig> = std::sync::OnceLock::new();
 

@@ -10,7 +10,7 @@ use redbank_api::v1::{self, api_keys_client::ApiKeysClient};
 use redbank_domain::{Actor, CustomerId, Grant, KeyId, Memo, Role};
 use serde_json::json;
 
-use crate::client::{Failure, call, endpoint, with_token};
+use crate::client::{Failure, RedisTarget, call, endpoint, open_store, with_token};
 use crate::output::{Printer, rfc3339, say};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -47,46 +47,22 @@ pub enum KeysCommand {
         /// Days until the key expires; never when omitted.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
         expires_in_days: Option<u32>,
-        /// Write the key straight into this Redis, as the operator, without a server
-        /// or a credential: the bootstrap of the first admin key.
-        #[arg(long, env = "REDBANK_REDIS_URL")]
-        redis_url: Option<String>,
-        /// The same on a Redis Cluster: some of its nodes, comma-separated.
-        #[arg(
-            long,
-            env = "REDBANK_REDIS_CLUSTER_NODES",
-            value_delimiter = ',',
-            conflicts_with = "redis_url"
-        )]
-        redis_cluster_nodes: Vec<String>,
+        /// With a Redis given: straight into it, as the operator, without a server or
+        /// a credential (the bootstrap of the first admin key).
+        #[command(flatten)]
+        redis: RedisTarget,
     },
     /// List every key (never their secrets).
     List {
-        #[arg(long, env = "REDBANK_REDIS_URL")]
-        redis_url: Option<String>,
-        /// The same on a Redis Cluster: some of its nodes, comma-separated.
-        #[arg(
-            long,
-            env = "REDBANK_REDIS_CLUSTER_NODES",
-            value_delimiter = ',',
-            conflicts_with = "redis_url"
-        )]
-        redis_cluster_nodes: Vec<String>,
+        #[command(flatten)]
+        redis: RedisTarget,
     },
     /// Revoke a key: every server refuses it within a second.
     Revoke {
         /// The key's id (16 hex digits; `key:<id>` in the history).
         key_id: String,
-        #[arg(long, env = "REDBANK_REDIS_URL")]
-        redis_url: Option<String>,
-        /// The same on a Redis Cluster: some of its nodes, comma-separated.
-        #[arg(
-            long,
-            env = "REDBANK_REDIS_CLUSTER_NODES",
-            value_delimiter = ',',
-            conflicts_with = "redis_url"
-        )]
-        redis_cluster_nodes: Vec<String>,
+        #[command(flatten)]
+        redis: RedisTarget,
     },
 }
 
@@ -96,17 +72,9 @@ fn now_millis() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// The operator's path: Redis itself, when a URL or cluster nodes are given.
-async fn store(
-    redis_url: &Option<String>,
-    nodes: &[String],
-) -> Result<Option<redbank_store::Store>, Failure> {
-    if redis_url.is_none() && nodes.is_empty() {
-        return Ok(None);
-    }
-    let mut config = redbank_store::StoreConfig::new(redis_url.clone().unwrap_or_default());
-    config.cluster_nodes = nodes.to_vec();
-    redbank_store::Store::open(&config).await.map(Some).map_err(|e| Failure::Local(e.to_string()))
+/// The operator's path: Redis itself, when one is given.
+async fn store(redis: &RedisTarget) -> Result<Option<redbank_store::Store>, Failure> {
+    if redis.given() { open_store(&redis.config()).await.map(Some) } else { Ok(None) }
 }
 
 fn local(e: redbank_store::StoreError) -> Failure {
@@ -163,16 +131,9 @@ pub async fn run(
         Ok(ApiKeysClient::new(with_token(endpoint(server, timeout)?.connect_lazy())))
     };
     match command {
-        KeysCommand::Create {
-            role,
-            customer,
-            description,
-            expires_in_days,
-            redis_url,
-            redis_cluster_nodes,
-        } => {
+        KeysCommand::Create { role, customer, description, expires_in_days, redis } => {
             let expires = expires_in_days.map(|d| now_millis() + i64::from(d) * 86_400_000);
-            let (key, credential) = match store(redis_url, redis_cluster_nodes).await? {
+            let (key, credential) = match store(redis).await? {
                 Some(store) => {
                     let customer = customer.as_deref().map(CustomerId::parse).transpose()?;
                     let grant = Grant::new(role.role(), customer)?;
@@ -202,8 +163,8 @@ pub async fn run(
                 say!("(shown once: keep it secret; send it as --token or REDBANK_TOKEN)");
             }
         }
-        KeysCommand::List { redis_url, redis_cluster_nodes } => {
-            let keys: Vec<v1::ApiKey> = match store(redis_url, redis_cluster_nodes).await? {
+        KeysCommand::List { redis } => {
+            let keys: Vec<v1::ApiKey> = match store(redis).await? {
                 Some(store) => store.api_keys().await.map_err(local)?.iter().map(api_key_to_proto).collect(),
                 None => call!(api()?, list_api_keys, v1::ListApiKeysRequest {})?.keys,
             };
@@ -215,8 +176,8 @@ pub async fn run(
                 }
             }
         }
-        KeysCommand::Revoke { key_id, redis_url, redis_cluster_nodes } => {
-            let key = match store(redis_url, redis_cluster_nodes).await? {
+        KeysCommand::Revoke { key_id, redis } => {
+            let key = match store(redis).await? {
                 Some(store) => {
                     let id = KeyId::parse(key_id)?;
                     api_key_to_proto(&store.revoke_api_key(&id, &Actor::operator()).await.map_err(local)?)

@@ -180,18 +180,9 @@ enum Command {
     Close(StateArgs),
     /// Check every invariant over the whole store, reading Redis directly.
     Check {
-        /// The Redis that holds the accounts (required: the checker reads Redis,
-        /// not the server), such as redis://127.0.0.1:6379.
-        #[arg(long, env = "REDBANK_REDIS_URL", required_unless_present = "redis_cluster_nodes")]
-        redis_url: Option<String>,
-        /// A Redis Cluster instead: some of its nodes, comma-separated.
-        #[arg(
-            long,
-            env = "REDBANK_REDIS_CLUSTER_NODES",
-            value_delimiter = ',',
-            conflicts_with = "redis_url"
-        )]
-        redis_cluster_nodes: Vec<String>,
+        /// Required: the checker reads Redis, not the server.
+        #[command(flatten)]
+        redis: client::RedisTarget,
         /// The servers' --idempotency-ttl-secs: a request id applied again after
         /// this long is a new change, not a duplicate.
         #[arg(long, env = "REDBANK_IDEMPOTENCY_TTL_SECS", default_value_t = 86_400)]
@@ -424,9 +415,8 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
         }
         Command::Close(a) => state_change!(client, out, a, CloseAccountRequest, close_account, "Closed"),
         Command::Demo { account, other } => demo::run(&client, account, other.as_deref(), out).await?,
-        Command::Check { redis_url, redis_cluster_nodes, idempotency_ttl_secs } => {
-            let ttl = Duration::from_secs(*idempotency_ttl_secs);
-            check::run(redis_url.as_deref().unwrap_or_default(), redis_cluster_nodes, ttl, out).await?
+        Command::Check { redis, idempotency_ttl_secs } => {
+            check::run(redis, Duration::from_secs(*idempotency_ttl_secs), out).await?
         }
         Command::Archive(args) => archive::run(args, out).await?,
         Command::Keys(command) => {
