@@ -20,9 +20,8 @@ pub struct ApiKey {
     pub revoked_by: Option<String>,
 }
 
-impl ApiKey {
-    /// Whether the key is usable at `now_millis`.
-    pub fn live(&self, now_millis: i64) -> bool {
-        self.revoked_millis.is_none() && self.expires_millis.is_none_or(|e| now_millis < e)
-    }
+/// Whether a key that expires at `expires_millis` (None: never) has expired at
+/// `now_millis`: at its expiry it is refused.
+pub fn expired(expires_millis: Option<i64>, now_millis: i64) -> bool {
+    expires_millis.is_some_and(|e| now_millis >= e)
 }

@@ -250,11 +250,6 @@ impl Store {
         Ok(Self::with(conn, config))
     }
 
-    /// Whether this store speaks to a Redis Cluster.
-    pub fn is_cluster(&self) -> bool {
-        self.conn.is_cluster()
-    }
-
     fn with(conn: Conn, config: &StoreConfig) -> Self {
         let idempotency_ttl_secs = config.idempotency_ttl.as_secs().max(1);
         let safety = Arc::new(Safety::default());

@@ -127,10 +127,6 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
     /// A replica of `primary` (no persistence of its own), once it is in sync.
     pub fn start_replica_of(primary: &RedisServer) -> Self {
         let dir = tempfile::Builder::new().prefix("redbank-replica-").tempdir().expect("temporary directory");

@@ -128,7 +128,7 @@ impl KeyCache {
         if known.revoked {
             return Err(Unauthenticated::Revoked);
         }
-        if known.expires_millis.is_some_and(|e| now_millis() >= e) {
+        if redbank_domain::api_key::expired(known.expires_millis, now_millis()) {
             return Err(Unauthenticated::Expired);
         }
         if touch {

@@ -571,10 +571,8 @@ async fn ownership_is_checked_in_the_same_step_as_the_change_under_concurrency()
             tasks.push(tokio::spawn(async move {
                 let (mut ok, mut denied) = (0, 0);
                 for i in 0..25 {
-                    let (to, rid) = match who {
-                        "alice" => ("mallory-1", format!("t-{worker}-{i}")),
-                        _ => ("mallory-1", format!("t-{worker}-{i}")),
-                    };
+                    // The same destination and request ids for both customers.
+                    let (to, rid) = ("mallory-1", format!("t-{worker}-{i}"));
                     let r = c
                         .transfer(v1::TransferRequest {
                             from_account_id: "alice-1".into(),
@@ -606,7 +604,7 @@ async fn ownership_is_checked_in_the_same_step_as_the_change_under_concurrency()
         }
     }
     assert_eq!((alice_ok, mallory_ok, mallory_denied), (100, 0, 100));
-    let mut admin = app.v1().await;
+    let admin = app.v1().await;
     let bal = |id: &'static str| {
         let mut admin = admin.clone();
         async move {
@@ -621,7 +619,6 @@ async fn ownership_is_checked_in_the_same_step_as_the_change_under_concurrency()
         }
     };
     assert_eq!((bal("alice-1").await, bal("mallory-1").await), (10_000 - 100, 10_000 + 100));
-    let _ = &mut admin;
     assert_invariants(&app.redis).await;
     app.stop().await;
 }
