@@ -221,23 +221,17 @@ impl Printer {
                 "from_account": r.from_account.as_ref().map(account_json),
                 "to_account": r.to_account.as_ref().map(account_json),
             }));
-        } else if let (Some(f), None) = (&r.from_transaction, &r.to_transaction) {
+        } else if let Some(f) = &r.from_transaction {
+            // A customer paying someone else's account is not shown its balance.
+            let to = match &r.to_transaction {
+                Some(t) => format!("{} (balance {})", t.account_id, money_text(t.balance_after.as_ref())),
+                None => f.counterparty_account_id.clone(),
+            };
             say!(
-                "Transferred {} from {} (balance {}) to {}, transfer {}",
+                "Transferred {} from {} (balance {}) to {to}, transfer {}",
                 money_text(f.amount.as_ref()),
                 f.account_id,
                 money_text(f.balance_after.as_ref()),
-                f.counterparty_account_id,
-                f.transfer_id
-            );
-        } else if let (Some(f), Some(t)) = (&r.from_transaction, &r.to_transaction) {
-            say!(
-                "Transferred {} from {} (balance {}) to {} (balance {}), transfer {}",
-                money_text(f.amount.as_ref()),
-                f.account_id,
-                money_text(f.balance_after.as_ref()),
-                t.account_id,
-                money_text(t.balance_after.as_ref()),
                 f.transfer_id
             );
         }

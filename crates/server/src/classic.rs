@@ -102,9 +102,7 @@ impl ClassicBank {
 
     /// The status of a store failure; a refusal by ownership is logged.
     fn fail(&self, by: &Principal, method: Method, id: &AccountId, error: StoreError) -> Status {
-        if matches!(error, StoreError::Refused(Error::PermissionDenied)) {
-            self.state.auth.denials.denied(by, method, Some(id.as_str()));
-        }
+        self.state.auth.denials.if_denied(by, method, id.as_str(), &error);
         store_status(error)
     }
 

@@ -33,9 +33,7 @@ impl BankV1 {
     /// The status of a store failure; a refusal by ownership is logged with who
     /// asked, for what and on which account.
     fn fail(&self, by: &Principal, method: Method, target: &str, error: StoreError) -> Status {
-        if matches!(error, StoreError::Refused(Error::PermissionDenied)) {
-            self.state.auth.denials.denied(by, method, Some(target));
-        }
+        self.state.auth.denials.if_denied(by, method, target, &error);
         status::from_store(error)
     }
 

@@ -58,6 +58,20 @@ impl DenialLog {
         }
     }
 
+    /// Logs a store failure if it is a refusal by ownership (the account `target`
+    /// is not `principal`'s): the one place the services learn of those.
+    pub fn if_denied(
+        &self,
+        principal: &Principal,
+        method: Method,
+        target: &str,
+        error: &redbank_store::StoreError,
+    ) {
+        if matches!(error, redbank_store::StoreError::Refused(redbank_domain::Error::PermissionDenied)) {
+            self.denied(principal, method, Some(target));
+        }
+    }
+
     /// A known principal refused: by the policy table (no target yet) or by
     /// ownership (the account it asked for).
     pub fn denied(&self, principal: &Principal, method: Method, target: Option<&str>) {
