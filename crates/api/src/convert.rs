@@ -3,8 +3,8 @@
 
 use prost_types::Timestamp;
 use redbank_domain::{
-    Account, AccountState, AccountType, Amount, ApiKey, Currency, Error, Money, Role, Transaction,
-    TransactionKind,
+    Account, AccountState, AccountType, Amount, ApiKey, Currency, Error, Hold, HoldState, Money, Role,
+    Transaction, TransactionKind,
 };
 
 use crate::v1;
@@ -35,6 +35,35 @@ pub fn kind_to_proto(kind: TransactionKind) -> v1::TransactionKind {
         TransactionKind::Frozen => v1::TransactionKind::AccountFrozen,
         TransactionKind::Unfrozen => v1::TransactionKind::AccountUnfrozen,
         TransactionKind::Closed => v1::TransactionKind::AccountClosed,
+        TransactionKind::Hold => v1::TransactionKind::Hold,
+        TransactionKind::Capture => v1::TransactionKind::Capture,
+        TransactionKind::Release => v1::TransactionKind::Release,
+    }
+}
+
+pub fn hold_state_to_proto(state: HoldState) -> v1::HoldState {
+    match state {
+        HoldState::Open => v1::HoldState::Open,
+        HoldState::Capturing => v1::HoldState::Capturing,
+        HoldState::Captured => v1::HoldState::Captured,
+        HoldState::Voided => v1::HoldState::Voided,
+        HoldState::Expired => v1::HoldState::Expired,
+    }
+}
+
+pub fn hold_to_proto(hold: &Hold) -> v1::Hold {
+    v1::Hold {
+        hold_id: hold.id.to_string(),
+        account_id: hold.id.account().to_string(),
+        state: hold_state_to_proto(hold.state).into(),
+        amount: Some(money_to_proto(hold.amount)),
+        memo: hold.memo.as_str().to_owned(),
+        create_time: Some(timestamp_from_millis(hold.create_time_millis)),
+        expire_time: Some(timestamp_from_millis(hold.expire_time_millis)),
+        capture_account_id: hold.capture_to.as_ref().map(ToString::to_string).unwrap_or_default(),
+        capture_amount: hold.capture_amount.map(money_to_proto),
+        settle_time: (hold.settle_time_millis > 0).then(|| timestamp_from_millis(hold.settle_time_millis)),
+        actor: hold.actor.as_ref().map(ToString::to_string).unwrap_or_default(),
     }
 }
 
@@ -100,6 +129,8 @@ pub fn account_to_proto(account: &Account) -> v1::Account {
         state_change_time: (account.state_change_time_millis > 0)
             .then(|| timestamp_from_millis(account.state_change_time_millis)),
         customer_id: account.owner.as_ref().map(ToString::to_string).unwrap_or_default(),
+        available_balance: Some(money_to_proto(account.available())),
+        held_balance: Some(money_to_proto(account.held)),
     }
 }
 

@@ -9,8 +9,9 @@ use redbank_domain::limits::{
     TRANSACTIONS_PAGE_SIZE_DEFAULT, TRANSACTIONS_PAGE_SIZE_MAX,
 };
 use redbank_domain::{
-    AccountId, AccountType, AnnualRate, BalanceChange, Currency, CustomerId, Error, Grant, InterestDays,
-    InterestPeriod, Memo, PeriodPolicy, RateCeiling, Reason, RequestId, TransactionKind, Transfer,
+    AccountId, AccountType, AnnualRate, BalanceChange, Capture, Currency, CustomerId, Error, Grant, HoldId,
+    HoldRequest, InterestDays, InterestPeriod, Memo, PeriodPolicy, RateCeiling, Reason, RequestId,
+    TransactionKind, Transfer,
 };
 
 use crate::convert::{
@@ -279,4 +280,71 @@ impl TryFrom<&v1::GetStatementRequest> for StatementQuery {
 /// `ListAccounts`'s page size (its token is the server's).
 pub fn accounts_page_size(r: &v1::ListAccountsRequest) -> Result<usize, Error> {
     page_size(r.page_size, ACCOUNTS_PAGE_SIZE_DEFAULT, ACCOUNTS_PAGE_SIZE_MAX)
+}
+
+/// `CreateHold`.
+pub struct HoldCommand {
+    pub hold: HoldRequest,
+    pub request_id: Option<RequestId>,
+    pub memo: Memo,
+}
+
+impl TryFrom<&v1::CreateHoldRequest> for HoldCommand {
+    type Error = Error;
+
+    fn try_from(r: &v1::CreateHoldRequest) -> Result<Self, Error> {
+        let account = AccountId::parse(&r.account_id)?;
+        let amount = amount_from_proto(r.amount.as_ref())?;
+        let expire_time_millis = r
+            .expire_time
+            .as_ref()
+            .map(|t| millis_from_timestamp(t).map_err(|_| Error::InvalidExpireTime))
+            .transpose()?;
+        Ok(Self {
+            hold: HoldRequest { account, amount, expire_time_millis },
+            request_id: RequestId::parse_optional(&r.request_id)?,
+            memo: Memo::parse(&r.memo)?,
+        })
+    }
+}
+
+/// `CaptureHold`.
+pub struct CaptureCommand {
+    pub capture: Capture,
+    pub request_id: Option<RequestId>,
+    pub memo: Memo,
+}
+
+impl TryFrom<&v1::CaptureHoldRequest> for CaptureCommand {
+    type Error = Error;
+
+    fn try_from(r: &v1::CaptureHoldRequest) -> Result<Self, Error> {
+        let hold = HoldId::parse(&r.hold_id)?;
+        let to = AccountId::parse(&r.to_account_id)?;
+        let amount = r.amount.as_ref().map(|a| amount_from_proto(Some(a))).transpose()?;
+        Ok(Self {
+            capture: Capture::new(hold, to, amount)?,
+            request_id: RequestId::parse_optional(&r.request_id)?,
+            memo: Memo::parse(&r.memo)?,
+        })
+    }
+}
+
+/// `VoidHold`.
+pub struct VoidCommand {
+    pub hold: HoldId,
+    pub request_id: Option<RequestId>,
+    pub memo: Memo,
+}
+
+impl TryFrom<&v1::VoidHoldRequest> for VoidCommand {
+    type Error = Error;
+
+    fn try_from(r: &v1::VoidHoldRequest) -> Result<Self, Error> {
+        Ok(Self {
+            hold: HoldId::parse(&r.hold_id)?,
+            request_id: RequestId::parse_optional(&r.request_id)?,
+            memo: Memo::parse(&r.memo)?,
+        })
+    }
 }

@@ -88,16 +88,26 @@ pub struct Account {
     /// The customer who owns it; None for an account opened by staff for nobody in
     /// particular (or before ownership existed). Set at creation, never changed.
     pub owner: Option<CustomerId>,
+    /// The sum of the account's open holds: at most the balance.
+    pub held: Money,
 }
 
 impl Account {
     pub fn currency(&self) -> Currency {
         self.balance.currency()
     }
+
+    /// What withdrawals, transfers and new holds may take: the balance less what
+    /// open holds reserve.
+    pub fn available(&self) -> Money {
+        Money::from_minor(self.currency(), self.balance.minor().saturating_sub(self.held.minor()))
+    }
 }
 
-/// What a history entry records. Money moves in the first five; the last three
-/// record changes of state and carry a zero amount.
+/// What a history entry records. Money moves in deposits, withdrawals, interest,
+/// transfers and captures; freezing, unfreezing and closing record changes of state
+/// (amount zero); a hold and its release move no money, only the held balance (their
+/// amount is what they reserve or release).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TransactionKind {
     Deposit,
@@ -108,10 +118,13 @@ pub enum TransactionKind {
     Frozen,
     Unfrozen,
     Closed,
+    Hold,
+    Capture,
+    Release,
 }
 
 impl TransactionKind {
-    pub const ALL: [TransactionKind; 8] = [
+    pub const ALL: [TransactionKind; 11] = [
         Self::Deposit,
         Self::Withdrawal,
         Self::Interest,
@@ -120,6 +133,9 @@ impl TransactionKind {
         Self::Frozen,
         Self::Unfrozen,
         Self::Closed,
+        Self::Hold,
+        Self::Capture,
+        Self::Release,
     ];
 
     /// The short code stored in the history stream.
@@ -133,6 +149,9 @@ impl TransactionKind {
             Self::Frozen => "frozen",
             Self::Unfrozen => "unfrozen",
             Self::Closed => "closed",
+            Self::Hold => "hold",
+            Self::Capture => "capture",
+            Self::Release => "release",
         }
     }
 
@@ -144,8 +163,8 @@ impl TransactionKind {
     pub fn sign(&self) -> i64 {
         match self {
             Self::Deposit | Self::Interest | Self::TransferIn => 1,
-            Self::Withdrawal | Self::TransferOut => -1,
-            Self::Frozen | Self::Unfrozen | Self::Closed => 0,
+            Self::Withdrawal | Self::TransferOut | Self::Capture => -1,
+            Self::Frozen | Self::Unfrozen | Self::Closed | Self::Hold | Self::Release => 0,
         }
     }
 }
@@ -166,9 +185,10 @@ pub struct Transaction {
     pub create_time_millis: i64,
     /// The account's version after this entry.
     pub account_version: i64,
-    /// For transfers: the other account.
+    /// For transfers and captures: the other account.
     pub counterparty: Option<AccountId>,
-    /// For transfers: the id both halves share.
+    /// For transfers: the id both halves share. For holds, captures and releases:
+    /// the hold's id (a capture's credit on the other account carries it too).
     pub transfer_id: Option<String>,
     /// For transfers: the other account's version after the transfer. It tells the
     /// invariant checker whether the other half was archived with that account's

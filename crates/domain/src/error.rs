@@ -53,10 +53,10 @@ pub enum Error {
     AccountNotFound(AccountId),
     #[error("account already exists")]
     AccountExists,
-    #[error("insufficient funds: the balance is {balance}")]
+    #[error("insufficient funds: the available balance is {balance}")]
     InsufficientFunds {
-        /// The balance when the withdrawal was refused, so a client can tell a real
-        /// shortfall from anything else.
+        /// The available balance (the balance less open holds) when the change was
+        /// refused, so a client can tell a real shortfall from anything else.
         balance: Money,
     },
     #[error("the account holds {account}, the amount is in {given}")]
@@ -90,6 +90,19 @@ pub enum Error {
     InvalidPageSize { max: usize },
     #[error("unknown transaction kind {0}")]
     InvalidKind(i32),
+    #[error("hold id must be an account id, \":h\" and 16 lower-case hex digits")]
+    InvalidHoldId,
+    #[error("expire time must be 1 second to 366 days ahead")]
+    InvalidExpireTime,
+    #[error("hold {0} not found")]
+    HoldNotFound(String),
+    /// Captured, voided, expired, or a capture is under way.
+    #[error("hold {hold} is {state}, not open")]
+    HoldNotOpen { hold: String, state: String },
+    #[error("the capture is more than the hold's {held}")]
+    CaptureExceedsHold { held: Money },
+    #[error("the account has {} open holds, the most allowed", limits::OPEN_HOLDS_MAX)]
+    TooManyHolds,
     #[error("interest for {0} was already posted to this account with other parameters")]
     InterestAlreadyPosted(String),
     /// The period reaches into history that was archived (moved out of Redis).
@@ -158,6 +171,12 @@ impl Error {
             Error::InterestAlreadyPosted(_) => "INTEREST_ALREADY_POSTED",
             Error::PeriodNotPostable { .. } => "PERIOD_NOT_POSTABLE",
             Error::HistoryArchived { .. } => "HISTORY_ARCHIVED",
+            Error::InvalidHoldId => "INVALID_HOLD_ID",
+            Error::InvalidExpireTime => "INVALID_EXPIRE_TIME",
+            Error::HoldNotFound(_) => "HOLD_NOT_FOUND",
+            Error::HoldNotOpen { .. } => "HOLD_NOT_OPEN",
+            Error::CaptureExceedsHold { .. } => "CAPTURE_EXCEEDS_HOLD",
+            Error::TooManyHolds => "TOO_MANY_HOLDS",
         }
     }
 
@@ -183,8 +202,12 @@ impl Error {
             | Error::InvalidTimeRange(_)
             | Error::InvalidPeriod
             | Error::InvalidPageSize { .. }
-            | Error::InvalidKind(_) => ErrorClass::InvalidArgument,
-            Error::AccountNotFound(_) | Error::KeyNotFound(_) => ErrorClass::NotFound,
+            | Error::InvalidKind(_)
+            | Error::InvalidHoldId
+            | Error::InvalidExpireTime => ErrorClass::InvalidArgument,
+            Error::AccountNotFound(_) | Error::KeyNotFound(_) | Error::HoldNotFound(_) => {
+                ErrorClass::NotFound
+            }
             Error::PermissionDenied => ErrorClass::PermissionDenied,
             Error::AccountExists => ErrorClass::AlreadyExists,
             Error::InsufficientFunds { .. }
@@ -198,7 +221,10 @@ impl Error {
             | Error::KeyRevoked(_)
             | Error::InterestAlreadyPosted(_)
             | Error::PeriodNotPostable { .. }
-            | Error::HistoryArchived { .. } => ErrorClass::FailedPrecondition,
+            | Error::HistoryArchived { .. }
+            | Error::HoldNotOpen { .. }
+            | Error::CaptureExceedsHold { .. }
+            | Error::TooManyHolds => ErrorClass::FailedPrecondition,
         }
     }
 }

@@ -62,3 +62,17 @@ pub const STATEMENT_PAGE_SIZE_DEFAULT: usize = 1000;
 /// entry encodes to under 1.5 KB, so a page stays far below the 4 MiB that
 /// standard gRPC clients accept.
 pub const STATEMENT_PAGE_SIZE_MAX: usize = 1000;
+
+/// A hold expires at least this long after it is made...
+pub const HOLD_DURATION_MIN_SECS: i64 = 1;
+
+/// ...and at most this long (a year and a day: escrow outlasts card authorizations).
+pub const HOLD_DURATION_MAX_SECS: i64 = 366 * 24 * 60 * 60;
+
+/// A hold made without an expire time expires after this long (a week, as card
+/// authorizations usually do).
+pub const HOLD_DURATION_DEFAULT_SECS: i64 = 7 * 24 * 60 * 60;
+
+/// Most holds open (or capturing) on one account at once: each is a key in Redis
+/// that a client makes the server keep.
+pub const OPEN_HOLDS_MAX: usize = 1000;

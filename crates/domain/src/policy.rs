@@ -23,6 +23,10 @@ pub enum Method {
     UnfreezeAccount,
     CloseAccount,
     ListAccounts,
+    CreateHold,
+    CaptureHold,
+    VoidHold,
+    GetHold,
     // redbank.v1.ApiKeys
     CreateApiKey,
     ListApiKeys,
@@ -50,7 +54,7 @@ pub enum Access {
 use Access::{Any, Denied, Own};
 
 impl Method {
-    pub const ALL: [Method; 20] = [
+    pub const ALL: [Method; 24] = [
         Method::CreateAccount,
         Method::GetAccount,
         Method::Deposit,
@@ -63,6 +67,10 @@ impl Method {
         Method::UnfreezeAccount,
         Method::CloseAccount,
         Method::ListAccounts,
+        Method::CreateHold,
+        Method::CaptureHold,
+        Method::VoidHold,
+        Method::GetHold,
         Method::CreateApiKey,
         Method::ListApiKeys,
         Method::RevokeApiKey,
@@ -88,6 +96,10 @@ impl Method {
             Method::UnfreezeAccount => "/redbank.v1.Bank/UnfreezeAccount",
             Method::CloseAccount => "/redbank.v1.Bank/CloseAccount",
             Method::ListAccounts => "/redbank.v1.Bank/ListAccounts",
+            Method::CreateHold => "/redbank.v1.Bank/CreateHold",
+            Method::CaptureHold => "/redbank.v1.Bank/CaptureHold",
+            Method::VoidHold => "/redbank.v1.Bank/VoidHold",
+            Method::GetHold => "/redbank.v1.Bank/GetHold",
             Method::CreateApiKey => "/redbank.v1.ApiKeys/CreateApiKey",
             Method::ListApiKeys => "/redbank.v1.ApiKeys/ListApiKeys",
             Method::RevokeApiKey => "/redbank.v1.ApiKeys/RevokeApiKey",
@@ -120,6 +132,10 @@ impl Method {
             Method::UnfreezeAccount => [Denied, Any, Denied, Any],
             Method::CloseAccount => [Denied, Denied, Denied, Any],
             Method::ListAccounts => [Own, Any, Any, Any],
+            // A hold is on its account; a capture moves the account's money, as a
+            // transfer from it does.
+            Method::CreateHold | Method::CaptureHold | Method::VoidHold => [Own, Any, Denied, Any],
+            Method::GetHold => [Own, Any, Any, Any],
             Method::CreateApiKey | Method::ListApiKeys | Method::RevokeApiKey => {
                 [Denied, Denied, Denied, Any]
             }
@@ -131,6 +147,7 @@ impl Method {
         !matches!(
             self,
             Method::GetAccount
+                | Method::GetHold
                 | Method::ListTransactions
                 | Method::GetStatement
                 | Method::ListAccounts

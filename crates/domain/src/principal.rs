@@ -204,6 +204,13 @@ impl Principal {
         Self { actor: Actor::operator(), grant: Grant::Admin }
     }
 
+    /// The service itself, for what it does on its own: a hold voided at its
+    /// expiry. (A capture finished by the recovery worker keeps the actor of the
+    /// call that started it.)
+    pub fn service() -> Self {
+        Self { actor: Actor("service".to_owned()), grant: Grant::Admin }
+    }
+
     /// The owner a change must find on the account: the customer's id for a
     /// customer, none for staff.
     pub fn required_owner(&self) -> Option<&CustomerId> {

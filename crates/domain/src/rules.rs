@@ -17,6 +17,8 @@ pub struct Holding {
     pub currency: Currency,
     /// Minor units, never negative.
     pub balance: i64,
+    /// What open holds reserve: 0 to the balance.
+    pub held: i64,
     pub state: AccountState,
 }
 
@@ -24,6 +26,20 @@ impl Holding {
     fn money(&self, minor: i64) -> Money {
         Money::from_minor(self.currency, minor)
     }
+
+    /// What may leave the account: the balance less what holds reserve.
+    fn available(&self) -> i64 {
+        self.balance - self.held
+    }
+}
+
+/// No debit takes more than the available balance (the overdraft rule): the
+/// refusal tells the available balance. Twin: `unavailable` in prelude.lua.
+fn covered(account: &Holding, amount: Amount) -> Result<(), Error> {
+    if amount.minor() > account.available() {
+        return Err(Error::InsufficientFunds { balance: account.money(account.available()) });
+    }
+    Ok(())
 }
 
 /// Only an active account moves money. Twin: `not_movable` in prelude.lua.
@@ -62,15 +78,22 @@ pub fn deposit(id: &AccountId, account: &Holding, amount: Amount) -> Result<i64,
     within_ceiling(account, account.balance.saturating_add(amount.minor()))
 }
 
-/// The balance after a withdrawal: never below zero (the overdraft rule). Twin:
-/// post.lua, kind `withdrawal`.
+/// The balance after a withdrawal: never below what holds reserve (the overdraft
+/// rule, [`covered`]). Twin: post.lua, kind `withdrawal`.
 pub fn withdraw(id: &AccountId, account: &Holding, amount: Amount) -> Result<i64, Error> {
     same_currency(account, amount.currency())?;
     movable(id, account)?;
-    if amount.minor() > account.balance {
-        return Err(Error::InsufficientFunds { balance: account.money(account.balance) });
-    }
+    covered(account, amount)?;
     Ok(account.balance - amount.minor())
+}
+
+/// The held balance after a new hold: like a withdrawal, but the balance stays.
+/// Twin: hold.lua (which also refuses an account at [`crate::limits::OPEN_HOLDS_MAX`]).
+pub fn hold(id: &AccountId, account: &Holding, amount: Amount) -> Result<i64, Error> {
+    same_currency(account, amount.currency())?;
+    movable(id, account)?;
+    covered(account, amount)?;
+    Ok(account.held + amount.minor())
 }
 
 /// The interest and the balance after it, or None when the interest comes to
@@ -102,9 +125,7 @@ pub fn transfer(
     same_currency(to, amount.currency())?;
     movable(from_id, from)?;
     movable(to_id, to)?;
-    if amount.minor() > from.balance {
-        return Err(Error::InsufficientFunds { balance: from.money(from.balance) });
-    }
+    covered(from, amount)?;
     let to_balance = within_ceiling(to, to.balance.saturating_add(amount.minor()))?;
     Ok((from.balance - amount.minor(), to_balance))
 }
@@ -139,7 +160,12 @@ mod tests {
     }
 
     fn holding(code: &str, balance: i64, state: AccountState) -> Holding {
-        Holding { currency: Currency::parse(code).unwrap_or_else(|_| unreachable!()), balance, state }
+        Holding {
+            currency: Currency::parse(code).unwrap_or_else(|_| unreachable!()),
+            balance,
+            held: 0,
+            state,
+        }
     }
 
     fn amount(code: &str, minor: i64) -> Amount {

@@ -26,9 +26,21 @@ fn each_kind_moves_money_its_own_way() {
     let signs: Vec<i64> = TransactionKind::ALL.iter().map(|k| k.sign()).collect();
     assert_eq!(
         TransactionKind::ALL,
-        [Deposit, Withdrawal, Interest, TransferIn, TransferOut, Frozen, Unfrozen, Closed]
+        [
+            Deposit,
+            Withdrawal,
+            Interest,
+            TransferIn,
+            TransferOut,
+            Frozen,
+            Unfrozen,
+            Closed,
+            Hold,
+            Capture,
+            Release
+        ]
     );
-    assert_eq!(signs, [1, -1, 1, 1, -1, 0, 0, 0]);
+    assert_eq!(signs, [1, -1, 1, 1, -1, 0, 0, 0, 0, -1, 0]);
     let entry = |kind, minor| Transaction {
         id: "1-0".into(),
         account_id: AccountId::parse("a").unwrap(),

@@ -148,6 +148,8 @@ mod tests {
             state_reason: text,
             state_change_time: time(),
             customer_id: "c".repeat(redbank_domain::limits::CUSTOMER_ID_MAX_LEN),
+            available_balance: money(),
+            held_balance: money(),
         };
         assert!(account.encoded_len() <= bounds::ACCOUNT_BYTES, "{}", account.encoded_len());
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::builder::RangedU64ValueParser;
 use clap::{Parser, ValueEnum};
 use redbank_domain::{Currency, PeriodPolicy, RateCeiling};
-use redbank_store::{BatchConfig, StoreConfig};
+use redbank_store::{BatchConfig, CrashPoint, StoreConfig};
 
 use crate::auth::AuthMode;
 use crate::auth::jwt::JwtConfig;
@@ -71,6 +71,18 @@ pub struct Config {
     #[arg(long, env = "REDBANK_REDIS_WAIT_TIMEOUT_MS", default_value_t = 500,
           value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub redis_wait_timeout_ms: u64,
+
+    /// How long a capture, or a transfer between two cluster slots, may stay
+    /// half-way (a replica crashed in it) before the recovery worker of any replica
+    /// finishes it; the worker looks at the due index every quarter of this.
+    #[arg(long, env = "REDBANK_TRANSFER_RECOVERY_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub transfer_recovery_secs: u64,
+
+    /// Tests only: abort the process at this step of a transfer between slots
+    /// (after-hold, after-credit, after-settle), as `kill -9` would.
+    #[arg(long, hide = true, value_parser = parse_crash_point)]
+    pub test_crash_after: Option<CrashPoint>,
 
     /// How long a request id is remembered, in seconds (default 24 hours).
     #[arg(long, env = "REDBANK_IDEMPOTENCY_TTL_SECS", default_value_t = 86_400,
@@ -275,6 +287,8 @@ impl Config {
             cluster_nodes: self.redis_cluster_nodes.clone(),
             wait_replicas: self.redis_wait_replicas,
             wait_timeout: Duration::from_millis(self.redis_wait_timeout_ms),
+            recovery: Duration::from_secs(self.transfer_recovery_secs),
+            crash_after: self.test_crash_after,
             metrics: redbank_store::StoreMetrics::default(),
             redis_url: self.redis_url.clone(),
             call_timeout: Duration::from_millis(self.redis_timeout_ms),
@@ -285,4 +299,8 @@ impl Config {
             },
         }
     }
+}
+
+fn parse_crash_point(s: &str) -> Result<CrashPoint, String> {
+    CrashPoint::parse(s).ok_or_else(|| "one of after-hold, after-credit, after-settle".to_owned())
 }

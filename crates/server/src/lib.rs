@@ -12,6 +12,7 @@ pub mod config;
 mod health;
 pub mod metrics;
 pub mod page_token;
+mod recovery;
 pub mod status;
 pub mod transport;
 pub mod v1;
@@ -123,6 +124,7 @@ pub async fn run(
     });
     let max_message = usize::try_from(config.max_message_bytes).unwrap_or(usize::MAX);
 
+    let recovery = tokio::spawn(recovery::run(store.clone(), config.store_config().recovery));
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let health_task = tokio::spawn(health::watch_store(
         store,
@@ -186,6 +188,7 @@ pub async fn run(
                 .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
         );
     transport::serve(listener, routes, limits, metrics, tls, authenticator, shutdown).await;
+    recovery.abort();
     if let Some((epoch, jwks)) = auth_tasks {
         epoch.abort();
         if let Some(jwks) = jwks {

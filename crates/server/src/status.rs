@@ -162,10 +162,10 @@ pub fn from_store(error: StoreError) -> Status {
                 HashMap::new(),
             )
         }
-        StoreError::NotOnCluster(what) => with_info(
-            Code::Unimplemented,
-            format!("not available on this Redis Cluster yet: {what}"),
-            "NOT_AVAILABLE_ON_CLUSTER",
+        StoreError::DeadlinePassed => with_info(
+            Code::Unavailable,
+            "the change reached the store after its deadline and was not applied; retry it",
+            "DEADLINE_PASSED",
             HashMap::new(),
         ),
         _ => unavailable_or_internal(&error),

@@ -6,15 +6,17 @@
 
 use std::sync::Arc;
 
-use redbank_api::convert::{account_to_proto, money_to_proto, timestamp_from_millis, transaction_to_proto};
+use redbank_api::convert::{
+    account_to_proto, hold_to_proto, money_to_proto, timestamp_from_millis, transaction_to_proto,
+};
 use redbank_api::requests::{
-    CreateAccount, Movement, StateCommand, StatementQuery, TransactionsQuery, TransferCommand,
-    accounts_page_size,
+    CaptureCommand, CreateAccount, HoldCommand, Movement, StateCommand, StatementQuery, TransactionsQuery,
+    TransferCommand, VoidCommand, accounts_page_size,
 };
 use redbank_api::v1::{self, bank_server::Bank};
 use redbank_domain::policy::Method;
-use redbank_domain::{AccountId, Error, Principal, StateChange};
-use redbank_store::{HistoryQuery, Posted, StatementCursor, StoreError};
+use redbank_domain::{AccountId, Error, HoldId, Principal, StateChange};
+use redbank_store::{HistoryQuery, HoldApplied, Posted, StatementCursor, StoreError};
 use tonic::{Request, Response, Status};
 
 use crate::auth::{self, caller};
@@ -325,5 +327,85 @@ impl Bank for BankV1 {
             accounts: accounts.iter().map(account_to_proto).collect(),
             next_page_token,
         }))
+    }
+
+    async fn create_hold(
+        &self,
+        request: Request<v1::CreateHoldRequest>,
+    ) -> Result<Response<v1::HoldResponse>, Status> {
+        let by = caller(request.extensions())?;
+        access::note_request_id(request.extensions(), &request.get_ref().request_id);
+        let HoldCommand { hold, request_id, memo } =
+            HoldCommand::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
+        let done = self
+            .state
+            .store
+            .create_hold(&hold, request_id.as_ref(), &memo, &by)
+            .await
+            .map_err(|e| self.fail(&by, Method::CreateHold, hold.account.as_str(), e))?;
+        Ok(Response::new(hold_response(&done)))
+    }
+
+    async fn capture_hold(
+        &self,
+        request: Request<v1::CaptureHoldRequest>,
+    ) -> Result<Response<v1::CaptureHoldResponse>, Status> {
+        let by = caller(request.extensions())?;
+        access::note_request_id(request.extensions(), &request.get_ref().request_id);
+        let CaptureCommand { capture, request_id, memo } =
+            CaptureCommand::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
+        let done = self
+            .state
+            .store
+            .capture_hold(&capture, request_id.as_ref(), &memo, &by)
+            .await
+            .map_err(|e| self.fail(&by, Method::CaptureHold, capture.hold.account().as_str(), e))?;
+        // As for a transfer: a customer paying someone else's account learns nothing of it.
+        let other = auth::sees_counterparty(&by, done.to.account.owner.as_ref());
+        Ok(Response::new(v1::CaptureHoldResponse {
+            hold: Some(hold_to_proto(&done.hold)),
+            capture_transaction: Some(transaction_to_proto(&done.capture)),
+            release_transaction: done.release.as_ref().map(transaction_to_proto),
+            account: Some(account_to_proto(&done.account)),
+            to_transaction: other.then(|| transaction_to_proto(&done.to.transaction)),
+            to_account: other.then(|| account_to_proto(&done.to.account)),
+        }))
+    }
+
+    async fn void_hold(
+        &self,
+        request: Request<v1::VoidHoldRequest>,
+    ) -> Result<Response<v1::HoldResponse>, Status> {
+        let by = caller(request.extensions())?;
+        access::note_request_id(request.extensions(), &request.get_ref().request_id);
+        let VoidCommand { hold, request_id, memo } =
+            VoidCommand::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
+        let done = self
+            .state
+            .store
+            .void_hold(&hold, request_id.as_ref(), &memo, &by)
+            .await
+            .map_err(|e| self.fail(&by, Method::VoidHold, hold.account().as_str(), e))?;
+        Ok(Response::new(hold_response(&done)))
+    }
+
+    async fn get_hold(&self, request: Request<v1::GetHoldRequest>) -> Result<Response<v1::Hold>, Status> {
+        let by = caller(request.extensions())?;
+        let id = HoldId::parse(&request.get_ref().hold_id).map_err(|e| status::refused(&e))?;
+        let hold = self
+            .state
+            .store
+            .get_hold(&id, &by)
+            .await
+            .map_err(|e| self.fail(&by, Method::GetHold, id.account().as_str(), e))?;
+        Ok(Response::new(hold_to_proto(&hold)))
+    }
+}
+
+fn hold_response(done: &HoldApplied) -> v1::HoldResponse {
+    v1::HoldResponse {
+        hold: Some(hold_to_proto(&done.hold)),
+        transaction: Some(transaction_to_proto(&done.transaction)),
+        account: Some(account_to_proto(&done.account)),
     }
 }

@@ -84,7 +84,7 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-fn random_hex(n: usize) -> Result<String, StoreError> {
+pub(crate) fn random_hex(n: usize) -> Result<String, StoreError> {
     let mut bytes = vec![0u8; n];
     ring::rand::SystemRandom::new()
         .fill(&mut bytes)

@@ -47,10 +47,10 @@ pub enum StoreError {
     /// waits again.
     #[error("the change was applied but only {acked} of {wanted} replicas acknowledged it in time")]
     NotReplicated { acked: u32, wanted: u32 },
-    /// What this store cannot do yet on a Redis Cluster: a transfer between
-    /// accounts of two hash slots, which one script cannot make. Nothing was sent.
-    #[error("{0}")]
-    NotOnCluster(&'static str),
+    /// A hold (or the first step of a transfer between slots) reached Redis after
+    /// the deadline it was sent with: nothing was written. Transient.
+    #[error("the change reached redis after its deadline; nothing was written")]
+    DeadlinePassed,
 }
 
 impl StoreError {
@@ -62,6 +62,7 @@ impl StoreError {
                 | StoreError::Timeout(_)
                 | StoreError::Abandoned
                 | StoreError::NotReplicated { .. }
+                | StoreError::DeadlinePassed
         )
     }
 }

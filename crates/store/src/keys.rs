@@ -3,7 +3,7 @@
 //! script may touch them all. Account ids cannot contain `{`, `}` or `:`
 //! (see `AccountId`), so an id can never break out of its tag.
 
-use redbank_domain::{AccountId, CustomerId, KeyId, RequestId};
+use redbank_domain::{AccountId, CustomerId, HoldId, KeyId, RequestId};
 
 /// The account hash: type, cur, bal, ver, ctime.
 pub fn account(id: &AccountId) -> String {
@@ -64,6 +64,42 @@ pub const PAGE_TOKEN_KEY: &str = "redbank:page-token-key";
 /// The idempotency record of one request id, scoped to the account it touched.
 pub fn request(id: &AccountId, request_id: &RequestId) -> String {
     format!("acct:{{{id}}}:req:{request_id}")
+}
+
+/// A hold (a hash), under its account's tag; kept for the idempotency window once
+/// it is settled.
+pub fn hold(id: &HoldId) -> String {
+    format!("acct:{{{}}}:hold:{}", id.account(), id.nonce())
+}
+
+/// An account's open (and capturing) holds: a sorted set, nonce -> expire time
+/// (ms). The checker requires the held balance to be the sum of their amounts.
+pub fn holds(id: &AccountId) -> String {
+    format!("acct:{{{id}}}:holds")
+}
+
+/// The decision of one capture attempt, under the target's tag (credit.lua):
+/// credited or refused, written once.
+pub fn capture_decision(to: &AccountId, hold: &HoldId, attempt: u32) -> String {
+    format!("acct:{{{to}}}:capture:{hold}:{attempt}")
+}
+
+/// Shards of the due index: holds to expire and captures to finish, spread over
+/// this many keys (each its own hash tag, so over the primaries of a cluster).
+pub const DUE_SHARDS: usize = 16;
+
+/// One shard of the due index (a sorted set: hold id -> when due, ms).
+pub fn due(shard: usize) -> String {
+    format!("holds:{{due-{shard}}}")
+}
+
+/// The shard of the due index a hold's entry lives in (FNV-1a of its id).
+pub fn due_of(hold: &HoldId) -> String {
+    let hash = hold
+        .to_string()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3));
+    due((hash % DUE_SHARDS as u64) as usize)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod conn;
 pub mod credentials;
 mod error;
 mod history;
+mod holds;
 pub mod keys;
 mod metrics;
 mod reply;
@@ -40,9 +41,11 @@ pub use archive::{ARCHIVE_CHUNK_MAX, ArchivePoint};
 pub use batch::BatchConfig;
 pub use error::StoreError;
 pub use history::{HistoryPage, HistoryQuery, StatementCursor, StatementPage};
+pub use holds::{CrashPoint, DUE_GRACE, Recovered};
 pub use metrics::{ScriptMetrics, StoreMetrics};
 pub use safety::RedisSettings;
 pub(crate) use safety::Safety;
+pub use scripts::holds::{Captured, HoldApplied};
 
 use batch::{Batcher, Poster};
 use scripts::Scripts;
@@ -80,12 +83,18 @@ pub struct StoreConfig {
     pub cluster_nodes: Vec<String>,
     /// Where Redis calls are counted and timed (nowhere by default).
     pub metrics: StoreMetrics,
+    /// How long a capture (or a transfer between slots) may stay half-way before
+    /// the recovery worker finishes it.
+    pub recovery: Duration,
+    /// Tests only: die at this step of a transfer between slots.
+    pub crash_after: Option<CrashPoint>,
 }
 
 impl StoreConfig {
     pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_millis(1000);
     pub const DEFAULT_IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 60 * 60);
     pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_millis(500);
+    pub const DEFAULT_RECOVERY: Duration = Duration::from_secs(10);
 
     pub fn new(redis_url: impl Into<String>) -> Self {
         Self {
@@ -97,6 +106,8 @@ impl StoreConfig {
             cluster_nodes: Vec::new(),
             wait_replicas: 0,
             wait_timeout: Self::DEFAULT_WAIT_TIMEOUT,
+            recovery: Self::DEFAULT_RECOVERY,
+            crash_after: None,
         }
     }
 }
@@ -190,6 +201,8 @@ pub struct Store {
     metrics: StoreMetrics,
     safety: Arc<Safety>,
     replication: Replication,
+    recovery: Duration,
+    crash_after: Option<CrashPoint>,
 }
 
 /// How many replicas each write waits for, and how long.
@@ -274,6 +287,8 @@ impl Store {
             metrics: config.metrics.clone(),
             safety,
             replication,
+            recovery: config.recovery,
+            crash_after: config.crash_after,
         }
     }
 
@@ -457,11 +472,9 @@ impl Store {
             .collect())
     }
 
-    /// Moves money between two accounts in one atomic script call.
-    ///
-    /// Both accounts must be reachable by one script: true on a single Redis. On a
-    /// Redis Cluster with the accounts in different slots this becomes a journaled
-    /// two-step behind the same signature (see ARCHITECTURE.md).
+    /// Moves money between two accounts in one atomic script call; on a Redis
+    /// Cluster with the accounts in two slots, in three (holds.rs): a hold on the
+    /// source, the target's credit, the capture.
     pub async fn transfer(
         &self,
         transfer: &Transfer,
@@ -471,9 +484,7 @@ impl Store {
     ) -> Result<Transferred, StoreError> {
         let slot = |id: &AccountId| redis::cluster_routing::Slot::for_key(keys::account(id));
         if self.conn.is_cluster() && slot(transfer.from()) != slot(transfer.to()) {
-            return Err(StoreError::NotOnCluster(
-                "a transfer between accounts in two hash slots (the two-step transfer is not built yet)",
-            ));
+            return self.transfer_between_slots(transfer, request_id, memo, by).await;
         }
         let invocation = scripts::transfer::invocation(
             &self.scripts.transfer,

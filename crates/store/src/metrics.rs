@@ -41,6 +41,8 @@ pub struct StoreMetrics {
     pub create_account: ScriptMetrics,
     pub set_state: ScriptMetrics,
     pub archive: ScriptMetrics,
+    /// Holds and captures: hold, capture, credit, settle and void.
+    pub holds: ScriptMetrics,
     /// Balance changes per `post.lua` call.
     pub batch_changes: Histogram,
 }
@@ -53,6 +55,7 @@ impl Default for StoreMetrics {
             create_account: ScriptMetrics::default(),
             set_state: ScriptMetrics::default(),
             archive: ScriptMetrics::default(),
+            holds: ScriptMetrics::default(),
             batch_changes: Histogram::noop(),
         }
     }
@@ -66,7 +69,8 @@ impl std::fmt::Debug for StoreMetrics {
 
 impl StoreMetrics {
     /// The script names, as labels.
-    pub const SCRIPTS: [&'static str; 5] = ["post", "transfer", "create_account", "set_state", "archive"];
+    pub const SCRIPTS: [&'static str; 6] =
+        ["post", "transfer", "create_account", "set_state", "archive", "holds"];
 
     /// Handles made by `make` for each script name and for the batch sizes.
     pub fn with(mut make: impl FnMut(&'static str) -> ScriptMetrics, batch_changes: Histogram) -> Self {
@@ -76,6 +80,7 @@ impl StoreMetrics {
             create_account: make("create_account"),
             set_state: make("set_state"),
             archive: make("archive"),
+            holds: make("holds"),
             batch_changes,
         }
     }

@@ -5,8 +5,8 @@
 //! that `lua/prelude.lua` documents (`account_reply`, `append`).
 
 use redbank_domain::{
-    Account, AccountId, AccountState, AccountType, Actor, Currency, CustomerId, Error, Memo, Money,
-    RequestId, Transaction, TransactionKind,
+    Account, AccountId, AccountState, AccountType, Actor, Currency, CustomerId, Error, Hold, HoldId,
+    HoldPurpose, HoldState, Memo, Money, RequestId, Transaction, TransactionKind,
 };
 
 use crate::{ArchivePoint, StoreError};
@@ -14,11 +14,14 @@ use crate::{ArchivePoint, StoreError};
 /// A script reply of one change: a flat array of strings.
 pub(crate) type Fields = Vec<String>;
 
-/// type, cur, bal, ver, ctime, state, state reason, state time, owner.
+/// type, cur, bal, ver, ctime, state, state reason, state time, owner, held.
 pub(crate) const ACCOUNT_FIELDS: usize = crate::scripts::ACCOUNT_FIELDS.len();
 /// id, kind, amount, balance, version, request id, memo, counterparty, transfer id,
 /// actor.
 pub(crate) const ENTRY_FIELDS: usize = 10;
+/// nonce, purpose, state, amount, currency, memo, ctime, expire, capture target,
+/// capture amount, settle time, actor (prelude.lua, `hold_part`).
+pub(crate) const HOLD_FIELDS: usize = 12;
 
 fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt(what.into())
@@ -61,6 +64,11 @@ pub(crate) fn refusal(fields: &[String], given: Option<Currency>) -> StoreError 
             limit: Money::from_minor(b.currency(), redbank_domain::limits::MAX_BALANCE_MINOR),
         }),
         "BALANCE_NOT_ZERO" => balance().map(|balance| Error::BalanceNotZero { balance }),
+        "CAPTURE_EXCEEDS_HOLD" => balance().map(|held| Error::CaptureExceedsHold { held }),
+        "HOLD_NOT_FOUND" => Ok(Error::HoldNotFound(field(1).to_owned())),
+        "HOLD_NOT_OPEN" => Ok(Error::HoldNotOpen { hold: field(1).to_owned(), state: field(2).to_owned() }),
+        "TOO_MANY_HOLDS" => Ok(Error::TooManyHolds),
+        "DEADLINE_PASSED" => return StoreError::DeadlinePassed,
         "CURRENCY_MISMATCH" => currency(field(1))
             .map(|account| Error::CurrencyMismatch { account, given: given.unwrap_or(account) }),
         "ACCOUNT_FROZEN" => account_id(field(1)).map(Error::AccountFrozen),
@@ -95,15 +103,17 @@ pub(crate) fn ok_parts(
 }
 
 /// An account part: type, cur, bal, ver, ctime, state, state reason, state time,
-/// owner ('' for none).
+/// owner ('' for none), held.
 pub(crate) fn account(id: &AccountId, f: &[String]) -> Result<Account, StoreError> {
-    let [kind, cur, bal, ver, ctime, state, reason, stime, owner] = f else {
+    let [kind, cur, bal, ver, ctime, state, reason, stime, owner, held] = f else {
         return Err(corrupt(format!("account part has {} fields", f.len())));
     };
+    let cur = currency(cur)?;
     Ok(Account {
         id: id.clone(),
         account_type: AccountType::parse(kind).map_err(|_| corrupt(format!("stored type {kind:?}")))?,
-        balance: Money::from_minor(currency(cur)?, int("balance", bal)?),
+        balance: Money::from_minor(cur, int("balance", bal)?),
+        held: Money::from_minor(cur, int("held", held)?),
         create_time_micros: int("ctime", ctime)?,
         version: int("version", ver)?,
         state: AccountState::from_code(state).ok_or_else(|| corrupt(format!("stored state {state:?}")))?,
@@ -132,6 +142,36 @@ pub(crate) fn entry(id: &AccountId, currency: Currency, f: &[String]) -> Result<
         counterparty: if counterparty.is_empty() { None } else { Some(account_id(counterparty)?) },
         transfer_id: if transfer.is_empty() { None } else { Some(transfer.clone()) },
         counterparty_version: None,
+        actor: if actor.is_empty() {
+            None
+        } else {
+            Some(Actor::parse(actor).map_err(|_| corrupt(format!("stored actor {actor:?}")))?)
+        },
+    })
+}
+
+/// A hold part (prelude.lua's `hold_part`): the nonce, then the hold's fields.
+pub(crate) fn hold(account: &AccountId, f: &[String]) -> Result<Hold, StoreError> {
+    let [nonce, purpose, state, amount, cur, text, ctime, expire, to, camount, stime, actor] = f else {
+        return Err(corrupt(format!("hold part has {} fields", f.len())));
+    };
+    let cur = currency(cur)?;
+    Ok(Hold {
+        id: HoldId::new(account.clone(), nonce).map_err(|_| corrupt(format!("hold nonce {nonce:?}")))?,
+        purpose: HoldPurpose::from_code(purpose)
+            .ok_or_else(|| corrupt(format!("hold purpose {purpose:?}")))?,
+        state: HoldState::from_code(state).ok_or_else(|| corrupt(format!("hold state {state:?}")))?,
+        amount: Money::from_minor(cur, int("hold amount", amount)?),
+        memo: memo(text)?,
+        create_time_millis: int("hold ctime", ctime)?,
+        expire_time_millis: int("hold expire", expire)?,
+        capture_to: if to.is_empty() { None } else { Some(account_id(to)?) },
+        capture_amount: if camount.is_empty() {
+            None
+        } else {
+            Some(Money::from_minor(cur, int("capture amount", camount)?))
+        },
+        settle_time_millis: int("hold stime", stime)?,
         actor: if actor.is_empty() {
             None
         } else {
@@ -169,7 +209,7 @@ pub(crate) fn stored_account(id: &AccountId, fields: Vec<Option<String>>) -> Res
     if fields.first().is_none_or(Option::is_none) {
         return Err(StoreError::Refused(Error::AccountNotFound(id.clone())));
     }
-    let defaults = ["", "", "", "", "", "", "", "0", ""];
+    let defaults = ["", "", "", "", "", "", "", "0", "", "0"];
     let f: Vec<String> =
         fields.into_iter().zip(defaults).map(|(v, d)| v.unwrap_or_else(|| d.to_owned())).collect();
     account(id, &f)
@@ -231,7 +271,14 @@ mod tests {
     use super::*;
 
     /// Every script, as the store sends it.
-    const SCRIPTS: [(&str, &str); 9] = [
+    const SCRIPTS: [(&str, &str); 16] = [
+        ("holds_read.lua", include_str!("lua/holds_read.lua")),
+        ("hold.lua", include_str!("lua/hold.lua")),
+        ("capture.lua", include_str!("lua/capture.lua")),
+        ("credit.lua", include_str!("lua/credit.lua")),
+        ("settle.lua", include_str!("lua/settle.lua")),
+        ("void.lua", include_str!("lua/void.lua")),
+        ("due.lua", include_str!("lua/due.lua")),
         ("key_touch.lua", include_str!("lua/key_touch.lua")),
         ("key_create.lua", include_str!("lua/key_create.lua")),
         ("key_revoke.lua", include_str!("lua/key_revoke.lua")),
@@ -244,7 +291,17 @@ mod tests {
     ];
 
     /// Replies that are not refusals: decoded by their own readers.
-    const NOT_REFUSALS: [&str; 5] = ["OK", "NO_CHANGE", "SCRIPT_ERROR", "ARCHIVE_CHANGED", "KEY_EXISTS"];
+    const NOT_REFUSALS: [&str; 9] = [
+        "OK",
+        "NO_CHANGE",
+        "SCRIPT_ERROR",
+        "ARCHIVE_CHANGED",
+        "KEY_EXISTS",
+        "PENDING",
+        "DONE",
+        "NOT_DUE",
+        "DEADLINE_PASSED",
+    ];
 
     /// Every `{'REASON', ...}` reply a script can give, found in the script text.
     fn reasons_in_scripts() -> Vec<(&'static str, String)> {
@@ -266,7 +323,11 @@ mod tests {
     /// (an account id, a balance and its currency).
     fn reply_of(reason: &str) -> Vec<String> {
         let details: &[&str] = match reason {
-            "INSUFFICIENT_FUNDS" | "BALANCE_LIMIT_EXCEEDED" | "BALANCE_NOT_ZERO" => &["1250", "USD"],
+            "INSUFFICIENT_FUNDS" | "BALANCE_LIMIT_EXCEEDED" | "BALANCE_NOT_ZERO" | "CAPTURE_EXCEEDS_HOLD" => {
+                &["1250", "USD"]
+            }
+            "HOLD_NOT_OPEN" => &["acct-1:h0123456789abcdef", "captured"],
+            "TOO_MANY_HOLDS" => &[],
             "CURRENCY_MISMATCH" => &["EUR", "acct-1"],
             "INTEREST_ALREADY_POSTED" => &["2026-10"],
             "IDEMPOTENCY_KEY_REUSED" | "ACCOUNT_EXISTS" | "PERMISSION_DENIED" => &[],
@@ -305,5 +366,6 @@ mod tests {
         ));
         assert!(crate::scripts::archive::decode(&["OK".into()]).is_ok());
         assert!(matches!(refusal(&["SCRIPT_ERROR".into(), "boom".into()], None), StoreError::Corrupt(_)));
+        assert!(matches!(refusal(&["DEADLINE_PASSED".into()], None), StoreError::DeadlinePassed));
     }
 }

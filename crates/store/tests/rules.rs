@@ -7,8 +7,8 @@
 use redbank_domain::limits::{MAX_AMOUNT_MINOR, MAX_BALANCE_MINOR};
 use redbank_domain::rules::{self, Holding};
 use redbank_domain::{
-    AccountId, AccountState, AccountType, Amount, AnnualRate, BalanceChange, Currency, Error, InterestDays,
-    Memo, RateCeiling, Reason, StateChange, Transfer,
+    AccountId, AccountState, AccountType, Amount, AnnualRate, BalanceChange, Currency, Error, HoldRequest,
+    InterestDays, Memo, RateCeiling, Reason, StateChange, Transfer,
 };
 use redbank_store::{Store, StoreConfig, StoreError};
 use redbank_testkit::{Lcg, RedisServer};
@@ -20,6 +20,7 @@ enum Outcome {
     Interest(Option<(i64, i64)>),
     Balances(i64, i64),
     State(AccountState),
+    Held(i64),
     Refused(Error),
 }
 
@@ -51,6 +52,15 @@ fn balance(g: &mut Lcg) -> i64 {
     }
 }
 
+/// What holds reserve of `balance`: mostly nothing, often all of it or a part.
+fn held(g: &mut Lcg, balance: i64) -> i64 {
+    match g.below(4) {
+        0 | 1 => 0,
+        2 => balance,
+        _ => g.below(balance as u64 + 1) as i64,
+    }
+}
+
 /// An amount, often at a boundary of `balance` or of the ceiling.
 fn amount(g: &mut Lcg, balance: i64, currency: Currency) -> Amount {
     let minor = match g.below(8) {
@@ -74,6 +84,8 @@ async fn open(store: &Store, redis: &RedisServer, id: &AccountId, holding: Holdi
         .arg(holding.balance)
         .arg("state")
         .arg(holding.state.code())
+        .arg("held")
+        .arg(holding.held)
         .query(&mut redis.connection())
         .unwrap();
 }
@@ -90,12 +102,13 @@ async fn rules_agree_with_their_lua_twins() {
     for case in 0..cases {
         let id = AccountId::parse(&format!("r{case}")).unwrap();
         let currency = Currency::parse(g.pick(&CURRENCIES)).unwrap();
-        let holding = Holding { currency, balance: balance(&mut g), state: g.pick(&STATES) };
+        let bal = balance(&mut g);
+        let holding = Holding { currency, balance: bal, held: held(&mut g, bal), state: g.pick(&STATES) };
         open(&store, &redis, &id, holding).await;
         // Amounts mostly in the account's currency, sometimes in another.
         let amount_currency =
             if g.below(6) == 0 { Currency::parse(g.pick(&CURRENCIES)).unwrap() } else { currency };
-        let (rust, lua) = match g.below(6) {
+        let (rust, lua) = match g.below(7) {
             0 => {
                 let a = amount(&mut g, holding.balance, amount_currency);
                 (
@@ -157,7 +170,13 @@ async fn rules_agree_with_their_lua_twins() {
                 let to_id = AccountId::parse(&format!("r{case}-to")).unwrap();
                 let to_currency =
                     if g.below(5) == 0 { Currency::parse(g.pick(&CURRENCIES)).unwrap() } else { currency };
-                let to = Holding { currency: to_currency, balance: balance(&mut g), state: g.pick(&STATES) };
+                let to_bal = balance(&mut g);
+                let to = Holding {
+                    currency: to_currency,
+                    balance: to_bal,
+                    held: held(&mut g, to_bal),
+                    state: g.pick(&STATES),
+                };
                 open(&store, &redis, &to_id, to).await;
                 let a = amount(&mut g, holding.balance, amount_currency);
                 let transfer = Transfer::new(id.clone(), to_id.clone(), a).unwrap();
@@ -173,6 +192,19 @@ async fn rules_agree_with_their_lua_twins() {
                                 done.to.account.balance.minor(),
                             )
                         },
+                    ),
+                )
+            }
+            5 => {
+                let a = amount(&mut g, holding.balance - holding.held, amount_currency);
+                let request = HoldRequest { account: id.clone(), amount: a, expire_time_millis: None };
+                (
+                    decided(rules::hold(&id, &holding, a), Outcome::Held),
+                    applied(
+                        store
+                            .create_hold(&request, None, &memo, &redbank_domain::Principal::operator())
+                            .await,
+                        |h| Outcome::Held(h.account.held.minor()),
                     ),
                 )
             }

@@ -29,17 +29,20 @@
 //! millisecond: a transfer whose one half lies before the cut and the other after
 //! is counted as money in flight, both halves found.
 
+mod holds;
 mod request_ids;
 mod transfers;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use redbank_domain::{Account, AccountId, Transaction, TransactionKind};
+use redbank_domain::{Account, AccountId, HoldState, Transaction, TransactionKind};
 
 use crate::{ArchivePoint, Store, StoreError};
 use request_ids::RequestIds;
 use transfers::Transfers;
+
+pub use holds::OVERDUE_GRACE;
 
 /// One broken invariant, precisely located.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +87,28 @@ pub enum Violation {
         balances: i128,
         net_external: i128,
     },
+    /// The held balance is not the sum of the open holds.
+    HeldMismatch {
+        account: AccountId,
+        held: i64,
+        open_holds: i128,
+    },
+    /// A hold in the open index that is not open (or does not exist).
+    HoldIndexStale {
+        hold: String,
+        state: Option<HoldState>,
+    },
+    /// Open past its expiry, or capturing past its recovery deadline, by more than
+    /// [`OVERDUE_GRACE`].
+    HoldOverdue {
+        hold: String,
+        state: HoldState,
+        due_millis: i64,
+    },
+    /// An open hold that nothing will ever expire or finish: not in the due index.
+    HoldNotDue {
+        hold: String,
+    },
 }
 
 impl fmt::Display for Violation {
@@ -122,6 +147,19 @@ impl fmt::Display for Violation {
                 f,
                 "{currency}: balances add up to {balances}, but deposits + interest - withdrawals are {net_external}"
             ),
+            Violation::HeldMismatch { account, held, open_holds } => {
+                write!(f, "account {account}: held balance {held} but its open holds add up to {open_holds}")
+            }
+            Violation::HoldIndexStale { hold, state } => {
+                let state = state.map_or("missing", |s| s.code());
+                write!(f, "hold {hold}: in its account's open holds but {state}")
+            }
+            Violation::HoldOverdue { hold, state, due_millis } => write!(
+                f,
+                "hold {hold}: still {state}, due at {}",
+                redbank_domain::calendar::format_millis(*due_millis)
+            ),
+            Violation::HoldNotDue { hold } => write!(f, "hold {hold}: open, but not in the due index"),
         }
     }
 }
@@ -192,6 +230,7 @@ pub async fn check(store: &Store) -> Result<CheckReport, StoreError> {
         if point.through.is_some() {
             archived_through.insert(id.clone(), point.version);
         }
+        holds::check(store, &id, cut, &mut transfers, &mut report.violations).await?;
         walk.finish(&account, &point, &mut report);
     }
     transfers.finish(&archived_through, &mut report);
@@ -283,13 +322,22 @@ impl Walk {
             }
         }
         if let Some(rid) = &t.request_id {
-            let key = match (t.kind, &t.counterparty) {
-                (TransactionKind::TransferIn, Some(from)) => format!("{from}\u{0}{rid}"),
+            let key = match (t.kind, &t.counterparty, &t.transfer_id) {
+                (TransactionKind::TransferIn, Some(from), _) => format!("{from}\u{0}{rid}"),
+                // A hold and its release share the request id of the call that made
+                // them with the hold's capture (or a transfer's debit): one each.
+                (TransactionKind::Hold | TransactionKind::Release, _, Some(hold)) => {
+                    format!("{}\u{0}{hold}\u{0}{rid}", t.kind.code())
+                }
                 _ => rid.to_string(),
             };
             self.request_ids.see(key, t.create_time_millis);
         }
-        if let Some(transfer) = t.transfer_id {
+        let moved = matches!(
+            t.kind,
+            TransactionKind::TransferIn | TransactionKind::TransferOut | TransactionKind::Capture
+        );
+        if let Some(transfer) = t.transfer_id.filter(|_| moved) {
             transfers.add(
                 transfer,
                 Half {

@@ -15,13 +15,27 @@ pub(super) struct Transfers {
     violations: Vec<Violation>,
     /// Money in flight at the cut, per currency, to add to the balances.
     in_flight: BTreeMap<String, i128>,
+    /// Holds being captured (transfers between slots among them), with the amount
+    /// held: their target's credit may be written while their debit is not yet.
+    capturing: HashMap<String, i64>,
+}
+
+/// The kinds that take money out as one half of a transfer: a transfer's debit,
+/// a hold's capture.
+fn is_out(kind: TransactionKind) -> bool {
+    matches!(kind, TransactionKind::TransferOut | TransactionKind::Capture)
 }
 
 impl Transfers {
+    /// A hold found capturing: a lone credit of it is in flight, not incomplete.
+    pub(super) fn capturing(&mut self, hold_id: String, amount: i64) {
+        self.capturing.insert(hold_id, amount);
+    }
+
     pub(super) fn add(&mut self, transfer_id: String, half: Half) {
         let parts = self.open.entry(transfer_id.clone()).or_default();
         parts.push(half);
-        let complete = parts.iter().any(|h| h.kind == TransactionKind::TransferOut)
+        let complete = parts.iter().any(|h| is_out(h.kind))
             && parts.iter().any(|h| h.kind == TransactionKind::TransferIn);
         if complete && let Some(parts) = self.open.remove(&transfer_id) {
             self.judge(transfer_id, parts, &HashMap::new());
@@ -30,7 +44,7 @@ impl Transfers {
 
     fn judge(&mut self, transfer_id: String, parts: Vec<Half>, archived_through: &HashMap<AccountId, i64>) {
         self.judged += 1;
-        let out: Vec<&Half> = parts.iter().filter(|h| h.kind == TransactionKind::TransferOut).collect();
+        let out: Vec<&Half> = parts.iter().filter(|h| is_out(h.kind)).collect();
         let inn: Vec<&Half> = parts.iter().filter(|h| h.kind == TransactionKind::TransferIn).collect();
         let partner_archived = |h: &Half| {
             let (Some(partner), Some(version)) = (&h.counterparty, h.counterparty_version) else {
@@ -42,6 +56,15 @@ impl Transfers {
             if let [only] = parts.as_slice()
                 && (partner_archived(only) || !only.before_cut)
             {
+                return;
+            }
+            // The credit of a capture still under way: the money has reached the
+            // target and not yet left the source, so it is counted once, out.
+            if let [only] = parts.as_slice()
+                && only.kind == TransactionKind::TransferIn
+                && self.capturing.get(&transfer_id) == Some(&only.amount)
+            {
+                *self.in_flight.entry(only.currency.clone()).or_default() -= i128::from(only.amount);
                 return;
             }
             let halves =

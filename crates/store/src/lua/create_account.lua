@@ -24,5 +24,5 @@ local ctime = t[1] .. string.format('%06d', tonumber(t[2]))
 redis.call('HSET', acct, 'type', kind, 'cur', cur, 'bal', '0', 'ver', '0', 'ctime', ctime, 'state', 'active')
 if owner ~= '' then redis.call('HSET', acct, 'owner', owner) end
 -- The reply from what was just written (read_account's order), without reading it back.
-local a = {kind, cur, '0', '0', ctime, 'active', nil, nil, owner}
+local a = {kind, cur, '0', '0', ctime, 'active', nil, nil, owner, '0'}
 return remember(req, fp, ttl, {'OK', account_part(a)})

@@ -29,8 +29,8 @@
 --
 -- Reply: one reply per change, in order. {'OK', entry..., account...}; {'NO_CHANGE',
 -- account...} for interest of zero (no entry written); or a refusal:
--- {REASON, balance, currency} for INSUFFICIENT_FUNDS and BALANCE_LIMIT_EXCEEDED (both
--- remembered under the request id), {'CURRENCY_MISMATCH', currency, id},
+-- {REASON, balance, currency} for INSUFFICIENT_FUNDS (the available balance) and
+-- BALANCE_LIMIT_EXCEEDED (both remembered under the request id), {'CURRENCY_MISMATCH', currency, id},
 -- {'ACCOUNT_NOT_FOUND', id}, {'ACCOUNT_FROZEN', id}, {'ACCOUNT_CLOSED', id},
 -- {'IDEMPOTENCY_KEY_REUSED'}, {'INTEREST_ALREADY_POSTED', period}, or
 -- {'SCRIPT_ERROR', message} when the change failed on data the script cannot read
@@ -115,7 +115,8 @@ local function post(acct, log, periods, req, kind, cur, amount_arg, den_arg, mem
 
   local new_bal
   if kind == 'withdrawal' then
-    if amount > bal then return remember(req, fp, ttl, {'INSUFFICIENT_FUNDS', a[3], a[2]}) end
+    local short = unavailable(a, amount)
+    if short then return remember(req, fp, ttl, short) end
     new_bal = bal - amount
   else
     new_bal = bal + amount

@@ -56,14 +56,30 @@ end
 -- The account hash fields every script reads, in the order of every reply's
 -- account part (reply.rs, ACCOUNT_FIELDS): 1 type, 2 cur, 3 bal, 4 ver, 5 ctime,
 -- 6 state (nil means active), 7 state reason, 8 state change time (ms), 9 owner
--- (a customer id; nil for an account no customer owns).
+-- (a customer id; nil for an account no customer owns), 10 held (the sum of the
+-- open holds; nil means 0).
 local function read_account(key)
-  return redis.call('HMGET', key, 'type', 'cur', 'bal', 'ver', 'ctime', 'state', 'sreason', 'stime', 'owner')
+  return redis.call('HMGET', key, 'type', 'cur', 'bal', 'ver', 'ctime', 'state', 'sreason', 'stime', 'owner', 'held')
 end
 
 -- The account part of a reply, as multiple values (see `posted`).
 local function account_part(a)
-  return a[1], a[2], a[3], a[4], a[5], a[6] or 'active', a[7] or '', a[8] or '0', a[9] or ''
+  return a[1], a[2], a[3], a[4], a[5], a[6] or 'active', a[7] or '', a[8] or '0', a[9] or '', a[10] or '0'
+end
+
+-- INSUFFICIENT_FUNDS, with the available balance, when `amount` is more than the
+-- balance less what open holds reserve; nil when it is covered (the overdraft
+-- rule). Twin: rules::covered.
+local function unavailable(a, amount)
+  local available = tonumber(a[3]) - tonumber(a[10] or '0')
+  if amount > available then return {'INSUFFICIENT_FUNDS', int(available), a[2]} end
+  return nil
+end
+
+-- Redis's clock in milliseconds.
+local function now_millis()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
 -- PERMISSION_DENIED unless the account exists and `owner` owns it; nil when it
@@ -90,13 +106,22 @@ end
 -- (cversion), which the invariant checker needs once the other half has been
 -- archived. `actor` names who made the change (the audit trail).
 local function append(log, kind, amount, bal, ver, rid, memo, actor, counterparty, transfer, cversion)
-  if counterparty == '' then
+  if transfer == '' then
     return redis.call('XADD', log, '*', 'kind', kind, 'amount', amount, 'balance', bal, 'version', ver,
       'request_id', rid, 'memo', memo, 'actor', actor)
   end
-  return redis.call('XADD', log, '*', 'kind', kind, 'amount', amount, 'balance', bal, 'version', ver,
-    'request_id', rid, 'memo', memo, 'actor', actor, 'counterparty', counterparty, 'transfer', transfer,
-    'cversion', cversion)
+  -- Holds and their releases carry the hold's id in `transfer` and no
+  -- counterparty; a transfer between slots does not know the other side's
+  -- version when its credit is written (cversion '').
+  local entry = {'kind', kind, 'amount', amount, 'balance', bal, 'version', ver, 'request_id', rid,
+    'memo', memo, 'actor', actor, 'transfer', transfer}
+  if counterparty ~= '' then
+    entry[#entry + 1], entry[#entry + 2] = 'counterparty', counterparty
+  end
+  if cversion ~= '' then
+    entry[#entry + 1], entry[#entry + 2] = 'cversion', cversion
+  end
+  return redis.call('XADD', log, '*', unpack(entry))
 end
 
 -- The entry part of a reply (reply.rs, ENTRY_FIELDS: id, kind, amount, balance,
@@ -106,7 +131,25 @@ end
 -- tables and joining them, which costs measurably more (docs/PERFORMANCE.md).
 local function posted(id, kind, amount, bal, ver, rid, memo, counterparty, transfer, actor, a)
   return id, kind, amount, bal, ver, rid, memo, counterparty, transfer, actor,
-    a[1], a[2], bal, ver, a[5], a[6] or 'active', a[7] or '', a[8] or '0', a[9] or ''
+    a[1], a[2], bal, ver, a[5], a[6] or 'active', a[7] or '', a[8] or '0', a[9] or '', a[10] or '0'
+end
+
+-- The hold hash fields, in the order of a reply's hold part (reply.rs,
+-- HOLD_FIELDS) after the hold's nonce: 1 purpose (hold | transfer), 2 state,
+-- 3 amount, 4 cur, 5 memo, 6 ctime (ms), 7 expire (ms), 8 capture target,
+-- 9 capture amount, 10 settle time (ms), 11 actor. Then what only the scripts
+-- read: 12 capture attempt, 13 the request id whose record gets the final reply
+-- (the capture's, or the transfer's), 14 its fingerprint, 15 the capture's memo,
+-- 16 the capture's actor, 17 the account's id, 18 the final reply, encoded. (And
+-- `cdue`, which only the checker reads: when a capture is overdue.)
+local function read_hold(key)
+  return redis.call('HMGET', key, 'purpose', 'state', 'amount', 'cur', 'memo', 'ctime', 'expire', 'to',
+    'camount', 'stime', 'actor', 'attempt', 'crid', 'cfp', 'cmemo', 'cactor', 'acct', 'final')
+end
+
+-- The hold part of a reply, as multiple values.
+local function hold_part(nonce, h)
+  return nonce, h[1], h[2], h[3], h[4], h[5] or '', h[6], h[7], h[8] or '', h[9] or '', h[10] or '0', h[11] or ''
 end
 
 -- ---------------------------------------------------------------------------

@@ -36,7 +36,8 @@ local refusal = not_movable(f, from_id) or not_movable(t, to_id)
 if refusal then return refusal end
 
 local amount, fb, tb = tonumber(amount_arg), tonumber(f[3]), tonumber(t[3])
-if amount > fb then return remember(req, fp, ttl, {'INSUFFICIENT_FUNDS', f[3], f[2]}) end
+local short = unavailable(f, amount)
+if short then return remember(req, fp, ttl, short) end
 if tb + amount > tonumber(max_bal) then
   return remember(req, fp, ttl, {'BALANCE_LIMIT_EXCEEDED', t[3], t[2]})
 end

@@ -6,6 +6,7 @@
 
 pub(crate) mod archive;
 pub(crate) mod create_account;
+pub(crate) mod holds;
 #[cfg(test)]
 mod on_cluster;
 pub(crate) mod post;
@@ -16,8 +17,8 @@ use redis::Script;
 
 /// The account hash fields every script reads and every reply's account part
 /// carries, in this order. Twin: `read_account` in prelude.lua.
-pub(crate) const ACCOUNT_FIELDS: [&str; 9] =
-    ["type", "cur", "bal", "ver", "ctime", "state", "sreason", "stime", "owner"];
+pub(crate) const ACCOUNT_FIELDS: [&str; 10] =
+    ["type", "cur", "bal", "ver", "ctime", "state", "sreason", "stime", "owner", "held"];
 
 /// Builds a script from the shared prelude and its body.
 macro_rules! script {
@@ -40,6 +41,13 @@ pub(crate) struct Scripts {
     pub key_create: Script,
     pub key_revoke: Script,
     pub key_touch: Script,
+    pub hold: Script,
+    pub capture: Script,
+    pub credit: Script,
+    pub settle: Script,
+    pub void: Script,
+    pub due: Script,
+    pub holds_read: Script,
 }
 
 impl Scripts {
@@ -53,6 +61,13 @@ impl Scripts {
             key_create: script!("key_create.lua"),
             key_revoke: script!("key_revoke.lua"),
             key_touch: script!("key_touch.lua"),
+            hold: script!("hold.lua"),
+            capture: script!("capture.lua"),
+            credit: script!("credit.lua"),
+            settle: script!("settle.lua"),
+            void: script!("void.lua"),
+            due: script!("due.lua"),
+            holds_read: script!("holds_read.lua"),
         }
     }
 }

@@ -1,0 +1,391 @@
+//! Holds, captures and transfers between two cluster slots, with the recovery
+//! worker that finishes what a crash left half-way.
+//!
+//! A capture is three steps, each one atomic script in one slot: start it in the
+//! hold's slot (capture.lua, or hold.lua for a transfer, which opens its hold
+//! already capturing), credit the target in the target's slot (credit.lua, decided
+//! once on one key there), settle in the hold's slot (settle.lua). Each step is
+//! idempotent, so any number of drivers (the request, its retry on another replica,
+//! the recovery worker of any replica) may run them, in any interleaving, and the
+//! outcome is the same. The due index records, before each first step, when the
+//! hold must be looked at again: its expiry, or the recovery deadline of a capture.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use redbank_domain::hold::hold_expiry;
+use redbank_domain::{
+    AccountId, Capture, Error, Hold, HoldId, HoldRequest, HoldState, Memo, Principal, RequestId, Transfer,
+};
+
+use crate::credentials::random_hex;
+use crate::scripts::holds::{self as script, Captured, HoldApplied, JOURNAL_FIELDS, Journal, Started};
+use crate::{Applied, Store, StoreError, Transferred, keys, reply};
+
+/// Where a test may have the process die, as `kill -9` would, to prove recovery:
+/// after the first step of a transfer between slots, after its credit, or after it
+/// settled but before it answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashPoint {
+    AfterHold,
+    AfterCredit,
+    AfterSettle,
+}
+
+impl CrashPoint {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "after-hold" => Some(Self::AfterHold),
+            "after-credit" => Some(Self::AfterCredit),
+            "after-settle" => Some(Self::AfterSettle),
+            _ => None,
+        }
+    }
+}
+
+/// What one pass of the recovery worker did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recovered {
+    /// Captures (and transfers between slots) finished or refused.
+    pub settled: usize,
+    /// Holds voided at their expiry.
+    pub expired: usize,
+    /// Entries of the due index dropped: their hold was settled, or never made.
+    pub dropped: usize,
+    /// Entries that failed (Redis unreachable, say): due again at the lease's end.
+    pub failed: usize,
+}
+
+/// Most entries of one shard of the due index one pass claims.
+const CLAIM_BATCH: usize = 64;
+
+/// How far past its due time an entry is left alone, for clocks that differ
+/// between replicas and Redis nodes.
+pub const DUE_GRACE: Duration = Duration::from_secs(2);
+
+fn millis(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn now_millis() -> i64 {
+    millis(SystemTime::now())
+}
+
+fn duration_millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn new_hold_id(account: &AccountId) -> Result<HoldId, StoreError> {
+    HoldId::new(account.clone(), &random_hex(HoldId::NONCE_LEN / 2)?).map_err(StoreError::Refused)
+}
+
+impl Store {
+    fn crash_at(&self, point: CrashPoint) {
+        if self.crash_after == Some(point) {
+            tracing::error!(?point, "crashing on purpose (--test-crash-after)");
+            std::process::abort();
+        }
+    }
+
+    /// Puts a hold's entry in the due index at `at` (ms), before the step it covers.
+    async fn arm(&self, hold: &HoldId, at: i64) -> Result<(), StoreError> {
+        self.query(redis::cmd("ZADD").arg(keys::due_of(hold)).arg(at).arg(hold.to_string())).await
+    }
+
+    /// Reserves funds on an account: its available balance falls, its balance does not.
+    pub async fn create_hold(
+        &self,
+        request: &HoldRequest,
+        request_id: Option<&RequestId>,
+        memo: &Memo,
+        by: &Principal,
+    ) -> Result<HoldApplied, StoreError> {
+        let expire = hold_expiry(now_millis(), request.expire_time_millis)?;
+        let id = new_hold_id(&request.account)?;
+        self.arm(&id, expire).await?;
+        let invocation = script::hold(
+            &self.scripts.hold,
+            request,
+            id.nonce(),
+            expire,
+            expire,
+            None,
+            &request.fingerprint(memo),
+            request_id,
+            memo,
+            self.idempotency_ttl_secs,
+            by,
+        );
+        let reply = self.run(&self.metrics.holds, &invocation, &keys::account(&request.account)).await;
+        match script::started(
+            &request.account,
+            None,
+            Some(request.amount.currency()),
+            &reply.map_err(|e| crate::hide_missing(e, by))?,
+        )? {
+            Started::Held(applied) => Ok(*applied),
+            _ => Err(StoreError::Corrupt("hold.lua answered a client's hold as a capture".into())),
+        }
+    }
+
+    /// Captures up to the held amount to another account and releases the rest.
+    /// Answers once the capture is settled; a retry with the same request id
+    /// answers the same.
+    pub async fn capture_hold(
+        &self,
+        capture: &Capture,
+        request_id: Option<&RequestId>,
+        memo: &Memo,
+        by: &Principal,
+    ) -> Result<Captured, StoreError> {
+        let account = capture.hold.account();
+        let deadline = now_millis() + duration_millis(self.recovery);
+        self.arm(&capture.hold, deadline).await?;
+        let invocation = script::capture(
+            &self.scripts.capture,
+            capture,
+            deadline,
+            request_id,
+            memo,
+            self.idempotency_ttl_secs,
+            by,
+        );
+        let reply = self.run(&self.metrics.holds, &invocation, &keys::account(account)).await;
+        match script::started(
+            account,
+            Some(&capture.to),
+            capture.amount.map(|a| a.currency()),
+            &reply.map_err(|e| crate::hide_missing(e, by))?,
+        )? {
+            Started::Settled(done) => *done,
+            Started::Capturing(_) => self.drive(&capture.hold).await,
+            Started::Held(_) => Err(StoreError::Corrupt("capture.lua answered a hold".into())),
+        }
+    }
+
+    /// Releases an open hold.
+    pub async fn void_hold(
+        &self,
+        hold: &HoldId,
+        request_id: Option<&RequestId>,
+        memo: &Memo,
+        by: &Principal,
+    ) -> Result<HoldApplied, StoreError> {
+        let invocation =
+            script::void(&self.scripts.void, hold, false, request_id, memo, self.idempotency_ttl_secs, by);
+        let reply = self.run(&self.metrics.holds, &invocation, &keys::account(hold.account())).await;
+        script::voided(hold, &reply.map_err(|e| crate::hide_missing(e, by))?)
+    }
+
+    /// Reads a hold, as `by` may see it (a customer: holds on its own accounts).
+    pub async fn get_hold(&self, id: &HoldId, by: &Principal) -> Result<Hold, StoreError> {
+        let account = self.get_account(id.account(), by).await?;
+        let fields: Vec<Option<String>> =
+            self.query(redis::cmd("HMGET").arg(keys::hold(id)).arg(&HOLD_HASH_FIELDS)).await?;
+        if fields.get(1).is_none_or(Option::is_none) {
+            return Err(StoreError::Refused(Error::HoldNotFound(id.to_string())));
+        }
+        let mut part = vec![id.nonce().to_owned()];
+        part.extend(fields.into_iter().zip(HOLD_DEFAULTS).map(|(v, d)| v.unwrap_or_else(|| d.to_owned())));
+        let hold = reply::hold(id.account(), &part)?;
+        if hold.amount.currency() != account.currency() {
+            return Err(StoreError::Corrupt(format!("hold {id} is in another currency than its account")));
+        }
+        Ok(hold)
+    }
+
+    /// A transfer between accounts of two cluster slots: a hold on the source that
+    /// is already capturing, the credit of the target, the capture. The answer comes
+    /// after all three; a retry with the same request id answers the final outcome.
+    pub(crate) async fn transfer_between_slots(
+        &self,
+        transfer: &Transfer,
+        request_id: Option<&RequestId>,
+        memo: &Memo,
+        by: &Principal,
+    ) -> Result<Transferred, StoreError> {
+        let from = transfer.from();
+        let id = new_hold_id(from)?;
+        let deadline = now_millis() + duration_millis(self.recovery);
+        self.arm(&id, deadline).await?;
+        let request =
+            HoldRequest { account: from.clone(), amount: transfer.amount(), expire_time_millis: None };
+        let invocation = script::hold(
+            &self.scripts.hold,
+            &request,
+            id.nonce(),
+            deadline,
+            deadline,
+            Some(transfer.to()),
+            &transfer.fingerprint(memo),
+            request_id,
+            memo,
+            self.idempotency_ttl_secs,
+            by,
+        );
+        let reply = self.run(&self.metrics.holds, &invocation, &keys::account(from)).await?;
+        let captured =
+            match script::started(from, Some(transfer.to()), Some(transfer.amount().currency()), &reply)? {
+                Started::Settled(done) => (*done)?,
+                Started::Capturing(nonce) => {
+                    self.crash_at(CrashPoint::AfterHold);
+                    let hold = HoldId::new(from.clone(), &nonce)
+                        .map_err(|_| StoreError::Corrupt(format!("hold nonce {nonce:?}")))?;
+                    self.drive(&hold).await?
+                }
+                Started::Held(_) => {
+                    return Err(StoreError::Corrupt("a transfer's hold opened as a hold".into()));
+                }
+            };
+        Ok(Transferred {
+            from: Applied { transaction: captured.capture, account: captured.account },
+            to: captured.to,
+        })
+    }
+
+    /// Runs a capturing hold's remaining steps (the credit, then the settlement)
+    /// and answers its final outcome; a hold settled already answers its final
+    /// reply. Safe to run by any number of drivers at once.
+    async fn drive(&self, hold: &HoldId) -> Result<Captured, StoreError> {
+        let fields: Vec<Option<String>> =
+            self.query(redis::cmd("HMGET").arg(keys::hold(hold)).arg(&JOURNAL_FIELDS)).await?;
+        let journal = Journal::read(hold, fields)?;
+        let given = journal.as_ref().and_then(|j| redbank_domain::Currency::parse(&j.currency).ok());
+        let decision: Vec<String> = match journal {
+            Some(journal) => {
+                let credit = script::credit(&self.scripts.credit, &journal, self.idempotency_ttl_secs);
+                let decision = self.run(&self.metrics.holds, &credit, &keys::account(&journal.to)).await?;
+                self.crash_at(CrashPoint::AfterCredit);
+                let settle =
+                    script::settle(&self.scripts.settle, &journal, &decision, self.idempotency_ttl_secs);
+                let done = self.run(&self.metrics.holds, &settle, &keys::account(hold.account())).await?;
+                self.crash_at(CrashPoint::AfterSettle);
+                done
+            }
+            None => {
+                // Settled already: its final reply is kept with it. (Open again, a
+                // capture the target refused, whose refusal its request answers.)
+                let state: (Option<String>, Option<String>) =
+                    self.query(redis::cmd("HMGET").arg(keys::hold(hold)).arg("final").arg("state")).await?;
+                match state {
+                    (Some(final_reply), _) => final_reply.split('\0').skip(1).map(str::to_owned).collect(),
+                    (None, Some(state)) => {
+                        return Err(StoreError::Refused(Error::HoldNotOpen {
+                            hold: hold.to_string(),
+                            state,
+                        }));
+                    }
+                    (None, None) => return Err(StoreError::Refused(Error::HoldNotFound(hold.to_string()))),
+                }
+            }
+        };
+        script::settled(hold.account(), None, given, &decision)
+    }
+
+    /// One pass of the recovery worker over every shard of the due index: expires
+    /// holds past their expiry and finishes captures past their recovery deadline.
+    /// Each entry is leased (for `lease`) before it is worked on, so that replicas
+    /// share the work without a leader; an entry whose work fails is due again when
+    /// its lease ends.
+    pub async fn recover_due(&self, lease: Duration) -> Result<Recovered, StoreError> {
+        let mut done = Recovered::default();
+        let grace = duration_millis(DUE_GRACE);
+        for shard in 0..keys::DUE_SHARDS {
+            let index = keys::due(shard);
+            let now = now_millis();
+            let lease_end = now + duration_millis(lease);
+            let claimed: Vec<String> = {
+                let mut conn = self.conn.clone();
+                let mut claim = self.scripts.due.key(&index);
+                claim.arg("claim").arg(now - grace).arg(lease_end).arg(CLAIM_BATCH);
+                self.call(claim.invoke_async(&mut conn)).await?
+            };
+            for member in claimed {
+                let next = match HoldId::parse(&member) {
+                    Ok(hold) => self.recover(&hold, &mut done).await,
+                    Err(_) => Ok(None),
+                };
+                let next = match next {
+                    Ok(next) => next,
+                    Err(e) => {
+                        tracing::warn!(hold = %member, error = %e, "recovery failed; due again when the lease ends");
+                        done.failed += 1;
+                        continue;
+                    }
+                };
+                if next.is_none() {
+                    done.dropped += 1;
+                }
+                let mut conn = self.conn.clone();
+                let mut release = self.scripts.due.key(&index);
+                release
+                    .arg("done")
+                    .arg(&member)
+                    .arg(lease_end)
+                    .arg(next.map_or(String::new(), |at| at.to_string()));
+                if let Err(e) = self.call(release.invoke_async::<i64>(&mut conn)).await {
+                    tracing::warn!(hold = %member, error = %e, "could not release the lease; it ends by itself");
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// Works on one due hold; answers when it is due next (None: never again).
+    async fn recover(&self, hold: &HoldId, done: &mut Recovered) -> Result<Option<i64>, StoreError> {
+        let fields: Vec<Option<String>> =
+            self.query(redis::cmd("HMGET").arg(keys::hold(hold)).arg(&["state", "expire"])).await?;
+        let state = fields.first().cloned().flatten().and_then(|s| HoldState::from_code(&s));
+        let expire: i64 = fields.get(1).cloned().flatten().and_then(|e| e.parse().ok()).unwrap_or(0);
+        match state {
+            // Never made (its request refused or gone past its deadline), or settled.
+            None | Some(HoldState::Captured | HoldState::Voided | HoldState::Expired) => Ok(None),
+            Some(HoldState::Capturing) => {
+                match self.drive(hold).await {
+                    Ok(_) | Err(StoreError::Refused(_)) => {}
+                    Err(e) => return Err(e),
+                }
+                done.settled += 1;
+                // A client's hold whose capture the target refused is open again.
+                Ok(self.still_open(hold).await?)
+            }
+            Some(HoldState::Open) if expire > now_millis() => Ok(Some(expire)),
+            Some(HoldState::Open) => {
+                let invocation = script::void(
+                    &self.scripts.void,
+                    hold,
+                    true,
+                    None,
+                    &Memo::default(),
+                    self.idempotency_ttl_secs,
+                    &Principal::service(),
+                );
+                let reply =
+                    self.run(&self.metrics.holds, &invocation, &keys::account(hold.account())).await?;
+                if reply.first().map(String::as_str) == Some("NOT_DUE") {
+                    // Redis's clock is behind ours: look again after the grace.
+                    return Ok(Some(expire + duration_millis(DUE_GRACE)));
+                }
+                match script::voided(hold, &reply) {
+                    Ok(_) => done.expired += 1,
+                    Err(StoreError::Refused(_)) => {}
+                    Err(e) => return Err(e),
+                }
+                Ok(self.still_open(hold).await?)
+            }
+        }
+    }
+
+    /// When an open hold is due next (its expiry), or None when it is not open.
+    async fn still_open(&self, hold: &HoldId) -> Result<Option<i64>, StoreError> {
+        let fields: Vec<Option<String>> =
+            self.query(redis::cmd("HMGET").arg(keys::hold(hold)).arg(&["state", "expire"])).await?;
+        let open = fields.first().cloned().flatten().as_deref() == Some(HoldState::Open.code());
+        Ok(if open { fields.get(1).cloned().flatten().and_then(|e| e.parse().ok()) } else { None })
+    }
+}
+
+/// The hold hash fields of a reply's hold part after the nonce (prelude.lua's
+/// `read_hold`, its first eleven).
+const HOLD_HASH_FIELDS: [&str; 11] =
+    ["purpose", "state", "amount", "cur", "memo", "ctime", "expire", "to", "camount", "stime", "actor"];
+const HOLD_DEFAULTS: [&str; 11] = ["", "", "", "", "", "0", "0", "", "", "0", ""];
