@@ -14,13 +14,13 @@ use tokio::sync::oneshot;
 
 use crate::helpers::*;
 
-async fn cluster_store(cluster: &RedisCluster) -> redbank_store::Store {
+pub async fn cluster_store(cluster: &RedisCluster) -> redbank_store::Store {
     let mut config = redbank_store::StoreConfig::new(String::new());
     config.cluster_nodes = cluster.urls();
     redbank_store::Store::open(&config).await.unwrap()
 }
 
-async fn key(store: &redbank_store::Store, grant: Grant) -> String {
+pub async fn key(store: &redbank_store::Store, grant: Grant) -> String {
     let description = redbank_domain::Memo::parse("cluster test").unwrap();
     store
         .create_api_key(grant, description, None, &redbank_domain::Actor::operator())
@@ -29,7 +29,7 @@ async fn key(store: &redbank_store::Store, grant: Grant) -> String {
         .credential
 }
 
-fn slot(id: &str) -> Slot {
+pub fn slot(id: &str) -> Slot {
     Slot::for_key(format!("acct:{{{id}}}"))
 }
 

@@ -241,6 +241,16 @@ impl ServerProcess {
     /// A server with extra flags, and with its open-file limit (soft and hard) set
     /// to `open_files` if given, as `ulimit -n` would.
     pub async fn start_with(redis_url: &str, flags: &[&str], open_files: Option<u32>) -> Self {
+        let key = admin_key(redis_url).await;
+        Self::spawn(&["--redis-url", redis_url], flags, open_files, &key).await
+    }
+
+    /// A server on a Redis Cluster (`nodes`), calling with `key`.
+    pub async fn start_on_cluster(nodes: &[String], flags: &[&str], key: &str) -> Self {
+        Self::spawn(&["--redis-cluster-nodes", &nodes.join(",")], flags, None, key).await
+    }
+
+    async fn spawn(redis: &[&str], flags: &[&str], open_files: Option<u32>, key: &str) -> Self {
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let bin = env!("CARGO_BIN_EXE_redbank-server");
@@ -252,12 +262,12 @@ impl ServerProcess {
             }
             None => Command::new(bin),
         };
-        command.args(["--listen", &addr.to_string(), "--redis-url", redis_url]);
+        command.args(["--listen", &addr.to_string()]).args(redis);
         if !flags.contains(&"--log-level") {
             command.args(["--log-level", "warn"]);
         }
         let child = command.args(flags).stdin(Stdio::null()).spawn().expect("start redbank-server");
-        authorize(addr, &admin_key(redis_url).await);
+        authorize(addr, key);
         let server = Self { child, addr };
         wait_serving(addr).await;
         server

@@ -2,6 +2,7 @@
 //! real gRPC clients. One binary, so it links once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod across_slots;
 mod auth;
 mod classic;
 mod cluster;
