@@ -358,3 +358,115 @@ async fn the_checker_passes_on_a_live_store_while_money_moves() {
     assert!(runs >= 3 && changes > 100, "{runs} runs over {changes} changes");
     assert!(check(&store).await.unwrap().passed());
 }
+
+/// One planted violation of each kind the holds have, each caught, each alone.
+#[tokio::test]
+async fn finds_each_planted_violation_of_the_holds() {
+    use redbank_domain::{Capture, HoldRequest, HoldState, Principal};
+    let (redis, store) = setup().await;
+    let (memo, op) = (Memo::default(), Principal::operator());
+    let request = HoldRequest { account: id("a"), amount: usd(100), expire_time_millis: None };
+    let open = store.create_hold(&request, None, &memo, &op).await.unwrap().hold.id;
+    let voided = store.create_hold(&request, None, &memo, &op).await.unwrap().hold.id;
+    store.void_hold(&voided, None, &memo, &op).await.unwrap();
+    let captured = store.create_hold(&request, None, &memo, &op).await.unwrap().hold.id;
+    store
+        .capture_hold(&Capture::new(captured.clone(), id("b"), None).unwrap(), None, &memo, &op)
+        .await
+        .unwrap();
+    let clean = check(&store).await.unwrap();
+    assert!(clean.passed(), "{:?}", clean.violations);
+    let mut conn = redis.connection();
+    let hold_key = |h: &redbank_domain::HoldId| format!("acct:{{a}}:hold:{}", h.nonce());
+    let due_key = |h: &redbank_domain::HoldId| {
+        (0..16).map(|n| format!("holds:{{due-{n}}}")).find(|k| {
+            let s: Option<f64> =
+                redis::cmd("ZSCORE").arg(k).arg(h.to_string()).query(&mut redis.connection()).unwrap();
+            s.is_some()
+        })
+    };
+    let only = |report: redbank_store::check::CheckReport, pred: &dyn Fn(&Violation) -> bool| {
+        assert!(report.violations.len() == 1 && pred(&report.violations[0]), "{:?}", report.violations);
+    };
+
+    // The held balance off by a cent.
+    let _: i64 = redis::cmd("HINCRBY").arg("acct:{a}").arg("held").arg(1).query(&mut conn).unwrap();
+    only(check(&store).await.unwrap(), &|v| {
+        matches!(v, Violation::HeldMismatch { held: 101, open_holds: 100, .. })
+    });
+    let _: i64 = redis::cmd("HINCRBY").arg("acct:{a}").arg("held").arg(-1).query(&mut conn).unwrap();
+
+    // A hold nothing will expire: out of the due index.
+    let due = due_key(&open).expect("the open hold is due");
+    let _: i64 = redis::cmd("ZREM").arg(&due).arg(open.to_string()).query(&mut conn).unwrap();
+    only(check(&store).await.unwrap(), &|v| matches!(v, Violation::HoldNotDue { .. }));
+    let _: i64 =
+        redis::cmd("ZADD").arg(&due).arg(i64::MAX / 2).arg(open.to_string()).query(&mut conn).unwrap();
+
+    // Open long past its expiry.
+    let _: () = redis::cmd("HSET").arg(hold_key(&open)).arg("expire").arg(1_000).query(&mut conn).unwrap();
+    only(check(&store).await.unwrap(), &|v| {
+        matches!(v, Violation::HoldOverdue { state: HoldState::Open, .. })
+    });
+
+    // Capturing long past its recovery deadline.
+    let _: () = redis::cmd("HSET")
+        .arg(hold_key(&open))
+        .arg("state")
+        .arg("capturing")
+        .arg("cdue")
+        .arg(1_000)
+        .arg("camount")
+        .arg(100)
+        .query(&mut conn)
+        .unwrap();
+    only(check(&store).await.unwrap(), &|v| {
+        matches!(v, Violation::HoldOverdue { state: HoldState::Capturing, .. })
+    });
+
+    // In the open index, but voided.
+    let _: () = redis::cmd("HSET").arg(hold_key(&open)).arg("state").arg("voided").query(&mut conn).unwrap();
+    let report = check(&store).await.unwrap();
+    assert!(has(&report, |v| matches!(v, Violation::HoldIndexStale { state: Some(HoldState::Voided), .. })));
+    let _: () = redis::cmd("HSET")
+        .arg(hold_key(&open))
+        .arg("state")
+        .arg("open")
+        .arg("expire")
+        .arg(i64::MAX / 2)
+        .query(&mut conn)
+        .unwrap();
+    assert!(check(&store).await.unwrap().passed());
+
+    // A credit of a hold that was voided: a transfer with one half, and money made.
+    plant(
+        &mut conn,
+        "b",
+        &[
+            "kind",
+            "transfer_in",
+            "amount",
+            "100",
+            "balance",
+            "12700",
+            "version",
+            "4",
+            "request_id",
+            "",
+            "memo",
+            "",
+            "transfer",
+            &voided.to_string(),
+            "counterparty",
+            "a",
+        ],
+        12_700,
+        4,
+    );
+    let report = check(&store).await.unwrap();
+    assert!(has(
+        &report,
+        |v| matches!(v, Violation::TransferIncomplete { transfer_id, .. } if *transfer_id == voided.to_string())
+    ));
+    assert!(has(&report, |v| matches!(v, Violation::NotConserved { .. })));
+}
