@@ -10,6 +10,7 @@ mod bench;
 mod check;
 mod client;
 mod demo;
+mod holds;
 mod interest_post;
 mod keys;
 mod output;
@@ -127,6 +128,9 @@ enum Command {
         #[arg(long)]
         request_id: Option<String>,
     },
+    /// Holds: reserve funds, capture them to another account, void them.
+    #[command(subcommand)]
+    Hold(holds::HoldCommand),
     /// API keys: create (also straight into Redis, to bootstrap the first admin),
     /// list and revoke.
     #[command(subcommand)]
@@ -142,7 +146,7 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
         /// Only these kinds, in any case (deposit, withdrawal, interest, transfer_in,
-        /// transfer_out, frozen, unfrozen, closed); repeatable.
+        /// transfer_out, frozen, unfrozen, closed, hold, capture, release); repeatable.
         #[arg(long = "kind")]
         kinds: Vec<String>,
         /// Only entries from this day on, YYYY-MM-DD (UTC).
@@ -381,6 +385,7 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
             let r = call!(client, apply_interest, req)?;
             out.posted("Interest", r.transaction.as_ref(), r.account.as_ref());
         }
+        Command::Hold(command) => holds::run(&client, command, out).await?,
         Command::Interest(InterestCommand::Post(args)) => interest_post::run(&client, args, out).await?,
         Command::History { account, limit, kinds, from, to, page_token } => {
             let kinds = output::parse_kinds(kinds)?;

@@ -129,6 +129,8 @@ fn account_json(a: &v1::Account) -> Value {
         "state": state(a.state),
         "state_reason": a.state_reason,
         "balance": money_json(a.balance.as_ref()),
+        "available_balance": money_json(a.available_balance.as_ref()),
+        "held_balance": money_json(a.held_balance.as_ref()),
         "version": a.version,
         "create_time": rfc3339(a.create_time.as_ref()),
         "state_change_time": rfc3339(a.state_change_time.as_ref()),
@@ -186,8 +188,16 @@ impl Printer {
                 "active" => String::new(),
                 other => format!(", {other}: {}", a.state_reason),
             };
+            let held = match a.held_balance.as_ref() {
+                Some(h) if h.units != 0 || h.nanos != 0 => format!(
+                    " (available {}, held {})",
+                    money_text(a.available_balance.as_ref()),
+                    money_text(Some(h))
+                ),
+                _ => String::new(),
+            };
             say!(
-                "{verb} {} ({}): balance {}, version {}{st}",
+                "{verb} {} ({}): balance {}{held}, version {}{st}",
                 a.account_id,
                 account_type(a.r#type),
                 money_text(a.balance.as_ref()),

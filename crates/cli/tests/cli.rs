@@ -347,6 +347,60 @@ async fn transfer_history_statement_and_lifecycle_commands() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_commands_reserve_capture_and_void() {
+    let app = spawn_app().await;
+    redbank(&app, &["create", "shop", "--type", "checking"]).await;
+    redbank(&app, &["create", "buyer", "--type", "checking"]).await;
+    redbank(&app, &["deposit", "buyer", "100"]).await;
+    let out = redbank(
+        &app,
+        &["--json", "hold", "create", "buyer", "60", "--memo", "auth", "--expire-secs", "3600"],
+    )
+    .await;
+    let v = json(&out);
+    assert_eq!(v["hold"]["state"], "open");
+    assert_eq!(v["hold"]["amount"], "60.00");
+    assert_eq!(v["transaction"]["kind"], "hold");
+    let hold = v["hold"]["hold_id"].as_str().unwrap().to_owned();
+    let out = redbank(&app, &["get", "buyer"]).await;
+    assert!(
+        stdout(&out).contains("balance 100.00 USD (available 40.00 USD, held 60.00 USD)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = redbank(&app, &["--json", "withdraw", "buyer", "41"]).await;
+    assert_eq!(json(&out)["error"]["reason"], "INSUFFICIENT_FUNDS");
+
+    let out = redbank(&app, &["hold", "capture", &hold, "shop", "--amount", "45.50"]).await;
+    let text = stdout(&out);
+    assert!(text.contains("Captured 45.50 USD") && text.contains("released 14.50 USD"), "{text}");
+    let out = redbank(&app, &["--json", "hold", "show", &hold]).await;
+    assert_eq!(json(&out)["state"], "captured");
+    assert_eq!(json(&out)["capture_account_id"], "shop");
+    let out = redbank(&app, &["--json", "hold", "void", &hold]).await;
+    assert_eq!(json(&out)["error"]["reason"], "HOLD_NOT_OPEN");
+
+    let out = redbank(&app, &["--json", "hold", "create", "buyer", "10"]).await;
+    let second = json(&out)["hold"]["hold_id"].as_str().unwrap().to_owned();
+    let out = redbank(&app, &["--json", "hold", "void", &second]).await;
+    assert_eq!(json(&out)["hold"]["state"], "voided");
+    let out = redbank(
+        &app,
+        &["--json", "history", "buyer", "--kind", "hold", "--kind", "release", "--kind", "capture"],
+    )
+    .await;
+    let kinds: Vec<String> = json(&out)["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds, ["release", "hold", "release", "capture", "hold"]);
+    let out = redbank(&app, &["--json", "get", "shop"]).await;
+    assert_eq!(json(&out)["balance"]["amount"], "45.50");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bench_runs_both_apis_and_the_money_adds_up() {
     let app = spawn_app().await;
     let url = app.redis.url();
