@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redbank_domain::calendar::{MILLIS_PER_DAY, format_millis, parse_date_millis};
 use redbank_domain::{AccountId, Transaction};
-use redbank_store::{ARCHIVE_CHUNK_MAX, ArchivePoint, Store, StoreConfig};
+use redbank_store::{ARCHIVE_CHUNK_MAX, ArchivePoint, Store};
 
 use crate::client::Failure;
 use crate::output::{Printer, say};
@@ -26,10 +26,10 @@ use crate::output::{Printer, say};
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("cutoff").required(true).args(["before", "keep_days", "before_millis"])))]
 pub struct ArchiveArgs {
-    /// The Redis that holds the accounts (required: archiving deletes history from
-    /// it), such as redis://127.0.0.1:6379.
-    #[arg(long, env = "REDBANK_REDIS_URL")]
-    redis_url: String,
+    /// Required: the Redis (or Redis Cluster) that holds the accounts; archiving
+    /// deletes history from it.
+    #[command(flatten)]
+    redis: crate::client::RedisTarget,
     /// Archive the entries before this day, YYYY-MM-DD (from 00:00 UTC on, history stays).
     #[arg(long)]
     before: Option<String>,
@@ -76,9 +76,15 @@ pub async fn run(args: &ArchiveArgs, out: &Printer) -> Result<(), Failure> {
         .map(|a| AccountId::parse(a).map_err(|e| Failure::Local(format!("account {a:?}: {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let mut config = StoreConfig::new(&args.redis_url);
+    if !args.redis.given() {
+        return Err(Failure::Invalid {
+            reason: "INVALID_ARGUMENT",
+            message: "archive works on Redis directly: give --redis-url (or --redis-cluster-nodes)".into(),
+        });
+    }
+    let mut config = args.redis.config();
     config.call_timeout = Duration::from_secs(10);
-    let store = Store::connect(&config).map_err(|e| Failure::Local(e.to_string()))?;
+    let store = crate::client::open_store(&config).await?;
     let ids = if named.is_empty() {
         store.account_ids().await.map_err(|e| Failure::Local(format!("listing accounts: {e}")))?
     } else {

@@ -846,3 +846,90 @@ async fn the_cli_speaks_mutual_tls() {
     // A transport failure: no answer of the server's, so no reason.
     assert_eq!(json(&refused)["error"]["reason"], "", "{}", stdout(&refused));
 }
+
+/// The operator's commands on a real 3-primary Redis Cluster: keys made straight
+/// in the cluster, a bench whose transfers cross slots (its money check and Redis
+/// figures over every primary), archive walking every primary, and the checker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_archive_and_check_run_on_a_cluster() {
+    let cluster = redbank_testkit::RedisCluster::start(3);
+    let nodes = cluster.urls().join(",");
+    let run = |args: Vec<String>, token: Option<String>| {
+        let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_redbank"));
+        if let Some(t) = token {
+            c.env("REDBANK_TOKEN", t);
+        }
+        async move { c.args(args).output().await.unwrap() }
+    };
+    let made = run(
+        ["--json", "keys", "create", "--role", "admin", "--redis-cluster-nodes", &nodes]
+            .map(String::from)
+            .to_vec(),
+        None,
+    )
+    .await;
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let admin = json(&made)["credential"].as_str().unwrap().to_owned();
+    let mut config = redbank_server::Config::for_redis(String::new());
+    config.redis_cluster_nodes = cluster.urls();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(redbank_server::run(listener, config, async {
+        let _ = stopped.await;
+    }));
+    let endpoint = format!("http://{addr}");
+    let bench = run(
+        [
+            "--endpoint",
+            &endpoint,
+            "--json",
+            "bench",
+            "--ops",
+            "400",
+            "--accounts",
+            "20",
+            "--concurrency",
+            "8",
+            "--mix",
+            "deposit=30,withdraw=20,transfer=50",
+            "--redis-cluster-nodes",
+            &nodes,
+        ]
+        .map(String::from)
+        .to_vec(),
+        Some(admin.clone()),
+    )
+    .await;
+    assert!(bench.status.success(), "{}{}", stdout(&bench), String::from_utf8_lossy(&bench.stderr));
+    let v = json(&bench);
+    assert_eq!(v["money_check"]["passed"], true, "{v}");
+    assert!(v["redis"]["script_calls_per_op"].as_f64().unwrap() > 0.0, "{v}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("archive.jsonl");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+    let archived = run(
+        [
+            "--json",
+            "archive",
+            "--redis-cluster-nodes",
+            &nodes,
+            "--before-millis",
+            &now.to_string(),
+            "--out",
+            file.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec(),
+        None,
+    )
+    .await;
+    assert!(archived.status.success(), "{}{}", stdout(&archived), String::from_utf8_lossy(&archived.stderr));
+    let lines = std::fs::read_to_string(&file).unwrap().lines().count();
+    assert!(lines >= 400, "{lines} entries archived");
+    let check =
+        run(["--json", "check", "--redis-cluster-nodes", &nodes].map(String::from).to_vec(), None).await;
+    assert!(check.status.success(), "{}{}", stdout(&check), String::from_utf8_lossy(&check.stderr));
+    assert_eq!(json(&check)["accounts"], 20);
+}

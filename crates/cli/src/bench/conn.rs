@@ -211,7 +211,22 @@ pub(super) struct RedisCounters {
     pub cpu_secs: f64,
 }
 
-pub(super) async fn redis_counters(url: &str) -> Result<RedisCounters, Failure> {
+/// The counters of every node in `urls`, summed; None with no node.
+pub(super) async fn redis_counters(urls: &[String]) -> Result<Option<RedisCounters>, Failure> {
+    let mut total: Option<RedisCounters> = None;
+    for url in urls {
+        let c = node_counters(url).await?;
+        let t = total.get_or_insert_with(RedisCounters::default);
+        t.calls += c.calls;
+        t.usec += c.usec;
+        t.script_calls += c.script_calls;
+        t.script_usec += c.script_usec;
+        t.cpu_secs += c.cpu_secs;
+    }
+    Ok(total)
+}
+
+async fn node_counters(url: &str) -> Result<RedisCounters, Failure> {
     let local = |e: redis::RedisError| Failure::Local(format!("redis {url}: {e}"));
     let client = redis::Client::open(url).map_err(local)?;
     let mut conn = client.get_multiplexed_async_connection().await.map_err(local)?;

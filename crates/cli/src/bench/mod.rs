@@ -77,6 +77,9 @@ pub struct BenchArgs {
     /// Read Redis's counters before and after the run (INFO commandstats, INFO cpu).
     #[arg(long)]
     redis_url: Option<String>,
+    /// On a Redis Cluster: every primary, comma-separated; their counters are summed.
+    #[arg(long, value_delimiter = ',', conflicts_with = "redis_url")]
+    redis_cluster_nodes: Vec<String>,
     /// Skip the final balance check (for runs over millions of accounts).
     #[arg(long)]
     no_check: bool,
@@ -149,15 +152,10 @@ pub async fn run(
     });
 
     create_accounts(&conns, &shared, args, json_out).await?;
-    let before = match &args.redis_url {
-        Some(url) => Some(redis_counters(url).await?),
-        None => None,
-    };
+    let nodes: Vec<String> = args.redis_url.iter().chain(&args.redis_cluster_nodes).cloned().collect();
+    let before = redis_counters(&nodes).await?;
     let (elapsed, latency, results) = drive(&conns, &shared, args, json_out).await?;
-    let after = match &args.redis_url {
-        Some(url) => Some(redis_counters(url).await?),
-        None => None,
-    };
+    let after = redis_counters(&nodes).await?;
     let check = if args.no_check { None } else { Some(check_money(&conns, &shared, args.seed_cents).await?) };
     let ops = results.values().sum();
     Report {
