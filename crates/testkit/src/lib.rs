@@ -162,6 +162,16 @@ impl RedisServer {
         }
     }
 
+    /// Whether this node is a primary (ROLE says master); false if it does not answer.
+    pub fn is_primary(&self) -> bool {
+        let Ok(client) = redis::Client::open(self.url()) else { return false };
+        let Ok(mut conn) = client.get_connection_with_timeout(Duration::from_millis(500)) else {
+            return false;
+        };
+        let role: Result<Vec<redis::Value>, _> = redis::cmd("ROLE").query(&mut conn);
+        matches!(role.as_deref(), Ok([redis::Value::BulkString(r), ..]) if r.as_slice() == b"master")
+    }
+
     /// Makes this replica a primary (what a failover does).
     pub fn promote(&self) {
         let _: () =
@@ -226,13 +236,21 @@ pub struct RedisCluster {
 
 impl RedisCluster {
     pub fn start(primaries: usize) -> Self {
-        let nodes: Vec<RedisServer> =
-            (0..primaries).map(|_| RedisServer::start_node(Persistence::None, true)).collect();
+        Self::start_with_replicas(primaries, 0)
+    }
+
+    /// `primaries` primaries with `replicas` replicas each (their links up before
+    /// this returns), for failover tests: a primary killed is replaced by its
+    /// replica within the node timeout (2 s here) and a few seconds more.
+    pub fn start_with_replicas(primaries: usize, replicas: usize) -> Self {
+        let nodes: Vec<RedisServer> = (0..primaries * (1 + replicas))
+            .map(|_| RedisServer::start_node(Persistence::None, true))
+            .collect();
         let addrs: Vec<String> = nodes.iter().map(|n| format!("127.0.0.1:{}", n.port)).collect();
         let out = Command::new("redis-cli")
             .args(["--cluster", "create"])
             .args(&addrs)
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
             .stdin(Stdio::null())
             .output()
             .unwrap_or_else(|e| {
@@ -250,7 +268,17 @@ impl RedisCluster {
             assert!(Instant::now() < deadline, "the test cluster did not reach cluster_state:ok");
             std::thread::sleep(Duration::from_millis(100));
         }
+        for node in &cluster.nodes {
+            if !node.is_primary() {
+                node.wait_in_sync();
+            }
+        }
         cluster
+    }
+
+    /// The nodes that are primaries now.
+    pub fn primaries(&self) -> Vec<usize> {
+        (0..self.nodes.len()).filter(|i| self.nodes[*i].is_primary()).collect()
     }
 
     /// Every node says `cluster_state:ok` and knows every other.

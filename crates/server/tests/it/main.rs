@@ -7,6 +7,7 @@ mod auth;
 mod classic;
 mod cluster;
 mod concurrency;
+mod failover;
 mod faults;
 mod hardening;
 mod helpers;
