@@ -6,11 +6,13 @@ operation, and memory per account and per history entry (docs/PERFORMANCE.md,
 Starts a 3-primary cluster (redis-server --cluster-enabled yes, redis-cli --cluster
 create) on free ports in temporary directories, a release redbank-server on it, an
 admin key made with `redbank keys create --redis-cluster-nodes`, then runs `redbank
-bench` with deposits and withdrawals (no transfers: a transfer across slots is not
-available on a cluster yet) and reads each primary's INFO before and after. The
-same run on one Redis gives the comparison. Needs release binaries (built here).
+bench` (deposits and withdrawals by default; `--mix transfer=100` for transfers,
+which on the cluster nearly all cross slots: two accounts share one of 16,384
+slots rarely) and reads each primary's INFO before and after. The same run on one
+Redis, where every transfer is one script, gives the comparison. Needs release
+binaries (built here).
 
-    python3 scripts/capacity.py [--seconds 10] [--accounts 3000]
+    python3 scripts/capacity.py [--seconds 10] [--accounts 3000] [--mix transfer=100]
 """
 import argparse
 import json
@@ -53,6 +55,12 @@ def script_calls(port):
     return sum(int(v.split("calls=")[1].split(",")[0]) for k, v in i.items() if k in ("cmdstat_evalsha", "cmdstat_eval"))
 
 
+def commands(port):
+    """Every command but INFO, those run inside scripts included (Redis 7 counts them)."""
+    i = info(port, "commandstats")
+    return sum(int(v.split("calls=")[1].split(",")[0]) for k, v in i.items() if k != "cmdstat_info")
+
+
 class Nodes:
     def __init__(self, n, cluster):
         self.dirs, self.procs, self.ports = [], [], []
@@ -85,7 +93,7 @@ class Nodes:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def run(cluster, seconds, accounts):
+def run(cluster, seconds, accounts, mix):
     nodes = Nodes(3 if cluster else 1, cluster)
     urls = [f"redis://127.0.0.1:{p}" for p in nodes.ports]
     where = ["--redis-cluster-nodes", ",".join(urls)] if cluster else ["--redis-url", urls[0]]
@@ -98,25 +106,25 @@ def run(cluster, seconds, accounts):
         key = json.loads(subprocess.run([os.path.join(BIN, "redbank"), "--json", "keys", "create", "--role", "admin",
                                          *where], capture_output=True, text=True, check=True).stdout)["credential"]
         bench = [os.path.join(BIN, "redbank"), "--token", key, "--endpoint", f"http://127.0.0.1:{port}", "--json",
-                 "bench", "--mix", "deposit=50,withdraw=50", "--accounts", str(accounts), "--zipf", "0",
+                 "bench", "--mix", mix, "--accounts", str(accounts), "--zipf", "0",
                  "--concurrency", "64", "--connections", "4"]
         # Each bench run opens and seeds its own accounts first. A run of one
         # operation measures that setup; the measured run's counters less the
         # setup's are the timed phase's.
         def measured(extra):
-            before = [(cpu(p), script_calls(p)) for p in nodes.ports]
+            before = [(cpu(p), script_calls(p), commands(p)) for p in nodes.ports]
             out = subprocess.run(bench + extra, capture_output=True, text=True, check=True)
-            after = [(cpu(p), script_calls(p)) for p in nodes.ports]
-            return out, [(c1 - c0, s1 - s0) for (c0, s0), (c1, s1) in zip(before, after)]
+            after = [(cpu(p), script_calls(p), commands(p)) for p in nodes.ports]
+            return out, [tuple(x1 - x0 for x0, x1 in zip(b, a)) for b, a in zip(before, after)]
         _, setup = measured(["--ops", "1"])
         out, full = measured(["--duration-secs", str(seconds)])
-        deltas = [(c - sc, n - sn) for (c, n), (sc, sn) in zip(full, setup)]
+        deltas = [tuple(x - sx for x, sx in zip(f, s)) for f, s in zip(full, setup)]
         v = json.loads(out.stdout)
         ops = v["throughput_per_sec"] * seconds
         shards = []
-        for (cpu_s, calls), p in zip(deltas, nodes.ports):
+        for (cpu_s, calls, cmds), p in zip(deltas, nodes.ports):
             keys = int(cli(p, "DBSIZE").strip())
-            shards.append({"port": p, "cpu_s": cpu_s, "script_calls": calls, "keys": keys})
+            shards.append({"port": p, "cpu_s": cpu_s, "script_calls": calls, "commands": cmds, "keys": keys})
         # Memory: a sample of accounts, the hash and the stream, per entry.
         # Streams of the measured run only (at least 10 entries): the setup run's
         # accounts hold one entry each, where a stream's fixed cost dominates.
@@ -139,6 +147,7 @@ def run(cluster, seconds, accounts):
             "request_record_bytes": sum(req_bytes) / max(1, len(req_bytes)),
             "entries_per_stream": entries / max(1, streams),
             "changes_per_call": ops / max(1, sum(s["script_calls"] for s in shards)),
+            "commands_per_op": sum(s["commands"] for s in shards) / max(1, ops),
             "throughput": v["throughput_per_sec"], "p50_ms": v["latency_ms"]["p50"], "ops": ops,
             "errors": sum(n for k, n in v["results"].items() if k != "OK"), "money_check": v["money_check"]["passed"],
             "shards": shards, "redis_cpu_usec_per_op": sum(s["cpu_s"] for s in shards) / ops * 1e6,
@@ -155,16 +164,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--accounts", type=int, default=3000)
+    ap.add_argument("--mix", default="deposit=50,withdraw=50")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--locked", "--bins"], cwd=ROOT, check=True)
     for cluster in (False, True):
-        r = run(cluster, args.seconds, args.accounts)
+        r = run(cluster, args.seconds, args.accounts, args.mix)
         name = "3-primary cluster" if cluster else "one Redis"
         print(f"## {name}: {r['throughput']:.0f} ops/s, p50 {r['p50_ms']:.2f} ms, errors {r['errors']}, "
               f"money check {r['money_check']}, Redis CPU {r['redis_cpu_usec_per_op']:.1f} µs/op, "
               f"account hash {r['account_hash_bytes']:.0f} B, {r['stream_bytes_per_entry']:.0f} B per history entry "
               f"({r['entries_per_stream']:.0f} entries per stream sampled), "
-              f"request-id record {r['request_record_bytes']:.0f} B, {r['changes_per_call']:.2f} changes per script call")
+              f"request-id record {r['request_record_bytes']:.0f} B, {r['changes_per_call']:.2f} operations per script call, "
+              f"{r['commands_per_op']:.1f} Redis commands per operation")
         print("| shard | keys | script calls | Redis CPU s | ops/s (script calls / s) | CPU µs per script call |")
         print("|---|---|---|---|---|---|")
         for s in r["shards"]:

@@ -26,7 +26,9 @@ pub fn code(class: ErrorClass) -> Code {
 fn metadata(error: &Error) -> HashMap<String, String> {
     let mut m = HashMap::new();
     match error {
-        Error::InsufficientFunds { balance } | Error::BalanceNotZero { balance } => {
+        Error::InsufficientFunds { balance }
+        | Error::BalanceNotZero { balance }
+        | Error::CaptureExceedsHold { held: balance } => {
             m.insert("balance".into(), balance.decimal());
             m.insert("currency".into(), balance.currency().code().into());
         }
@@ -39,6 +41,13 @@ fn metadata(error: &Error) -> HashMap<String, String> {
         Error::CurrencyMismatch { account, given } => {
             m.insert("account_currency".into(), account.code().into());
             m.insert("given_currency".into(), given.code().into());
+        }
+        Error::HoldNotFound(hold) => {
+            m.insert("hold_id".into(), hold.clone());
+        }
+        Error::HoldNotOpen { hold, state } => {
+            m.insert("hold_id".into(), hold.clone());
+            m.insert("state".into(), state.clone());
         }
         Error::HistoryArchived { through_millis } => {
             m.insert("archived_through_millis".into(), through_millis.to_string());
