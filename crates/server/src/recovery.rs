@@ -16,9 +16,18 @@ const PASSES_PER_PERIOD: u32 = 4;
 pub async fn run(store: Store, period: Duration) {
     let mut tick = tokio::time::interval(period / PASSES_PER_PERIOD);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // A Redis outage fails every pass: said once, and again when it passes.
+    let mut failing = false;
     loop {
         tick.tick().await;
-        match store.recover_due(period).await {
+        let pass = store.recover_due(period).await;
+        match (&pass, failing) {
+            (Err(e), false) => tracing::warn!(error = %e, "recovery passes fail; trying again every pass"),
+            (Ok(_), true) => tracing::info!("recovery passes work again"),
+            _ => {}
+        }
+        failing = pass.is_err();
+        match pass {
             Ok(done) if done != Recovered::default() => {
                 tracing::info!(
                     settled = done.settled,
@@ -28,8 +37,7 @@ pub async fn run(store: Store, period: Duration) {
                     "recovery pass"
                 );
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "recovery pass failed; trying again next pass"),
+            Ok(_) | Err(_) => {}
         }
     }
 }

@@ -55,8 +55,11 @@ pub struct Recovered {
     pub failed: usize,
 }
 
-/// Most entries of one shard of the due index one pass claims.
+/// Entries of one shard of the due index claimed at once...
 const CLAIM_BATCH: usize = 64;
+/// ...and at most this many times per pass (a pass drains up to 16 × 16 × 64 =
+/// 16,384 entries; what is left waits for the next).
+const CLAIMS_PER_SHARD: usize = 16;
 
 /// How far past its due time an entry is left alone, for clocks that differ
 /// between replicas and Redis nodes.
@@ -89,6 +92,17 @@ impl Store {
     /// Puts a hold's entry in the due index at `at` (ms), before the step it covers.
     async fn arm(&self, hold: &HoldId, at: i64) -> Result<(), StoreError> {
         self.query(redis::cmd("ZADD").arg(keys::due_of(hold)).arg(at).arg(hold.to_string())).await
+    }
+
+    /// Takes a settled hold's entry out of the due index, so that the worker has
+    /// nothing left to do for it. Best effort: an entry left behind is dropped by the
+    /// worker when it comes due (it finds the hold settled).
+    async fn disarm(&self, hold: &HoldId) {
+        let removed: Result<i64, StoreError> =
+            self.query(redis::cmd("ZREM").arg(keys::due_of(hold)).arg(hold.to_string())).await;
+        if let Err(e) = removed {
+            tracing::debug!(hold = %hold, error = %e, "a settled hold stays in the due index until it is due");
+        }
     }
 
     /// Reserves funds on an account: its available balance falls, its balance does not.
@@ -150,7 +164,7 @@ impl Store {
             by,
         );
         let reply = self.run(&self.metrics.holds, &invocation, &keys::account(account)).await;
-        match script::started(
+        let done = match script::started(
             account,
             Some(&capture.to),
             capture.amount.map(|a| a.currency()),
@@ -159,7 +173,13 @@ impl Store {
             Started::Settled(done) => *done,
             Started::Capturing(_) => self.drive(&capture.hold).await,
             Started::Held(_) => Err(StoreError::Corrupt("capture.lua answered a hold".into())),
+        };
+        // Captured, nothing is due. (Refused by the target, the hold is open again
+        // and stays due: the worker moves its entry back to the hold's expiry.)
+        if done.is_ok() {
+            self.disarm(&capture.hold).await;
         }
+        done
     }
 
     /// Releases an open hold.
@@ -173,7 +193,9 @@ impl Store {
         let invocation =
             script::void(&self.scripts.void, hold, false, request_id, memo, self.idempotency_ttl_secs, by);
         let reply = self.run(&self.metrics.holds, &invocation, &keys::account(hold.account())).await;
-        script::voided(hold, &reply.map_err(|e| crate::hide_missing(e, by))?)
+        let voided = script::voided(hold, &reply.map_err(|e| crate::hide_missing(e, by))?)?;
+        self.disarm(hold).await;
+        Ok(voided)
     }
 
     /// Reads a hold, as `by` may see it (a customer: holds on its own accounts).
@@ -223,19 +245,37 @@ impl Store {
             by,
         );
         let reply = self.run(&self.metrics.holds, &invocation, &keys::account(from)).await?;
-        let captured =
-            match script::started(from, Some(transfer.to()), Some(transfer.amount().currency()), &reply)? {
-                Started::Settled(done) => (*done)?,
-                Started::Capturing(nonce) => {
-                    self.crash_at(CrashPoint::AfterHold);
-                    let hold = HoldId::new(from.clone(), &nonce)
-                        .map_err(|_| StoreError::Corrupt(format!("hold nonce {nonce:?}")))?;
-                    self.drive(&hold).await?
-                }
-                Started::Held(_) => {
-                    return Err(StoreError::Corrupt("a transfer's hold opened as a hold".into()));
+        let started =
+            match script::started(from, Some(transfer.to()), Some(transfer.amount().currency()), &reply) {
+                Ok(started) => started,
+                Err(refused) => {
+                    // No hold was made under this id: its entry is not needed.
+                    self.disarm(&id).await;
+                    return Err(refused);
                 }
             };
+        let captured = match started {
+            Started::Settled(done) => (*done)?,
+            Started::Capturing(nonce) => {
+                self.crash_at(CrashPoint::AfterHold);
+                let hold = HoldId::new(from.clone(), &nonce)
+                    .map_err(|_| StoreError::Corrupt(format!("hold nonce {nonce:?}")))?;
+                // Captured or voided, the transfer is final: nothing is due.
+                let done = self.drive(&hold).await;
+                if matches!(done, Ok(_) | Err(StoreError::Refused(_))) {
+                    self.disarm(&hold).await;
+                }
+                done?
+            }
+            Started::Held(_) => {
+                return Err(StoreError::Corrupt("a transfer's hold opened as a hold".into()));
+            }
+        };
+        if captured.hold.id != id {
+            // A retry, answered with the first attempt's hold: this attempt's entry
+            // is not needed.
+            self.disarm(&id).await;
+        }
         Ok(Transferred {
             from: Applied { transaction: captured.capture, account: captured.account },
             to: captured.to,
@@ -288,46 +328,63 @@ impl Store {
     /// its lease ends.
     pub async fn recover_due(&self, lease: Duration) -> Result<Recovered, StoreError> {
         let mut done = Recovered::default();
-        let grace = duration_millis(DUE_GRACE);
         for shard in 0..keys::DUE_SHARDS {
             let index = keys::due(shard);
-            let now = now_millis();
-            let lease_end = now + duration_millis(lease);
-            let claimed: Vec<String> = {
-                let mut conn = self.conn.clone();
-                let mut claim = self.scripts.due.key(&index);
-                claim.arg("claim").arg(now - grace).arg(lease_end).arg(CLAIM_BATCH);
-                self.call(claim.invoke_async(&mut conn)).await?
-            };
-            for member in claimed {
-                let next = match HoldId::parse(&member) {
-                    Ok(hold) => self.recover(&hold, &mut done).await,
-                    Err(_) => Ok(None),
-                };
-                let next = match next {
-                    Ok(next) => next,
-                    Err(e) => {
-                        tracing::warn!(hold = %member, error = %e, "recovery failed; due again when the lease ends");
-                        done.failed += 1;
-                        continue;
-                    }
-                };
-                if next.is_none() {
-                    done.dropped += 1;
-                }
-                let mut conn = self.conn.clone();
-                let mut release = self.scripts.due.key(&index);
-                release
-                    .arg("done")
-                    .arg(&member)
-                    .arg(lease_end)
-                    .arg(next.map_or(String::new(), |at| at.to_string()));
-                if let Err(e) = self.call(release.invoke_async::<i64>(&mut conn)).await {
-                    tracing::warn!(hold = %member, error = %e, "could not release the lease; it ends by itself");
+            for _ in 0..CLAIMS_PER_SHARD {
+                let claimed = self.recover_batch(&index, lease, &mut done).await?;
+                if claimed < CLAIM_BATCH {
+                    break;
                 }
             }
         }
         Ok(done)
+    }
+
+    /// Claims up to [`CLAIM_BATCH`] due entries of one shard and works on each;
+    /// answers how many it claimed.
+    async fn recover_batch(
+        &self,
+        index: &str,
+        lease: Duration,
+        done: &mut Recovered,
+    ) -> Result<usize, StoreError> {
+        let now = now_millis();
+        let lease_end = now + duration_millis(lease);
+        let claimed: Vec<String> = {
+            let mut conn = self.conn.clone();
+            let mut claim = self.scripts.due.key(index);
+            claim.arg("claim").arg(now - duration_millis(DUE_GRACE)).arg(lease_end).arg(CLAIM_BATCH);
+            self.call(claim.invoke_async(&mut conn)).await?
+        };
+        let count = claimed.len();
+        for member in claimed {
+            let next = match HoldId::parse(&member) {
+                Ok(hold) => self.recover(&hold, done).await,
+                Err(_) => Ok(None),
+            };
+            let next = match next {
+                Ok(next) => next,
+                Err(e) => {
+                    tracing::warn!(hold = %member, error = %e, "recovery failed; due again when the lease ends");
+                    done.failed += 1;
+                    continue;
+                }
+            };
+            if next.is_none() {
+                done.dropped += 1;
+            }
+            let mut conn = self.conn.clone();
+            let mut release = self.scripts.due.key(index);
+            release
+                .arg("done")
+                .arg(&member)
+                .arg(lease_end)
+                .arg(next.map_or(String::new(), |at| at.to_string()));
+            if let Err(e) = self.call(release.invoke_async::<i64>(&mut conn)).await {
+                tracing::warn!(hold = %member, error = %e, "could not release the lease; it ends by itself");
+            }
+        }
+        Ok(count)
     }
 
     /// Works on one due hold; answers when it is due next (None: never again).

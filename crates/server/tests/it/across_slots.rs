@@ -235,6 +235,13 @@ async fn concurrent_transfers_across_slots_through_three_replicas_conserve_every
     assert_eq!(total(&mut c, &ids).await, 16 * 10_000);
     let report = check_passes(&store).await;
     assert!(report.transfers >= moved, "{report:?}");
+    // Each transfer took its entry out of the due index when it ended (retries and
+    // refusals included): the recovery workers have nothing left to do.
+    let mut conn = redis::cluster::ClusterClient::new(cluster.urls()).unwrap().get_connection().unwrap();
+    let due: usize = (0..16)
+        .map(|n| redis::cmd("ZCARD").arg(format!("holds:{{due-{n}}}")).query::<usize>(&mut conn).unwrap())
+        .sum();
+    assert_eq!(due, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,8 +1,8 @@
-//! The server on a real 3-primary Redis Cluster: every call that stays in one slot,
-//! accounts on every primary, batching by slot under concurrent load, listing that
-//! walks every primary, credentials and customers' indexes in their own slots, the
-//! checker over the whole cluster; and the transfer between two slots refused
-//! cleanly until the two-step transfer exists.
+//! The server on a real 3-primary Redis Cluster: accounts on every primary,
+//! batching by slot under concurrent load, listing that walks every primary,
+//! credentials and customers' indexes in their own slots, transfers in one slot and
+//! across two, and the checker over the whole cluster. (Holds and transfers between
+//! slots under load and crashes: across_slots.rs.)
 
 use std::collections::BTreeSet;
 
