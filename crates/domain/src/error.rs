@@ -103,6 +103,10 @@ pub enum Error {
     CaptureExceedsHold { held: Money },
     #[error("the account has {} open holds, the most allowed", limits::OPEN_HOLDS_MAX)]
     TooManyHolds,
+    /// The target could not be credited for so long (its Redis unreachable) that
+    /// the capture was given up; nothing moved.
+    #[error("the capture of hold {0} could not reach its target in time; nothing moved")]
+    CaptureTimedOut(String),
     #[error("interest for {0} was already posted to this account with other parameters")]
     InterestAlreadyPosted(String),
     /// The period reaches into history that was archived (moved out of Redis).
@@ -177,6 +181,7 @@ impl Error {
             Error::HoldNotOpen { .. } => "HOLD_NOT_OPEN",
             Error::CaptureExceedsHold { .. } => "CAPTURE_EXCEEDS_HOLD",
             Error::TooManyHolds => "TOO_MANY_HOLDS",
+            Error::CaptureTimedOut(_) => "CAPTURE_TIMED_OUT",
         }
     }
 
@@ -224,7 +229,8 @@ impl Error {
             | Error::HistoryArchived { .. }
             | Error::HoldNotOpen { .. }
             | Error::CaptureExceedsHold { .. }
-            | Error::TooManyHolds => ErrorClass::FailedPrecondition,
+            | Error::TooManyHolds
+            | Error::CaptureTimedOut(_) => ErrorClass::FailedPrecondition,
         }
     }
 }

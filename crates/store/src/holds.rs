@@ -55,6 +55,10 @@ pub struct Recovered {
     pub failed: usize,
 }
 
+/// Times a driver reads a capture again when a newer attempt replaced the one it
+/// drove (each needs a refused attempt and a new capture in between).
+const DRIVE_ATTEMPTS: usize = 4;
+
 /// Entries of one shard of the due index claimed at once...
 const CLAIM_BATCH: usize = 64;
 /// ...and at most this many times per pass (a pass drains up to 16 × 16 × 64 =
@@ -286,39 +290,43 @@ impl Store {
     /// and answers its final outcome; a hold settled already answers its final
     /// reply. Safe to run by any number of drivers at once.
     async fn drive(&self, hold: &HoldId) -> Result<Captured, StoreError> {
-        let fields: Vec<Option<String>> =
-            self.query(redis::cmd("HMGET").arg(keys::hold(hold)).arg(&JOURNAL_FIELDS)).await?;
-        let journal = Journal::read(hold, fields)?;
-        let given = journal.as_ref().and_then(|j| redbank_domain::Currency::parse(&j.currency).ok());
-        let decision: Vec<String> = match journal {
-            Some(journal) => {
-                let credit = script::credit(&self.scripts.credit, &journal, self.idempotency_ttl_secs);
-                let decision = self.run(&self.metrics.holds, &credit, &keys::account(&journal.to)).await?;
-                self.crash_at(CrashPoint::AfterCredit);
-                let settle =
-                    script::settle(&self.scripts.settle, &journal, &decision, self.idempotency_ttl_secs);
-                let done = self.run(&self.metrics.holds, &settle, &keys::account(hold.account())).await?;
-                self.crash_at(CrashPoint::AfterSettle);
-                done
+        for _ in 0..DRIVE_ATTEMPTS {
+            let fields: Vec<Option<String>> =
+                self.query(redis::cmd("HMGET").arg(keys::hold(hold)).arg(&JOURNAL_FIELDS)).await?;
+            let Some(journal) = Journal::read(hold, fields)? else {
+                return self.settled_reply(hold).await;
+            };
+            let credit = script::credit(&self.scripts.credit, &journal, self.idempotency_ttl_secs);
+            let decision = self.run(&self.metrics.holds, &credit, &keys::account(&journal.to)).await?;
+            self.crash_at(CrashPoint::AfterCredit);
+            let settle = script::settle(&self.scripts.settle, &journal, &decision, self.idempotency_ttl_secs);
+            let done = self.run(&self.metrics.holds, &settle, &keys::account(hold.account())).await?;
+            self.crash_at(CrashPoint::AfterSettle);
+            if done.first().map(String::as_str) == Some("STALE_ATTEMPT") {
+                // Our attempt was refused and settled by another driver, and a new
+                // capture started since: look at that one.
+                continue;
             }
-            None => {
-                // Settled already: its final reply is kept with it. (Open again, a
-                // capture the target refused, whose refusal its request answers.)
-                let state: (Option<String>, Option<String>) =
-                    self.query(redis::cmd("HMGET").arg(keys::hold(hold)).arg("final").arg("state")).await?;
-                match state {
-                    (Some(final_reply), _) => final_reply.split('\0').skip(1).map(str::to_owned).collect(),
-                    (None, Some(state)) => {
-                        return Err(StoreError::Refused(Error::HoldNotOpen {
-                            hold: hold.to_string(),
-                            state,
-                        }));
-                    }
-                    (None, None) => return Err(StoreError::Refused(Error::HoldNotFound(hold.to_string()))),
-                }
+            let given = redbank_domain::Currency::parse(&journal.currency).ok();
+            return script::settled(hold.account(), None, given, &done);
+        }
+        Err(StoreError::Corrupt(format!("hold {hold}: its capture kept starting again while driven")))
+    }
+
+    /// The final reply of a hold that is not capturing: kept with it once captured
+    /// (or, for a transfer between slots, voided). A client's hold open again after
+    /// a refused capture, or voided, has none: its state is the answer.
+    async fn settled_reply(&self, hold: &HoldId) -> Result<Captured, StoreError> {
+        let state: (Option<String>, Option<String>) =
+            self.query(redis::cmd("HMGET").arg(keys::hold(hold)).arg("final").arg("state")).await?;
+        let decision: Vec<String> = match state {
+            (Some(final_reply), _) => final_reply.split('\0').skip(1).map(str::to_owned).collect(),
+            (None, Some(state)) => {
+                return Err(StoreError::Refused(Error::HoldNotOpen { hold: hold.to_string(), state }));
             }
+            (None, None) => return Err(StoreError::Refused(Error::HoldNotFound(hold.to_string()))),
         };
-        script::settled(hold.account(), None, given, &decision)
+        script::settled(hold.account(), None, None, &decision)
     }
 
     /// One pass of the recovery worker over every shard of the due index: expires
@@ -446,3 +454,113 @@ impl Store {
 const HOLD_HASH_FIELDS: [&str; 11] =
     ["purpose", "state", "amount", "cur", "memo", "ctime", "expire", "to", "camount", "stime", "actor"];
 const HOLD_DEFAULTS: [&str; 11] = ["", "", "", "", "", "0", "0", "", "", "0", ""];
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use redbank_domain::{AccountType, BalanceChange, Currency, Reason, StateChange};
+    use redbank_testkit::RedisServer;
+
+    use super::*;
+    use crate::StoreConfig;
+
+    fn id(s: &str) -> AccountId {
+        AccountId::parse(s).unwrap()
+    }
+
+    fn usd(cents: i64) -> redbank_domain::Amount {
+        redbank_domain::Amount::from_minor(Currency::parse("USD").unwrap(), cents).unwrap()
+    }
+
+    /// Accounts a (100.00) and b, and an open hold of 10.00 on a.
+    async fn setup(redis: &RedisServer) -> (Store, HoldId) {
+        let store = Store::connect(&StoreConfig::new(redis.url())).unwrap();
+        let (op, memo) = (Principal::operator(), Memo::default());
+        for a in ["a", "b"] {
+            store
+                .create_account(&id(a), AccountType::Checking, Currency::parse("USD").unwrap(), None, None)
+                .await
+                .unwrap();
+        }
+        store.post(&id("a"), &BalanceChange::Deposit(usd(10_000)), None, &memo, &op).await.unwrap();
+        let request = HoldRequest { account: id("a"), amount: usd(1_000), expire_time_millis: None };
+        let hold = store.create_hold(&request, None, &memo, &op).await.unwrap().hold.id;
+        (store, hold)
+    }
+
+    async fn journal(store: &Store, hold: &HoldId) -> Journal {
+        let fields: Vec<Option<String>> =
+            store.query(redis::cmd("HMGET").arg(keys::hold(hold)).arg(&JOURNAL_FIELDS)).await.unwrap();
+        Journal::read(hold, fields).unwrap().expect("capturing")
+    }
+
+    #[tokio::test]
+    async fn a_slow_driver_of_a_refused_attempt_cannot_settle_the_next_one() {
+        let redis = RedisServer::start();
+        let (store, hold) = setup(&redis).await;
+        let (op, memo, why) = (Principal::operator(), Memo::default(), Reason::parse("x").unwrap());
+        store.set_state(&id("b"), StateChange::Freeze, &why, None, &op).await.unwrap();
+        let capture = Capture::new(hold.clone(), id("b"), None).unwrap();
+        let refused = store.capture_hold(&capture, None, &memo, &op).await;
+        assert!(matches!(refused, Err(StoreError::Refused(Error::AccountFrozen(_)))), "{refused:?}");
+        store.set_state(&id("b"), StateChange::Unfreeze, &why, None, &op).await.unwrap();
+        // Attempt 2 starts (and its driver is slow)...
+        let start =
+            script::capture(&store.scripts.capture, &capture, now_millis() + 10_000, None, &memo, 60, &op);
+        let mut conn = store.conn.clone();
+        let _: Vec<String> = start.invoke_async(&mut conn).await.unwrap();
+        let second = journal(&store, &hold).await;
+        assert_eq!(second.attempt, 2);
+        // ...when attempt 1's driver, slower still, settles with its refusal.
+        let first = Journal { attempt: 1, ..second.clone() };
+        let decision = vec!["ACCOUNT_FROZEN".to_owned(), "b".to_owned()];
+        let settle = script::settle(&store.scripts.settle, &first, &decision, 60);
+        let answer: Vec<String> = settle.invoke_async(&mut conn).await.unwrap();
+        assert_eq!(answer, ["STALE_ATTEMPT"]);
+        // Attempt 2 is still capturing, and its own driver finishes it.
+        let done = store.drive(&hold).await.unwrap();
+        assert_eq!((done.account.balance.minor(), done.to.account.balance.minor()), (9_000, 1_000));
+    }
+
+    #[tokio::test]
+    async fn a_capture_past_its_latest_time_is_refused_and_never_credited_later() {
+        let redis = RedisServer::start();
+        let (store, hold) = setup(&redis).await;
+        let (op, memo) = (Principal::operator(), Memo::default());
+        let capture = Capture::new(hold.clone(), id("b"), None).unwrap();
+        // Started, then left: its deadline long past (a driver paused, the target's
+        // Redis unreachable for longer than half the idempotency window).
+        let start = script::capture(&store.scripts.capture, &capture, 1_000, None, &memo, 60, &op);
+        let mut conn = store.conn.clone();
+        let _: Vec<String> = start.invoke_async(&mut conn).await.unwrap();
+        let late = store.drive(&hold).await;
+        assert!(matches!(late, Err(StoreError::Refused(Error::CaptureTimedOut(_)))), "{late:?}");
+        assert_eq!(store.get_hold(&hold, &op).await.unwrap().state, HoldState::Open);
+        assert_eq!(store.get_account(&id("b"), &op).await.unwrap().balance.minor(), 0);
+        // The same attempt's credit, tried again, answers the decision: no credit.
+        let again = script::credit(
+            &store.scripts.credit,
+            &Journal { deadline: i64::MAX / 4, ..journal_of(&hold) },
+            60,
+        );
+        let answer: Vec<String> = again.invoke_async(&mut conn).await.unwrap();
+        assert_eq!(answer.first().map(String::as_str), Some("CAPTURE_TIMED_OUT"));
+        assert_eq!(store.get_account(&id("b"), &op).await.unwrap().balance.minor(), 0);
+    }
+
+    /// The journal of attempt 1 of a whole capture of `hold` (10.00) to b.
+    fn journal_of(hold: &HoldId) -> Journal {
+        Journal {
+            hold: hold.clone(),
+            to: id("b"),
+            amount: 1_000,
+            currency: "USD".into(),
+            memo: String::new(),
+            request_id: String::new(),
+            actor: "operator".into(),
+            attempt: 1,
+            deadline: 0,
+        }
+    }
+}

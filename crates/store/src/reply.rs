@@ -68,6 +68,7 @@ pub(crate) fn refusal(fields: &[String], given: Option<Currency>) -> StoreError 
         "HOLD_NOT_FOUND" => Ok(Error::HoldNotFound(field(1).to_owned())),
         "HOLD_NOT_OPEN" => Ok(Error::HoldNotOpen { hold: field(1).to_owned(), state: field(2).to_owned() }),
         "TOO_MANY_HOLDS" => Ok(Error::TooManyHolds),
+        "CAPTURE_TIMED_OUT" => Ok(Error::CaptureTimedOut(field(1).to_owned())),
         "DEADLINE_PASSED" => return StoreError::DeadlinePassed,
         "CURRENCY_MISMATCH" => currency(field(1))
             .map(|account| Error::CurrencyMismatch { account, given: given.unwrap_or(account) }),
@@ -291,7 +292,7 @@ mod tests {
     ];
 
     /// Replies that are not refusals: decoded by their own readers.
-    const NOT_REFUSALS: [&str; 9] = [
+    const NOT_REFUSALS: [&str; 10] = [
         "OK",
         "NO_CHANGE",
         "SCRIPT_ERROR",
@@ -301,6 +302,7 @@ mod tests {
         "DONE",
         "NOT_DUE",
         "DEADLINE_PASSED",
+        "STALE_ATTEMPT",
     ];
 
     /// Every `{'REASON', ...}` reply a script can give, found in the script text.

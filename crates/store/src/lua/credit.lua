@@ -11,12 +11,17 @@
 -- ARGV[1]  currency   ARGV[2] amount   ARGV[3] memo   ARGV[4] request id
 -- ARGV[5]  actor   ARGV[6] source id   ARGV[7] hold id   ARGV[8] maximum balance
 -- ARGV[9]  TTL of the decision record, seconds   ARGV[10] target id
+-- ARGV[11] the latest a credit may be made (ms): the capture's recovery deadline
+--          plus half the record's TTL. Past it the capture is refused instead, so
+--          that a driver paused for longer than the record lives cannot credit
+--          again after the record expired: every credit is made while its record
+--          will outlive any later attempt that could still credit.
 --
 -- Reply: {'OK', entry..., account...} (credited, now or before), or the target's
--- refusal: ACCOUNT_NOT_FOUND, CURRENCY_MISMATCH, ACCOUNT_FROZEN,
+-- refusal (CAPTURE_TIMED_OUT past the latest time): ACCOUNT_NOT_FOUND, CURRENCY_MISMATCH, ACCOUNT_FROZEN,
 -- ACCOUNT_CLOSED, BALANCE_LIMIT_EXCEEDED.
 local acct, log, decision = KEYS[1], KEYS[2], KEYS[3]
-local cur, amount_arg, memo, rid, actor, from_id, hold_id, max_bal, ttl, to_id = unpack(ARGV)
+local cur, amount_arg, memo, rid, actor, from_id, hold_id, max_bal, ttl, to_id, latest = unpack(ARGV)
 
 local decided = recall(redis.call('GET', decision), '', nil)
 if decided then return decided end
@@ -26,6 +31,7 @@ local function decide(reply)
   return reply
 end
 
+if now_millis() > tonumber(latest) then return decide({'CAPTURE_TIMED_OUT', hold_id}) end
 local a = read_account(acct)
 if not a[1] then return decide({'ACCOUNT_NOT_FOUND', to_id}) end
 if a[2] ~= cur then return decide({'CURRENCY_MISMATCH', a[2], to_id}) end

@@ -38,6 +38,5 @@ local reply = {'OK', hold_part(nonce, read_hold(hold))}
 for _, v in ipairs({posted(entry, 'release', h[3], a[3], ver_s, rid, memo, '', hold_id, actor, a)}) do
   reply[#reply + 1] = v
 end
-redis.call('HSET', hold, 'final', encode('', reply))
 redis.call('EXPIRE', hold, ttl)
 return remember(req, fp, ttl, reply)

@@ -166,18 +166,20 @@ pub(crate) struct Journal {
     pub request_id: String,
     pub actor: String,
     pub attempt: u32,
+    /// When the worker finishes the capture if its driver did not (ms).
+    pub deadline: i64,
 }
 
 /// The hold fields a driver reads (a subset of prelude.lua's `read_hold`).
-pub(crate) const JOURNAL_FIELDS: [&str; 8] =
-    ["state", "to", "camount", "cur", "cmemo", "crid", "cactor", "attempt"];
+pub(crate) const JOURNAL_FIELDS: [&str; 9] =
+    ["state", "to", "camount", "cur", "cmemo", "crid", "cactor", "attempt", "cdue"];
 
 impl Journal {
     /// From HMGET of [`JOURNAL_FIELDS`]: Ok(None) when the hold is not capturing.
     pub(crate) fn read(hold: &HoldId, f: Vec<Option<String>>) -> Result<Option<Self>, StoreError> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("hold {hold}: {what}"));
-        let [state, to, amount, currency, memo, rid, actor, attempt] =
-            <[Option<String>; 8]>::try_from(f).map_err(|_| corrupt("journal fields"))?;
+        let [state, to, amount, currency, memo, rid, actor, attempt, deadline] =
+            <[Option<String>; 9]>::try_from(f).map_err(|_| corrupt("journal fields"))?;
         if state.as_deref() != Some("capturing") {
             return Ok(None);
         }
@@ -191,6 +193,7 @@ impl Journal {
             request_id: rid.unwrap_or_default(),
             actor: actor.unwrap_or_default(),
             attempt: attempt.and_then(|a| a.parse().ok()).ok_or_else(|| corrupt("capture attempt"))?,
+            deadline: deadline.and_then(|d| d.parse().ok()).ok_or_else(|| corrupt("capture deadline"))?,
         }))
     }
 }
@@ -214,7 +217,10 @@ pub(crate) fn credit<'a>(
         .arg(journal.hold.to_string())
         .arg(MAX_BALANCE_MINOR)
         .arg(ttl_secs)
-        .arg(to.as_str());
+        .arg(to.as_str())
+        .arg(
+            journal.deadline.saturating_add(i64::try_from(ttl_secs).unwrap_or(i64::MAX).saturating_mul(500)),
+        );
     invocation
 }
 
@@ -232,7 +238,7 @@ pub(crate) fn settle<'a>(
     if let Ok(rid) = RequestId::parse(&journal.request_id) {
         invocation.key(keys::request(id, &rid));
     }
-    invocation.arg(hold.to_string()).arg(hold.nonce()).arg(id.as_str()).arg(ttl_secs);
+    invocation.arg(hold.to_string()).arg(hold.nonce()).arg(id.as_str()).arg(ttl_secs).arg(journal.attempt);
     for field in decision {
         invocation.arg(field);
     }
