@@ -10,9 +10,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use redbank_api::v1::{self, bank_client::BankClient};
 use redbank_domain::Grant;
 use redbank_testkit::{Lcg, RedisCluster};
-use tokio::sync::oneshot;
 
-use crate::cluster::{cluster_store, key, slot};
+use crate::cluster::{cluster_store, key, seeded, serve_on, slot};
 use crate::helpers::*;
 
 /// Account ids, `n` of them, on at least two slots (and so, usually, two primaries).
@@ -52,16 +51,7 @@ async fn holds_are_captured_across_slots_voided_and_expired_on_a_cluster() {
     let cluster = RedisCluster::start(3);
     let store = cluster_store(&cluster).await;
     let admin = key(&store, Grant::Admin).await;
-    let mut config = redbank_server::Config::for_redis(String::new());
-    config.redis_cluster_nodes = cluster.urls();
-    config.transfer_recovery_secs = 1;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(redbank_server::run(listener, config, async {
-        let _ = stopped.await;
-    }));
-    wait_serving(addr).await;
+    let (addr, stop, server) = serve_on(&cluster, |config| config.transfer_recovery_secs = 1).await;
     let mut c = BankClient::new(as_key(raw_channel(addr).await, &admin));
     let ids = ids("h", 8);
     for id in &ids {
@@ -166,11 +156,7 @@ async fn concurrent_transfers_across_slots_through_three_replicas_conserve_every
         replicas.push(ServerProcess::start_on_cluster(&cluster.urls(), &[], &admin).await);
     }
     let mut c = BankClient::new(as_key(raw_channel(replicas[0].addr).await, &admin));
-    let ids = ids("x", 16);
-    for id in &ids {
-        create(&mut c, id, "USD").await;
-        c.deposit(deposit_req(id, usd(100, 0), &format!("seed-{id}"))).await.unwrap();
-    }
+    let ids = seeded(&mut c, "x", 16).await;
     let addrs: Vec<_> = replicas.iter().map(|r| r.addr).collect();
     let mut tasks = Vec::new();
     for worker in 0..8u64 {
@@ -257,11 +243,7 @@ async fn a_replica_killed_at_each_step_of_a_transfer_across_slots_is_recovered_b
     )
     .await;
     let mut c = BankClient::new(as_key(raw_channel(survivor.addr).await, &admin));
-    let ids = ids("k", 8);
-    for id in &ids {
-        create(&mut c, id, "USD").await;
-        c.deposit(deposit_req(id, usd(100, 0), &format!("seed-{id}"))).await.unwrap();
-    }
+    let ids = seeded(&mut c, "k", 8).await;
     let (from, to) = (ids[0].clone(), elsewhere(&ids, &ids[0]).to_owned());
     for (n, point) in ["after-hold", "after-credit", "after-settle"].into_iter().enumerate() {
         let mut doomed = ServerProcess::start_on_cluster(

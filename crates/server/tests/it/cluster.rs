@@ -29,6 +29,39 @@ pub async fn key(store: &redbank_store::Store, grant: Grant) -> String {
         .credential
 }
 
+/// A server in this process on `cluster`, configured further by `configure`; its
+/// address, its stop and its task.
+pub async fn serve_on(
+    cluster: &RedisCluster,
+    configure: impl FnOnce(&mut redbank_server::Config),
+) -> (
+    std::net::SocketAddr,
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), redbank_server::ServerError>>,
+) {
+    let mut config = redbank_server::Config::for_redis(String::new());
+    config.redis_cluster_nodes = cluster.urls();
+    configure(&mut config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(redbank_server::run(listener, config, async {
+        let _ = stopped.await;
+    }));
+    wait_serving(addr).await;
+    (addr, stop, server)
+}
+
+/// Opens `n` accounts `<prefix>-<i>` through `c`, each seeded with 100.00.
+pub async fn seeded(c: &mut BankClient<Chan>, prefix: &str, n: usize) -> Vec<String> {
+    let ids: Vec<String> = (0..n).map(|i| format!("{prefix}-{i}")).collect();
+    for id in &ids {
+        create(c, id, "USD").await;
+        c.deposit(deposit_req(id, usd(100, 0), &format!("seed-{id}"))).await.unwrap();
+    }
+    ids
+}
+
 pub fn slot(id: &str) -> Slot {
     Slot::for_key(format!("acct:{{{id}}}"))
 }
@@ -40,24 +73,11 @@ async fn the_api_works_on_a_three_primary_cluster() {
     let admin = key(&store, Grant::Admin).await;
     let alice = key(&store, Grant::Customer(CustomerId::parse("alice").unwrap())).await;
 
-    let mut config = redbank_server::Config::for_redis(String::new());
-    config.redis_cluster_nodes = cluster.urls();
-    config.batch_max_in_flight = 4;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(redbank_server::run(listener, config, async {
-        let _ = stopped.await;
-    }));
-    wait_serving(addr).await;
+    let (addr, stop, server) = serve_on(&cluster, |config| config.batch_max_in_flight = 4).await;
     let mut c = BankClient::new(as_key(raw_channel(addr).await, &admin));
 
     // Forty accounts, on every primary; each seeded with 100.00.
-    let ids: Vec<String> = (0..40).map(|i| format!("c-{i}")).collect();
-    for id in &ids {
-        create(&mut c, id, "USD").await;
-        c.deposit(deposit_req(id, usd(100, 0), &format!("seed-{id}"))).await.unwrap();
-    }
+    let ids = seeded(&mut c, "c", 40).await;
     // Concurrent deposits and withdrawals through several connections: batches form
     // per slot, and every change applies once.
     let mut tasks = Vec::new();

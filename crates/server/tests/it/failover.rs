@@ -15,9 +15,8 @@ use std::time::{Duration, Instant};
 use redbank_api::v1::{self, bank_client::BankClient};
 use redbank_domain::Grant;
 use redbank_testkit::{Lcg, RedisCluster};
-use tokio::sync::oneshot;
 
-use crate::cluster::{cluster_store, key, slot};
+use crate::cluster::{cluster_store, key, seeded, serve_on, slot};
 use crate::helpers::*;
 
 /// How long a call is retried, with its request id, through a failover.
@@ -43,24 +42,14 @@ async fn failover_under_load(wait_replicas: u32) -> (i64, redbank_store::check::
     let mut cluster = RedisCluster::start_with_replicas(3, 1);
     let store = cluster_store(&cluster).await;
     let admin = key(&store, Grant::Admin).await;
-    let mut config = redbank_server::Config::for_redis(String::new());
-    config.redis_cluster_nodes = cluster.urls();
-    config.redis_wait_replicas = wait_replicas;
-    config.redis_wait_timeout_ms = 1000;
-    config.transfer_recovery_secs = 2;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(redbank_server::run(listener, config, async {
-        let _ = stopped.await;
-    }));
-    wait_serving(addr).await;
+    let (addr, stop, server) = serve_on(&cluster, |config| {
+        config.redis_wait_replicas = wait_replicas;
+        config.redis_wait_timeout_ms = 1000;
+        config.transfer_recovery_secs = 2;
+    })
+    .await;
     let mut c = BankClient::new(as_key(raw_channel(addr).await, &admin));
-    let ids: Vec<String> = (0..12).map(|i| format!("f-{i}")).collect();
-    for id in &ids {
-        create(&mut c, id, "USD").await;
-        c.deposit(deposit_req(id, usd(100, 0), &format!("seed-{id}"))).await.unwrap();
-    }
+    let ids = seeded(&mut c, "f", 12).await;
     assert!(ids.iter().any(|id| slot(id) != slot(&ids[0])));
 
     // Load: deposits of a cent and transfers between any two accounts, each
