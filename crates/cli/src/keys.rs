@@ -22,7 +22,7 @@ pub enum RoleArg {
 }
 
 impl RoleArg {
-    fn role(self) -> Role {
+    pub fn role(self) -> Role {
         match self {
             RoleArg::Customer => Role::Customer,
             RoleArg::Teller => Role::Teller,

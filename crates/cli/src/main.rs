@@ -15,6 +15,7 @@ mod interest_post;
 mod keys;
 mod output;
 mod statement;
+mod users;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -128,6 +129,9 @@ enum Command {
         #[arg(long)]
         request_id: Option<String>,
     },
+    /// The web console's users, straight in Redis: create, disable, enable, reset.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
     /// Holds: reserve funds, capture them to another account, void them.
     #[command(subcommand)]
     Hold(holds::HoldCommand),
@@ -386,6 +390,7 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
             out.posted("Interest", r.transaction.as_ref(), r.account.as_ref());
         }
         Command::Hold(command) => holds::run(&client, command, out).await?,
+        Command::Users(command) => users::run(command, out).await?,
         Command::Interest(InterestCommand::Post(args)) => interest_post::run(&client, args, out).await?,
         Command::History { account, limit, kinds, from, to, page_token } => {
             let kinds = output::parse_kinds(kinds)?;

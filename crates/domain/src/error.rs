@@ -21,6 +21,14 @@ pub enum Error {
     CustomerIdNotAllowed,
     #[error("actor must be 1 to {} printable ASCII characters without spaces", limits::ACTOR_MAX_LEN)]
     InvalidActor,
+    #[error("user name must be 1 to {} characters of A-Z a-z 0-9 . _ -", limits::USER_NAME_MAX_LEN)]
+    InvalidUserName,
+    #[error("a password must be {} to {} characters", limits::PASSWORD_MIN_CHARS, limits::PASSWORD_MAX_CHARS)]
+    InvalidPassword,
+    #[error("user {0} exists already")]
+    UserExists(String),
+    #[error("user {0} not found")]
+    UserNotFound(String),
     #[error("api key id must be 16 lower-case hex digits")]
     InvalidKeyId,
     #[error("api key {0} not found")]
@@ -146,6 +154,10 @@ impl Error {
             Error::CustomerIdNotAllowed => "CUSTOMER_ID_NOT_ALLOWED",
             Error::InvalidActor => "INVALID_ACTOR",
             Error::InvalidKeyId => "INVALID_KEY_ID",
+            Error::InvalidUserName => "INVALID_USER_NAME",
+            Error::InvalidPassword => "INVALID_PASSWORD",
+            Error::UserExists(_) => "USER_EXISTS",
+            Error::UserNotFound(_) => "USER_NOT_FOUND",
             Error::KeyNotFound(_) => "KEY_NOT_FOUND",
             Error::KeyRevoked(_) => "KEY_REVOKED",
             Error::PermissionDenied => "PERMISSION_DENIED",
@@ -195,6 +207,8 @@ impl Error {
             | Error::CustomerIdNotAllowed
             | Error::InvalidActor
             | Error::InvalidKeyId
+            | Error::InvalidUserName
+            | Error::InvalidPassword
             | Error::InvalidMemo
             | Error::InvalidAccountType
             | Error::InvalidCurrency(_)
@@ -210,11 +224,12 @@ impl Error {
             | Error::InvalidKind(_)
             | Error::InvalidHoldId
             | Error::InvalidExpireTime => ErrorClass::InvalidArgument,
-            Error::AccountNotFound(_) | Error::KeyNotFound(_) | Error::HoldNotFound(_) => {
-                ErrorClass::NotFound
-            }
+            Error::AccountNotFound(_)
+            | Error::KeyNotFound(_)
+            | Error::HoldNotFound(_)
+            | Error::UserNotFound(_) => ErrorClass::NotFound,
             Error::PermissionDenied => ErrorClass::PermissionDenied,
-            Error::AccountExists => ErrorClass::AlreadyExists,
+            Error::AccountExists | Error::UserExists(_) => ErrorClass::AlreadyExists,
             Error::InsufficientFunds { .. }
             | Error::CurrencyMismatch { .. }
             | Error::BalanceLimitExceeded { .. }

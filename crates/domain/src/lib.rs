@@ -33,4 +33,4 @@ pub use interest::{AnnualRate, InterestDays, RateCeiling, interest_minor};
 pub use memo::Memo;
 pub use money::{Amount, Currency, Money};
 pub use policy::{Access, Method};
-pub use principal::{Actor, CustomerId, Grant, KeyId, Principal, Role};
+pub use principal::{Actor, CustomerId, Grant, KeyId, Principal, Role, UserName};

@@ -76,3 +76,12 @@ pub const HOLD_DURATION_DEFAULT_SECS: i64 = 7 * 24 * 60 * 60;
 /// Most holds open (or capturing) on one account at once: each is a key in Redis
 /// that a client makes the server keep.
 pub const OPEN_HOLDS_MAX: usize = 1000;
+
+/// Longest console user name, in characters.
+pub const USER_NAME_MAX_LEN: usize = 64;
+
+/// Shortest console password, in characters...
+pub const PASSWORD_MIN_CHARS: usize = 12;
+
+/// ...and longest (argon2 takes any length; this bounds the work a sign-in asks for).
+pub const PASSWORD_MAX_CHARS: usize = 256;

@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::Error;
 use crate::ids::key_safe;
-use crate::limits::{ACTOR_MAX_LEN, CUSTOMER_ID_MAX_LEN};
+use crate::limits::{ACTOR_MAX_LEN, CUSTOMER_ID_MAX_LEN, USER_NAME_MAX_LEN};
 
 /// A customer id: 1 to [`CUSTOMER_ID_MAX_LEN`] characters of `A-Z a-z 0-9 . _ -`,
 /// the alphabet of account ids (so that it can be part of a Redis key, hash tag
@@ -30,6 +30,33 @@ impl CustomerId {
 }
 
 impl fmt::Display for CustomerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A console user's name: 1 to [`USER_NAME_MAX_LEN`] characters of `A-Z a-z 0-9 .
+/// _ -` (part of Redis keys, like account ids). Changes made in the console record
+/// `web:<name>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UserName(String);
+
+impl UserName {
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        if key_safe(s, USER_NAME_MAX_LEN) { Ok(Self(s.to_owned())) } else { Err(Error::InvalidUserName) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Who the history records for this user's changes.
+    pub fn actor(&self) -> Actor {
+        Actor(format!("web:{}", self.0))
+    }
+}
+
+impl fmt::Display for UserName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }

@@ -208,6 +208,26 @@ pub struct Config {
     #[arg(long, env = "REDBANK_ALLOW_EVICTING_REDIS")]
     pub allow_evicting_redis: bool,
 
+    /// Serve the web console on this address (plain HTTP; off when unset). Any
+    /// address but loopback needs --web-secure-cookies: the console is then reached
+    /// over TLS through a proxy in front of it.
+    #[arg(long, env = "REDBANK_WEB_LISTEN")]
+    pub web_listen: Option<SocketAddr>,
+
+    /// End a console session unused this long (seconds).
+    #[arg(long, env = "REDBANK_WEB_IDLE_TIMEOUT_SECS", default_value_t = 900,
+          value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub web_idle_timeout_secs: u64,
+
+    /// End a console session this long after sign-in, used or not (seconds).
+    #[arg(long, env = "REDBANK_WEB_ABSOLUTE_TIMEOUT_SECS", default_value_t = 43_200,
+          value_parser = clap::value_parser!(u64).range(10..=604_800))]
+    pub web_absolute_timeout_secs: u64,
+
+    /// Mark the console's cookies Secure: browsers then send them over HTTPS only.
+    #[arg(long, env = "REDBANK_WEB_SECURE_COOKIES")]
+    pub web_secure_cookies: bool,
+
     /// Serve Prometheus metrics at GET /metrics on this address; off when unset.
     #[arg(long, env = "REDBANK_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
@@ -279,6 +299,15 @@ impl Config {
             keepalive_timeout: Duration::from_millis(self.keepalive_timeout_ms),
             request_timeout: Duration::from_millis(self.request_timeout_ms),
             response_bytes_per_connection: self.max_response_bytes_per_connection,
+        }
+    }
+
+    /// The console's settings.
+    pub fn console_config(&self) -> redbank_web::ConsoleConfig {
+        redbank_web::ConsoleConfig {
+            idle_timeout: Duration::from_secs(self.web_idle_timeout_secs),
+            absolute_timeout: Duration::from_secs(self.web_absolute_timeout_secs),
+            secure_cookies: self.web_secure_cookies,
         }
     }
 

@@ -74,6 +74,12 @@ pub enum ServerError {
     AuthOffNotLoopback(String),
     #[error("cannot read the listener's address")]
     Listener(#[source] std::io::Error),
+    #[error("cannot listen for the web console on {0}")]
+    WebListen(std::net::SocketAddr, #[source] std::io::Error),
+    #[error(
+        "the web console on {0}, not a loopback address, needs --web-secure-cookies (and TLS in front of it)"
+    )]
+    WebNotLoopback(std::net::SocketAddr),
 }
 
 /// Serves both APIs, health and reflection on `listener` until `shutdown` resolves,
@@ -95,6 +101,13 @@ pub async fn run(
     if config.auth == auth::AuthMode::Off && !local.ip().is_loopback() {
         return Err(ServerError::AuthOffNotLoopback(local.to_string()));
     }
+    let web_listener = match config.web_listen {
+        Some(addr) if !addr.ip().is_loopback() && !config.web_secure_cookies => {
+            return Err(ServerError::WebNotLoopback(addr));
+        }
+        Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| ServerError::WebListen(addr, e))?),
+        None => None,
+    };
     let store =
         Store::open(&redbank_store::StoreConfig { metrics: metrics.store(), ..config.store_config() })
             .await?;
@@ -125,6 +138,10 @@ pub async fn run(
     let max_message = usize::try_from(config.max_message_bytes).unwrap_or(usize::MAX);
 
     let recovery = tokio::spawn(recovery::run(store.clone(), config.store_config().recovery));
+    let console = web_listener.map(|listener| {
+        tracing::info!(listen = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "serving the web console");
+        tokio::spawn(redbank_web::serve(listener, store.clone(), config.console_config(), std::future::pending()))
+    });
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let health_task = tokio::spawn(health::watch_store(
         store,
@@ -189,6 +206,9 @@ pub async fn run(
         );
     transport::serve(listener, routes, limits, metrics, tls, authenticator, shutdown).await;
     recovery.abort();
+    if let Some(console) = console {
+        console.abort();
+    }
     if let Some((epoch, jwks)) = auth_tasks {
         epoch.abort();
         if let Some(jwks) = jwks {

@@ -11,6 +11,7 @@ mod archive;
 mod batch;
 pub mod check;
 mod conn;
+pub mod console;
 pub mod credentials;
 mod error;
 mod history;

@@ -15,10 +15,35 @@ pub mod pki;
 /// How long a fixture waits for a process to become ready.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// A free TCP port on 127.0.0.1. The port is released before it is returned, so a
-/// caller that loses a race for it retries (see [`RedisServer::start`]).
+/// Ports [`free_port`] hands out: below Linux's ephemeral range (32768 and up), which
+/// servers bound to port 0 and every outgoing connection draw from, so that no
+/// such socket can take a port between the moment it is handed out and the moment
+/// its process binds it.
+const TEST_PORTS: std::ops::Range<u32> = 20_000..32_000;
+
+/// The next port to try, process-wide: no port is handed out twice by one test
+/// binary, whose tests run in parallel.
+static NEXT_PORT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(u32::MAX);
+
+/// A free TCP port on 127.0.0.1, for a process to bind. The port is released before
+/// it is returned; a caller that loses a race for it anyway retries (see
+/// [`RedisServer::start`]). A server that bound to a port handed out to another
+/// test's server would answer that test's calls: a test binary that takes its
+/// ports from port 0 had flaky failures of exactly that kind.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("no free loopback port").port()
+    use std::sync::atomic::Ordering;
+    let span = TEST_PORTS.end - TEST_PORTS.start;
+    // Start where the process id says, so that two binaries at once start apart.
+    let _ =
+        NEXT_PORT.compare_exchange(u32::MAX, std::process::id() % span, Ordering::Relaxed, Ordering::Relaxed);
+    for _ in 0..span {
+        let port = TEST_PORTS.start + NEXT_PORT.fetch_add(1, Ordering::Relaxed) % span;
+        let port = u16::try_from(port).expect("test ports fit in 16 bits");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port in {TEST_PORTS:?}")
 }
 
 /// Persistence of a test Redis.

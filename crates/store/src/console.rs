@@ -1,0 +1,180 @@
+//! The web console's users and sessions, kept in Redis so that any replica serves
+//! any browser: a user (its password's argon2id hash, role, customer, whether it is
+//! disabled, and an epoch that every disable and password reset moves), a session
+//! (whose user and at which epoch, its CSRF token, when it began; it expires when
+//! idle), and the counters that throttle sign-in attempts.
+//!
+//! A session is valid only while its user's epoch is the one it was made at: moving
+//! the epoch ends every session of the user at once, without finding them.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use redbank_domain::{CustomerId, Error, Grant, Role, UserName};
+
+use crate::{Store, StoreError};
+
+/// A console user as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleUser {
+    pub name: UserName,
+    pub grant: Grant,
+    /// The password's hash, as the console encodes it (never the password).
+    pub password_hash: String,
+    pub disabled: bool,
+    pub epoch: u64,
+}
+
+/// A session as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleSession {
+    pub user: UserName,
+    pub epoch: u64,
+    pub csrf: String,
+    /// When it began, ms since the epoch (for the absolute timeout).
+    pub created_millis: i64,
+}
+
+fn user_key(name: &UserName) -> String {
+    format!("web:{{u:{name}}}")
+}
+
+fn session_key(id: &str) -> String {
+    format!("web:{{s:{id}}}")
+}
+
+fn corrupt(what: String) -> StoreError {
+    StoreError::Corrupt(what)
+}
+
+impl Store {
+    /// Creates a user; USER_EXISTS if the name is taken.
+    pub async fn create_user(
+        &self,
+        name: &UserName,
+        grant: &Grant,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        let created: bool =
+            self.query(redis::cmd("HSETNX").arg(user_key(name)).arg("pw").arg(password_hash)).await?;
+        if !created {
+            return Err(StoreError::Refused(Error::UserExists(name.to_string())));
+        }
+        let mut cmd = redis::cmd("HSET");
+        cmd.arg(user_key(name)).arg("role").arg(grant.role().as_str()).arg("epoch").arg(1);
+        if let Some(customer) = grant.customer() {
+            cmd.arg("customer").arg(customer.as_str());
+        }
+        self.query(&cmd).await
+    }
+
+    /// A user, or None.
+    pub async fn console_user(&self, name: &UserName) -> Result<Option<ConsoleUser>, StoreError> {
+        let fields: HashMap<String, String> = self.query(redis::cmd("HGETALL").arg(user_key(name))).await?;
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        let field = |f: &str| fields.get(f).map(String::as_str).unwrap_or_default();
+        let role = Role::parse(field("role")).map_err(|_| corrupt(format!("user {name}: role")))?;
+        let customer = CustomerId::parse_optional(field("customer"))
+            .map_err(|_| corrupt(format!("user {name}: customer")))?;
+        let grant = Grant::new(role, customer).map_err(|_| corrupt(format!("user {name}: grant")))?;
+        Ok(Some(ConsoleUser {
+            name: name.clone(),
+            grant,
+            password_hash: field("pw").to_owned(),
+            disabled: field("disabled") == "1",
+            epoch: field("epoch").parse().map_err(|_| corrupt(format!("user {name}: epoch")))?,
+        }))
+    }
+
+    /// Disables (or enables again) a user: a disable ends its sessions at once.
+    pub async fn set_user_disabled(&self, name: &UserName, disabled: bool) -> Result<(), StoreError> {
+        self.change_user(name, &["disabled", if disabled { "1" } else { "" }]).await
+    }
+
+    /// Sets a user's password hash, ending its sessions.
+    pub async fn set_user_password(&self, name: &UserName, password_hash: &str) -> Result<(), StoreError> {
+        self.change_user(name, &["pw", password_hash]).await
+    }
+
+    /// Sets fields of an existing user and moves its epoch, in one transaction.
+    async fn change_user(&self, name: &UserName, fields: &[&str]) -> Result<(), StoreError> {
+        if self.console_user(name).await?.is_none() {
+            return Err(StoreError::Refused(Error::UserNotFound(name.to_string())));
+        }
+        let mut pipe = redis::pipe();
+        pipe.atomic().cmd("HSET").arg(user_key(name)).arg(fields).ignore();
+        pipe.cmd("HINCRBY").arg(user_key(name)).arg("epoch").arg(1).ignore();
+        let mut conn = self.conn.clone();
+        self.call(pipe.query_async::<()>(&mut conn)).await
+    }
+
+    /// Records a new session, expiring after `idle` without use.
+    pub async fn create_session(
+        &self,
+        id: &str,
+        session: &ConsoleSession,
+        idle: Duration,
+    ) -> Result<(), StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("HSET")
+            .arg(session_key(id))
+            .arg("user")
+            .arg(session.user.as_str())
+            .arg("epoch")
+            .arg(session.epoch)
+            .arg("csrf")
+            .arg(&session.csrf)
+            .arg("ctime")
+            .arg(session.created_millis)
+            .ignore();
+        pipe.cmd("PEXPIRE").arg(session_key(id)).arg(idle.as_millis() as u64).ignore();
+        let mut conn = self.conn.clone();
+        self.call(pipe.query_async::<()>(&mut conn)).await
+    }
+
+    /// A session, its idle timer started again; None if it expired or never was.
+    pub async fn touch_session(
+        &self,
+        id: &str,
+        idle: Duration,
+    ) -> Result<Option<ConsoleSession>, StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.cmd("HGETALL").arg(session_key(id));
+        pipe.cmd("PEXPIRE").arg(session_key(id)).arg(idle.as_millis() as u64).ignore();
+        let mut conn = self.conn.clone();
+        let (fields,): (HashMap<String, String>,) = self.call(pipe.query_async(&mut conn)).await?;
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        let field = |f: &str| fields.get(f).cloned().unwrap_or_default();
+        Ok(Some(ConsoleSession {
+            user: UserName::parse(&field("user")).map_err(|_| corrupt("session: user".into()))?,
+            epoch: field("epoch").parse().map_err(|_| corrupt("session: epoch".into()))?,
+            csrf: field("csrf"),
+            created_millis: field("ctime").parse().map_err(|_| corrupt("session: ctime".into()))?,
+        }))
+    }
+
+    pub async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
+        self.query(redis::cmd("DEL").arg(session_key(id))).await
+    }
+
+    /// Failed sign-ins counted under `what` (a user, an address) in the current
+    /// window; `add` counts one more. The window starts with the first failure.
+    pub async fn sign_in_failures(&self, what: &str, add: bool, window: Duration) -> Result<u64, StoreError> {
+        let key = format!("web:{{t:{what}}}");
+        if !add {
+            let count: Option<u64> = self.query(redis::cmd("GET").arg(&key)).await?;
+            return Ok(count.unwrap_or(0));
+        }
+        let mut pipe = redis::pipe();
+        pipe.atomic().cmd("INCR").arg(&key);
+        pipe.cmd("PEXPIRE").arg(&key).arg(window.as_millis() as u64).arg("NX").ignore();
+        let mut conn = self.conn.clone();
+        let (count,): (u64,) = self.call(pipe.query_async(&mut conn)).await?;
+        Ok(count)
+    }
+}

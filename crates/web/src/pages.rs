@@ -1,0 +1,497 @@
+//! The console's pages and forms. Each form stands for an API method and is let
+//! through by the policy table for the user's role (`redbank_domain::policy`);
+//! ownership is checked by the store, in Redis, as for the API.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use redbank_domain::policy::{self, Access, Method};
+use redbank_domain::{
+    AccountId, Amount, BalanceChange, CustomerId, Error, Grant, Memo, Principal, Reason, RequestId,
+    StateChange, TransactionKind, Transfer, UserName,
+};
+use redbank_store::{HistoryQuery, StoreError};
+use serde::Deserialize;
+
+use crate::session::{self, Signed, Unsigned};
+use crate::view::{
+    self, AccountPage, AccountRow, AccountView, EntryRow, FormView, HomePage, SignInPage, Who,
+};
+use crate::{App, SIGN_IN_FAILURES_PER_ADDRESS, SIGN_IN_FAILURES_PER_USER, SIGN_IN_WINDOW, chart, password};
+
+/// Entries on one page of an account's history (and in its chart).
+const HISTORY_PAGE: usize = 25;
+/// Accounts listed on the start page.
+const ACCOUNTS_LISTED: usize = 100;
+
+/// A redirect that the browser follows with GET.
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// What a request without a valid session gets: the sign-in page, saying why.
+fn unsigned(app: &App, why: Unsigned) -> Response {
+    match why {
+        Unsigned::None => see_other("/signin"),
+        Unsigned::Ended => {
+            let mut r = see_other("/signin?ended=1");
+            if let Ok(v) = HeaderValue::from_str(&session::set_cookie(app, session::COOKIE, "", "/", Some(0)))
+            {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Unsigned::Unavailable(e) => unavailable(None, &e),
+    }
+}
+
+fn unavailable(who: Option<Who>, e: &StoreError) -> Response {
+    tracing::warn!(error = %e, "console: the store failed");
+    view::message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        who,
+        "Try again",
+        "The bank is briefly unavailable. Try again in a moment.",
+    )
+}
+
+fn no_such_account(who: Option<Who>) -> Response {
+    view::message(StatusCode::NOT_FOUND, who, "No such account", "There is no account here that you may see.")
+}
+
+/// A refusal in words, for people: the domain's own sentence, capitalised.
+fn in_words(e: &Error) -> String {
+    let text = match e {
+        Error::PermissionDenied => "You may not do that.".to_owned(),
+        Error::IdempotencyKeyReused => {
+            "This form was already sent with other values. Reload the page and try again.".to_owned()
+        }
+        other => format!("{other}."),
+    };
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or(text)
+}
+
+#[derive(Deserialize)]
+pub struct SignInQuery {
+    ended: Option<String>,
+}
+
+pub async fn sign_in_form(State(app): State<App>, Query(q): Query<SignInQuery>) -> Response {
+    let notice = q.ended.map(|_| "Your session ended. Sign in again.".to_owned());
+    sign_in_page(&app, StatusCode::OK, notice, None, String::new())
+}
+
+fn sign_in_page(
+    app: &App,
+    status: StatusCode,
+    notice: Option<String>,
+    problem: Option<String>,
+    user: String,
+) -> Response {
+    let Ok(csrf) = password::token(32) else {
+        return view::message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            "Error",
+            "The server could not make a form.",
+        );
+    };
+    let mut r = view::page(status, &SignInPage { who: None, notice, problem, csrf: csrf.clone(), user });
+    if let Ok(v) =
+        HeaderValue::from_str(&session::set_cookie(app, session::PRE_COOKIE, &csrf, "/signin", None))
+    {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    csrf: String,
+    user: String,
+    password: String,
+}
+
+pub async fn sign_in(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<SignInForm>,
+) -> Response {
+    let pre = session::cookie(&headers, session::PRE_COOKIE).unwrap_or_default();
+    if pre.is_empty() || !password::same(pre, &f.csrf) {
+        return sign_in_page(
+            &app,
+            StatusCode::FORBIDDEN,
+            None,
+            Some("This sign-in form expired. Try again.".into()),
+            f.user,
+        );
+    }
+    let wrong = || Some("Wrong user name or password.".to_owned());
+    let Ok(name) = UserName::parse(&f.user) else {
+        return sign_in_page(&app, StatusCode::UNAUTHORIZED, None, wrong(), String::new());
+    };
+    let (by_user, by_address) = (format!("u:{name}"), format!("a:{}", peer.ip()));
+    let store = &app.store;
+    let counts = async {
+        Ok::<_, StoreError>((
+            store.sign_in_failures(&by_user, false, SIGN_IN_WINDOW).await?,
+            store.sign_in_failures(&by_address, false, SIGN_IN_WINDOW).await?,
+        ))
+    };
+    match counts.await {
+        Ok((u, a)) if u >= SIGN_IN_FAILURES_PER_USER || a >= SIGN_IN_FAILURES_PER_ADDRESS => {
+            let text = format!(
+                "Too many failed sign-ins. Wait {} minutes and try again.",
+                SIGN_IN_WINDOW.as_secs() / 60
+            );
+            return sign_in_page(&app, StatusCode::TOO_MANY_REQUESTS, None, Some(text), f.user);
+        }
+        Ok(_) => {}
+        Err(e) => return unavailable(None, &e),
+    }
+    let user = match store.console_user(&name).await {
+        Ok(user) => user,
+        Err(e) => return unavailable(None, &e),
+    };
+    // An unknown user costs the same time as a wrong password.
+    let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
+    let given = f.password;
+    let matches =
+        tokio::task::spawn_blocking(move || password::verify(&given, &stored)).await.unwrap_or(false);
+    let user = match user {
+        Some(u) if matches && !u.disabled => u,
+        _ => {
+            let _ = store.sign_in_failures(&by_user, true, SIGN_IN_WINDOW).await;
+            let _ = store.sign_in_failures(&by_address, true, SIGN_IN_WINDOW).await;
+            tracing::info!(user = %name, peer = %peer.ip(), "console: a sign-in failed");
+            return sign_in_page(&app, StatusCode::UNAUTHORIZED, None, wrong(), name.to_string());
+        }
+    };
+    let (Ok(id), Ok(csrf)) = (password::token(32), password::token(32)) else {
+        return view::message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            "Error",
+            "The server could not start a session.",
+        );
+    };
+    let new = redbank_store::console::ConsoleSession {
+        user: name.clone(),
+        epoch: user.epoch,
+        csrf,
+        created_millis: session::now_millis(),
+    };
+    if let Err(e) = store.create_session(&id, &new, app.config.idle_timeout).await {
+        return unavailable(None, &e);
+    }
+    tracing::info!(user = %name, role = user.grant.role().as_str(), "console: signed in");
+    let mut r = see_other("/");
+    for cookie in [
+        session::set_cookie(&app, session::COOKIE, &id, "/", None),
+        session::set_cookie(&app, session::PRE_COOKIE, "", "/signin", Some(0)),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            r.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    r
+}
+
+/// A well-formed stored hash of no one's password, checked for unknown users.
+const DUMMY_HASH: &str = "argon2id$v=19$m=19456,t=2,p=1$00000000000000000000000000000000$\
+                          0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn sign_out(State(app): State<App>, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
+    let signed = match session::signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(why) => return unsigned(&app, why),
+    };
+    if !session::csrf_ok(&signed, &f.csrf) {
+        return forged(Who::of(&signed));
+    }
+    let _ = app.store.delete_session(&signed.session_id).await;
+    let mut r = see_other("/signin");
+    if let Ok(v) = HeaderValue::from_str(&session::set_cookie(&app, session::COOKIE, "", "/", Some(0))) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+fn forged(who: Who) -> Response {
+    view::message(
+        StatusCode::FORBIDDEN,
+        Some(who),
+        "Form refused",
+        "This form did not come from this page, or it is too old. Reload the page and try again.",
+    )
+}
+
+#[derive(Deserialize)]
+pub struct HomeQuery {
+    #[serde(default)]
+    q: String,
+}
+
+pub async fn home(State(app): State<App>, headers: HeaderMap, Query(query): Query<HomeQuery>) -> Response {
+    let signed = match session::signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(why) => return unsigned(&app, why),
+    };
+    let staff = signed.principal.required_owner().is_none();
+    let mut rows = Vec::new();
+    let mut problem = None;
+    let q = query.q.trim().to_owned();
+    if !staff {
+        match app.store.list_accounts(0, ACCOUNTS_LISTED, &signed.principal).await {
+            Ok((accounts, _)) => rows.extend(accounts.iter().map(AccountRow::of)),
+            Err(e) => return unavailable(Some(Who::of(&signed)), &e),
+        }
+    } else if !q.is_empty() {
+        if let Ok(id) = AccountId::parse(&q)
+            && let Ok(account) = app.store.get_account(&id, &signed.principal).await
+        {
+            rows.push(AccountRow::of(&account));
+        }
+        // A customer's accounts, listed as that customer would see them.
+        if let Ok(customer) = CustomerId::parse(&q) {
+            let theirs =
+                Principal { actor: signed.principal.actor.clone(), grant: Grant::Customer(customer) };
+            match app.store.list_accounts(0, ACCOUNTS_LISTED, &theirs).await {
+                Ok((accounts, _)) => rows.extend(
+                    accounts
+                        .iter()
+                        .filter(|a| !rows.iter().any(|r| r.id == a.id.as_str()))
+                        .map(AccountRow::of)
+                        .collect::<Vec<_>>(),
+                ),
+                Err(e) => return unavailable(Some(Who::of(&signed)), &e),
+            }
+        }
+        if rows.is_empty() {
+            problem = Some(format!("No account or customer is called {q:?}."));
+        }
+    }
+    view::page(
+        StatusCode::OK,
+        &HomePage { who: Some(Who::of(&signed)), notice: None, problem, staff, query: q, rows },
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct AccountQuery {
+    before: Option<String>,
+    #[serde(default)]
+    kind: String,
+    done: Option<String>,
+}
+
+/// A history cursor as the store hands it out: `<ms>-<seq>`.
+fn cursor(text: &str) -> Option<String> {
+    let (ms, seq) = text.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(ms) && digits(seq)).then(|| text.to_owned())
+}
+
+pub async fn account(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<AccountQuery>,
+) -> Response {
+    let signed = match session::signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(why) => return unsigned(&app, why),
+    };
+    let notice = q.done.as_deref().and_then(done_notice).map(str::to_owned);
+    account_page(&app, &signed, &id, &q, notice, None, StatusCode::OK).await
+}
+
+fn done_notice(action: &str) -> Option<&'static str> {
+    ACTIONS.iter().find(|a| a.action == action).map(|a| a.done)
+}
+
+async fn account_page(
+    app: &App,
+    signed: &Signed,
+    id: &str,
+    q: &AccountQuery,
+    notice: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let who = || Some(Who::of(signed));
+    let Ok(id) = AccountId::parse(id) else { return no_such_account(who()) };
+    let account = match app.store.get_account(&id, &signed.principal).await {
+        Ok(a) => a,
+        Err(StoreError::Refused(Error::PermissionDenied | Error::AccountNotFound(_))) => {
+            return no_such_account(who());
+        }
+        Err(e) => return unavailable(who(), &e),
+    };
+    let kind = TransactionKind::from_code(&q.kind);
+    let query = HistoryQuery {
+        start_millis: None,
+        end_millis: None,
+        kinds: kind.into_iter().collect(),
+        before: q.before.as_deref().and_then(cursor),
+    };
+    let page = match app.store.list_transactions(&id, &query, HISTORY_PAGE, &signed.principal).await {
+        Ok(p) => p,
+        Err(e) => return unavailable(who(), &e),
+    };
+    let forms = ACTIONS
+        .iter()
+        .filter(|a| policy::access(a.method, signed.user.grant.role()) != Access::Denied)
+        .map(|a| FormView {
+            action: a.action,
+            title: a.title,
+            to: a.action == "transfer",
+            amount: matches!(a.action, "deposit" | "withdraw" | "transfer"),
+            reason: matches!(a.action, "freeze" | "unfreeze"),
+            request_id: uuid::Uuid::new_v4().to_string(),
+        })
+        .collect();
+    view::page(
+        status,
+        &AccountPage {
+            who: who(),
+            notice,
+            problem,
+            a: AccountView::of(&account),
+            chart: chart::balance_svg(&page.transactions),
+            forms,
+            csrf: signed.csrf.clone(),
+            history: page.transactions.iter().map(EntryRow::of).collect(),
+            next: page.next_before,
+            kinds: TransactionKind::ALL.iter().map(|k| (k.code(), Some(*k) == kind)).collect(),
+            kind: kind.map(|k| k.code().to_owned()).unwrap_or_default(),
+        },
+    )
+}
+
+/// A form of the account page: the API method it stands for, which the policy
+/// table checks for the user's role.
+struct Action {
+    action: &'static str,
+    title: &'static str,
+    method: Method,
+    done: &'static str,
+}
+
+const ACTIONS: [Action; 5] = [
+    Action { action: "deposit", title: "Deposit", method: Method::Deposit, done: "The deposit was made." },
+    Action {
+        action: "withdraw",
+        title: "Withdraw",
+        method: Method::Withdraw,
+        done: "The withdrawal was made.",
+    },
+    Action {
+        action: "transfer",
+        title: "Transfer",
+        method: Method::Transfer,
+        done: "The transfer was made.",
+    },
+    Action {
+        action: "freeze",
+        title: "Freeze",
+        method: Method::FreezeAccount,
+        done: "The account is frozen.",
+    },
+    Action {
+        action: "unfreeze",
+        title: "Unfreeze",
+        method: Method::UnfreezeAccount,
+        done: "The account is active again.",
+    },
+];
+
+pub async fn act(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((id, action)): Path<(String, String)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let signed = match session::signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(why) => return unsigned(&app, why),
+    };
+    let field = |name: &str| f.get(name).map(String::as_str).unwrap_or_default();
+    if !session::csrf_ok(&signed, field("csrf")) {
+        return forged(Who::of(&signed));
+    }
+    let Some(act) = ACTIONS.iter().find(|a| a.action == action) else { return not_found().await };
+    if policy::access(act.method, signed.user.grant.role()) == Access::Denied {
+        tracing::info!(user = %signed.user.name, action, account = %id, "console: refused by the policy table");
+        let text = format!("A {} may not {}.", signed.user.grant.role().as_str(), act.title.to_lowercase());
+        return view::message(StatusCode::FORBIDDEN, Some(Who::of(&signed)), "Not allowed", &text);
+    }
+    let outcome = apply(&app, &signed, act, &id, field).await;
+    let q = AccountQuery::default();
+    match outcome {
+        Ok(()) => see_other(&format!("/accounts/{id}?done={}", act.action)),
+        Err(StoreError::Refused(Error::PermissionDenied | Error::AccountNotFound(_)))
+            if signed.principal.required_owner().is_some() =>
+        {
+            no_such_account(Some(Who::of(&signed)))
+        }
+        Err(StoreError::Refused(e)) => {
+            account_page(&app, &signed, &id, &q, None, Some(in_words(&e)), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+        }
+        Err(e) => unavailable(Some(Who::of(&signed)), &e),
+    }
+}
+
+/// Parses a form into the domain's values and makes the one store call it stands for.
+async fn apply<'a>(
+    app: &App,
+    signed: &Signed,
+    act: &Action,
+    id: &str,
+    field: impl Fn(&str) -> &'a str,
+) -> Result<(), StoreError> {
+    let by = &signed.principal;
+    let id = AccountId::parse(id)?;
+    let request_id = RequestId::parse_optional(field("request_id"))?;
+    let account = app.store.get_account(&id, by).await?;
+    let amount = || -> Result<Amount, StoreError> {
+        Ok(Amount::parse_decimal(account.currency(), field("amount").trim()).map_err(Error::from)?)
+    };
+    match act.action {
+        "deposit" | "withdraw" => {
+            let change = if act.action == "deposit" {
+                BalanceChange::Deposit(amount()?)
+            } else {
+                BalanceChange::Withdrawal(amount()?)
+            };
+            app.store.post(&id, &change, request_id.as_ref(), &Memo::parse(field("memo"))?, by).await?;
+        }
+        "transfer" => {
+            let to = AccountId::parse(field("to").trim())?;
+            let transfer = Transfer::new(id, to, amount()?)?;
+            app.store.transfer(&transfer, request_id.as_ref(), &Memo::parse(field("memo"))?, by).await?;
+        }
+        _ => {
+            let change = if act.action == "freeze" { StateChange::Freeze } else { StateChange::Unfreeze };
+            let reason = Reason::parse(field("reason"))?;
+            app.store.set_state(&id, change, &reason, request_id.as_ref(), by).await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn not_found() -> Response {
+    view::message(StatusCode::NOT_FOUND, None, "Not found", "There is no such page.")
+}

@@ -1,0 +1,197 @@
+"""The web console in a real browser: Debian's chromium, headless, driven over
+WebDriver (chromedriver) by selenium. Run by crates/server/tests/it/console.rs,
+which starts Redis and the server, and makes the accounts and users this uses.
+
+    console_browser.py URL SHORT_URL REDBANK_CLI REDIS_URL OUT_DIR
+
+URL is a console; SHORT_URL another on the same Redis whose sessions end after 2 s
+idle. Every step asserts what a person would see; screenshots of the main pages
+are written to OUT_DIR, and of the page in front of the browser on any failure.
+"""
+import http.client
+import sys
+import time
+import traceback
+import urllib.parse
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+URL, SHORT_URL, CLI, REDIS_URL, OUT = sys.argv[1:6]
+PASSWORDS = {"alice": "alice's long password", "bob": "bob's long password", "tom": "tom's long password",
+             "audrey": "audrey's long password"}
+MAX_PAGE_BYTES = 100_000
+
+
+def browser(width=1200, height=900):
+    o = Options()
+    o.binary_location = "/usr/bin/chromium"
+    for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}"]:
+        o.add_argument(a)
+    return webdriver.Chrome(options=o, service=Service("/usr/bin/chromedriver"))
+
+
+def main_text(d):
+    return d.find_element(By.TAG_NAME, "main").text
+
+
+def open_page(d, url):
+    d.get(url)
+    size = len(d.page_source.encode())
+    assert size < MAX_PAGE_BYTES, f"{url}: {size} bytes"
+
+
+def sign_in(d, base, user, password=None):
+    open_page(d, base + "/signin")
+    d.find_element(By.ID, "user").send_keys(user)
+    d.find_element(By.ID, "password").send_keys(password or PASSWORDS[user])
+    d.find_element(By.CSS_SELECTOR, "main form button").click()
+
+
+def sign_out(d):
+    d.find_element(By.CSS_SELECTOR, "header form button").click()
+    assert "/signin" in d.current_url, d.current_url
+
+
+def post(base, path, fields, cookies):
+    """A form sent as a browser would, with the browser's cookies: to send the same
+    form twice, or one without its CSRF token."""
+    u = urllib.parse.urlparse(base)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    body = urllib.parse.urlencode(fields)
+    cookie = "; ".join(f"{k['name']}={k['value']}" for k in cookies)
+    c.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    r = c.getresponse()
+    return r.status, r.read().decode()
+
+
+def form_fields(d, form_id):
+    form = d.find_element(By.ID, form_id)
+    return {e.get_attribute("name"): e.get_attribute("value") for e in form.find_elements(By.TAG_NAME, "input")}
+
+
+def history_rows(d):
+    return [r.text for r in d.find_elements(By.CSS_SELECTOR, "#history tbody tr")]
+
+
+def run(d):
+    # A wrong password, then the right one.
+    sign_in(d, URL, "alice", "not alice's password")
+    assert "Wrong user name or password" in main_text(d), main_text(d)
+    assert d.get_cookie("rb_session") is None
+    d.save_screenshot(f"{OUT}/signin.png")
+    sign_in(d, URL, "alice")
+    home = main_text(d)
+    assert "Your accounts" in home and "alice-chk" in home and "alice-sav" in home, home
+    assert "bob-chk" not in home, home
+    cookie = d.get_cookie("rb_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict", cookie
+    d.save_screenshot(f"{OUT}/accounts.png")
+
+    # A tampered URL shows what a missing account shows.
+    open_page(d, URL + "/accounts/bob-chk")
+    theirs = main_text(d)
+    open_page(d, URL + "/accounts/no-such-account")
+    assert theirs == main_text(d) and "No such account" in theirs, theirs
+
+    # A transfer, its form sent twice: applied once.
+    open_page(d, URL + "/accounts/alice-chk")
+    d.find_element(By.ID, "transfer-to").send_keys("bob-chk")
+    d.find_element(By.ID, "transfer-amount").send_keys("25.00")
+    fields = form_fields(d, "form-transfer")
+    d.find_element(By.CSS_SELECTOR, "#form-transfer button").click()
+    assert "The transfer was made." in main_text(d), main_text(d)
+    status, _ = post(URL, "/accounts/alice-chk/transfer", fields, d.get_cookies())
+    assert status == 303, status
+    open_page(d, URL + "/accounts/alice-chk")
+    assert d.find_element(By.ID, "balance").text == "75.00 USD", d.find_element(By.ID, "balance").text
+    outs = [r for r in history_rows(d) if "transfer_out" in r]
+    assert len(outs) == 1 and "-25.00" in outs[0], outs
+    svg = d.find_elements(By.CSS_SELECTOR, "svg.chart polyline")
+    assert len(svg) == 1, "the balance chart is drawn"
+    d.save_screenshot(f"{OUT}/account.png")
+
+    # A form without its CSRF token is refused, and changes nothing.
+    forged = dict(fields, request_id="forged-1")
+    del forged["csrf"]
+    status, page = post(URL, "/accounts/alice-chk/transfer", forged, d.get_cookies())
+    assert status == 403 and "Form refused" in page, (status, page[:300])
+    open_page(d, URL + "/accounts/alice-chk")
+    assert d.find_element(By.ID, "balance").text == "75.00 USD"
+
+    # At a phone's width the account page still fits.
+    d.set_window_size(375, 800)
+    open_page(d, URL + "/accounts/alice-chk")
+    width = d.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 375, f"the page is {width} px wide at 375"
+    d.save_screenshot(f"{OUT}/account-375.png")
+    d.set_window_size(1200, 900)
+    sign_out(d)
+
+    # A teller finds bob's account by customer, deposits, and freezes it.
+    sign_in(d, URL, "tom")
+    d.find_element(By.ID, "q").send_keys("bob")
+    d.find_element(By.CSS_SELECTOR, "form.search button").click()
+    assert "bob-chk" in main_text(d), main_text(d)
+    d.find_element(By.LINK_TEXT, "bob-chk").click()
+    d.find_element(By.ID, "deposit-amount").send_keys("10")
+    d.find_element(By.CSS_SELECTOR, "#form-deposit button").click()
+    assert "The deposit was made." in main_text(d)
+    assert d.find_element(By.ID, "balance").text == "85.00 USD", d.find_element(By.ID, "balance").text
+    d.find_element(By.ID, "freeze-reason").send_keys("card reported stolen")
+    d.find_element(By.CSS_SELECTOR, "#form-freeze button").click()
+    assert d.find_element(By.ID, "state").text.startswith("frozen"), d.find_element(By.ID, "state").text
+    # A deposit to a frozen account: refused, in words.
+    d.find_element(By.ID, "deposit-amount").send_keys("1")
+    d.find_element(By.CSS_SELECTOR, "#form-deposit button").click()
+    assert "Account bob-chk is frozen." in main_text(d), main_text(d)
+    sign_out(d)
+
+    # An auditor reads everything and changes nothing.
+    sign_in(d, URL, "audrey")
+    open_page(d, URL + "/accounts/bob-chk")
+    assert d.find_elements(By.ID, "form-deposit") == [], "no forms for an auditor"
+    csrf = d.find_element(By.CSS_SELECTOR, "header input[name=csrf]").get_attribute("value")
+    status, page = post(URL, "/accounts/bob-chk/deposit",
+                        {"csrf": csrf, "request_id": "audit-1", "amount": "5"}, d.get_cookies())
+    assert status == 403 and "Not allowed" in page, (status, page[:300])
+    sign_out(d)
+
+    # A disabled user's session ends at once.
+    sign_in(d, URL, "bob")
+    assert "bob-chk" in main_text(d)
+    import subprocess
+    subprocess.run([CLI, "users", "disable", "bob", "--redis-url", REDIS_URL], check=True, capture_output=True)
+    open_page(d, URL + "/")
+    assert "Your session ended" in main_text(d), main_text(d)
+    sign_in(d, URL, "bob")
+    assert "Wrong user name or password" in main_text(d), "a disabled user cannot sign in"
+
+    # An idle session expires (this console: 2 s).
+    sign_in(d, SHORT_URL, "alice")
+    assert "alice-chk" in main_text(d)
+    time.sleep(3)
+    open_page(d, SHORT_URL + "/")
+    assert "Your session ended" in main_text(d), main_text(d)
+
+
+def main():
+    d = browser()
+    try:
+        run(d)
+    except Exception:
+        traceback.print_exc()
+        try:
+            d.save_screenshot(f"{OUT}/failure.png")
+            print(f"screenshot of the failure: {OUT}/failure.png; page:\n{d.page_source[:3000]}", file=sys.stderr)
+        finally:
+            d.quit()
+        sys.exit(1)
+    d.quit()
+    print("console: every browser step passed")
+
+
+if __name__ == "__main__":
+    main()
