@@ -18,6 +18,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 URL, SHORT_URL, CLI, REDIS_URL, OUT = sys.argv[1:6]
 PASSWORDS = {"alice": "alice's long password", "bob": "bob's long password", "tom": "tom's long password",
@@ -31,6 +33,14 @@ def browser(width=1200, height=900):
     for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}"]:
         o.add_argument(a)
     return webdriver.Chrome(options=o, service=Service("/usr/bin/chromedriver"))
+
+
+def click_and_wait(d, by, what):
+    """Clicks a button or link and waits for the next page: reading the page before
+    the browser has replaced it would read the old one."""
+    old = d.find_element(By.TAG_NAME, "html")
+    d.find_element(by, what).click()
+    WebDriverWait(d, 10).until(expected_conditions.staleness_of(old))
 
 
 def main_text(d):
@@ -47,11 +57,11 @@ def sign_in(d, base, user, password=None):
     open_page(d, base + "/signin")
     d.find_element(By.ID, "user").send_keys(user)
     d.find_element(By.ID, "password").send_keys(password or PASSWORDS[user])
-    d.find_element(By.CSS_SELECTOR, "main form button").click()
+    click_and_wait(d, By.CSS_SELECTOR, "main form button")
 
 
 def sign_out(d):
-    d.find_element(By.CSS_SELECTOR, "header form button").click()
+    click_and_wait(d, By.CSS_SELECTOR, "header form button")
     assert "/signin" in d.current_url, d.current_url
 
 
@@ -101,7 +111,7 @@ def run(d):
     d.find_element(By.ID, "transfer-to").send_keys("bob-chk")
     d.find_element(By.ID, "transfer-amount").send_keys("25.00")
     fields = form_fields(d, "form-transfer")
-    d.find_element(By.CSS_SELECTOR, "#form-transfer button").click()
+    click_and_wait(d, By.CSS_SELECTOR, "#form-transfer button")
     assert "The transfer was made." in main_text(d), main_text(d)
     status, _ = post(URL, "/accounts/alice-chk/transfer", fields, d.get_cookies())
     assert status == 303, status
@@ -133,19 +143,19 @@ def run(d):
     # A teller finds bob's account by customer, deposits, and freezes it.
     sign_in(d, URL, "tom")
     d.find_element(By.ID, "q").send_keys("bob")
-    d.find_element(By.CSS_SELECTOR, "form.search button").click()
+    click_and_wait(d, By.CSS_SELECTOR, "form.search button")
     assert "bob-chk" in main_text(d), main_text(d)
-    d.find_element(By.LINK_TEXT, "bob-chk").click()
+    click_and_wait(d, By.LINK_TEXT, "bob-chk")
     d.find_element(By.ID, "deposit-amount").send_keys("10")
-    d.find_element(By.CSS_SELECTOR, "#form-deposit button").click()
+    click_and_wait(d, By.CSS_SELECTOR, "#form-deposit button")
     assert "The deposit was made." in main_text(d)
     assert d.find_element(By.ID, "balance").text == "85.00 USD", d.find_element(By.ID, "balance").text
     d.find_element(By.ID, "freeze-reason").send_keys("card reported stolen")
-    d.find_element(By.CSS_SELECTOR, "#form-freeze button").click()
+    click_and_wait(d, By.CSS_SELECTOR, "#form-freeze button")
     assert d.find_element(By.ID, "state").text.startswith("frozen"), d.find_element(By.ID, "state").text
     # A deposit to a frozen account: refused, in words.
     d.find_element(By.ID, "deposit-amount").send_keys("1")
-    d.find_element(By.CSS_SELECTOR, "#form-deposit button").click()
+    click_and_wait(d, By.CSS_SELECTOR, "#form-deposit button")
     assert "Account bob-chk is frozen." in main_text(d), main_text(d)
     sign_out(d)
 

@@ -140,7 +140,7 @@ pub async fn run(
     let recovery = tokio::spawn(recovery::run(store.clone(), config.store_config().recovery));
     let console = web_listener.map(|listener| {
         tracing::info!(listen = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "serving the web console");
-        tokio::spawn(redbank_web::serve(listener, store.clone(), config.console_config(), std::future::pending()))
+        tokio::spawn(redbank_web::serve(listener, store.clone(), config.console_config()))
     });
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let health_task = tokio::spawn(health::watch_store(

@@ -15,7 +15,6 @@ pub mod password;
 mod session;
 mod view;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,6 +51,11 @@ pub const SIGN_IN_FAILURES_PER_USER: u64 = 5;
 pub const SIGN_IN_FAILURES_PER_ADDRESS: u64 = 20;
 pub const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
+/// The client's address (for throttling sign-ins), put on every request of its
+/// connection.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peer(pub std::net::SocketAddr);
+
 /// What every handler shares.
 #[derive(Clone)]
 pub(crate) struct App {
@@ -75,13 +79,45 @@ pub fn router(store: Store, config: ConsoleConfig) -> Router {
         .with_state(app)
 }
 
-/// Serves the console on `listener` until `shutdown` resolves.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    store: Store,
-    config: ConsoleConfig,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let routes = router(store, config).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, routes).with_graceful_shutdown(shutdown).await
+/// Most console connections open at once; one more is closed as it comes.
+pub const MAX_CONNECTIONS: usize = 256;
+
+/// A connection has this long to send a request's headers...
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// ...and lives at most this long (a browser opens another).
+pub const CONNECTION_MAX_AGE: Duration = Duration::from_secs(300);
+
+/// Serves the console on `listener` (HTTP/1.1) until the task is dropped: at most
+/// [`MAX_CONNECTIONS`] at once, each within its deadlines.
+pub async fn serve(listener: tokio::net::TcpListener, store: Store, config: ConsoleConfig) {
+    let routes = router(store, config);
+    let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of descriptors, say: wait a little rather than spin.
+                tracing::warn!(error = %e, "console: accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            tracing::warn!(limit = MAX_CONNECTIONS, "console: at its connection limit; closing one");
+            continue;
+        };
+        let service = routes.clone().layer(axum::Extension(Peer(peer)));
+        tokio::spawn(async move {
+            let _permit = permit;
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(
+                    hyper_util::rt::TokioIo::new(stream),
+                    hyper_util::service::TowerToHyperService::new(service),
+                );
+            let _ = tokio::time::timeout(CONNECTION_MAX_AGE, connection).await;
+        });
+    }
 }

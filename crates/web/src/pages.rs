@@ -3,9 +3,9 @@
 //! ownership is checked by the store, in Redis, as for the API.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::Extension;
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use redbank_domain::policy::{self, Access, Method};
@@ -118,7 +118,7 @@ pub struct SignInForm {
 
 pub async fn sign_in(
     State(app): State<App>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(crate::Peer(peer)): Extension<crate::Peer>,
     headers: HeaderMap,
     Form(f): Form<SignInForm>,
 ) -> Response {
