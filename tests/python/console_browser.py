@@ -131,6 +131,27 @@ def run(d):
     open_page(d, URL + "/accounts/alice-chk")
     assert d.find_element(By.ID, "balance").text == "75.00 USD"
 
+    # The month's statement, printable, and its CSV.
+    click_and_wait(d, By.LINK_TEXT, "Monthly statements")
+    assert d.find_element(By.ID, "opening").text == "0.00 USD", d.find_element(By.ID, "opening").text
+    assert d.find_element(By.ID, "closing").text == "75.00 USD", d.find_element(By.ID, "closing").text
+    assert d.find_element(By.ID, "total-out").text == "25.00 USD"
+    rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#statement tbody tr")]
+    assert len(rows) == 2 and "transfer_out" in rows[1] and "-25.00" in rows[1], rows
+    d.save_screenshot(f"{OUT}/statement.png")
+    csv_link = d.find_element(By.LINK_TEXT, "Download CSV").get_attribute("href")
+    u = urllib.parse.urlparse(csv_link)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    cookie = "; ".join(f"{k['name']}={k['value']}" for k in d.get_cookies())
+    c.request("GET", u.path + "?" + u.query, headers={"Cookie": cookie})
+    r = c.getresponse()
+    body = r.read().decode("utf-8-sig")
+    assert r.status == 200 and r.getheader("Content-Type").startswith("text/csv"), (r.status, body[:200])
+    lines = body.splitlines()
+    assert lines[0] == "date,kind,amount,balance,currency,counterparty,memo,transaction_id,request_id,actor", lines[0]
+    assert ",transfer_out,-25.00,75.00,USD,bob-chk," in lines[3], lines
+    assert ",closing_balance,,75.00,USD," in lines[-1], lines[-1]
+
     # At a phone's width the account page still fits.
     d.set_window_size(375, 800)
     open_page(d, URL + "/accounts/alice-chk")

@@ -9,6 +9,8 @@ use redbank_api::v1;
 use redbank_domain::calendar::{MILLIS_PER_DAY, parse_date_millis};
 use serde_json::json;
 
+use redbank_web::csv::{STATEMENT_COLUMNS, defused};
+
 use crate::client::{Client, Failure, call};
 use crate::output::{
     Printer, TABLE_WIDTH, balance_row, decimal, kind, money_text, rfc3339, say, signed, table_header,
@@ -116,12 +118,6 @@ fn print_table(st: &v1::GetStatementResponse, from: &str, to: &str) {
     );
 }
 
-/// Text that a spreadsheet would run as a formula (leading = + - @) gets a leading
-/// apostrophe. Quoting is the csv crate's (RFC 4180).
-fn defused(field: &str) -> String {
-    if field.starts_with(['=', '+', '-', '@']) { format!("'{field}") } else { field.to_owned() }
-}
-
 /// Opening balance, one row per entry with a signed amount (so that a column sum is
 /// the change over the period), closing balance, dated the last second of the last
 /// day asked for. UTF-8 with a byte-order mark, which spreadsheets take as the sign
@@ -132,19 +128,7 @@ fn write_csv(st: &v1::GetStatementResponse, file: std::fs::File) -> std::io::Res
     file.write_all("\u{feff}".as_bytes())?;
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(file);
     let io = |e: csv::Error| std::io::Error::other(e);
-    w.write_record([
-        "date",
-        "kind",
-        "amount",
-        "balance",
-        "currency",
-        "counterparty",
-        "memo",
-        "transaction_id",
-        "request_id",
-        "actor",
-    ])
-    .map_err(io)?;
+    w.write_record(STATEMENT_COLUMNS).map_err(io)?;
     let opening = decimal(st.opening_balance.as_ref());
     let start = when(st.start_time.as_ref());
     w.write_record([start.as_str(), "opening_balance", "", &opening, &currency, "", "", "", "", ""])
@@ -170,17 +154,4 @@ fn write_csv(st: &v1::GetStatementResponse, file: std::fs::File) -> std::io::Res
     w.write_record([end.as_str(), "closing_balance", "", &closing, &currency, "", "", "", "", ""])
         .map_err(io)?;
     w.flush()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::defused;
-
-    #[test]
-    fn formulas_are_defused() {
-        assert_eq!(defused("plain"), "plain");
-        assert_eq!(defused("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(defused("-1,5"), "'-1,5");
-        assert_eq!(defused("@x"), "'@x");
-    }
 }

@@ -103,6 +103,23 @@ impl InterestPeriod {
         Self { year, month }
     }
 
+    /// The month as the instants it spans, `[start, end)` in ms since the epoch (UTC).
+    pub fn bounds_millis(&self) -> (i64, i64) {
+        let next = self.after();
+        (
+            days_from_civil(self.year, self.month, 1) * MILLIS_PER_DAY,
+            days_from_civil(next.year, next.month, 1) * MILLIS_PER_DAY,
+        )
+    }
+
+    /// The month after this one.
+    pub fn after(&self) -> Self {
+        match self.month {
+            12 => Self { year: self.year + 1, month: 1 },
+            m => Self { year: self.year, month: m + 1 },
+        }
+    }
+
     /// The month before this one.
     pub fn before(&self) -> Self {
         match self.month {
@@ -153,6 +170,20 @@ impl fmt::Display for InterestPeriod {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_month_spans_its_days_and_december_ends_in_january() {
+        let (start, end) = InterestPeriod::parse("2026-11").unwrap().bounds_millis();
+        assert_eq!(
+            (format_millis(start), end - start),
+            ("2026-11-01 00:00:00".to_owned(), 30 * MILLIS_PER_DAY)
+        );
+        let (start, end) = InterestPeriod::parse("2026-12").unwrap().bounds_millis();
+        assert_eq!(
+            (format_millis(start), format_millis(end)),
+            ("2026-12-01 00:00:00".into(), "2027-01-01 00:00:00".into())
+        );
+    }
 
     #[test]
     fn civil_round_trip() {

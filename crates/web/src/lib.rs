@@ -10,6 +10,7 @@
 //! changes record the actor `web:<name>`.
 
 mod chart;
+pub mod csv;
 mod pages;
 pub mod password;
 mod session;
@@ -71,6 +72,7 @@ pub fn router(store: Store, config: ConsoleConfig) -> Router {
         .route("/signin", get(pages::sign_in_form).post(pages::sign_in))
         .route("/signout", post(pages::sign_out))
         .route("/accounts/{id}", get(pages::account))
+        .route("/accounts/{id}/statement", get(pages::statement))
         .route("/accounts/{id}/{action}", post(pages::act))
         .route("/static/style.css", get(view::stylesheet))
         .fallback(pages::not_found)

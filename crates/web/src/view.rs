@@ -232,3 +232,22 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     }
     response
 }
+
+#[derive(Template)]
+#[template(path = "statement.html")]
+pub struct StatementView {
+    pub who: Option<Who>,
+    pub notice: Option<String>,
+    pub problem: Option<String>,
+    pub id: String,
+    pub month: String,
+    pub previous: String,
+    pub next: String,
+    pub opening: String,
+    pub closing: String,
+    pub total_in: String,
+    pub total_out: String,
+    pub rows: Vec<EntryRow>,
+    /// Entries of the month not shown (the CSV has them).
+    pub more: usize,
+}
