@@ -18,12 +18,11 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 URL, SHORT_URL, CLI, REDIS_URL, OUT = sys.argv[1:6]
-PASSWORDS = {"alice": "alice's long password", "bob": "bob's long password", "tom": "tom's long password",
-             "audrey": "audrey's long password"}
+PASSWORDS = {name: f"{name}'s long password" for name in ["alice", "bob", "tom", "audrey", "ada"]}
 MAX_PAGE_BYTES = 100_000
 
 
@@ -36,11 +35,16 @@ def browser(width=1200, height=900):
 
 
 def click_and_wait(d, by, what):
-    """Clicks a button or link and waits for the next page: reading the page before
-    the browser has replaced it would read the old one."""
-    old = d.find_element(By.TAG_NAME, "html")
+    """Clicks a button or link and waits for the next page, loaded: reading the page
+    before the browser has replaced it would read the old one. A page's time origin
+    is new with every load; errors while the browser swaps pages are waited out."""
+    before = d.execute_script("return performance.timeOrigin")
     d.find_element(by, what).click()
-    WebDriverWait(d, 10).until(expected_conditions.staleness_of(old))
+
+    def loaded(d):
+        return (d.execute_script("return performance.timeOrigin") != before
+                and d.execute_script("return document.readyState") == "complete")
+    WebDriverWait(d, 10, ignored_exceptions=(WebDriverException,)).until(loaded)
 
 
 def main_text(d):
@@ -188,6 +192,24 @@ def run(d):
     status, page = post(URL, "/accounts/bob-chk/deposit",
                         {"csrf": csrf, "request_id": "audit-1", "amount": "5"}, d.get_cookies())
     assert status == 403 and "Not allowed" in page, (status, page[:300])
+    open_page(d, URL + "/admin/interest")
+    assert "Not allowed" in main_text(d), "an auditor may not post interest"
+    sign_out(d)
+
+    # The admin posts last month's interest to savings, watching its progress; a
+    # second run posts nothing (once per account and month).
+    sign_in(d, URL, "ada")
+    for expected_posted in ["1", "0"]:
+        click_and_wait(d, By.LINK_TEXT, "Post a month's interest")
+        d.find_element(By.ID, "savings").send_keys("5")
+        click_and_wait(d, By.CSS_SELECTOR, "#form-interest button")
+        assert "/admin/jobs/" in d.current_url, d.current_url
+        WebDriverWait(d, 30).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "Finished")
+        job = main_text(d)
+        assert f"Interest posted\n{expected_posted}" in job and "Accounts seen\n3" in job, job
+        if expected_posted == "1":
+            d.save_screenshot(f"{OUT}/interest.png")
+        open_page(d, URL + "/")
     sign_out(d)
 
     # A disabled user's session ends at once.

@@ -4,7 +4,9 @@
 //! nothing, a transfer form sent twice and applied once, a form without its CSRF
 //! token refused, a teller's search, deposit and freeze, an auditor refused a
 //! change, a disabled user's session ended at once, an idle session expired, the
-//! balance chart, pages under 100 KB and at a phone's width. Then the money adds up
+//! balance chart, a month's statement and its CSV, the admin's interest posting
+//! with its progress (and a second run that posts nothing), pages under 100 KB and
+//! at a phone's width. Then the money adds up
 //! and the invariant checker passes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -43,12 +45,14 @@ async fn the_console_works_in_a_real_browser() {
     let redis = RedisServer::start();
     let store = Store::connect(&StoreConfig::new(redis.url())).unwrap();
     let (op, usd) = (Principal::operator(), Currency::parse("USD").unwrap());
-    for (id, owner, cents) in
-        [("alice-chk", "alice", 10_000), ("alice-sav", "alice", 0), ("bob-chk", "bob", 5_000)]
-    {
+    for (id, kind, owner, cents) in [
+        ("alice-chk", AccountType::Checking, "alice", 10_000),
+        ("alice-sav", AccountType::Savings, "alice", 100_000),
+        ("bob-chk", AccountType::Checking, "bob", 5_000),
+    ] {
         let id = redbank_domain::AccountId::parse(id).unwrap();
         let owner = CustomerId::parse(owner).unwrap();
-        store.create_account(&id, AccountType::Checking, usd, None, Some(&owner)).await.unwrap();
+        store.create_account(&id, kind, usd, None, Some(&owner)).await.unwrap();
         if cents > 0 {
             let amount = redbank_domain::Amount::from_minor(usd, cents).unwrap();
             store.post(&id, &BalanceChange::Deposit(amount), None, &Memo::default(), &op).await.unwrap();
@@ -59,6 +63,7 @@ async fn the_console_works_in_a_real_browser() {
         ("bob", Grant::Customer(CustomerId::parse("bob").unwrap())),
         ("tom", Grant::Teller),
         ("audrey", Grant::Auditor),
+        ("ada", Grant::Admin),
     ] {
         let hash = redbank_web::password::hash(&format!("{name}'s long password")).unwrap();
         store.create_user(&UserName::parse(name).unwrap(), &grant, &hash).await.unwrap();

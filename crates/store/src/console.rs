@@ -178,3 +178,33 @@ impl Store {
         Ok(count)
     }
 }
+
+/// A console job's record: what it is, who started it, and its counters, kept for
+/// a day after it starts.
+fn job_key(id: &str) -> String {
+    format!("web:{{job:{id}}}")
+}
+
+/// How long a job's record is kept.
+pub const JOB_RECORD_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+
+impl Store {
+    /// Records a job's fields (a new job, or its progress), keeping it for a day.
+    pub async fn record_job(&self, id: &str, fields: &[(&str, String)]) -> Result<(), StoreError> {
+        let mut pipe = redis::pipe();
+        let mut hset = redis::cmd("HSET");
+        hset.arg(job_key(id));
+        for (k, v) in fields {
+            hset.arg(*k).arg(v);
+        }
+        pipe.add_command(hset).ignore();
+        pipe.cmd("EXPIRE").arg(job_key(id)).arg(JOB_RECORD_TTL.as_secs()).ignore();
+        let mut conn = self.conn.clone();
+        self.call(pipe.query_async::<()>(&mut conn)).await
+    }
+
+    /// A job's fields; empty when there is no such job.
+    pub async fn job(&self, id: &str) -> Result<HashMap<String, String>, StoreError> {
+        self.query(redis::cmd("HGETALL").arg(job_key(id))).await
+    }
+}

@@ -9,6 +9,7 @@
 //! principal like an API key's: a role, and for a customer its customer id; its
 //! changes record the actor `web:<name>`.
 
+mod admin;
 mod chart;
 pub mod csv;
 mod pages;
@@ -33,6 +34,9 @@ pub struct ConsoleConfig {
     pub absolute_timeout: Duration,
     /// Mark cookies Secure (the console is reached over TLS, through a proxy).
     pub secure_cookies: bool,
+    /// The server's interest settings, as the API applies them.
+    pub rate_ceiling: redbank_domain::RateCeiling,
+    pub period_policy: redbank_domain::PeriodPolicy,
 }
 
 impl ConsoleConfig {
@@ -74,6 +78,8 @@ pub fn router(store: Store, config: ConsoleConfig) -> Router {
         .route("/accounts/{id}", get(pages::account))
         .route("/accounts/{id}/statement", get(pages::statement))
         .route("/accounts/{id}/{action}", post(pages::act))
+        .route("/admin/interest", get(admin::interest_form).post(admin::interest_start))
+        .route("/admin/jobs/{id}", get(admin::job))
         .route("/static/style.css", get(view::stylesheet))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(view::security_headers))

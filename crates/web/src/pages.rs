@@ -33,7 +33,7 @@ fn see_other(to: &str) -> Response {
 }
 
 /// What a request without a valid session gets: the sign-in page, saying why.
-fn unsigned(app: &App, why: Unsigned) -> Response {
+pub(crate) fn unsigned(app: &App, why: Unsigned) -> Response {
     match why {
         Unsigned::None => see_other("/signin"),
         Unsigned::Ended => {
@@ -48,7 +48,7 @@ fn unsigned(app: &App, why: Unsigned) -> Response {
     }
 }
 
-fn unavailable(who: Option<Who>, e: &StoreError) -> Response {
+pub(crate) fn unavailable(who: Option<Who>, e: &StoreError) -> Response {
     tracing::warn!(error = %e, "console: the store failed");
     view::message(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -63,7 +63,7 @@ fn no_such_account(who: Option<Who>) -> Response {
 }
 
 /// A refusal in words, for people: the domain's own sentence, capitalised.
-fn in_words(e: &Error) -> String {
+pub(crate) fn in_words(e: &Error) -> String {
     let text = match e {
         Error::PermissionDenied => "You may not do that.".to_owned(),
         Error::IdempotencyKeyReused => {
@@ -228,7 +228,7 @@ pub async fn sign_out(State(app): State<App>, headers: HeaderMap, Form(f): Form<
     r
 }
 
-fn forged(who: Who) -> Response {
+pub(crate) fn forged(who: Who) -> Response {
     view::message(
         StatusCode::FORBIDDEN,
         Some(who),
@@ -282,9 +282,10 @@ pub async fn home(State(app): State<App>, headers: HeaderMap, Query(query): Quer
             problem = Some(format!("No account or customer is called {q:?}."));
         }
     }
+    let admin = policy::access(Method::ApplyInterest, signed.user.grant.role()) == Access::Any;
     view::page(
         StatusCode::OK,
-        &HomePage { who: Some(Who::of(&signed)), notice: None, problem, staff, query: q, rows },
+        &HomePage { who: Some(Who::of(&signed)), notice: None, problem, staff, admin, query: q, rows },
     )
 }
 

@@ -80,6 +80,8 @@ pub struct HomePage {
     pub notice: Option<String>,
     pub problem: Option<String>,
     pub staff: bool,
+    /// May post interest (the policy table's ApplyInterest).
+    pub admin: bool,
     pub query: String,
     pub rows: Vec<AccountRow>,
 }

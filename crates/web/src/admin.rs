@@ -1,0 +1,274 @@
+//! The admin's pages: the month's interest posting, run as a job in the replica
+//! that was asked, its progress kept in Redis (any replica shows it) and the page
+//! refreshing itself (a meta refresh: no script) until the job is done. Posting is
+//! exactly once per account and month in the store, so a job that a crash stopped
+//! is finished by running it again.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use redbank_domain::policy::{self, Access, Method};
+use redbank_domain::{
+    AccountType, AnnualRate, BalanceChange, Error, InterestDays, InterestPeriod, Memo, Principal, RequestId,
+};
+use redbank_store::{Store, StoreError};
+use serde::Deserialize;
+
+use crate::session::{self, Signed};
+use crate::view::{self, Who};
+use crate::{App, password};
+
+/// Accounts one listing call of the job reads.
+const JOB_PAGE: usize = 200;
+/// The job records its progress every this many accounts.
+const PROGRESS_EVERY: usize = 50;
+
+#[derive(Template)]
+#[template(path = "interest.html")]
+pub struct InterestPage {
+    pub who: Option<Who>,
+    pub notice: Option<String>,
+    pub problem: Option<String>,
+    pub csrf: String,
+    pub month: String,
+}
+
+#[derive(Template)]
+#[template(path = "job.html")]
+pub struct JobPage {
+    pub who: Option<Who>,
+    pub running: bool,
+    pub fields: Vec<(&'static str, String)>,
+}
+
+/// The signed-in user, if the policy table lets its role post interest.
+async fn admin(app: &App, headers: &HeaderMap) -> Result<Signed, Response> {
+    let signed = session::signed_in(app, headers).await.map_err(|why| crate::pages::unsigned(app, why))?;
+    if policy::access(Method::ApplyInterest, signed.user.grant.role()) != Access::Any {
+        let text = format!("A {} may not post interest.", signed.user.grant.role().as_str());
+        return Err(view::message(StatusCode::FORBIDDEN, Some(Who::of(&signed)), "Not allowed", &text));
+    }
+    Ok(signed)
+}
+
+pub async fn interest_form(State(app): State<App>, headers: HeaderMap) -> Response {
+    let signed = match admin(&app, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let month = InterestPeriod::containing(session::now_millis()).before().to_string();
+    view::page(
+        StatusCode::OK,
+        &InterestPage {
+            who: Some(Who::of(&signed)),
+            notice: None,
+            problem: None,
+            csrf: signed.csrf.clone(),
+            month,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct InterestForm {
+    csrf: String,
+    month: String,
+    #[serde(default)]
+    savings: String,
+    #[serde(default)]
+    checking: String,
+}
+
+pub async fn interest_start(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(f): Form<InterestForm>,
+) -> Response {
+    let signed = match admin(&app, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !session::csrf_ok(&signed, &f.csrf) {
+        return crate::pages::forged(Who::of(&signed));
+    }
+    let problem = |text: String| {
+        view::page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &InterestPage {
+                who: Some(Who::of(&signed)),
+                notice: None,
+                problem: Some(text),
+                csrf: signed.csrf.clone(),
+                month: f.month.clone(),
+            },
+        )
+    };
+    let period = match InterestPeriod::parse(f.month.trim()) {
+        Ok(p) => p,
+        Err(e) => return problem(crate::pages::in_words(&e)),
+    };
+    if let Err(e) = period.check_postable(session::now_millis(), app.config.period_policy) {
+        return problem(crate::pages::in_words(&e));
+    }
+    let rate = |text: &str| -> Result<Option<AnnualRate>, Error> {
+        if text.trim().is_empty() {
+            Ok(None)
+        } else {
+            AnnualRate::parse(text.trim(), app.config.rate_ceiling).map(Some).map_err(Error::from)
+        }
+    };
+    let rates = match (rate(&f.savings), rate(&f.checking)) {
+        (Ok(None), Ok(None)) => return problem("Give a rate for savings, checking, or both.".into()),
+        (Ok(s), Ok(c)) => Rates { savings: s, checking: c },
+        (Err(e), _) | (_, Err(e)) => return problem(crate::pages::in_words(&e)),
+    };
+    let Ok(id) = password::token(8) else {
+        return view::message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            "Error",
+            "The job could not be started.",
+        );
+    };
+    let started = [
+        ("kind", format!("interest for {period}")),
+        ("by", signed.user.name.to_string()),
+        ("state", "running".into()),
+        ("seen", "0".into()),
+        ("posted", "0".into()),
+        ("skipped", "0".into()),
+        ("failed", "0".into()),
+    ];
+    if let Err(e) = app.store.record_job(&id, &started).await {
+        return crate::pages::unavailable(Some(Who::of(&signed)), &e);
+    }
+    tracing::info!(job = %id, user = %signed.user.name, %period, "console: interest posting started");
+    tokio::spawn(post_interest(app.store.clone(), id.clone(), signed.principal.clone(), period, rates));
+    Redirect::to(&format!("/admin/jobs/{id}")).into_response()
+}
+
+#[derive(Clone, Copy)]
+struct Rates {
+    savings: Option<AnnualRate>,
+    checking: Option<AnnualRate>,
+}
+
+/// The job: every account, a page at a time, posted at its type's rate (once per
+/// month: a repeat is counted as skipped).
+async fn post_interest(store: Store, id: String, by: Principal, period: InterestPeriod, rates: Rates) {
+    let memo = Memo::parse(&format!("interest {period}")).unwrap_or_default();
+    let Ok(days) = InterestDays::from_request(period.days() as i32) else { return };
+    let Ok(request_id) = RequestId::parse(&format!("interest-job-{id}")) else { return };
+    let (mut seen, mut posted, mut skipped, mut failed) = (0usize, 0usize, 0usize, 0usize);
+    // The last refusal, for the page: why an account was skipped.
+    let mut last_refusal = String::new();
+    let mut cursor = 0;
+    let outcome = loop {
+        let (accounts, next) = match store.list_accounts(cursor, JOB_PAGE, &by).await {
+            Ok(page) => page,
+            Err(e) => break Err(e),
+        };
+        for account in accounts {
+            seen += 1;
+            let rate = match account.account_type {
+                AccountType::Savings => rates.savings,
+                AccountType::Checking => rates.checking,
+            };
+            let Some(rate) = rate else {
+                skipped += 1;
+                continue;
+            };
+            let change = BalanceChange::Interest { rate, days, period: Some(period) };
+            // This run's request id tells its postings from a repeat's answer (a
+            // period posted before answers its first posting).
+            match store.post(&account.id, &change, Some(&request_id), &memo, &by).await {
+                Ok(p)
+                    if p.transaction.as_ref().is_some_and(|t| t.request_id.as_ref() == Some(&request_id)) =>
+                {
+                    posted += 1
+                }
+                Ok(_) => skipped += 1,
+                Err(StoreError::Refused(e)) => {
+                    last_refusal = format!("{}: {e}", account.id);
+                    skipped += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(job = %id, account = %account.id, error = %e, "console: interest posting failed");
+                    failed += 1;
+                }
+            }
+            if seen.is_multiple_of(PROGRESS_EVERY) {
+                let _ = store.record_job(&id, &counters(seen, posted, skipped, failed)).await;
+            }
+        }
+        if next == 0 {
+            break Ok(());
+        }
+        cursor = next;
+    };
+    let mut fields = counters(seen, posted, skipped, failed).to_vec();
+    if !last_refusal.is_empty() {
+        fields.push(("refusal", last_refusal));
+    }
+    match outcome {
+        Ok(()) => fields.push(("state", "done".into())),
+        Err(e) => {
+            fields.push(("state", "stopped".into()));
+            fields.push((
+                "message",
+                format!("stopped: {e}; run it again to finish (posting is once per month)"),
+            ));
+        }
+    }
+    let _ = store.record_job(&id, &fields).await;
+    tracing::info!(job = %id, seen, posted, skipped, failed, "console: interest posting ended");
+}
+
+fn counters(seen: usize, posted: usize, skipped: usize, failed: usize) -> [(&'static str, String); 4] {
+    [
+        ("seen", seen.to_string()),
+        ("posted", posted.to_string()),
+        ("skipped", skipped.to_string()),
+        ("failed", failed.to_string()),
+    ]
+}
+
+pub async fn job(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let signed = match admin(&app, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let record: HashMap<String, String> = if id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        match app.store.job(&id).await {
+            Ok(r) => r,
+            Err(e) => return crate::pages::unavailable(Some(Who::of(&signed)), &e),
+        }
+    } else {
+        HashMap::new()
+    };
+    if record.is_empty() {
+        return view::message(
+            StatusCode::NOT_FOUND,
+            Some(Who::of(&signed)),
+            "No such job",
+            "There is no such job (records are kept a day).",
+        );
+    }
+    let field = |k: &str| record.get(k).cloned().unwrap_or_default();
+    let running = field("state") == "running";
+    let fields = vec![
+        ("Job", field("kind")),
+        ("Started by", field("by")),
+        ("State", field("state")),
+        ("Accounts seen", field("seen")),
+        ("Interest posted", field("posted")),
+        ("Skipped (no rate, nothing to post, already posted, frozen or closed)", field("skipped")),
+        ("Failed (run it again)", field("failed")),
+        ("Last refusal", field("refusal")),
+        ("Note", field("message")),
+    ];
+    view::page(StatusCode::OK, &JobPage { who: Some(Who::of(&signed)), running, fields })
+}
