@@ -2,13 +2,15 @@
 //! that was asked, its progress kept in Redis (any replica shows it) and the page
 //! refreshing itself (a meta refresh: no script) until the job is done. Posting is
 //! exactly once per account and month in the store, so a job that a crash stopped
-//! is finished by running it again.
+//! (its page says running, its last progress no longer moves) is finished by
+//! running it again.
 
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::extract::FromRequestParts;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use redbank_domain::policy::{self, Access, Method};
 use redbank_domain::{
@@ -44,21 +46,24 @@ pub struct JobPage {
     pub fields: Vec<(&'static str, String)>,
 }
 
-/// The signed-in user, if the policy table lets its role post interest.
-async fn admin(app: &App, headers: &HeaderMap) -> Result<Signed, Response> {
-    let signed = session::signed_in(app, headers).await.map_err(|why| crate::pages::unsigned(app, why))?;
-    if policy::access(Method::ApplyInterest, signed.user.grant.role()) != Access::Any {
-        let text = format!("A {} may not post interest.", signed.user.grant.role().as_str());
-        return Err(view::message(StatusCode::FORBIDDEN, Some(Who::of(&signed)), "Not allowed", &text));
+/// A signed-in user whose role the policy table lets post interest (ApplyInterest:
+/// any account); any other request is refused, or sent to sign in.
+pub struct Admin(Signed);
+
+impl FromRequestParts<App> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, app: &App) -> Result<Self, Response> {
+        let signed = Signed::from_request_parts(parts, app).await?;
+        if policy::access(Method::ApplyInterest, signed.user.grant.role()) != Access::Any {
+            let text = format!("A {} may not post interest.", signed.user.grant.role().as_str());
+            return Err(view::message(StatusCode::FORBIDDEN, Some(Who::of(&signed)), "Not allowed", &text));
+        }
+        Ok(Self(signed))
     }
-    Ok(signed)
 }
 
-pub async fn interest_form(State(app): State<App>, headers: HeaderMap) -> Response {
-    let signed = match admin(&app, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn interest_form(Admin(signed): Admin) -> Response {
     let month = InterestPeriod::containing(session::now_millis()).before().to_string();
     view::page(
         StatusCode::OK,
@@ -84,13 +89,9 @@ pub struct InterestForm {
 
 pub async fn interest_start(
     State(app): State<App>,
-    headers: HeaderMap,
+    Admin(signed): Admin,
     Form(f): Form<InterestForm>,
 ) -> Response {
-    let signed = match admin(&app, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     if !session::csrf_ok(&signed, &f.csrf) {
         return crate::pages::forged(Who::of(&signed));
     }
@@ -227,20 +228,19 @@ async fn post_interest(store: Store, id: String, by: Principal, period: Interest
     tracing::info!(job = %id, seen, posted, skipped, failed, "console: interest posting ended");
 }
 
-fn counters(seen: usize, posted: usize, skipped: usize, failed: usize) -> [(&'static str, String); 4] {
+/// The job's counters, and when they were written: a job whose replica died stops
+/// moving, which the page shows.
+fn counters(seen: usize, posted: usize, skipped: usize, failed: usize) -> [(&'static str, String); 5] {
     [
         ("seen", seen.to_string()),
         ("posted", posted.to_string()),
         ("skipped", skipped.to_string()),
         ("failed", failed.to_string()),
+        ("updated", format!("{} UTC", redbank_domain::calendar::format_millis(session::now_millis()))),
     ]
 }
 
-pub async fn job(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let signed = match admin(&app, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn job(State(app): State<App>, Admin(signed): Admin, Path(id): Path<String>) -> Response {
     let record: HashMap<String, String> = if id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
         match app.store.job(&id).await {
             Ok(r) => r,
@@ -268,6 +268,7 @@ pub async fn job(State(app): State<App>, headers: HeaderMap, Path(id): Path<Stri
         ("Skipped (no rate, nothing to post, already posted, frozen or closed)", field("skipped")),
         ("Failed (run it again)", field("failed")),
         ("Last refusal", field("refusal")),
+        ("Last progress", field("updated")),
         ("Note", field("message")),
     ];
     view::page(StatusCode::OK, &JobPage { who: Some(Who::of(&signed)), running, fields })

@@ -212,11 +212,7 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-pub async fn sign_out(State(app): State<App>, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
-    let signed = match session::signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(why) => return unsigned(&app, why),
-    };
+pub async fn sign_out(State(app): State<App>, signed: Signed, Form(f): Form<CsrfForm>) -> Response {
     if !session::csrf_ok(&signed, &f.csrf) {
         return forged(Who::of(&signed));
     }
@@ -243,11 +239,7 @@ pub struct HomeQuery {
     q: String,
 }
 
-pub async fn home(State(app): State<App>, headers: HeaderMap, Query(query): Query<HomeQuery>) -> Response {
-    let signed = match session::signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(why) => return unsigned(&app, why),
-    };
+pub async fn home(State(app): State<App>, signed: Signed, Query(query): Query<HomeQuery>) -> Response {
     let staff = signed.principal.required_owner().is_none();
     let mut rows = Vec::new();
     let mut problem = None;
@@ -306,14 +298,10 @@ fn cursor(text: &str) -> Option<String> {
 
 pub async fn account(
     State(app): State<App>,
-    headers: HeaderMap,
+    signed: Signed,
     Path(id): Path<String>,
     Query(q): Query<AccountQuery>,
 ) -> Response {
-    let signed = match session::signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(why) => return unsigned(&app, why),
-    };
     let notice = q.done.as_deref().and_then(done_notice).map(str::to_owned);
     account_page(&app, &signed, &id, &q, notice, None, StatusCode::OK).await
 }
@@ -420,14 +408,10 @@ const ACTIONS: [Action; 5] = [
 
 pub async fn act(
     State(app): State<App>,
-    headers: HeaderMap,
+    signed: Signed,
     Path((id, action)): Path<(String, String)>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let signed = match session::signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(why) => return unsigned(&app, why),
-    };
     let field = |name: &str| f.get(name).map(String::as_str).unwrap_or_default();
     if !session::csrf_ok(&signed, field("csrf")) {
         return forged(Who::of(&signed));
@@ -513,14 +497,10 @@ pub struct StatementQuery {
 
 pub async fn statement(
     State(app): State<App>,
-    headers: HeaderMap,
+    signed: Signed,
     Path(id): Path<String>,
     Query(q): Query<StatementQuery>,
 ) -> Response {
-    let signed = match session::signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(why) => return unsigned(&app, why),
-    };
     let who = || Some(Who::of(&signed));
     let Ok(id) = AccountId::parse(&id) else { return no_such_account(who()) };
     let this_month = InterestPeriod::containing(session::now_millis());

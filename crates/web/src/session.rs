@@ -101,3 +101,16 @@ pub async fn signed_in(app: &App, headers: &HeaderMap) -> Result<Signed, Unsigne
 pub fn csrf_ok(signed: &Signed, given: &str) -> bool {
     password::same(&signed.csrf, given)
 }
+
+/// A handler that takes a [`Signed`] serves signed-in users only: any other
+/// request gets the sign-in page (saying why, when its session ended).
+impl axum::extract::FromRequestParts<App> for Signed {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &App,
+    ) -> Result<Self, Self::Rejection> {
+        signed_in(app, &parts.headers).await.map_err(|why| crate::pages::unsigned(app, why))
+    }
+}

@@ -46,6 +46,23 @@ fn who(by: &Principal) -> (&str, &str) {
     (by.required_owner().map_or("", CustomerId::as_str), by.actor.as_str())
 }
 
+/// The KEYS of a script that changes a hold and its account (hold.lua, void.lua,
+/// settle.lua): the account, its history, its open holds, the hold, and the record
+/// of the request id, if any.
+fn hold_keys<'a>(
+    script: &'a redis::Script,
+    hold: &HoldId,
+    request_id: Option<&RequestId>,
+) -> redis::ScriptInvocation<'a> {
+    let id = hold.account();
+    let mut invocation = script.key(keys::account(id));
+    invocation.key(keys::log(id)).key(keys::holds(id)).key(keys::hold(hold));
+    if let Some(rid) = request_id {
+        invocation.key(keys::request(id, rid));
+    }
+    invocation
+}
+
 /// hold.lua: a client's hold (`to` None) or the first step of a transfer between
 /// slots (`to` its target, opened capturing).
 #[allow(clippy::too_many_arguments)]
@@ -64,11 +81,7 @@ pub(crate) fn hold<'a>(
 ) -> redis::ScriptInvocation<'a> {
     let id = &request.account;
     let hold = HoldId::new(id.clone(), nonce).unwrap_or_else(|_| unreachable!("the store's nonces are hex"));
-    let mut invocation = script.key(keys::account(id));
-    invocation.key(keys::log(id)).key(keys::holds(id)).key(keys::hold(&hold));
-    if let Some(rid) = request_id {
-        invocation.key(keys::request(id, rid));
-    }
+    let mut invocation = hold_keys(script, &hold, request_id);
     let (owner, actor) = who(by);
     let purpose = if to.is_some() { HoldPurpose::Transfer } else { HoldPurpose::Hold };
     invocation
@@ -135,11 +148,7 @@ pub(crate) fn void<'a>(
     by: &Principal,
 ) -> redis::ScriptInvocation<'a> {
     let id = hold.account();
-    let mut invocation = script.key(keys::account(id));
-    invocation.key(keys::log(id)).key(keys::holds(id)).key(keys::hold(hold));
-    if let Some(rid) = request_id {
-        invocation.key(keys::request(id, rid));
-    }
+    let mut invocation = hold_keys(script, hold, request_id);
     let (owner, actor) = who(by);
     invocation
         .arg(owner)
@@ -233,11 +242,8 @@ pub(crate) fn settle<'a>(
 ) -> redis::ScriptInvocation<'a> {
     let hold = &journal.hold;
     let id = hold.account();
-    let mut invocation = script.key(keys::account(id));
-    invocation.key(keys::log(id)).key(keys::holds(id)).key(keys::hold(hold));
-    if let Ok(rid) = RequestId::parse(&journal.request_id) {
-        invocation.key(keys::request(id, &rid));
-    }
+    let request_id = RequestId::parse(&journal.request_id).ok();
+    let mut invocation = hold_keys(script, hold, request_id.as_ref());
     invocation.arg(hold.to_string()).arg(hold.nonce()).arg(id.as_str()).arg(ttl_secs).arg(journal.attempt);
     for field in decision {
         invocation.arg(field);
