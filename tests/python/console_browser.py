@@ -210,6 +210,32 @@ def run(d):
         if expected_posted == "1":
             d.save_screenshot(f"{OUT}/interest.png")
         open_page(d, URL + "/")
+
+    # The admin runs the invariant checker and reads its report.
+    click_and_wait(d, By.CSS_SELECTOR, "#form-check button")
+    WebDriverWait(d, 30).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "Finished")
+    assert "Result\npassed" in main_text(d), main_text(d)
+    d.save_screenshot(f"{OUT}/check.png")
+
+    # The admin makes a console user for alice's household; the password shown once
+    # signs in.
+    open_page(d, URL + "/admin/users")
+    d.find_element(By.ID, "new-name").send_keys("carol")
+    d.find_element(By.CSS_SELECTOR, "#new-role option[value=customer]").click()
+    d.find_element(By.ID, "new-customer").send_keys("alice")
+    click_and_wait(d, By.CSS_SELECTOR, "#form-create-user button")
+    notice = d.find_element(By.CSS_SELECTOR, "p.notice").text
+    assert "User carol was created." in notice and "shown this once: " in notice, notice
+    carol_password = notice.split("shown this once: ")[1].strip()
+    open_page(d, URL + "/admin/audit")
+    trail = main_text(d)
+    assert "create user" in trail and "carol" in trail and "started the interest posting" in trail, trail
+    d.save_screenshot(f"{OUT}/audit.png")
+    sign_out(d)
+    sign_in(d, URL, "carol", carol_password)
+    assert "alice-chk" in main_text(d), main_text(d)
+    open_page(d, URL + "/admin/users")
+    assert "Not allowed" in main_text(d), "a customer may not manage users"
     sign_out(d)
 
     # A disabled user's session ends at once.

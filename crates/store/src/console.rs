@@ -208,3 +208,60 @@ impl Store {
         self.query(redis::cmd("HGETALL").arg(job_key(id))).await
     }
 }
+
+/// The console's audit trail (a stream): sign-ins, sign-outs, users made and
+/// changed, jobs started. Money changes are in each account's history, with their
+/// actor.
+const AUDIT_LOG: &str = "web:{audit}:log";
+
+/// Events the audit trail keeps, about (Redis trims whole nodes of the stream).
+pub const AUDIT_LOG_MAX: usize = 100_000;
+
+/// One event of the console's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleEvent {
+    /// When, ms since the epoch (from the stream id).
+    pub millis: i64,
+    pub who: String,
+    pub what: String,
+    pub target: String,
+}
+
+impl Store {
+    /// Appends an event to the console's audit trail.
+    pub async fn record_console_event(&self, who: &str, what: &str, target: &str) -> Result<(), StoreError> {
+        let _: String = self
+            .query(
+                redis::cmd("XADD")
+                    .arg(AUDIT_LOG)
+                    .arg("MAXLEN")
+                    .arg("~")
+                    .arg(AUDIT_LOG_MAX)
+                    .arg("*")
+                    .arg("who")
+                    .arg(who)
+                    .arg("what")
+                    .arg(what)
+                    .arg("target")
+                    .arg(target),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The latest `count` events, newest first.
+    pub async fn console_events(&self, count: usize) -> Result<Vec<ConsoleEvent>, StoreError> {
+        let entries: Vec<(String, HashMap<String, String>)> = self
+            .query(redis::cmd("XREVRANGE").arg(AUDIT_LOG).arg("+").arg("-").arg("COUNT").arg(count))
+            .await?;
+        Ok(entries
+            .into_iter()
+            .map(|(id, f)| ConsoleEvent {
+                millis: id.split_once('-').and_then(|(ms, _)| ms.parse().ok()).unwrap_or(0),
+                who: f.get("who").cloned().unwrap_or_default(),
+                what: f.get("what").cloned().unwrap_or_default(),
+                target: f.get("target").cloned().unwrap_or_default(),
+            })
+            .collect())
+    }
+}

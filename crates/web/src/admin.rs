@@ -46,8 +46,18 @@ pub struct JobPage {
     pub fields: Vec<(&'static str, String)>,
 }
 
-/// A signed-in user whose role the policy table lets post interest (ApplyInterest:
-/// any account); any other request is refused, or sent to sign in.
+/// None if the policy table gives `signed`'s role `method` on any account; else the
+/// page that says what it may not do.
+fn refusal(signed: &Signed, method: Method, what: &str) -> Option<Response> {
+    if policy::access(method, signed.user.grant.role()) == Access::Any {
+        return None;
+    }
+    let text = format!("A {} may not {what}.", signed.user.grant.role().as_str());
+    Some(view::message(StatusCode::FORBIDDEN, Some(Who::of(signed)), "Not allowed", &text))
+}
+
+/// A signed-in user whose role may post interest (the table's ApplyInterest row):
+/// the bank's period-end work, the interest posting and the invariant checker.
 pub struct Admin(Signed);
 
 impl FromRequestParts<App> for Admin {
@@ -55,11 +65,26 @@ impl FromRequestParts<App> for Admin {
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, app: &App) -> Result<Self, Response> {
         let signed = Signed::from_request_parts(parts, app).await?;
-        if policy::access(Method::ApplyInterest, signed.user.grant.role()) != Access::Any {
-            let text = format!("A {} may not post interest.", signed.user.grant.role().as_str());
-            return Err(view::message(StatusCode::FORBIDDEN, Some(Who::of(&signed)), "Not allowed", &text));
+        match refusal(&signed, Method::ApplyInterest, "do the bank's period-end work") {
+            Some(refused) => Err(refused),
+            None => Ok(Self(signed)),
         }
-        Ok(Self(signed))
+    }
+}
+
+/// A signed-in user whose role may make credentials (the table's CreateApiKey
+/// row): console users are credentials too.
+pub struct Keeper(pub Signed);
+
+impl FromRequestParts<App> for Keeper {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, app: &App) -> Result<Self, Response> {
+        let signed = Signed::from_request_parts(parts, app).await?;
+        match refusal(&signed, Method::CreateApiKey, "manage users") {
+            Some(refused) => Err(refused),
+            None => Ok(Self(signed)),
+        }
     }
 }
 
@@ -147,6 +172,8 @@ pub async fn interest_start(
         return crate::pages::unavailable(Some(Who::of(&signed)), &e);
     }
     tracing::info!(job = %id, user = %signed.user.name, %period, "console: interest posting started");
+    crate::audit::record(&app.store, &signed, &format!("started the interest posting of {period}"), &id)
+        .await;
     tokio::spawn(post_interest(app.store.clone(), id.clone(), signed.principal.clone(), period, rates));
     Redirect::to(&format!("/admin/jobs/{id}")).into_response()
 }
@@ -230,6 +257,63 @@ async fn post_interest(store: Store, id: String, by: Principal, period: Interest
 
 /// The job's counters, and when they were written: a job whose replica died stops
 /// moving, which the page shows.
+pub async fn check_start(
+    State(app): State<App>,
+    Admin(signed): Admin,
+    Form(f): Form<crate::pages::CsrfForm>,
+) -> Response {
+    if !session::csrf_ok(&signed, &f.csrf) {
+        return crate::pages::forged(Who::of(&signed));
+    }
+    let Ok(id) = password::token(8) else {
+        return view::message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            "Error",
+            "The job could not be started.",
+        );
+    };
+    let started = [
+        ("kind", "invariant check".to_owned()),
+        ("by", signed.user.name.to_string()),
+        ("state", "running".into()),
+    ];
+    if let Err(e) = app.store.record_job(&id, &started).await {
+        return crate::pages::unavailable(Some(Who::of(&signed)), &e);
+    }
+    crate::audit::record(&app.store, &signed, "started the invariant check", &id).await;
+    let store = app.store.clone();
+    let job = id.clone();
+    tokio::spawn(async move {
+        let fields: Vec<(&str, String)> = match redbank_store::check::check(&store).await {
+            Ok(report) => {
+                let mut found: Vec<String> =
+                    report.violations.iter().take(CHECK_VIOLATIONS_SHOWN).map(ToString::to_string).collect();
+                if report.violations.len() > CHECK_VIOLATIONS_SHOWN {
+                    found.push(format!(
+                        "and {} more (redbank check lists them all)",
+                        report.violations.len() - CHECK_VIOLATIONS_SHOWN
+                    ));
+                }
+                vec![
+                    ("state", "done".into()),
+                    ("result", if report.passed() { "passed".into() } else { "VIOLATIONS FOUND".into() }),
+                    ("seen", report.accounts.to_string()),
+                    ("entries", report.entries.to_string()),
+                    ("transfers", report.transfers.to_string()),
+                    ("violations", found.join("\n")),
+                ]
+            }
+            Err(e) => vec![("state", "stopped".into()), ("message", format!("stopped: {e}; run it again"))],
+        };
+        let _ = store.record_job(&job, &fields).await;
+    });
+    Redirect::to(&format!("/admin/jobs/{id}")).into_response()
+}
+
+/// Violations a check's page lists (`redbank check` lists them all).
+const CHECK_VIOLATIONS_SHOWN: usize = 20;
+
 fn counters(seen: usize, posted: usize, skipped: usize, failed: usize) -> [(&'static str, String); 5] {
     [
         ("seen", seen.to_string()),
@@ -268,6 +352,10 @@ pub async fn job(State(app): State<App>, Admin(signed): Admin, Path(id): Path<St
         ("Skipped (no rate, nothing to post, already posted, frozen or closed)", field("skipped")),
         ("Failed (run it again)", field("failed")),
         ("Last refusal", field("refusal")),
+        ("Result", field("result")),
+        ("History entries checked", field("entries")),
+        ("Transfers paired", field("transfers")),
+        ("Violations", field("violations")),
         ("Last progress", field("updated")),
         ("Note", field("message")),
     ];

@@ -10,11 +10,13 @@
 //! changes record the actor `web:<name>`.
 
 mod admin;
+mod audit;
 mod chart;
 pub mod csv;
 mod pages;
 pub mod password;
 mod session;
+mod users;
 mod view;
 
 use std::sync::Arc;
@@ -80,6 +82,9 @@ pub fn router(store: Store, config: ConsoleConfig) -> Router {
         .route("/accounts/{id}/{action}", post(pages::act))
         .route("/admin/interest", get(admin::interest_form).post(admin::interest_start))
         .route("/admin/jobs/{id}", get(admin::job))
+        .route("/admin/check", post(admin::check_start))
+        .route("/admin/users", get(users::form).post(users::act))
+        .route("/admin/audit", get(audit::page))
         .route("/static/style.css", get(view::stylesheet))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(view::security_headers))

@@ -170,6 +170,8 @@ pub async fn sign_in(
             let _ = store.sign_in_failures(&by_user, true, SIGN_IN_WINDOW).await;
             let _ = store.sign_in_failures(&by_address, true, SIGN_IN_WINDOW).await;
             tracing::info!(user = %name, peer = %peer.ip(), "console: a sign-in failed");
+            let _ =
+                store.record_console_event(name.as_str(), "failed to sign in", &peer.ip().to_string()).await;
             return sign_in_page(&app, StatusCode::UNAUTHORIZED, None, wrong(), name.to_string());
         }
     };
@@ -191,6 +193,7 @@ pub async fn sign_in(
         return unavailable(None, &e);
     }
     tracing::info!(user = %name, role = user.grant.role().as_str(), "console: signed in");
+    let _ = store.record_console_event(name.as_str(), "signed in", &peer.ip().to_string()).await;
     let mut r = see_other("/");
     for cookie in [
         session::set_cookie(&app, session::COOKIE, &id, "/", None),
@@ -209,7 +212,7 @@ const DUMMY_HASH: &str = "argon2id$v=19$m=19456,t=2,p=1$000000000000000000000000
 
 #[derive(Deserialize)]
 pub struct CsrfForm {
-    csrf: String,
+    pub csrf: String,
 }
 
 pub async fn sign_out(State(app): State<App>, signed: Signed, Form(f): Form<CsrfForm>) -> Response {
@@ -217,6 +220,7 @@ pub async fn sign_out(State(app): State<App>, signed: Signed, Form(f): Form<Csrf
         return forged(Who::of(&signed));
     }
     let _ = app.store.delete_session(&signed.session_id).await;
+    crate::audit::record(&app.store, &signed, "signed out", "").await;
     let mut r = see_other("/signin");
     if let Ok(v) = HeaderValue::from_str(&session::set_cookie(&app, session::COOKIE, "", "/", Some(0))) {
         r.headers_mut().insert(header::SET_COOKIE, v);
@@ -277,7 +281,16 @@ pub async fn home(State(app): State<App>, signed: Signed, Query(query): Query<Ho
     let admin = policy::access(Method::ApplyInterest, signed.user.grant.role()) == Access::Any;
     view::page(
         StatusCode::OK,
-        &HomePage { who: Some(Who::of(&signed)), notice: None, problem, staff, admin, query: q, rows },
+        &HomePage {
+            who: Some(Who::of(&signed)),
+            notice: None,
+            problem,
+            staff,
+            admin,
+            csrf: signed.csrf.clone(),
+            query: q,
+            rows,
+        },
     )
 }
 

@@ -82,6 +82,7 @@ pub struct HomePage {
     pub staff: bool,
     /// May post interest (the policy table's ApplyInterest).
     pub admin: bool,
+    pub csrf: String,
     pub query: String,
     pub rows: Vec<AccountRow>,
 }

@@ -1,0 +1,64 @@
+//! The console's audit trail: who did what in the console, when (sign-ins and
+//! failures, sign-outs, users made and changed, jobs started), newest first. Money
+//! changes are not repeated here: each account's history names its actor.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use redbank_domain::calendar::format_millis;
+use redbank_domain::policy::{self, Access, Method};
+use redbank_store::Store;
+
+use crate::App;
+use crate::session::Signed;
+use crate::view::{self, Who};
+
+/// Events the page shows.
+const SHOWN: usize = 200;
+
+/// Records what `signed` did; a failure to record is logged, not shown.
+pub async fn record(store: &Store, signed: &Signed, what: &str, target: &str) {
+    if let Err(e) = store.record_console_event(signed.user.name.as_str(), what, target).await {
+        tracing::warn!(error = %e, what, "console: an audit event was not recorded");
+    }
+}
+
+pub struct EventRow {
+    pub when: String,
+    pub who: String,
+    pub what: String,
+    pub target: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    pub who: Option<Who>,
+    pub notice: Option<String>,
+    pub problem: Option<String>,
+    pub rows: Vec<EventRow>,
+}
+
+/// The trail, for staff who may read any account's history (the table's
+/// GetStatement row: tellers, auditors, admins).
+pub async fn page(State(app): State<App>, signed: Signed) -> Response {
+    let who = Some(Who::of(&signed));
+    if policy::access(Method::GetStatement, signed.user.grant.role()) != Access::Any {
+        return view::message(
+            StatusCode::FORBIDDEN,
+            who,
+            "Not allowed",
+            "The audit trail is for the bank's staff.",
+        );
+    }
+    let events = match app.store.console_events(SHOWN).await {
+        Ok(e) => e,
+        Err(e) => return crate::pages::unavailable(who, &e),
+    };
+    let rows = events
+        .into_iter()
+        .map(|e| EventRow { when: format_millis(e.millis), who: e.who, what: e.what, target: e.target })
+        .collect();
+    view::page(StatusCode::OK, &AuditPage { who, notice: None, problem: None, rows })
+}
