@@ -156,6 +156,28 @@ def run(d):
     assert ",transfer_out,-25.00,75.00,USD,bob-chk," in lines[3], lines
     assert ",closing_balance,,75.00,USD," in lines[-1], lines[-1]
 
+    # Holds: 10.00 held, 4.00 of it captured to bob (the rest released); 5.00 held
+    # and released.
+    open_page(d, URL + "/accounts/alice-chk")
+    d.find_element(By.ID, "hold-amount").send_keys("10")
+    click_and_wait(d, By.CSS_SELECTOR, "#form-hold button")
+    assert "The funds are held." in main_text(d), main_text(d)
+    assert d.find_element(By.ID, "available").text == "65.00 USD", d.find_element(By.ID, "available").text
+    d.find_element(By.CSS_SELECTOR, "#holds input[name=to]").send_keys("bob-chk")
+    d.find_element(By.CSS_SELECTOR, "#holds input[name=amount]").send_keys("4")
+    click_and_wait(d, By.CSS_SELECTOR, "#holds form[action$=capture] button")
+    assert "The hold was captured." in main_text(d), main_text(d)
+    assert d.find_element(By.ID, "balance").text == "71.00 USD", d.find_element(By.ID, "balance").text
+    assert d.find_element(By.ID, "available").text == "71.00 USD"
+    d.find_element(By.ID, "hold-amount").send_keys("5")
+    click_and_wait(d, By.CSS_SELECTOR, "#form-hold button")
+    assert d.find_element(By.ID, "available").text == "66.00 USD"
+    click_and_wait(d, By.CSS_SELECTOR, "#holds form[action$=void] button")
+    assert "The hold was released." in main_text(d), main_text(d)
+    assert d.find_element(By.ID, "available").text == "71.00 USD"
+    kinds = [r.split()[2] for r in history_rows(d)][:5]
+    assert kinds == ["release", "hold", "release", "capture", "hold"], kinds
+
     # At a phone's width the account page still fits.
     d.set_window_size(375, 800)
     open_page(d, URL + "/accounts/alice-chk")
@@ -174,7 +196,7 @@ def run(d):
     d.find_element(By.ID, "deposit-amount").send_keys("10")
     click_and_wait(d, By.CSS_SELECTOR, "#form-deposit button")
     assert "The deposit was made." in main_text(d)
-    assert d.find_element(By.ID, "balance").text == "85.00 USD", d.find_element(By.ID, "balance").text
+    assert d.find_element(By.ID, "balance").text == "89.00 USD", d.find_element(By.ID, "balance").text
     d.find_element(By.ID, "freeze-reason").send_keys("card reported stolen")
     click_and_wait(d, By.CSS_SELECTOR, "#form-freeze button")
     assert d.find_element(By.ID, "state").text.startswith("frozen"), d.find_element(By.ID, "state").text

@@ -85,13 +85,13 @@ async fn the_console_works_in_a_real_browser() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    // The money: 25.00 moved once, 10.00 deposited by the teller.
+    // The money: 25.00 moved once, 4.00 captured, 10.00 deposited by the teller.
     let balance = |id: &str| {
         let store = store.clone();
         let id = redbank_domain::AccountId::parse(id).unwrap();
         async move { store.get_account(&id, &Principal::operator()).await.unwrap().balance.minor() }
     };
-    assert_eq!((balance("alice-chk").await, balance("bob-chk").await), (7_500, 8_500));
+    assert_eq!((balance("alice-chk").await, balance("bob-chk").await), (7_100, 8_900));
     let report = redbank_store::check::check(&store).await.unwrap();
     assert!(report.passed(), "{:?}", report.violations);
 }

@@ -202,6 +202,30 @@ impl Store {
         Ok(voided)
     }
 
+    /// An account's open (and capturing) holds, as `by` may see them, soonest to
+    /// expire first: at most `limit`.
+    pub async fn open_holds(
+        &self,
+        id: &AccountId,
+        limit: usize,
+        by: &Principal,
+    ) -> Result<Vec<Hold>, StoreError> {
+        self.get_account(id, by).await?;
+        let nonces: Vec<String> =
+            self.query(redis::cmd("ZRANGE").arg(keys::holds(id)).arg(0).arg(limit.saturating_sub(1))).await?;
+        let mut holds = Vec::with_capacity(nonces.len());
+        for nonce in nonces {
+            let Ok(hold) = HoldId::new(id.clone(), &nonce) else { continue };
+            match self.get_hold(&hold, by).await {
+                Ok(h) => holds.push(h),
+                // Settled between the two reads.
+                Err(StoreError::Refused(Error::HoldNotFound(_))) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(holds)
+    }
+
     /// Reads a hold, as `by` may see it (a customer: holds on its own accounts).
     pub async fn get_hold(&self, id: &HoldId, by: &Principal) -> Result<Hold, StoreError> {
         let account = self.get_account(id.account(), by).await?;

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use redbank_domain::policy::{self, Access, Method};
 use redbank_domain::{
-    AccountId, Amount, BalanceChange, CustomerId, Error, Grant, InterestPeriod, Memo, Principal, Reason,
-    RequestId, StateChange, TransactionKind, Transfer, UserName,
+    AccountId, Amount, BalanceChange, Capture, CustomerId, Error, Grant, HoldId, HoldRequest, InterestPeriod,
+    Memo, Principal, Reason, RequestId, StateChange, TransactionKind, Transfer, UserName,
 };
 use redbank_store::{HistoryQuery, StoreError};
 use serde::Deserialize;
@@ -352,14 +352,19 @@ async fn account_page(
         Ok(p) => p,
         Err(e) => return unavailable(who(), &e),
     };
+    let may = |method: Method| policy::access(method, signed.user.grant.role()) != Access::Denied;
+    let holds = match app.store.open_holds(&id, HOLDS_SHOWN, &signed.principal).await {
+        Ok(holds) => holds.iter().map(view::HoldRow::of).collect(),
+        Err(e) => return unavailable(who(), &e),
+    };
     let forms = ACTIONS
         .iter()
-        .filter(|a| policy::access(a.method, signed.user.grant.role()) != Access::Denied)
+        .filter(|a| !matches!(a.action, "capture" | "void") && may(a.method))
         .map(|a| FormView {
             action: a.action,
             title: a.title,
             to: a.action == "transfer",
-            amount: matches!(a.action, "deposit" | "withdraw" | "transfer"),
+            amount: matches!(a.action, "deposit" | "withdraw" | "transfer" | "hold"),
             reason: matches!(a.action, "freeze" | "unfreeze"),
             request_id: uuid::Uuid::new_v4().to_string(),
         })
@@ -375,6 +380,10 @@ async fn account_page(
             forms,
             csrf: signed.csrf.clone(),
             history: page.transactions.iter().map(EntryRow::of).collect(),
+            holds,
+            may_capture: may(Method::CaptureHold),
+            may_void: may(Method::VoidHold),
+            request_id: uuid::Uuid::new_v4().to_string(),
             next: page.next_before,
             kinds: TransactionKind::ALL.iter().map(|k| (k.code(), Some(*k) == kind)).collect(),
             kind: kind.map(|k| k.code().to_owned()).unwrap_or_default(),
@@ -391,7 +400,7 @@ struct Action {
     done: &'static str,
 }
 
-const ACTIONS: [Action; 5] = [
+const ACTIONS: [Action; 8] = [
     Action { action: "deposit", title: "Deposit", method: Method::Deposit, done: "The deposit was made." },
     Action {
         action: "withdraw",
@@ -417,6 +426,14 @@ const ACTIONS: [Action; 5] = [
         method: Method::UnfreezeAccount,
         done: "The account is active again.",
     },
+    Action { action: "hold", title: "Hold funds", method: Method::CreateHold, done: "The funds are held." },
+    Action {
+        action: "capture",
+        title: "Capture",
+        method: Method::CaptureHold,
+        done: "The hold was captured.",
+    },
+    Action { action: "void", title: "Release", method: Method::VoidHold, done: "The hold was released." },
 ];
 
 pub async fn act(
@@ -476,6 +493,20 @@ async fn apply<'a>(
             };
             app.store.post(&id, &change, request_id.as_ref(), &Memo::parse(field("memo"))?, by).await?;
         }
+        "hold" => {
+            let request = HoldRequest { account: id, amount: amount()?, expire_time_millis: None };
+            app.store.create_hold(&request, request_id.as_ref(), &Memo::parse(field("memo"))?, by).await?;
+        }
+        "capture" => {
+            let hold = held_here(&id, field("hold"))?;
+            let amount = if field("amount").trim().is_empty() { None } else { Some(amount()?) };
+            let capture = Capture::new(hold, AccountId::parse(field("to").trim())?, amount)?;
+            app.store.capture_hold(&capture, request_id.as_ref(), &Memo::parse(field("memo"))?, by).await?;
+        }
+        "void" => {
+            let hold = held_here(&id, field("hold"))?;
+            app.store.void_hold(&hold, request_id.as_ref(), &Memo::parse(field("memo"))?, by).await?;
+        }
         "transfer" => {
             let to = AccountId::parse(field("to").trim())?;
             let transfer = Transfer::new(id, to, amount()?)?;
@@ -489,6 +520,16 @@ async fn apply<'a>(
     }
     Ok(())
 }
+
+/// A hold of the account the page is about (a form for another account's hold is
+/// refused as an invalid hold id).
+fn held_here(account: &AccountId, text: &str) -> Result<HoldId, Error> {
+    let hold = HoldId::parse(text.trim())?;
+    if hold.account() == account { Ok(hold) } else { Err(Error::InvalidHoldId) }
+}
+
+/// Open holds an account page lists.
+const HOLDS_SHOWN: usize = 50;
 
 pub async fn not_found() -> Response {
     view::message(StatusCode::NOT_FOUND, None, "Not found", "There is no such page.")

@@ -150,6 +150,27 @@ impl EntryRow {
     }
 }
 
+/// An open hold, as a row.
+pub struct HoldRow {
+    pub id: String,
+    pub amount: String,
+    pub state: &'static str,
+    pub expires: String,
+    pub memo: String,
+}
+
+impl HoldRow {
+    pub fn of(h: &redbank_domain::Hold) -> Self {
+        Self {
+            id: h.id.to_string(),
+            amount: money(h.amount),
+            state: h.state.code(),
+            expires: format_millis(h.expire_time_millis),
+            memo: h.memo.as_str().to_owned(),
+        }
+    }
+}
+
 /// A form the page offers, named by the action it posts to.
 pub struct FormView {
     pub action: &'static str,
@@ -172,6 +193,11 @@ pub struct AccountPage {
     pub forms: Vec<FormView>,
     pub csrf: String,
     pub history: Vec<EntryRow>,
+    pub holds: Vec<HoldRow>,
+    pub may_capture: bool,
+    pub may_void: bool,
+    /// For the holds' forms.
+    pub request_id: String,
     pub next: Option<String>,
     /// Every kind, and whether it is the one shown.
     pub kinds: Vec<(&'static str, bool)>,
