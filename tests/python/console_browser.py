@@ -102,6 +102,15 @@ def run(d):
     assert "bob-chk" not in home, home
     cookie = d.get_cookie("rb_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict", cookie
+    # The security headers, on every page.
+    u = urllib.parse.urlparse(URL)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    c.request("GET", "/signin")
+    r = c.getresponse()
+    csp = r.getheader("Content-Security-Policy")
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "'unsafe-inline'" not in csp, csp
+    assert r.getheader("X-Frame-Options") == "DENY" and r.getheader("Referrer-Policy") == "no-referrer"
+    r.read()
     d.save_screenshot(f"{OUT}/accounts.png")
 
     # A tampered URL shows what a missing account shows.
@@ -123,6 +132,10 @@ def run(d):
     assert d.find_element(By.ID, "balance").text == "75.00 USD", d.find_element(By.ID, "balance").text
     outs = [r for r in history_rows(d) if "transfer_out" in r]
     assert len(outs) == 1 and "-25.00" in outs[0], outs
+    # Times in the browser's zone (this browser runs in Tokyo), UTC on hover.
+    t = d.find_element(By.CSS_SELECTOR, "#history time")
+    assert t.get_attribute("title").endswith(" UTC") and t.text != t.get_attribute("title")[:-4], \
+        (t.text, t.get_attribute("title"))
     svg = d.find_elements(By.CSS_SELECTOR, "svg.chart polyline")
     assert len(svg) == 1, "the balance chart is drawn"
     d.save_screenshot(f"{OUT}/account.png")
@@ -175,7 +188,7 @@ def run(d):
     click_and_wait(d, By.CSS_SELECTOR, "#holds form[action$=void] button")
     assert "The hold was released." in main_text(d), main_text(d)
     assert d.find_element(By.ID, "available").text == "71.00 USD"
-    kinds = [r.split()[2] for r in history_rows(d)][:5]
+    kinds = [r.find_elements(By.TAG_NAME, "td")[1].text for r in d.find_elements(By.CSS_SELECTOR, "#history tbody tr")][:5]
     assert kinds == ["release", "hold", "release", "capture", "hold"], kinds
 
     # At a phone's width the account page still fits.
@@ -249,9 +262,25 @@ def run(d):
     notice = d.find_element(By.CSS_SELECTOR, "p.notice").text
     assert "User carol was created." in notice and "shown this once: " in notice, notice
     carol_password = notice.split("shown this once: ")[1].strip()
+    # An API key made from the console, its credential shown once, then revoked.
+    open_page(d, URL + "/admin/keys")
+    d.find_element(By.CSS_SELECTOR, "#key-role option[value=auditor]").click()
+    d.find_element(By.ID, "key-description").send_keys("monthly reporting")
+    click_and_wait(d, By.CSS_SELECTOR, "#form-create-key button")
+    notice = d.find_element(By.CSS_SELECTOR, "p.notice").text
+    assert "shown this once: rbk_" in notice, notice
+    key_id = notice.split("Key ")[1].split(" ")[0]
+    row = [r for r in d.find_elements(By.CSS_SELECTOR, "#keys tbody tr") if key_id in r.text][0]
+    assert "monthly reporting" in row.text and "active" in row.text, row.text
+    old = d.execute_script("return performance.timeOrigin")
+    row.find_element(By.CSS_SELECTOR, "button").click()
+    WebDriverWait(d, 10, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return performance.timeOrigin") != old)
+    assert f"Key {key_id} is revoked" in main_text(d), main_text(d)
     open_page(d, URL + "/admin/audit")
     trail = main_text(d)
     assert "create user" in trail and "carol" in trail and "started the interest posting" in trail, trail
+    assert "revoked an API key" in trail, trail
     d.save_screenshot(f"{OUT}/audit.png")
     sign_out(d)
     sign_in(d, URL, "carol", carol_password)

@@ -71,7 +71,9 @@ async fn the_console_works_in_a_real_browser() {
     let (url, short) = (console(&redis, 900).await, console(&redis, 2).await);
     let out = root.join("target/console-artifacts");
     std::fs::create_dir_all(&out).unwrap();
+    // The browser runs in Tokyo: pages show times in its zone, UTC on hover.
     let output = tokio::process::Command::new(&python)
+        .env("TZ", "Asia/Tokyo")
         .arg(root.join("tests/python/console_browser.py"))
         .args([&url, &short, env!("CARGO_BIN_EXE_redbank"), &redis.url()])
         .arg(&out)

@@ -25,6 +25,7 @@ pub async fn record(store: &Store, signed: &Signed, what: &str, target: &str) {
 }
 
 pub struct EventRow {
+    pub iso: String,
     pub when: String,
     pub who: String,
     pub what: String,
@@ -58,7 +59,16 @@ pub async fn page(State(app): State<App>, signed: Signed) -> Response {
     };
     let rows = events
         .into_iter()
-        .map(|e| EventRow { when: format_millis(e.millis), who: e.who, what: e.what, target: e.target })
+        .map(|e| {
+            let when = format_millis(e.millis);
+            EventRow {
+                iso: format!("{}Z", when.replacen(' ', "T", 1)),
+                when,
+                who: e.who,
+                what: e.what,
+                target: e.target,
+            }
+        })
         .collect();
     view::page(StatusCode::OK, &AuditPage { who, notice: None, problem: None, rows })
 }

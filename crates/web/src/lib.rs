@@ -1,7 +1,8 @@
 //! The web console: server-rendered pages, served by the server process itself
 //! (`--web-listen`), over the same domain, store and policy table as the gRPC API.
-//! No page needs JavaScript, and none carries any: the Content-Security-Policy
-//! allows none.
+//! No page needs JavaScript: every flow is plain forms. One small script of ours
+//! (`static/local-time.js`, the only script the Content-Security-Policy allows)
+//! shows times in the browser's zone; without it they read UTC.
 //!
 //! Who may do what is the API's policy table (`redbank_domain::policy`): each form
 //! names the API method it stands for, and the table decides; ownership is decided
@@ -13,6 +14,7 @@ mod admin;
 mod audit;
 mod chart;
 pub mod csv;
+mod keys;
 mod pages;
 pub mod password;
 mod session;
@@ -85,7 +87,9 @@ pub fn router(store: Store, config: ConsoleConfig) -> Router {
         .route("/admin/check", post(admin::check_start))
         .route("/admin/users", get(users::form).post(users::act))
         .route("/admin/audit", get(audit::page))
+        .route("/admin/keys", get(keys::page).post(keys::act))
         .route("/static/style.css", get(view::stylesheet))
+        .route("/static/local-time.js", get(view::local_time_script))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(view::security_headers))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))

@@ -229,16 +229,25 @@ pub fn message(status: StatusCode, who: Option<Who>, heading: &str, text: &str) 
 }
 
 const STYLESHEET: &str = include_str!("../static/style.css");
+const LOCAL_TIME: &str = include_str!("../static/local-time.js");
+
+pub async fn local_time_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
+        LOCAL_TIME,
+    )
+        .into_response()
+}
 
 pub async fn stylesheet() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], STYLESHEET)
         .into_response()
 }
 
-/// No script, no frame, no inline style, forms only to us, no referrer, and
-/// pages (which show balances) kept out of shared caches.
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-                   frame-ancestors 'none'; base-uri 'none'";
+/// No script but our own file (none inline), no frame, no inline style, forms only
+/// to us, no referrer, and pages (which show balances) kept out of shared caches.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Adds the security headers to every response, and bounds each request's time.
 pub async fn security_headers(request: Request, next: Next) -> Response {

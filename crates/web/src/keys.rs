@@ -1,0 +1,141 @@
+//! API keys managed from the console, by the roles the policy table lets make
+//! them (CreateApiKey; listing is ListApiKeys, revoking RevokeApiKey): the list
+//! (never a secret), a new key whose credential is shown once, and revocation,
+//! which every replica honours within a second (the credentials epoch).
+
+use askama::Template;
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use redbank_domain::calendar::format_millis;
+use redbank_domain::{CustomerId, Error, Grant, KeyId, Memo, Role};
+use redbank_store::StoreError;
+use serde::Deserialize;
+
+use crate::admin::Keeper;
+use crate::session::Signed;
+use crate::view::{self, Who};
+use crate::{App, session};
+
+/// Keys the page lists (the API's ListApiKeys answers at most 1,000 too).
+const KEYS_SHOWN: usize = 1000;
+
+pub struct KeyRow {
+    pub id: String,
+    pub role: &'static str,
+    pub customer: String,
+    pub description: String,
+    pub created: String,
+    pub state: String,
+}
+
+#[derive(Template)]
+#[template(path = "keys.html")]
+pub struct KeysPage {
+    pub who: Option<Who>,
+    pub notice: Option<String>,
+    pub problem: Option<String>,
+    pub csrf: String,
+    pub roles: [&'static str; 4],
+    pub rows: Vec<KeyRow>,
+}
+
+async fn keys_page(
+    app: &App,
+    signed: &Signed,
+    status: StatusCode,
+    notice: Option<String>,
+    problem: Option<String>,
+) -> Response {
+    let keys = match app.store.api_keys().await {
+        Ok(k) => k,
+        Err(e) => return crate::pages::unavailable(Some(Who::of(signed)), &e),
+    };
+    let rows = keys
+        .iter()
+        .take(KEYS_SHOWN)
+        .map(|k| KeyRow {
+            id: k.id.to_string(),
+            role: k.grant.role().as_str(),
+            customer: k.grant.customer().map(ToString::to_string).unwrap_or_default(),
+            description: k.description.as_str().to_owned(),
+            created: format_millis(k.created_millis),
+            state: match k.revoked_millis {
+                Some(at) => format!(
+                    "revoked {} UTC by {}",
+                    format_millis(at),
+                    k.revoked_by.clone().unwrap_or_default()
+                ),
+                None => "active".into(),
+            },
+        })
+        .collect();
+    view::page(
+        status,
+        &KeysPage {
+            who: Some(Who::of(signed)),
+            notice,
+            problem,
+            csrf: signed.csrf.clone(),
+            roles: Role::ALL.map(|r| r.as_str()),
+            rows,
+        },
+    )
+}
+
+pub async fn page(State(app): State<App>, Keeper(signed): Keeper) -> Response {
+    keys_page(&app, &signed, StatusCode::OK, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct KeyForm {
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    customer: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    key: String,
+}
+
+pub async fn act(State(app): State<App>, Keeper(signed): Keeper, Form(f): Form<KeyForm>) -> Response {
+    if !session::csrf_ok(&signed, &f.csrf) {
+        return crate::pages::forged(Who::of(&signed));
+    }
+    let done: Result<String, StoreError> = async {
+        match f.action.as_str() {
+            "create" => {
+                let grant =
+                    Grant::new(Role::parse(&f.role)?, CustomerId::parse_optional(f.customer.trim())?)?;
+                let minted = app
+                    .store
+                    .create_api_key(grant, Memo::parse(&f.description)?, None, &signed.principal.actor)
+                    .await?;
+                crate::audit::record(&app.store, &signed, "created an API key", minted.key.id.as_str()).await;
+                Ok(format!(
+                    "Key {} was created. Its credential, shown this once: {}",
+                    minted.key.id, minted.credential
+                ))
+            }
+            "revoke" => {
+                let id = KeyId::parse(f.key.trim())?;
+                app.store.revoke_api_key(&id, &signed.principal.actor).await?;
+                crate::audit::record(&app.store, &signed, "revoked an API key", id.as_str()).await;
+                Ok(format!("Key {id} is revoked: every replica refuses it within a second."))
+            }
+            _ => Err(StoreError::Refused(Error::InvalidReason("no such action".into()))),
+        }
+    }
+    .await;
+    match done {
+        Ok(text) => keys_page(&app, &signed, StatusCode::OK, Some(text), None).await,
+        Err(StoreError::Refused(e)) => {
+            keys_page(&app, &signed, StatusCode::UNPROCESSABLE_ENTITY, None, Some(crate::pages::in_words(&e)))
+                .await
+        }
+        Err(e) => crate::pages::unavailable(Some(Who::of(&signed)), &e),
+    }
+}
