@@ -140,6 +140,15 @@ def run(d):
     assert len(svg) == 1, "the balance chart is drawn"
     d.save_screenshot(f"{OUT}/account.png")
 
+    # History by days: today's entries, none from tomorrow on.
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    tomorrow = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400))
+    open_page(d, URL + f"/accounts/alice-chk?from={today}&to={today}")
+    assert len(history_rows(d)) == 2, history_rows(d)
+    assert d.find_element(By.ID, "from").get_attribute("value") == today
+    open_page(d, URL + f"/accounts/alice-chk?from={tomorrow}")
+    assert history_rows(d) == [], history_rows(d)
+
     # A form without its CSRF token is refused, and changes nothing.
     forged = dict(fields, request_id="forged-1")
     del forged["csrf"]

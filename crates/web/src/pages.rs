@@ -299,6 +299,11 @@ pub struct AccountQuery {
     before: Option<String>,
     #[serde(default)]
     kind: String,
+    /// Only entries from this day on, and up to this day included (YYYY-MM-DD, UTC).
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
     done: Option<String>,
 }
 
@@ -342,9 +347,12 @@ async fn account_page(
         Err(e) => return unavailable(who(), &e),
     };
     let kind = TransactionKind::from_code(&q.kind);
+    // A day that is not one is left out, as a filter a person can see and fix.
+    let day = |text: &str| redbank_domain::calendar::parse_date_millis(text.trim());
+    let (from, to) = (day(&q.from), day(&q.to));
     let query = HistoryQuery {
-        start_millis: None,
-        end_millis: None,
+        start_millis: from,
+        end_millis: to.map(|t| t + redbank_domain::calendar::MILLIS_PER_DAY),
         kinds: kind.into_iter().collect(),
         before: q.before.as_deref().and_then(cursor),
     };
@@ -387,6 +395,8 @@ async fn account_page(
             next: page.next_before,
             kinds: TransactionKind::ALL.iter().map(|k| (k.code(), Some(*k) == kind)).collect(),
             kind: kind.map(|k| k.code().to_owned()).unwrap_or_default(),
+            from: if from.is_some() { q.from.trim().to_owned() } else { String::new() },
+            to: if to.is_some() { q.to.trim().to_owned() } else { String::new() },
         },
     )
 }

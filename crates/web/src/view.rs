@@ -202,6 +202,9 @@ pub struct AccountPage {
     /// Every kind, and whether it is the one shown.
     pub kinds: Vec<(&'static str, bool)>,
     pub kind: String,
+    /// The history's days, as asked (YYYY-MM-DD), or empty.
+    pub from: String,
+    pub to: String,
 }
 
 /// Money as people read it: the amount in the currency's minor unit, and its code.
