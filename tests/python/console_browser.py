@@ -22,7 +22,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 URL, SHORT_URL, CLI, REDIS_URL, OUT = sys.argv[1:6]
-PASSWORDS = {name: f"{name}'s long password" for name in ["alice", "bob", "tom", "audrey", "ada"]}
+PASSWORDS = {name: f"{name}'s long password" for name in ["alice", "bob", "tom", "audrey", "ada", "zed"]}
 MAX_PAGE_BYTES = 100_000
 
 
@@ -91,6 +91,15 @@ def history_rows(d):
 
 
 def run(d):
+    # Five wrong passwords for one user: then even the right one is refused, for
+    # the window (the address's own count stays below its limit).
+    for _ in range(5):
+        sign_in(d, URL, "zed", "not zed's password")
+        assert "Wrong user name or password" in main_text(d), main_text(d)
+    sign_in(d, URL, "zed")
+    assert "Too many failed sign-ins" in main_text(d), main_text(d)
+    assert d.get_cookie("rb_session") is None
+
     # A wrong password, then the right one.
     sign_in(d, URL, "alice", "not alice's password")
     assert "Wrong user name or password" in main_text(d), main_text(d)

@@ -1,6 +1,6 @@
 //! The web console in a real headless browser (Debian's chromium and chromedriver,
-//! driven by selenium from tests/python/console_browser.py): sign-in and a wrong
-//! password, a customer who sees only its accounts and a tampered URL that reveals
+//! driven by selenium from tests/python/console_browser.py): sign-in throttled
+//! after five wrong passwords, sign-in and a wrong password, a customer who sees only its accounts and a tampered URL that reveals
 //! nothing, a transfer form sent twice and applied once, a form without its CSRF
 //! token refused, a teller's search, deposit and freeze, an auditor refused a
 //! change, a disabled user's session ended at once, an idle session expired, the
@@ -64,6 +64,7 @@ async fn the_console_works_in_a_real_browser() {
         ("tom", Grant::Teller),
         ("audrey", Grant::Auditor),
         ("ada", Grant::Admin),
+        ("zed", Grant::Teller),
     ] {
         let hash = redbank_web::password::hash(&format!("{name}'s long password")).unwrap();
         store.create_user(&UserName::parse(name).unwrap(), &grant, &hash).await.unwrap();
