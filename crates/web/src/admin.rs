@@ -23,6 +23,21 @@ use crate::session::{self, Signed};
 use crate::view::{self, Who};
 use crate::{App, password};
 
+/// Jobs (interest postings, checks) one replica runs at once; one more is refused
+/// until one ends.
+pub const MAX_RUNNING_JOBS: usize = 2;
+static RUNNING_JOBS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_RUNNING_JOBS);
+
+/// A place for a job, or the page that says to wait.
+fn job_slot(signed: &Signed) -> Result<tokio::sync::SemaphorePermit<'static>, Box<Response>> {
+    RUNNING_JOBS.try_acquire().map_err(|_| {
+        let text = format!(
+            "{MAX_RUNNING_JOBS} jobs are running on this server already. Try again when one is done."
+        );
+        Box::new(view::message(StatusCode::SERVICE_UNAVAILABLE, Some(Who::of(signed)), "Busy", &text))
+    })
+}
+
 /// Accounts one listing call of the job reads.
 const JOB_PAGE: usize = 200;
 /// The job records its progress every this many accounts.
@@ -151,6 +166,10 @@ pub async fn interest_start(
         (Ok(s), Ok(c)) => Rates { savings: s, checking: c },
         (Err(e), _) | (_, Err(e)) => return problem(crate::pages::in_words(&e)),
     };
+    let slot = match job_slot(&signed) {
+        Ok(slot) => slot,
+        Err(busy) => return *busy,
+    };
     let Ok(id) = password::token(8) else {
         return view::message(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -174,7 +193,11 @@ pub async fn interest_start(
     tracing::info!(job = %id, user = %signed.user.name, %period, "console: interest posting started");
     crate::audit::record(&app.store, &signed, &format!("started the interest posting of {period}"), &id)
         .await;
-    tokio::spawn(post_interest(app.store.clone(), id.clone(), signed.principal.clone(), period, rates));
+    let job = post_interest(app.store.clone(), id.clone(), signed.principal.clone(), period, rates);
+    tokio::spawn(async move {
+        let _slot = slot;
+        job.await;
+    });
     Redirect::to(&format!("/admin/jobs/{id}")).into_response()
 }
 
@@ -265,6 +288,10 @@ pub async fn check_start(
     if !session::csrf_ok(&signed, &f.csrf) {
         return crate::pages::forged(Who::of(&signed));
     }
+    let slot = match job_slot(&signed) {
+        Ok(slot) => slot,
+        Err(busy) => return *busy,
+    };
     let Ok(id) = password::token(8) else {
         return view::message(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -285,6 +312,7 @@ pub async fn check_start(
     let store = app.store.clone();
     let job = id.clone();
     tokio::spawn(async move {
+        let _slot = slot;
         let fields: Vec<(&str, String)> = match redbank_store::check::check(&store).await {
             Ok(report) => {
                 let mut found: Vec<String> =
@@ -360,4 +388,36 @@ pub async fn job(State(app): State<App>, Admin(signed): Admin, Path(id): Path<St
         ("Note", field("message")),
     ];
     view::page(StatusCode::OK, &JobPage { who: Some(Who::of(&signed)), running, fields })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use redbank_domain::{Grant, UserName};
+    use redbank_store::console::ConsoleUser;
+
+    use super::*;
+
+    #[test]
+    fn a_replica_runs_at_most_its_jobs_at_once() {
+        let name = UserName::parse("ada").unwrap();
+        let signed = Signed {
+            principal: Principal { actor: name.actor(), grant: Grant::Admin },
+            user: ConsoleUser {
+                name,
+                grant: Grant::Admin,
+                password_hash: String::new(),
+                disabled: false,
+                epoch: 1,
+            },
+            session_id: String::new(),
+            csrf: String::new(),
+        };
+        let slots: Vec<_> = (0..MAX_RUNNING_JOBS).map(|_| job_slot(&signed).unwrap()).collect();
+        let busy = job_slot(&signed).map(|_| ()).unwrap_err();
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        drop(slots);
+        assert!(job_slot(&signed).is_ok());
+    }
 }
