@@ -573,6 +573,35 @@ mod tests {
         assert_eq!(store.get_account(&id("b"), &op).await.unwrap().balance.minor(), 0);
     }
 
+    #[tokio::test]
+    async fn a_hold_is_never_expired_early_even_when_its_due_entry_says_so() {
+        let redis = RedisServer::start();
+        let (store, hold) = setup(&redis).await;
+        // A due entry from a clock far ahead (or a stale score): the worker takes it,
+        // asks Redis to expire the hold, and Redis's clock says not yet.
+        let _: () = store
+            .query(redis::cmd("ZADD").arg(keys::due_of(&hold)).arg(1_000).arg(hold.to_string()))
+            .await
+            .unwrap();
+        let pass = store.recover_due(Duration::from_secs(5)).await.unwrap();
+        assert_eq!(pass.expired, 0, "{pass:?}");
+        let op = Principal::operator();
+        assert_eq!(store.get_hold(&hold, &op).await.unwrap().state, HoldState::Open);
+        assert_eq!(store.get_account(&id("a"), &op).await.unwrap().held.minor(), 1_000);
+        // A worker whose clock runs ahead of Redis's asks anyway: Redis's clock
+        // decides, and the hold stays open.
+        let expire =
+            script::void(&store.scripts.void, &hold, true, None, &Memo::default(), 60, &Principal::service());
+        let mut conn = store.conn.clone();
+        let answer: Vec<String> = expire.invoke_async(&mut conn).await.unwrap();
+        assert_eq!(answer, ["NOT_DUE"]);
+        assert_eq!(store.get_hold(&hold, &op).await.unwrap().state, HoldState::Open);
+        // And it stays due: at the hold's expiry (plus the grace), not never.
+        let due: Option<f64> =
+            store.query(redis::cmd("ZSCORE").arg(keys::due_of(&hold)).arg(hold.to_string())).await.unwrap();
+        assert!(due.is_some_and(|d| d > now_millis() as f64), "{due:?}");
+    }
+
     /// The journal of attempt 1 of a whole capture of `hold` (10.00) to b.
     fn journal_of(hold: &HoldId) -> Journal {
         Journal {
