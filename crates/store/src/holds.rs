@@ -14,7 +14,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redbank_domain::hold::hold_expiry;
 use redbank_domain::{
-    AccountId, Capture, Error, Hold, HoldId, HoldRequest, HoldState, Memo, Principal, RequestId, Transfer,
+    Account, AccountId, Capture, Error, Hold, HoldId, HoldRequest, HoldState, Memo, Principal, RequestId,
+    Transfer,
 };
 
 use crate::credentials::random_hex;
@@ -202,21 +203,17 @@ impl Store {
         Ok(voided)
     }
 
-    /// An account's open (and capturing) holds, as `by` may see them, soonest to
-    /// expire first: at most `limit`.
-    pub async fn open_holds(
-        &self,
-        id: &AccountId,
-        limit: usize,
-        by: &Principal,
-    ) -> Result<Vec<Hold>, StoreError> {
-        self.get_account(id, by).await?;
+    /// An account's open (and capturing) holds, soonest to expire first: at most
+    /// `limit`. The account is one its caller read, as its principal may see it
+    /// (`get_account`), so that a page that shows both reads the account once.
+    pub async fn open_holds(&self, account: &Account, limit: usize) -> Result<Vec<Hold>, StoreError> {
+        let id = &account.id;
         let nonces: Vec<String> =
             self.query(redis::cmd("ZRANGE").arg(keys::holds(id)).arg(0).arg(limit.saturating_sub(1))).await?;
         let mut holds = Vec::with_capacity(nonces.len());
         for nonce in nonces {
             let Ok(hold) = HoldId::new(id.clone(), &nonce) else { continue };
-            match self.get_hold(&hold, by).await {
+            match self.stored_hold(&hold, account).await {
                 Ok(h) => holds.push(h),
                 // Settled between the two reads.
                 Err(StoreError::Refused(Error::HoldNotFound(_))) => {}
@@ -229,6 +226,11 @@ impl Store {
     /// Reads a hold, as `by` may see it (a customer: holds on its own accounts).
     pub async fn get_hold(&self, id: &HoldId, by: &Principal) -> Result<Hold, StoreError> {
         let account = self.get_account(id.account(), by).await?;
+        self.stored_hold(id, &account).await
+    }
+
+    /// A hold of `account` (already read, and so already allowed).
+    async fn stored_hold(&self, id: &HoldId, account: &Account) -> Result<Hold, StoreError> {
         let fields: Vec<Option<String>> =
             self.query(redis::cmd("HMGET").arg(keys::hold(id)).arg(&HOLD_HASH_FIELDS)).await?;
         if fields.get(1).is_none_or(Option::is_none) {

@@ -361,7 +361,7 @@ async fn account_page(
         Err(e) => return unavailable(who(), &e),
     };
     let may = |method: Method| policy::access(method, signed.user.grant.role()) != Access::Denied;
-    let holds = match app.store.open_holds(&id, HOLDS_SHOWN, &signed.principal).await {
+    let holds = match app.store.open_holds(&account, HOLDS_SHOWN).await {
         Ok(holds) => holds.iter().map(view::HoldRow::of).collect(),
         Err(e) => return unavailable(who(), &e),
     };
