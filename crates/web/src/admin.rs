@@ -166,7 +166,22 @@ pub async fn interest_start(
         (Ok(s), Ok(c)) => Rates { savings: s, checking: c },
         (Err(e), _) | (_, Err(e)) => return problem(crate::pages::in_words(&e)),
     };
-    let slot = match job_slot(&signed) {
+    let (store, by) = (app.store.clone(), signed.principal.clone());
+    start_job(&app, &signed, format!("interest posting of {period}"), move |id| {
+        post_interest(store, id, by, period, rates)
+    })
+    .await
+}
+
+/// Starts a job on this replica, in one of its job slots (held until the job
+/// ends): records it, notes it in the audit trail, and sends the admin to its
+/// page. `job` is given the job's id.
+async fn start_job<F, Fut>(app: &App, signed: &Signed, kind: String, job: F) -> Response
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let slot = match job_slot(signed) {
         Ok(slot) => slot,
         Err(busy) => return *busy,
     };
@@ -178,25 +193,16 @@ pub async fn interest_start(
             "The job could not be started.",
         );
     };
-    let started = [
-        ("kind", format!("interest for {period}")),
-        ("by", signed.user.name.to_string()),
-        ("state", "running".into()),
-        ("seen", "0".into()),
-        ("posted", "0".into()),
-        ("skipped", "0".into()),
-        ("failed", "0".into()),
-    ];
+    let started = [("kind", kind.clone()), ("by", signed.user.name.to_string()), ("state", "running".into())];
     if let Err(e) = app.store.record_job(&id, &started).await {
-        return crate::pages::unavailable(Some(Who::of(&signed)), &e);
+        return crate::pages::unavailable(Some(Who::of(signed)), &e);
     }
-    tracing::info!(job = %id, user = %signed.user.name, %period, "console: interest posting started");
-    crate::audit::record(&app.store, &signed, &format!("started the interest posting of {period}"), &id)
-        .await;
-    let job = post_interest(app.store.clone(), id.clone(), signed.principal.clone(), period, rates);
+    tracing::info!(job = %id, user = %signed.user.name, %kind, "console: job started");
+    crate::audit::record(&app.store, signed, &format!("started the {kind}"), &id).await;
+    let run = job(id.clone());
     tokio::spawn(async move {
         let _slot = slot;
-        job.await;
+        run.await;
     });
     Redirect::to(&format!("/admin/jobs/{id}")).into_response()
 }
@@ -278,8 +284,7 @@ async fn post_interest(store: Store, id: String, by: Principal, period: Interest
     tracing::info!(job = %id, seen, posted, skipped, failed, "console: interest posting ended");
 }
 
-/// The job's counters, and when they were written: a job whose replica died stops
-/// moving, which the page shows.
+/// Runs the invariant checker as a job; its report goes to the job's page.
 pub async fn check_start(
     State(app): State<App>,
     Admin(signed): Admin,
@@ -288,31 +293,8 @@ pub async fn check_start(
     if !session::csrf_ok(&signed, &f.csrf) {
         return crate::pages::forged(Who::of(&signed));
     }
-    let slot = match job_slot(&signed) {
-        Ok(slot) => slot,
-        Err(busy) => return *busy,
-    };
-    let Ok(id) = password::token(8) else {
-        return view::message(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            None,
-            "Error",
-            "The job could not be started.",
-        );
-    };
-    let started = [
-        ("kind", "invariant check".to_owned()),
-        ("by", signed.user.name.to_string()),
-        ("state", "running".into()),
-    ];
-    if let Err(e) = app.store.record_job(&id, &started).await {
-        return crate::pages::unavailable(Some(Who::of(&signed)), &e);
-    }
-    crate::audit::record(&app.store, &signed, "started the invariant check", &id).await;
     let store = app.store.clone();
-    let job = id.clone();
-    tokio::spawn(async move {
-        let _slot = slot;
+    start_job(&app, &signed, "invariant check".into(), move |job| async move {
         let fields: Vec<(&str, String)> = match redbank_store::check::check(&store).await {
             Ok(report) => {
                 let mut found: Vec<String> =
@@ -335,13 +317,15 @@ pub async fn check_start(
             Err(e) => vec![("state", "stopped".into()), ("message", format!("stopped: {e}; run it again"))],
         };
         let _ = store.record_job(&job, &fields).await;
-    });
-    Redirect::to(&format!("/admin/jobs/{id}")).into_response()
+    })
+    .await
 }
 
 /// Violations a check's page lists (`redbank check` lists them all).
 const CHECK_VIOLATIONS_SHOWN: usize = 20;
 
+/// The job's counters, and when they were written: a job whose replica died stops
+/// moving, which the page shows.
 fn counters(seen: usize, posted: usize, skipped: usize, failed: usize) -> [(&'static str, String); 5] {
     [
         ("seen", seen.to_string()),
