@@ -401,12 +401,27 @@ impl Store {
         start_millis: i64,
         end_millis: i64,
     ) -> Result<StatementPage, StoreError> {
-        let by = Principal::operator();
+        self.statement_upto(id, start_millis, end_millis, usize::MAX, &Principal::operator()).await
+    }
+
+    /// The statement of `[start, end)` as `by` may see it, read a page at a time
+    /// until it is whole or holds at least `max_entries` entries; then `next` is
+    /// still set (the web console's bound on one page).
+    pub async fn statement_upto(
+        &self,
+        id: &AccountId,
+        start_millis: i64,
+        end_millis: i64,
+        max_entries: usize,
+        by: &Principal,
+    ) -> Result<StatementPage, StoreError> {
         let mut page =
-            self.statement_page(id, start_millis, end_millis, None, STATEMENT_READ_PAGE, &by).await?;
-        while let Some(cursor) = page.next.take() {
+            self.statement_page(id, start_millis, end_millis, None, STATEMENT_READ_PAGE, by).await?;
+        while page.transactions.len() < max_entries
+            && let Some(cursor) = page.next.take()
+        {
             let mut more = self
-                .statement_page(id, start_millis, end_millis, Some(&cursor), STATEMENT_READ_PAGE, &by)
+                .statement_page(id, start_millis, end_millis, Some(&cursor), STATEMENT_READ_PAGE, by)
                 .await?;
             more.transactions.splice(0..0, std::mem::take(&mut page.transactions));
             page = more;

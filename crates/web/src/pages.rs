@@ -550,8 +550,6 @@ const STATEMENT_SHOWN: usize = 200;
 /// ...and the most a month's statement reads: a month with more is for `redbank
 /// statement`, a page at a time.
 const STATEMENT_MAX_ENTRIES: usize = 20_000;
-/// Entries read from Redis at once while building a statement.
-const STATEMENT_READ: usize = 1000;
 
 #[derive(Deserialize)]
 pub struct StatementQuery {
@@ -582,7 +580,7 @@ pub async fn statement(
     };
     let (start, end) = month.bounds_millis();
     let by = &signed.principal;
-    let mut page = match app.store.statement_page(&id, start, end, None, STATEMENT_READ, by).await {
+    let page = match app.store.statement_upto(&id, start, end, STATEMENT_MAX_ENTRIES, by).await {
         Ok(p) => p,
         Err(StoreError::Refused(Error::PermissionDenied | Error::AccountNotFound(_))) => {
             return no_such_account(who());
@@ -592,20 +590,11 @@ pub async fn statement(
         }
         Err(e) => return unavailable(who(), &e),
     };
-    while let Some(cursor) = page.next.take() {
-        if page.transactions.len() >= STATEMENT_MAX_ENTRIES {
-            let text = format!(
-                "This month has more than {STATEMENT_MAX_ENTRIES} entries: get it with `redbank statement`, which reads it a page at a time."
-            );
-            return view::message(StatusCode::UNPROCESSABLE_ENTITY, who(), "Statement too long", &text);
-        }
-        match app.store.statement_page(&id, start, end, Some(&cursor), STATEMENT_READ, by).await {
-            Ok(mut more) => {
-                more.transactions.splice(0..0, std::mem::take(&mut page.transactions));
-                page = more;
-            }
-            Err(e) => return unavailable(who(), &e),
-        }
+    if page.next.is_some() {
+        let text = format!(
+            "This month has more than {STATEMENT_MAX_ENTRIES} entries: get it with `redbank statement`, which reads it a page at a time."
+        );
+        return view::message(StatusCode::UNPROCESSABLE_ENTITY, who(), "Statement too long", &text);
     }
     if q.format.as_deref() == Some("csv") {
         return statement_csv(&id, &month.to_string(), start, end, &page);
