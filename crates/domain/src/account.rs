@@ -97,6 +97,16 @@ impl Account {
         self.balance.currency()
     }
 
+    /// What the money rules see of it.
+    pub fn holding(&self) -> crate::rules::Holding {
+        crate::rules::Holding {
+            currency: self.currency(),
+            balance: self.balance.minor(),
+            held: self.held.minor(),
+            state: self.state,
+        }
+    }
+
     /// What withdrawals, transfers and new holds may take: the balance less what
     /// open holds reserve.
     pub fn available(&self) -> Money {

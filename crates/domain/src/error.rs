@@ -115,6 +115,12 @@ pub enum Error {
     /// the capture was given up; nothing moved.
     #[error("the capture of hold {0} could not reach its target in time; nothing moved")]
     CaptureTimedOut(String),
+    /// A payment to an account its customer does not own was refused for the
+    /// payee's sake: missing, closed, frozen, in another currency, or at its
+    /// balance ceiling. One answer for all five, so that a customer learns only
+    /// whether a payee can receive, never its currency, state or balance.
+    #[error("account {0} cannot receive this payment")]
+    PayeeCannotReceive(AccountId),
     #[error("interest for {0} was already posted to this account with other parameters")]
     InterestAlreadyPosted(String),
     /// The period reaches into history that was archived (moved out of Redis).
@@ -194,6 +200,7 @@ impl Error {
             Error::CaptureExceedsHold { .. } => "CAPTURE_EXCEEDS_HOLD",
             Error::TooManyHolds => "TOO_MANY_HOLDS",
             Error::CaptureTimedOut(_) => "CAPTURE_TIMED_OUT",
+            Error::PayeeCannotReceive(_) => "PAYEE_CANNOT_RECEIVE",
         }
     }
 
@@ -245,7 +252,8 @@ impl Error {
             | Error::HoldNotOpen { .. }
             | Error::CaptureExceedsHold { .. }
             | Error::TooManyHolds
-            | Error::CaptureTimedOut(_) => ErrorClass::FailedPrecondition,
+            | Error::CaptureTimedOut(_)
+            | Error::PayeeCannotReceive(_) => ErrorClass::FailedPrecondition,
         }
     }
 }

@@ -61,6 +61,16 @@ pub fn same_currency(account: &Holding, given: Currency) -> Result<(), Error> {
     }
 }
 
+/// Whether a payee can be credited an amount in `given`: it takes credits (not
+/// frozen or closed) in that currency. The store asks this before it starts a
+/// capture or a transfer between slots, so that a payment bound to be refused
+/// writes nothing; the target's own script decides again, atomically. Twin: the
+/// first checks of credit.lua.
+pub fn can_receive(id: &AccountId, payee: &Holding, given: Option<Currency>) -> Result<(), Error> {
+    movable(id, payee)?;
+    given.map_or(Ok(()), |given| same_currency(payee, given))
+}
+
 /// No balance passes [`MAX_BALANCE_MINOR`] (the balance ceiling). Twin: the
 /// `max_bal` checks of post.lua and transfer.lua.
 fn within_ceiling(account: &Holding, new_balance: i64) -> Result<i64, Error> {

@@ -73,11 +73,7 @@ pub struct CallRecord {
 }
 
 impl CallRecord {
-    pub fn start(
-        request: &mut http::Request<hyper::body::Incoming>,
-        peer: SocketAddr,
-        metrics: Arc<Metrics>,
-    ) -> Self {
+    pub fn start<B>(request: &mut http::Request<B>, peer: SocketAddr, metrics: Arc<Metrics>) -> Self {
         let note = RequestNote::default();
         request.extensions_mut().insert(note.clone());
         Self {

@@ -228,6 +228,12 @@ pub struct Config {
     #[arg(long, env = "REDBANK_WEB_SECURE_COOKIES")]
     pub web_secure_cookies: bool,
 
+    /// The address of a proxy in front of the console (repeat, or separate with
+    /// commas): from it, and only from it, `X-Forwarded-For` names the client whose
+    /// sign-ins are throttled. Unset: the peer's address counts.
+    #[arg(long, env = "REDBANK_WEB_TRUSTED_PROXY", value_delimiter = ',')]
+    pub web_trusted_proxy: Vec<std::net::IpAddr>,
+
     /// Serve Prometheus metrics at GET /metrics on this address; off when unset.
     #[arg(long, env = "REDBANK_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
@@ -310,6 +316,7 @@ impl Config {
             secure_cookies: self.web_secure_cookies,
             rate_ceiling: self.rate_ceiling_percent,
             period_policy: self.period_policy(),
+            trusted_proxies: self.web_trusted_proxy.clone(),
         }
     }
 

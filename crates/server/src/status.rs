@@ -35,7 +35,8 @@ fn metadata(error: &Error) -> HashMap<String, String> {
         Error::AccountNotFound(id)
         | Error::AccountFrozen(id)
         | Error::AccountClosed(id)
-        | Error::AccountNotFrozen(id) => {
+        | Error::AccountNotFrozen(id)
+        | Error::PayeeCannotReceive(id) => {
             m.insert("account_id".into(), id.to_string());
         }
         Error::CurrencyMismatch { account, given } => {
@@ -99,6 +100,16 @@ pub fn deadline_exceeded() -> Status {
         "the call did not finish within its deadline; a change may or may not have been applied: \
          retry with the same request_id",
         "DEADLINE_EXCEEDED",
+        HashMap::new(),
+    )
+}
+
+/// A call whose request body did not end within its deadline.
+pub fn request_body_timeout(within: std::time::Duration) -> Status {
+    with_info(
+        Code::DeadlineExceeded,
+        format!("the request's body did not arrive within {} ms; nothing was applied", within.as_millis()),
+        "REQUEST_BODY_TIMEOUT",
         HashMap::new(),
     )
 }

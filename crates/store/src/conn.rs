@@ -1,12 +1,18 @@
 //! The connection to Redis: one server (a `ConnectionManager` that reconnects by
 //! itself) or a Redis Cluster (redis-rs's cluster connection, which follows MOVED
-//! and ASK and reloads scripts after NOSCRIPT). Both speak `ConnectionLike`, so
+//! and ASK and reloads scripts after NOSCRIPT, made anew with a fresh slot map
+//! after a call to it fails or times out and every
+//! [`CLUSTER_REFRESH_INTERVAL`]: a primary that is paused, not dead, sends no
+//! MOVED, so without it the old map would point at it until it came back). Both
+//! speak `ConnectionLike`, so
 //! every command and script call is written once; what differs is what spans
 //! slots: walking every account (each primary is scanned in turn) and reading
 //! many accounts at once (one pipeline on one server, one call per account on a
 //! cluster, where a pipeline must stay in one slot).
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
+use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionLike, ConnectionManager};
 use redis::cluster_async::ClusterConnection;
@@ -18,14 +24,111 @@ use crate::{StoreError, within};
 #[derive(Clone)]
 pub(crate) enum Conn {
     Single(ConnectionManager),
-    Cluster(ClusterConnection),
+    Cluster(Arc<Cluster>),
+}
+
+/// How often a cluster connection is made anew whatever happens (a changed
+/// topology that caused no error: a resharding, a failover elsewhere).
+pub const CLUSTER_REFRESH_INTERVAL: Duration = Duration::from_secs(30);
+/// The longest the connection to one node may take, its handshake included: a
+/// node that is paused (its sockets open, nothing answering) is given up on after
+/// this, so that a new cluster connection is made without it.
+const NODE_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// At most one refresh after failures per this interval.
+const REFRESH_MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The cluster connection in use, and how to make a new one.
+pub(crate) struct Cluster {
+    client: redis::cluster::ClusterClient,
+    current: RwLock<ClusterConnection>,
+    deadline: Duration,
+    refreshing: AtomicBool,
+    last_refresh: Mutex<Instant>,
+}
+
+impl Cluster {
+    fn connection(&self) -> ClusterConnection {
+        self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// A call failed, or did not answer in time: a new connection (and slot map)
+    /// is made in the background, unless one was made within
+    /// [`REFRESH_MIN_INTERVAL`] or is being made.
+    fn suspect(self: &Arc<Self>) {
+        if self.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let recent =
+            self.last_refresh.lock().unwrap_or_else(PoisonError::into_inner).elapsed() < REFRESH_MIN_INTERVAL;
+        if recent || tokio::runtime::Handle::try_current().is_err() {
+            self.refreshing.store(false, Ordering::Release);
+            return;
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            this.refresh().await;
+            this.refreshing.store(false, Ordering::Release);
+        });
+    }
+
+    async fn refresh(&self) {
+        match within(self.deadline, self.client.get_async_connection()).await {
+            Ok(fresh) => {
+                *self.current.write().unwrap_or_else(PoisonError::into_inner) = fresh;
+                tracing::debug!("cluster connection made anew (a fresh slot map)");
+            }
+            Err(error) => {
+                tracing::debug!(%error, "could not make the cluster connection anew; keeping the old one")
+            }
+        }
+        *self.last_refresh.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+    }
+
+    /// Refreshes every [`CLUSTER_REFRESH_INTERVAL`] while the cluster is in use.
+    async fn refresh_periodically(cluster: Weak<Self>) {
+        loop {
+            tokio::time::sleep(CLUSTER_REFRESH_INTERVAL).await;
+            let Some(cluster) = cluster.upgrade() else { return };
+            if !cluster.refreshing.swap(true, Ordering::AcqRel) {
+                cluster.refresh().await;
+                cluster.refreshing.store(false, Ordering::Release);
+            }
+        }
+    }
+}
+
+/// Marks the cluster suspect when dropped armed: a call that failed as a failover
+/// does, or that was dropped unanswered (cut by its deadline).
+struct Watch(Option<Arc<Cluster>>);
+
+impl Watch {
+    fn settle<T>(mut self, result: &redis::RedisResult<T>) {
+        if !result.as_ref().is_err_and(crate::error::is_failover) {
+            self.0 = None;
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if let Some(cluster) = self.0.take() {
+            cluster.suspect();
+        }
+    }
 }
 
 impl ConnectionLike for Conn {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
             Conn::Single(c) => c.req_packed_command(cmd),
-            Conn::Cluster(c) => c.req_packed_command(cmd),
+            Conn::Cluster(c) => {
+                let (mut conn, watch) = (c.connection(), Watch(Some(c.clone())));
+                Box::pin(async move {
+                    let result = conn.req_packed_command(cmd).await;
+                    watch.settle(&result);
+                    result
+                })
+            }
         }
     }
 
@@ -37,14 +140,21 @@ impl ConnectionLike for Conn {
     ) -> RedisFuture<'a, Vec<Value>> {
         match self {
             Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
-            Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+            Conn::Cluster(c) => {
+                let (mut conn, watch) = (c.connection(), Watch(Some(c.clone())));
+                Box::pin(async move {
+                    let result = conn.req_packed_commands(pipeline, offset, count).await;
+                    watch.settle(&result);
+                    result
+                })
+            }
         }
     }
 
     fn get_db(&self) -> i64 {
         match self {
             Conn::Single(c) => c.get_db(),
-            Conn::Cluster(c) => c.get_db(),
+            Conn::Cluster(c) => c.connection().get_db(),
         }
     }
 }
@@ -61,11 +171,20 @@ impl Conn {
     /// connection that hangs at start (redis-rs #1953) fails as a timeout.
     pub async fn cluster(nodes: &[String], deadline: Duration) -> Result<Self, StoreError> {
         let client = redis::cluster::ClusterClientBuilder::new(nodes.to_vec())
-            .connection_timeout(deadline)
+            .connection_timeout(NODE_CONNECT_TIMEOUT.min(deadline))
             .response_timeout(deadline)
             .build()
             .map_err(StoreError::Internal)?;
-        within(deadline, client.get_async_connection()).await.map(Conn::Cluster)
+        let first = within(deadline, client.get_async_connection()).await?;
+        let cluster = Arc::new(Cluster {
+            client,
+            current: RwLock::new(first),
+            deadline,
+            refreshing: AtomicBool::new(false),
+            last_refresh: Mutex::new(Instant::now()),
+        });
+        tokio::spawn(Cluster::refresh_periodically(Arc::downgrade(&cluster)));
+        Ok(Conn::Cluster(cluster))
     }
 
     pub fn is_cluster(&self) -> bool {
@@ -78,6 +197,7 @@ impl Conn {
     pub async fn primaries(&mut self) -> Result<Vec<Primary>, StoreError> {
         let Conn::Cluster(c) = self else { return Ok(Vec::new()) };
         let slots = c
+            .connection()
             .route_command(
                 redis::cmd("CLUSTER").arg("SLOTS").clone(),
                 RoutingInfo::SingleNode(SingleNodeRoutingInfo::Random),
@@ -117,7 +237,29 @@ impl Conn {
     /// every write made so far on this connection to it, at most `timeout`; how
     /// many did. On one Redis the connection is the one every write goes through,
     /// so the writes just made are among them.
+    ///
+    /// A WAIT that Redis refuses (a primary demoted meanwhile answers "WAIT cannot
+    /// be used with replica instances"; a failover unblocks a waiting client with
+    /// UNBLOCKED) acknowledged nothing: it answers 0, so the write it follows is
+    /// NOT_REPLICATED, never INTERNAL. Only an unreachable Redis is an error.
     pub async fn wait_replicas(
+        &mut self,
+        key: &str,
+        replicas: u32,
+        timeout: Duration,
+    ) -> Result<u32, StoreError> {
+        match self.wait_replicas_once(key, replicas, timeout).await {
+            Err(StoreError::Internal(e) | StoreError::Unavailable(e) | StoreError::Full(e))
+                if e.code().is_some() =>
+            {
+                tracing::debug!(error = %e, "WAIT refused; counted as no replica acknowledging");
+                Ok(0)
+            }
+            other => other,
+        }
+    }
+
+    async fn wait_replicas_once(
         &mut self,
         key: &str,
         replicas: u32,
@@ -131,6 +273,7 @@ impl Conn {
                 let route =
                     redis::cluster_routing::Route::with_key(key, redis::cluster_routing::SlotAddr::Master);
                 let value = c
+                    .connection()
                     .route_command(wait, RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(route)))
                     .await
                     .map_err(StoreError::from)?;
@@ -152,7 +295,7 @@ impl Conn {
             host: primary.host.clone(),
             port: primary.port,
         });
-        let value = c.route_command(cmd.clone(), routing).await.map_err(StoreError::from)?;
+        let value = c.connection().route_command(cmd.clone(), routing).await.map_err(StoreError::from)?;
         redis::from_redis_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 }

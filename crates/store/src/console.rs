@@ -162,21 +162,55 @@ impl Store {
         self.query(redis::cmd("DEL").arg(session_key(id))).await
     }
 
-    /// Failed sign-ins counted under `what` (a user, an address) in the current
-    /// window; `add` counts one more. The window starts with the first failure.
-    pub async fn sign_in_failures(&self, what: &str, add: bool, window: Duration) -> Result<u64, StoreError> {
-        let key = format!("web:{{t:{what}}}");
-        if !add {
-            let count: Option<u64> = self.query(redis::cmd("GET").arg(&key)).await?;
-            return Ok(count.unwrap_or(0));
+    /// Reserves one sign-in attempt under each of `counters` (a name such as a
+    /// user, an address, or both, with its limit of attempts in `window`), before
+    /// the password is checked, so that attempts sent at once are counted as they
+    /// come and at most a limit's worth is ever checked. All or none: when one
+    /// counter is at its limit, those already taken are given back and the answer is
+    /// false. Each counter's window starts with its first attempt. A sign-in that
+    /// succeeds gives its attempts back ([`Store::release_sign_in`]): only failures
+    /// stay counted.
+    pub async fn reserve_sign_in(
+        &self,
+        counters: &[(&str, u64)],
+        window: Duration,
+    ) -> Result<bool, StoreError> {
+        for (i, (what, limit)) in counters.iter().enumerate() {
+            let key = throttle_key(what);
+            let mut pipe = redis::pipe();
+            pipe.atomic().cmd("INCR").arg(&key);
+            pipe.cmd("PEXPIRE").arg(&key).arg(window.as_millis() as u64).arg("NX").ignore();
+            let mut conn = self.conn.clone();
+            let (count,): (u64,) = self.call(pipe.query_async(&mut conn)).await?;
+            if count > *limit {
+                let taken: Vec<&str> = counters[..=i].iter().map(|(what, _)| *what).collect();
+                self.release_sign_in(&taken).await?;
+                return Ok(false);
+            }
         }
-        let mut pipe = redis::pipe();
-        pipe.atomic().cmd("INCR").arg(&key);
-        pipe.cmd("PEXPIRE").arg(&key).arg(window.as_millis() as u64).arg("NX").ignore();
-        let mut conn = self.conn.clone();
-        let (count,): (u64,) = self.call(pipe.query_async(&mut conn)).await?;
-        Ok(count)
+        Ok(true)
     }
+
+    /// Gives back one attempt under each of `counters` (never below zero, and never
+    /// to a counter whose window ended: that would leave a key without expiry).
+    pub async fn release_sign_in(&self, counters: &[&str]) -> Result<(), StoreError> {
+        static RELEASE: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+            redis::Script::new(
+                "if (tonumber(redis.call('GET', KEYS[1]) or '0')) > 0 then redis.call('DECR', KEYS[1]) end return 0",
+            )
+        });
+        for what in counters {
+            let mut conn = self.conn.clone();
+            let invocation = RELEASE.key(throttle_key(what));
+            let _: i64 = self.call(invocation.invoke_async(&mut conn)).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A sign-in throttle's counter: one key, so one slot, each.
+fn throttle_key(what: &str) -> String {
+    format!("web:{{t:{what}}}")
 }
 
 /// A console job's record: what it is, who started it, and its counters, kept for

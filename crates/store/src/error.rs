@@ -51,6 +51,11 @@ pub enum StoreError {
     /// the deadline it was sent with: nothing was written. Transient.
     #[error("the change reached redis after its deadline; nothing was written")]
     DeadlinePassed,
+    /// A record a later step needs was not found where an earlier step wrote it (a
+    /// transfer's hold, gone with a primary that failed before replicating it).
+    /// Transient: a retry with the same request id answers what happened.
+    #[error("a step's record was lost (a failover?): {0}")]
+    Lost(String),
 }
 
 impl StoreError {
@@ -63,14 +68,46 @@ impl StoreError {
                 | StoreError::Abandoned
                 | StoreError::NotReplicated { .. }
                 | StoreError::DeadlinePassed
+                | StoreError::Lost(_)
         )
     }
+}
+
+/// Error codes a Redis answers while its role or the cluster's map is changing (a
+/// failover, a primary paused and back, a node loading its data): the command did
+/// not run, or a script ran whole or not at all, so the call may be retried with its
+/// request id. Not our bug, so never INTERNAL.
+const FAILOVER_CODES: [&str; 10] = [
+    "UNBLOCKED",
+    "READONLY",
+    "MASTERDOWN",
+    "CLUSTERDOWN",
+    "LOADING",
+    "TRYAGAIN",
+    "MOVED",
+    "ASK",
+    "NOREPLICAS",
+    "BUSY",
+];
+
+/// Whether an error says the connection or the cluster's map may be stale: the
+/// node unreachable or gone, or changing roles.
+pub(crate) fn is_failover(e: &redis::RedisError) -> bool {
+    e.is_io_error()
+        || e.is_timeout()
+        || e.is_connection_dropped()
+        || e.is_connection_refusal()
+        || e.kind() == redis::ErrorKind::ClusterConnectionNotFound
+        || e.code().is_some_and(|code| FAILOVER_CODES.contains(&code))
 }
 
 impl From<redis::RedisError> for StoreError {
     fn from(e: redis::RedisError) -> Self {
         if e.code() == Some("OOM") {
             return StoreError::Full(e);
+        }
+        if e.code().is_some_and(|code| FAILOVER_CODES.contains(&code)) {
+            return StoreError::Unavailable(e);
         }
         let transient = e.is_io_error()
             || e.is_timeout()

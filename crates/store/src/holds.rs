@@ -94,9 +94,16 @@ impl Store {
         }
     }
 
-    /// Puts a hold's entry in the due index at `at` (ms), before the step it covers.
-    async fn arm(&self, hold: &HoldId, at: i64) -> Result<(), StoreError> {
-        self.query(redis::cmd("ZADD").arg(keys::due_of(hold)).arg(at).arg(hold.to_string())).await
+    /// Puts a hold's entry in the due index at `at` (ms), before the step it covers,
+    /// or earlier where it is due earlier already (`LT`: an entry is never pushed
+    /// later, so that a call refused after this, someone else's capture, say, cannot
+    /// delay a hold's expiry). Answers whether the entry is new: a call refused
+    /// after adding one takes it out again ([`Store::disarm`]).
+    async fn arm(&self, hold: &HoldId, at: i64) -> Result<bool, StoreError> {
+        let added: i64 = self
+            .query(redis::cmd("ZADD").arg(keys::due_of(hold)).arg("LT").arg(at).arg(hold.to_string()))
+            .await?;
+        Ok(added == 1)
     }
 
     /// Takes a settled hold's entry out of the due index, so that the worker has
@@ -110,6 +117,32 @@ impl Store {
         }
     }
 
+    /// Refuses a payment that its payee would refuse (missing, frozen, closed, in
+    /// another currency) before anything is written for it: a capture or a
+    /// transfer between slots refused by its target otherwise leaves a decision
+    /// record, and a transfer a HOLD and a RELEASE. The target's script still
+    /// decides (the payee may change meanwhile). A customer learns what
+    /// [`crate::hide_payee`] lets it.
+    async fn payee_can_receive(
+        &self,
+        to: &AccountId,
+        currency: Option<redbank_domain::Currency>,
+        by: &Principal,
+    ) -> Result<(), StoreError> {
+        let payee = match self.get_account(to, &Principal::operator()).await {
+            Ok(payee) => {
+                redbank_domain::rules::can_receive(to, &payee.holding(), currency).map_err(StoreError::from)
+            }
+            Err(e) => Err(e),
+        };
+        match payee {
+            Err(refused @ StoreError::Refused(_)) => {
+                Err(crate::hide_payee(self, refused, to, None, by).await)
+            }
+            other => other,
+        }
+    }
+
     /// Reserves funds on an account: its available balance falls, its balance does not.
     pub async fn create_hold(
         &self,
@@ -120,6 +153,8 @@ impl Store {
     ) -> Result<HoldApplied, StoreError> {
         let expire = hold_expiry(now_millis(), request.expire_time_millis)?;
         let id = new_hold_id(&request.account)?;
+        // Armed before the script, so that a hold made and then a crash is still
+        // found; the entry of a hold never made under this id is taken out at once.
         self.arm(&id, expire).await?;
         let invocation = script::hold(
             &self.scripts.hold,
@@ -135,15 +170,21 @@ impl Store {
             by,
         );
         let reply = self.run(&self.metrics.holds, &invocation, &keys::account(&request.account)).await;
-        match script::started(
-            &request.account,
-            None,
-            Some(request.amount.currency()),
-            &reply.map_err(|e| crate::hide_missing(e, by))?,
-        )? {
-            Started::Held(applied) => Ok(*applied),
-            _ => Err(StoreError::Corrupt("hold.lua answered a client's hold as a capture".into())),
+        let held = reply.and_then(|reply| {
+            match script::started(&request.account, None, Some(request.amount.currency()), &reply)? {
+                Started::Held(applied) => Ok(*applied),
+                _ => Err(StoreError::Corrupt("hold.lua answered a client's hold as a capture".into())),
+            }
+        });
+        match &held {
+            Ok(applied) if applied.hold.id == id => {}
+            // Refused (nothing was made), or a retry answered with the first
+            // attempt's hold: this id was not used. (After a transient failure the
+            // hold may exist: its entry stays, and the worker drops it if not.)
+            Ok(_) | Err(StoreError::Refused(_)) => self.disarm(&id).await,
+            Err(_) => {}
         }
+        held.map_err(|e| crate::hide_missing(e, by))
     }
 
     /// Captures up to the held amount to another account and releases the rest.
@@ -157,8 +198,11 @@ impl Store {
         by: &Principal,
     ) -> Result<Captured, StoreError> {
         let account = capture.hold.account();
+        self.payee_can_receive(&capture.to, capture.amount.map(|a| a.currency()), by).await?;
         let deadline = now_millis() + duration_millis(self.recovery);
-        self.arm(&capture.hold, deadline).await?;
+        // An open hold has its entry (at its expiry): this only brings it forward.
+        // A new entry means there was no open hold: refused, it is taken out again.
+        let added = self.arm(&capture.hold, deadline).await?;
         let invocation = script::capture(
             &self.scripts.capture,
             capture,
@@ -169,22 +213,37 @@ impl Store {
             by,
         );
         let reply = self.run(&self.metrics.holds, &invocation, &keys::account(account)).await;
-        let done = match script::started(
-            account,
-            Some(&capture.to),
-            capture.amount.map(|a| a.currency()),
-            &reply.map_err(|e| crate::hide_missing(e, by))?,
-        )? {
+        let started = reply.and_then(|reply| {
+            script::started(account, Some(&capture.to), capture.amount.map(|a| a.currency()), &reply)
+        });
+        let started = match started {
+            Err(refused @ StoreError::Refused(_)) => {
+                if added {
+                    self.disarm(&capture.hold).await;
+                }
+                return Err(crate::hide_missing(refused, by));
+            }
+            other => other?,
+        };
+        let done = match started {
             Started::Settled(done) => *done,
             Started::Capturing(_) => self.drive(&capture.hold).await,
             Started::Held(_) => Err(StoreError::Corrupt("capture.lua answered a hold".into())),
         };
         // Captured, nothing is due. (Refused by the target, the hold is open again
         // and stays due: the worker moves its entry back to the hold's expiry.)
-        if done.is_ok() {
-            self.disarm(&capture.hold).await;
+        match done {
+            Ok(captured) => {
+                self.disarm(&capture.hold).await;
+                Ok(captured)
+            }
+            // A refusal here is the payee's (the credit's decision).
+            Err(refused @ StoreError::Refused(_)) => {
+                // The hold's currency is the payment's: a mismatch is the payee's.
+                Err(crate::hide_payee(self, refused, &capture.to, None, by).await)
+            }
+            Err(e) => Err(e),
         }
-        done
     }
 
     /// Releases an open hold.
@@ -256,6 +315,7 @@ impl Store {
         by: &Principal,
     ) -> Result<Transferred, StoreError> {
         let from = transfer.from();
+        self.payee_can_receive(transfer.to(), Some(transfer.amount().currency()), by).await?;
         let id = new_hold_id(from)?;
         let deadline = now_millis() + duration_millis(self.recovery);
         self.arm(&id, deadline).await?;
@@ -284,8 +344,8 @@ impl Store {
                     return Err(refused);
                 }
             };
-        let captured = match started {
-            Started::Settled(done) => (*done)?,
+        let done = match started {
+            Started::Settled(done) => *done,
             Started::Capturing(nonce) => {
                 self.crash_at(CrashPoint::AfterHold);
                 let hold = HoldId::new(from.clone(), &nonce)
@@ -295,11 +355,23 @@ impl Store {
                 if matches!(done, Ok(_) | Err(StoreError::Refused(_))) {
                     self.disarm(&hold).await;
                 }
-                done?
+                done
             }
             Started::Held(_) => {
                 return Err(StoreError::Corrupt("a transfer's hold opened as a hold".into()));
             }
+        };
+        // A refusal here is the payee's (the credit's decision), but for a hold's
+        // own reasons: the hold this transfer made is gone or not what it wrote
+        // (lost with a primary in a failover). Those are no answer for a transfer.
+        let captured = match done {
+            Err(StoreError::Refused(lost @ (Error::HoldNotFound(_) | Error::HoldNotOpen { .. }))) => {
+                return Err(StoreError::Lost(lost.to_string()));
+            }
+            Err(refused @ StoreError::Refused(_)) => {
+                return Err(crate::hide_payee(self, refused, transfer.to(), None, by).await);
+            }
+            other => other?,
         };
         if captured.hold.id != id {
             // A retry, answered with the first attempt's hold: this attempt's entry
@@ -528,13 +600,18 @@ mod tests {
         let (op, memo, why) = (Principal::operator(), Memo::default(), Reason::parse("x").unwrap());
         store.set_state(&id("b"), StateChange::Freeze, &why, None, &op).await.unwrap();
         let capture = Capture::new(hold.clone(), id("b"), None).unwrap();
-        let refused = store.capture_hold(&capture, None, &memo, &op).await;
+        // Attempt 1 starts (the payee froze after the store's look at it) and its
+        // credit is refused.
+        let start =
+            script::capture(&store.scripts.capture, &capture, now_millis() + 10_000, None, &memo, 60, &op);
+        let mut conn = store.conn.clone();
+        let _: Vec<String> = start.invoke_async(&mut conn).await.unwrap();
+        let refused = store.drive(&hold).await;
         assert!(matches!(refused, Err(StoreError::Refused(Error::AccountFrozen(_)))), "{refused:?}");
         store.set_state(&id("b"), StateChange::Unfreeze, &why, None, &op).await.unwrap();
         // Attempt 2 starts (and its driver is slow)...
         let start =
             script::capture(&store.scripts.capture, &capture, now_millis() + 10_000, None, &memo, 60, &op);
-        let mut conn = store.conn.clone();
         let _: Vec<String> = start.invoke_async(&mut conn).await.unwrap();
         let second = journal(&store, &hold).await;
         assert_eq!(second.attempt, 2);

@@ -161,6 +161,45 @@ pub(crate) fn may_see(account: &Account, by: &Principal) -> Result<(), StoreErro
 
 /// A customer asking for an account that does not exist is told what it is told
 /// for another's account (PERMISSION_DENIED), so that ids cannot be probed.
+/// What a customer learns of a payment refused for the payee's sake: everything
+/// when the payee is its own account, else only [`Error::PayeeCannotReceive`]
+/// (README, "What a customer learns of others' accounts"). Staff learn the
+/// reason. `currency` is the payment's, when a CURRENCY_MISMATCH may be the
+/// source's (None: every refusal given is about the payee). Reads the payee's owner and currency, on
+/// refusals only; an account's owner and currency never change.
+pub(crate) async fn hide_payee(
+    store: &Store,
+    error: StoreError,
+    to: &AccountId,
+    currency: Option<redbank_domain::Currency>,
+    by: &Principal,
+) -> StoreError {
+    let (StoreError::Refused(refusal), Some(customer)) = (&error, by.required_owner()) else {
+        return error;
+    };
+    let about_payee = match refusal {
+        Error::AccountNotFound(id) | Error::AccountFrozen(id) | Error::AccountClosed(id) => id == to,
+        Error::BalanceLimitExceeded { .. } | Error::CurrencyMismatch { .. } => true,
+        _ => false,
+    };
+    if !about_payee {
+        return error;
+    }
+    let payee: Result<(Option<String>, Option<String>), StoreError> =
+        store.query(redis::cmd("HMGET").arg(keys::account(to)).arg("owner").arg("cur")).await;
+    match payee {
+        Ok((Some(owner), _)) if owner == customer.as_str() => error,
+        // The source's currency differs, not the payee's.
+        Ok((_, Some(cur)))
+            if matches!(refusal, Error::CurrencyMismatch { .. })
+                && currency.is_some_and(|c| cur == c.code()) =>
+        {
+            error
+        }
+        _ => StoreError::Refused(Error::PayeeCannotReceive(to.clone())),
+    }
+}
+
 pub(crate) fn hide_missing(error: StoreError, by: &Principal) -> StoreError {
     match error {
         StoreError::Refused(Error::AccountNotFound(_)) if by.required_owner().is_some() => {
@@ -496,7 +535,12 @@ impl Store {
             by,
         );
         let reply = self.run(&self.metrics.transfer, &invocation, &keys::account(transfer.from())).await?;
-        scripts::transfer::decode(transfer, transfer.amount().currency(), &reply)
+        match scripts::transfer::decode(transfer, transfer.amount().currency(), &reply) {
+            Err(refused @ StoreError::Refused(_)) => {
+                Err(hide_payee(self, refused, transfer.to(), Some(transfer.amount().currency()), by).await)
+            }
+            other => other,
+        }
     }
 
     /// Freezes, unfreezes or closes an account, with a history entry.

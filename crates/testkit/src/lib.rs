@@ -217,6 +217,23 @@ impl RedisServer {
         redis::Client::open(self.url()).and_then(|c| c.get_connection()).expect("connect to test redis")
     }
 
+    /// `kill -STOP`: the process stops answering, its sockets stay open (a
+    /// partition, as its peers and clients see it). [`RedisServer::resume`] ends it.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// `kill -CONT`, after [`RedisServer::pause`].
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let Some(child) = &self.child else { return };
+        let status = Command::new("kill").args([signal, &child.id().to_string()]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill {signal} of redis-server failed");
+    }
+
     /// `kill -9`: no shutdown, no final fsync.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

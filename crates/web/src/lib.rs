@@ -15,6 +15,7 @@ mod audit;
 mod chart;
 pub mod csv;
 mod keys;
+pub mod listener;
 mod pages;
 pub mod password;
 mod session;
@@ -29,6 +30,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use redbank_store::Store;
 
+pub use listener::{LogBudget, MAX_CONNECTIONS};
+
 /// How the console runs.
 #[derive(Debug, Clone)]
 pub struct ConsoleConfig {
@@ -41,6 +44,9 @@ pub struct ConsoleConfig {
     /// The server's interest settings, as the API applies them.
     pub rate_ceiling: redbank_domain::RateCeiling,
     pub period_policy: redbank_domain::PeriodPolicy,
+    /// Proxies (by address) whose `X-Forwarded-For` names the client: from them,
+    /// and only from them, the sign-in throttle counts the address the proxy saw.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl ConsoleConfig {
@@ -54,10 +60,14 @@ pub const MAX_FORM_BYTES: usize = 16 * 1024;
 /// The longest a console request may take, Redis calls included.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Failed sign-ins allowed per user name, and per client address, in
-/// [`SIGN_IN_WINDOW`], before further attempts are refused without a check.
-pub const SIGN_IN_FAILURES_PER_USER: u64 = 5;
-pub const SIGN_IN_FAILURES_PER_ADDRESS: u64 = 20;
+/// Sign-in attempts allowed in [`SIGN_IN_WINDOW`] before further ones are refused
+/// without a check: per user name from one client address (someone guessing from
+/// one address cannot lock a user out everywhere), per client address, and per
+/// user name from all addresses together. Each attempt is counted before its
+/// password is checked; a successful sign-in gives its attempt back.
+pub const SIGN_IN_ATTEMPTS_PER_USER_AND_ADDRESS: u64 = 5;
+pub const SIGN_IN_ATTEMPTS_PER_ADDRESS: u64 = 20;
+pub const SIGN_IN_ATTEMPTS_PER_USER: u64 = 50;
 pub const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// The client's address (for throttling sign-ins), put on every request of its
@@ -70,11 +80,12 @@ pub(crate) struct Peer(pub std::net::SocketAddr);
 pub(crate) struct App {
     pub store: Store,
     pub config: Arc<ConsoleConfig>,
+    pub passwords: Arc<password::Gate>,
 }
 
 /// The console's routes.
 pub fn router(store: Store, config: ConsoleConfig) -> Router {
-    let app = App { store, config: Arc::new(config) };
+    let app = App { store, config: Arc::new(config), passwords: Arc::new(password::Gate::new()) };
     Router::new()
         .route("/", get(pages::home))
         .route("/signin", get(pages::sign_in_form).post(pages::sign_in))
@@ -96,45 +107,9 @@ pub fn router(store: Store, config: ConsoleConfig) -> Router {
         .with_state(app)
 }
 
-/// Most console connections open at once; one more is closed as it comes.
-pub const MAX_CONNECTIONS: usize = 256;
-
-/// A connection has this long to send a request's headers...
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// ...and lives at most this long (a browser opens another).
-pub const CONNECTION_MAX_AGE: Duration = Duration::from_secs(300);
-
 /// Serves the console on `listener` (HTTP/1.1) until the task is dropped: at most
-/// [`MAX_CONNECTIONS`] at once, each within its deadlines.
+/// [`MAX_CONNECTIONS`] at once (shedding the one idle the longest at the cap),
+/// each within its deadlines.
 pub async fn serve(listener: tokio::net::TcpListener, store: Store, config: ConsoleConfig) {
-    let routes = router(store, config);
-    let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-    loop {
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                // Out of descriptors, say: wait a little rather than spin.
-                tracing::warn!(error = %e, "console: accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
-            tracing::warn!(limit = MAX_CONNECTIONS, "console: at its connection limit; closing one");
-            continue;
-        };
-        let service = routes.clone().layer(axum::Extension(Peer(peer)));
-        tokio::spawn(async move {
-            let _permit = permit;
-            let connection = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT)
-                .serve_connection(
-                    hyper_util::rt::TokioIo::new(stream),
-                    hyper_util::service::TowerToHyperService::new(service),
-                );
-            let _ = tokio::time::timeout(CONNECTION_MAX_AGE, connection).await;
-        });
-    }
+    listener::serve(listener, router(store, config), MAX_CONNECTIONS).await;
 }

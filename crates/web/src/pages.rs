@@ -3,6 +3,7 @@
 //! ownership is checked by the store, in Redis, as for the API.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
@@ -20,7 +21,10 @@ use crate::session::{self, Signed, Unsigned};
 use crate::view::{
     self, AccountPage, AccountRow, AccountView, EntryRow, FormView, HomePage, SignInPage, Who,
 };
-use crate::{App, SIGN_IN_FAILURES_PER_ADDRESS, SIGN_IN_FAILURES_PER_USER, SIGN_IN_WINDOW, chart, password};
+use crate::{
+    App, SIGN_IN_ATTEMPTS_PER_ADDRESS, SIGN_IN_ATTEMPTS_PER_USER, SIGN_IN_ATTEMPTS_PER_USER_AND_ADDRESS,
+    SIGN_IN_WINDOW, chart, password,
+};
 
 /// Entries on one page of an account's history (and in its chart).
 const HISTORY_PAGE: usize = 25;
@@ -136,23 +140,29 @@ pub async fn sign_in(
     let Ok(name) = UserName::parse(&f.user) else {
         return sign_in_page(&app, StatusCode::UNAUTHORIZED, None, wrong(), String::new());
     };
-    let (by_user, by_address) = (format!("u:{name}"), format!("a:{}", peer.ip()));
-    let store = &app.store;
-    let counts = async {
-        Ok::<_, StoreError>((
-            store.sign_in_failures(&by_user, false, SIGN_IN_WINDOW).await?,
-            store.sign_in_failures(&by_address, false, SIGN_IN_WINDOW).await?,
-        ))
+    let ip = client_ip(peer.ip(), &headers, &app.config.trusted_proxies);
+    let (by_pair, by_address, by_user) = (format!("p:{name}@{ip}"), format!("a:{ip}"), format!("u:{name}"));
+    let counters = [
+        (by_pair.as_str(), SIGN_IN_ATTEMPTS_PER_USER_AND_ADDRESS),
+        (by_address.as_str(), SIGN_IN_ATTEMPTS_PER_ADDRESS),
+        (by_user.as_str(), SIGN_IN_ATTEMPTS_PER_USER),
+    ];
+    // The argon2 work is bounded first (no Redis call when it is full), then the
+    // attempt is counted before its password is checked.
+    let Some(place) = app.passwords.admit() else {
+        let text = "Too many sign-ins at once. Try again in a moment.".to_owned();
+        return sign_in_page(&app, StatusCode::TOO_MANY_REQUESTS, None, Some(text), f.user);
     };
-    match counts.await {
-        Ok((u, a)) if u >= SIGN_IN_FAILURES_PER_USER || a >= SIGN_IN_FAILURES_PER_ADDRESS => {
+    let store = &app.store;
+    match store.reserve_sign_in(&counters, SIGN_IN_WINDOW).await {
+        Ok(true) => {}
+        Ok(false) => {
             let text = format!(
                 "Too many failed sign-ins. Wait {} minutes and try again.",
                 SIGN_IN_WINDOW.as_secs() / 60
             );
             return sign_in_page(&app, StatusCode::TOO_MANY_REQUESTS, None, Some(text), f.user);
         }
-        Ok(_) => {}
         Err(e) => return unavailable(None, &e),
     }
     let user = match store.console_user(&name).await {
@@ -161,20 +171,19 @@ pub async fn sign_in(
     };
     // An unknown user costs the same time as a wrong password.
     let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
-    let given = f.password;
-    let matches =
-        tokio::task::spawn_blocking(move || password::verify(&given, &stored)).await.unwrap_or(false);
+    let matches = place.verify(f.password, stored).await;
     let user = match user {
         Some(u) if matches && !u.disabled => u,
         _ => {
-            let _ = store.sign_in_failures(&by_user, true, SIGN_IN_WINDOW).await;
-            let _ = store.sign_in_failures(&by_address, true, SIGN_IN_WINDOW).await;
-            tracing::info!(user = %name, peer = %peer.ip(), "console: a sign-in failed");
-            let _ =
-                store.record_console_event(name.as_str(), "failed to sign in", &peer.ip().to_string()).await;
+            tracing::info!(user = %name, peer = %ip, "console: a sign-in failed");
+            let _ = store.record_console_event(name.as_str(), "failed to sign in", &ip.to_string()).await;
             return sign_in_page(&app, StatusCode::UNAUTHORIZED, None, wrong(), name.to_string());
         }
     };
+    // Only failures stay counted.
+    if let Err(e) = store.release_sign_in(&[&by_pair, &by_address, &by_user]).await {
+        tracing::debug!(error = %e, "console: a sign-in's attempt stays counted");
+    }
     let (Ok(id), Ok(csrf)) = (password::token(32), password::token(32)) else {
         return view::message(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -193,7 +202,7 @@ pub async fn sign_in(
         return unavailable(None, &e);
     }
     tracing::info!(user = %name, role = user.grant.role().as_str(), "console: signed in");
-    let _ = store.record_console_event(name.as_str(), "signed in", &peer.ip().to_string()).await;
+    let _ = store.record_console_event(name.as_str(), "signed in", &ip.to_string()).await;
     let mut r = see_other("/");
     for cookie in [
         session::set_cookie(&app, session::COOKIE, &id, "/", None),
@@ -204,6 +213,23 @@ pub async fn sign_in(
         }
     }
     r
+}
+
+/// The client's address: the peer's, or, when the peer is a trusted proxy, the
+/// last address of the last `X-Forwarded-For` (the one the proxy itself saw; any
+/// earlier ones came from the client and prove nothing).
+fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|last| last.trim().parse().ok())
+        .unwrap_or(peer)
 }
 
 /// A well-formed stored hash of no one's password, checked for unknown users.

@@ -1,60 +1,33 @@
 //! The log of refused calls: who, which method, which target, at a bounded rate,
 //! so that a flood of bad credentials cannot flood the log.
 
-use std::sync::Mutex;
-use std::time::Instant;
-
 use redbank_domain::Principal;
 use redbank_domain::policy::Method;
+use redbank_web::LogBudget;
 
 use super::Unauthenticated;
 
-/// Lines logged in a burst...
-const DENIAL_LOG_BURST: f64 = 20.0;
-/// ...and per second after it; the lines dropped are counted in the next one.
-const DENIAL_LOG_PER_SECOND: f64 = 10.0;
-
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-    dropped: u64,
-}
-
-/// A token bucket in front of the `redbank::auth` log target.
+/// The `redbank::auth` log target, behind a [`LogBudget`] (20 lines at once, then
+/// 10 a second; the dropped ones counted in the next line).
+#[derive(Default)]
 pub struct DenialLog {
-    bucket: Mutex<Bucket>,
-}
-
-impl Default for DenialLog {
-    fn default() -> Self {
-        Self::new()
-    }
+    budget: LogBudget,
 }
 
 impl DenialLog {
     pub fn new() -> Self {
-        Self { bucket: Mutex::new(Bucket { tokens: DENIAL_LOG_BURST, at: Instant::now(), dropped: 0 }) }
+        Self::default()
     }
 
-    /// Some(lines dropped since the last one) when a line may be written now.
     fn admit(&self) -> Option<u64> {
-        let mut b = self.bucket.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        b.tokens =
-            (b.tokens + now.duration_since(b.at).as_secs_f64() * DENIAL_LOG_PER_SECOND).min(DENIAL_LOG_BURST);
-        b.at = now;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
-            Some(std::mem::take(&mut b.dropped))
-        } else {
-            b.dropped += 1;
-            None
-        }
+        self.budget.admit()
     }
 
-    pub fn unauthenticated(&self, path: &str, why: &Unauthenticated) {
+    /// A credential refused; `key` is the id of the API key it names, if any.
+    pub fn unauthenticated(&self, path: &str, why: &Unauthenticated, key: Option<&redbank_domain::KeyId>) {
         if let Some(dropped) = self.admit() {
-            tracing::warn!(target: "redbank::auth", path, reason = %why, dropped, "unauthenticated call refused");
+            let key = key.map(ToString::to_string).unwrap_or_default();
+            tracing::warn!(target: "redbank::auth", path, reason = %why, key, dropped, "unauthenticated call refused");
         }
     }
 
@@ -86,21 +59,5 @@ impl DenialLog {
                 "permission denied"
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_flood_is_logged_at_the_bounded_rate_and_the_dropped_lines_counted() {
-        let log = DenialLog::new();
-        let logged = (0..1000).filter(|_| log.admit().is_some()).count();
-        // The burst, and at most what the rate refills while the loop runs.
-        assert!((20..=22).contains(&logged), "{logged}");
-        std::thread::sleep(std::time::Duration::from_millis(250));
-        // Once the bucket refills, the next line says how many were dropped.
-        assert_eq!(log.admit().map(|dropped| dropped >= 978), Some(true));
     }
 }

@@ -43,6 +43,10 @@ pub enum Unauthenticated {
     Missing,
     #[error("the authorization header is not `Bearer <credential>`")]
     Malformed,
+    /// A proxy that checks one of several may pass the call on with another:
+    /// none is believed.
+    #[error("more than one authorization header")]
+    Several,
     #[error("unknown credential")]
     Unknown,
     #[error("expired credential")]
@@ -67,7 +71,11 @@ fn open_path(path: &str) -> bool {
 
 /// The `Bearer` credential of the headers.
 fn bearer(headers: &HeaderMap) -> Result<&str, Unauthenticated> {
-    let value = headers.get(http::header::AUTHORIZATION).ok_or(Unauthenticated::Missing)?;
+    let mut values = headers.get_all(http::header::AUTHORIZATION).iter();
+    let value = values.next().ok_or(Unauthenticated::Missing)?;
+    if values.next().is_some() {
+        return Err(Unauthenticated::Several);
+    }
     let text = value.to_str().map_err(|_| Unauthenticated::Malformed)?;
     let (scheme, credential) = text.split_once(' ').ok_or(Unauthenticated::Malformed)?;
     let credential = credential.trim();
@@ -132,12 +140,15 @@ impl Authenticator {
                     Ok(principal) => principal,
                     Err(Unauthenticated::Store(e)) => return Err(status::from_store(e)),
                     Err(why) => {
-                        self.denials.unauthenticated(path, &why);
+                        // The key id an API key names (the secret never), so that
+                        // an operator sees which key is under attack.
+                        let key = redbank_store::credentials::parse_credential(credential).map(|(id, _)| id);
+                        self.denials.unauthenticated(path, &why, key.as_ref());
                         return Err(unauthenticated());
                     }
                 },
                 Err(why) => {
-                    self.denials.unauthenticated(path, &why);
+                    self.denials.unauthenticated(path, &why, None);
                     return Err(unauthenticated());
                 }
             },

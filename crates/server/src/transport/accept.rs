@@ -70,6 +70,8 @@ pub async fn run(
 ) {
     let local = listener.local_addr().ok();
     let mut last_warning: Option<Instant> = None;
+    // Connections closed at the cap, in the log at a bounded rate.
+    let refusals = redbank_web::LogBudget::new();
     tokio::pin!(shutdown);
     'accept: loop {
         let accepted = tokio::select! {
@@ -108,7 +110,14 @@ pub async fn run(
                 () = changed => {}
                 () = tokio::time::sleep(FULL_RECHECK) => {}
                 () = tokio::time::sleep_until(give_up) => {
-                    tracing::debug!(%peer, "connection cap reached and no connection idle; closing the newest");
+                    if let Some(dropped) = refusals.admit() {
+                        tracing::warn!(
+                            %peer,
+                            limit = limits.max_connections,
+                            dropped,
+                            "connection cap reached and no connection idle; closing the newest"
+                        );
+                    }
                     continue 'accept;
                 }
             }

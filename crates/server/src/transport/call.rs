@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -28,6 +29,13 @@ use crate::status;
 /// that does not read holds at most one piece per stream in the send buffer; the
 /// rest stays in this body, counted by its response budget.
 pub const PIECE_BYTES: usize = 16 * 1024;
+
+/// A request body must end within this (or the call's deadline, if shorter): a
+/// call whose client sends its headers and never finishes its body is answered
+/// DEADLINE_EXCEEDED `REQUEST_BODY_TIMEOUT` and ends, rather than holding its
+/// stream until the call deadline. No handler has run for it (tonic calls one only
+/// once the body is whole).
+pub const REQUEST_BODY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Routes behind the call rules.
 #[derive(Clone)]
@@ -62,10 +70,13 @@ impl Service<http::Request<hyper::body::Incoming>> for CallService {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, mut request: http::Request<hyper::body::Incoming>) -> Self::Future {
+    fn call(&mut self, request: http::Request<hyper::body::Incoming>) -> Self::Future {
         let guard = self.conn.start_call();
+        let body_done = guard.body_done();
+        let mut request = request.map(|inner| WatchedBody { inner, done: body_done.clone() });
         let record = CallRecord::start(&mut request, self.conn.peer, self.metrics.clone());
         let deadline = deadline(self.request_timeout, request.headers());
+        let body_deadline = deadline.min(REQUEST_BODY_TIMEOUT);
         let extensions = request.extensions_mut();
         extensions.insert(self.conn.budget.clone());
         extensions.insert(TcpConnectInfo { local_addr: self.conn.local, remote_addr: Some(self.conn.peer) });
@@ -76,14 +87,55 @@ impl Service<http::Request<hyper::body::Incoming>> for CallService {
                 Err(refused) => Ok(refused.into_http()),
             }
         };
+        let stalled = async move {
+            tokio::time::sleep(body_deadline).await;
+            if body_done.load(Ordering::Relaxed) {
+                std::future::pending::<()>().await;
+            }
+        };
         Box::pin(async move {
-            let response = match tokio::time::timeout(deadline, routed).await {
-                Ok(Ok(response)) => response,
-                Ok(Err(never)) => match never {},
-                Err(_elapsed) => status::deadline_exceeded().into_http(),
+            let response = tokio::select! {
+                biased;
+                routed = tokio::time::timeout(deadline, routed) => match routed {
+                    Ok(Ok(response)) => response,
+                    Ok(Err(never)) => match never {},
+                    Err(_elapsed) => status::deadline_exceeded().into_http(),
+                },
+                () = stalled => status::request_body_timeout(body_deadline).into_http(),
             };
             Ok(CallBody::wrap(response, guard, record))
         })
+    }
+}
+
+/// A request body that says when it has ended (for the connection's shedding
+/// and the body deadline).
+pub struct WatchedBody {
+    inner: hyper::body::Incoming,
+    done: Arc<AtomicBool>,
+}
+
+impl Body for WatchedBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None | Some(Err(_)))) || self.inner.is_end_stream() {
+            self.done.store(true, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -28,6 +28,11 @@ const CHECK_INTERVAL: Duration = Duration::from_secs(1);
 /// first request even while others churn through the cap (which bounds shedding
 /// to `max_connections` per this interval).
 pub const SHED_MIN_AGE: Duration = Duration::from_millis(200);
+/// A call whose request body is still incomplete this long after it started is
+/// stalled: it holds nothing a handler started (a handler runs only once the body
+/// is whole), so it does not keep its connection from being shed. Long enough for
+/// a client's headers and body to arrive together on a slow link.
+pub const STALL_GRACE: Duration = Duration::from_secs(1);
 /// How far past the request deadline a response may still be on its way: the
 /// handler itself is cut at the deadline, so a call older than this is one whose
 /// client is not reading.
@@ -50,9 +55,34 @@ pub struct Connection {
 struct Calls {
     next: u64,
     /// Open calls by number; numbers grow with time, so the first is the oldest.
-    open: BTreeMap<u64, Instant>,
+    open: BTreeMap<u64, OpenCall>,
     last_active: Option<Instant>,
     shed: bool,
+}
+
+struct OpenCall {
+    started: Instant,
+    /// Set once the request body has ended (see [`CallGuard::body_done`]).
+    body_done: Arc<AtomicBool>,
+}
+
+impl OpenCall {
+    /// Its body incomplete past [`STALL_GRACE`]: no handler runs for it.
+    fn stalled(&self, now: Instant) -> bool {
+        !self.body_done.load(Ordering::Relaxed) && now.saturating_duration_since(self.started) >= STALL_GRACE
+    }
+}
+
+impl Calls {
+    /// No call in flight that a handler is working on or whose response is on its
+    /// way, and no request on its way but from a client that stalls: every open
+    /// call's body is incomplete, and one has been for [`STALL_GRACE`] (a client
+    /// that keeps opening calls it never finishes is idle however new its latest).
+    fn idle(&self, now: Instant) -> bool {
+        self.open.is_empty()
+            || (self.open.values().all(|call| !call.body_done.load(Ordering::Relaxed))
+                && self.open.values().any(|call| call.stalled(now)))
+    }
 }
 
 impl Connection {
@@ -68,13 +98,14 @@ impl Connection {
         let mut calls = self.calls();
         let number = calls.next;
         calls.next += 1;
-        calls.open.insert(number, Instant::now());
-        CallGuard { conn: self.clone(), number }
+        let body_done = Arc::new(AtomicBool::new(false));
+        calls.open.insert(number, OpenCall { started: Instant::now(), body_done: body_done.clone() });
+        CallGuard { conn: self.clone(), number, body_done }
     }
 
-    fn is_idle(&self) -> bool {
+    fn is_idle(&self, now: Instant) -> bool {
         let calls = self.calls();
-        calls.open.is_empty() && !calls.shed
+        calls.idle(now) && !calls.shed
     }
 }
 
@@ -82,6 +113,14 @@ impl Connection {
 pub struct CallGuard {
     conn: Arc<Connection>,
     number: u64,
+    body_done: Arc<AtomicBool>,
+}
+
+impl CallGuard {
+    /// The flag the request body sets when it ends.
+    pub fn body_done(&self) -> Arc<AtomicBool> {
+        self.body_done.clone()
+    }
 }
 
 impl Drop for CallGuard {
@@ -163,7 +202,9 @@ impl Registry {
     /// shed do not count (they close within [`GOAWAY_GRACE`]), but at most
     /// [`SHEDDING_MAX`] of them at once. Sheds the connection idle the longest when
     /// that is what it takes; connections that never sent a request count as idle
-    /// since they were accepted. False when every connection is busy.
+    /// since they were accepted, and so do those whose every call is stalled (a
+    /// body never finished does not make a connection busy). False when every
+    /// connection is busy.
     pub fn make_room(&self, max: usize) -> bool {
         self.make_room_at(max, Instant::now())
     }
@@ -179,7 +220,7 @@ impl Registry {
         }
         let victim = open
             .values()
-            .filter(|c| now.saturating_duration_since(c.accepted) >= SHED_MIN_AGE && c.is_idle())
+            .filter(|c| now.saturating_duration_since(c.accepted) >= SHED_MIN_AGE && c.is_idle(now))
             .min_by_key(|c| c.calls().last_active.unwrap_or(c.accepted));
         match victim {
             Some(conn) => {
@@ -248,8 +289,8 @@ fn verdict(conn: &Connection, limits: &Limits, now: Instant, goaway_at: Option<I
         }
         next = earliest(next, due);
     }
-    if let Some((_, started)) = calls.open.first_key_value() {
-        let due = *started + limits.request_timeout + DELIVERY_GRACE;
+    if let Some((_, oldest)) = calls.open.first_key_value() {
+        let due = oldest.started + limits.request_timeout + DELIVERY_GRACE;
         if now >= due {
             return Verdict::Close("a response was not read within the request deadline");
         }
@@ -266,9 +307,13 @@ fn verdict(conn: &Connection, limits: &Limits, now: Instant, goaway_at: Option<I
         return Verdict::Wait(next);
     }
     if calls.shed {
-        // A connection that never sent a request has nothing to finish.
+        // A connection that never sent a request has nothing to finish, nor one
+        // whose calls are all stalled (no handler runs for them).
         if calls.last_active.is_none() && calls.open.is_empty() {
             return Verdict::Close("shed at the connection cap before its first request");
+        }
+        if !calls.open.is_empty() && calls.idle(now) {
+            return Verdict::Close("shed at the connection cap with only stalled calls");
         }
         return Verdict::GoAway("shed at the connection cap");
     }
@@ -382,7 +427,8 @@ mod tests {
         assert!(matches!(verdict(&conn, &limits, t0 + limits.handshake_timeout, None), Verdict::Close(_)));
         // A call open: the delivery deadline, not the handshake one.
         let call = conn.start_call();
-        let started = conn.calls().open.first_key_value().map(|(_, t)| *t).unwrap();
+        call.body_done().store(true, Ordering::Relaxed);
+        let started = conn.calls().open.first_key_value().map(|(_, c)| c.started).unwrap();
         let due = started + limits.request_timeout + DELIVERY_GRACE;
         assert_eq!(verdict(&conn, &limits, started, None), Verdict::Wait(Some(due)));
         assert!(matches!(verdict(&conn, &limits, due, None), Verdict::Close(_)));
@@ -409,7 +455,8 @@ mod tests {
         let busy = registry.open("127.0.0.1:1".parse().unwrap(), None, &limits);
         let old = registry.open("127.0.0.1:2".parse().unwrap(), None, &limits);
         let new = registry.open("127.0.0.1:3".parse().unwrap(), None, &limits);
-        let _call = busy.start_call();
+        let call = busy.start_call();
+        call.body_done().store(true, Ordering::Relaxed);
         drop(new.start_call());
         assert!(!registry.make_room(3), "too young to be shed");
         let later = Instant::now() + SHED_MIN_AGE;
@@ -423,5 +470,25 @@ mod tests {
         assert!(new.calls().shed);
         assert!(!registry.make_room_at(1, later), "the busy one is never shed");
         assert!(!busy.calls().shed);
+        drop(call);
+    }
+
+    #[test]
+    fn a_connection_whose_calls_never_finish_their_bodies_is_shed_and_closed_at_once() {
+        let limits = limits();
+        let registry = Arc::new(Registry::default());
+        let stalled = registry.open("127.0.0.1:1".parse().unwrap(), None, &limits);
+        let working = registry.open("127.0.0.1:2".parse().unwrap(), None, &limits);
+        // Two calls whose bodies never end, one whose body did (a handler runs).
+        let (_s1, _s2) = (stalled.start_call(), stalled.start_call());
+        let w = working.start_call();
+        w.body_done().store(true, Ordering::Relaxed);
+        let early = Instant::now() + SHED_MIN_AGE;
+        assert!(!registry.make_room_at(2, early), "a body may still be on its way");
+        let later = Instant::now() + STALL_GRACE + SHED_MIN_AGE;
+        assert!(registry.make_room_at(2, later));
+        assert!(stalled.calls().shed && !working.calls().shed);
+        assert!(matches!(verdict(&stalled, &limits, later, None), Verdict::Close(_)));
+        assert!(!registry.make_room_at(1, later), "the working one is never shed");
     }
 }
