@@ -35,12 +35,7 @@ pub fn time_range(
 ) -> Result<(Option<i64>, Option<i64>), Error> {
     let start = start.map(millis_from_timestamp).transpose()?;
     let end = end.map(millis_from_timestamp).transpose()?;
-    if let (Some(s), Some(e)) = (start, end)
-        && s >= e
-    {
-        return Err(Error::InvalidTimeRange("start_time must be before end_time".into()));
-    }
-    Ok((start, end))
+    redbank_domain::calendar::time_range(start, end)
 }
 
 /// `CreateAccount`; without a currency, the server's default.

@@ -9,6 +9,27 @@ use crate::Error;
 /// Milliseconds in a UTC day (no leap seconds: UTC as Unix time counts them).
 pub const MILLIS_PER_DAY: i64 = 86_400_000;
 
+/// The first instant after 9999-12-31: times asked for lie in 1970 to 9999.
+pub const END_OF_TIME_MILLIS: i64 = 253_402_300_800_000;
+
+/// A range of times asked for (a history's or a statement's): each bound within
+/// 1970 to 9999, the start before the end. Milliseconds since the epoch; the end
+/// is exclusive.
+pub fn time_range(start: Option<i64>, end: Option<i64>) -> Result<(Option<i64>, Option<i64>), Error> {
+    let out_of_time = || Error::InvalidTimeRange("times must lie between 1970 and 9999".into());
+    if start.is_some_and(|s| !(0..END_OF_TIME_MILLIS).contains(&s))
+        || end.is_some_and(|e| !(0..=END_OF_TIME_MILLIS).contains(&e))
+    {
+        return Err(out_of_time());
+    }
+    if let (Some(s), Some(e)) = (start, end)
+        && s >= e
+    {
+        return Err(Error::InvalidTimeRange("start_time must be before end_time".into()));
+    }
+    Ok((start, end))
+}
+
 /// Days since 1970-01-01 of a civil date.
 pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -170,6 +191,24 @@ impl fmt::Display for InterestPeriod {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_range_lies_in_1970_to_9999_and_starts_before_it_ends() {
+        let day = MILLIS_PER_DAY;
+        assert_eq!(time_range(Some(0), Some(day)), Ok((Some(0), Some(day))));
+        assert_eq!(time_range(None, Some(END_OF_TIME_MILLIS)), Ok((None, Some(END_OF_TIME_MILLIS))));
+        assert_eq!(time_range(None, None), Ok((None, None)));
+        for (start, end) in [
+            (Some(-1), None),
+            (Some(END_OF_TIME_MILLIS), None),
+            (None, Some(-1)),
+            (None, Some(END_OF_TIME_MILLIS + 1)),
+            (Some(day), Some(day)),
+            (Some(day + 1), Some(day)),
+        ] {
+            assert!(matches!(time_range(start, end), Err(Error::InvalidTimeRange(_))), "{start:?} {end:?}");
+        }
+    }
 
     #[test]
     fn a_month_spans_its_days_and_december_ends_in_january() {

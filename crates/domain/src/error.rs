@@ -121,6 +121,13 @@ pub enum Error {
     /// whether a payee can receive, never its currency, state or balance.
     #[error("account {0} cannot receive this payment")]
     PayeeCannotReceive(AccountId),
+    /// The caller has [`limits::LARGE_READS_PER_PRINCIPAL`] statement reads in
+    /// flight already.
+    #[error(
+        "at most {} statement reads at once per caller; wait for one to finish",
+        limits::LARGE_READS_PER_PRINCIPAL
+    )]
+    TooManyReads,
     #[error("interest for {0} was already posted to this account with other parameters")]
     InterestAlreadyPosted(String),
     /// The period reaches into history that was archived (moved out of Redis).
@@ -146,6 +153,8 @@ pub enum ErrorClass {
     AlreadyExists,
     /// The request is well formed but the account's state refuses it.
     FailedPrecondition,
+    /// The caller holds too much of a shared resource at once; retry later.
+    ResourceExhausted,
 }
 
 impl Error {
@@ -201,6 +210,7 @@ impl Error {
             Error::TooManyHolds => "TOO_MANY_HOLDS",
             Error::CaptureTimedOut(_) => "CAPTURE_TIMED_OUT",
             Error::PayeeCannotReceive(_) => "PAYEE_CANNOT_RECEIVE",
+            Error::TooManyReads => "TOO_MANY_READS",
         }
     }
 
@@ -236,6 +246,7 @@ impl Error {
             | Error::HoldNotFound(_)
             | Error::UserNotFound(_) => ErrorClass::NotFound,
             Error::PermissionDenied => ErrorClass::PermissionDenied,
+            Error::TooManyReads => ErrorClass::ResourceExhausted,
             Error::AccountExists | Error::UserExists(_) => ErrorClass::AlreadyExists,
             Error::InsufficientFunds { .. }
             | Error::CurrencyMismatch { .. }

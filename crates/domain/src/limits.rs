@@ -85,3 +85,9 @@ pub const PASSWORD_MIN_CHARS: usize = 12;
 
 /// ...and longest (argon2 takes any length; this bounds the work a sign-in asks for).
 pub const PASSWORD_MAX_CHARS: usize = 256;
+
+/// Statement reads (an API page, or a console statement and its CSV, read whole)
+/// one principal may have in flight at once on one replica: a customer fetching
+/// its own long statement many times at once holds Redis and a core from
+/// everyone else otherwise.
+pub const LARGE_READS_PER_PRINCIPAL: usize = 2;

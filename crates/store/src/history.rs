@@ -287,6 +287,19 @@ impl Store {
         page_size: usize,
         by: &Principal,
     ) -> Result<StatementPage, StoreError> {
+        let _read = self.large_reads.start(by)?;
+        self.read_statement_page(id, start_millis, end_millis, cursor, page_size, by).await
+    }
+
+    async fn read_statement_page(
+        &self,
+        id: &AccountId,
+        start_millis: i64,
+        end_millis: i64,
+        cursor: Option<&StatementCursor>,
+        page_size: usize,
+        by: &Principal,
+    ) -> Result<StatementPage, StoreError> {
         let want = page_size.max(1) + 1;
         let mut pipe = redis::pipe();
         pipe.atomic();
@@ -415,13 +428,15 @@ impl Store {
         max_entries: usize,
         by: &Principal,
     ) -> Result<StatementPage, StoreError> {
+        // One read in flight for the whole statement, however many pages.
+        let _read = self.large_reads.start(by)?;
         let mut page =
-            self.statement_page(id, start_millis, end_millis, None, STATEMENT_READ_PAGE, by).await?;
+            self.read_statement_page(id, start_millis, end_millis, None, STATEMENT_READ_PAGE, by).await?;
         while page.transactions.len() < max_entries
             && let Some(cursor) = page.next.take()
         {
             let mut more = self
-                .statement_page(id, start_millis, end_millis, Some(&cursor), STATEMENT_READ_PAGE, by)
+                .read_statement_page(id, start_millis, end_millis, Some(&cursor), STATEMENT_READ_PAGE, by)
                 .await?;
             more.transactions.splice(0..0, std::mem::take(&mut page.transactions));
             page = more;

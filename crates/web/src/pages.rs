@@ -376,9 +376,21 @@ async fn account_page(
     // A day that is not one is left out, as a filter a person can see and fix.
     let day = |text: &str| redbank_domain::calendar::parse_date_millis(text.trim());
     let (from, to) = (day(&q.from), day(&q.to));
+    // Days out of range (before 1970, the first after the last) are the asker's
+    // mistake: said as such, before any history is read.
+    let Ok((start_millis, end_millis)) =
+        redbank_domain::calendar::time_range(from, to.map(|t| t + redbank_domain::calendar::MILLIS_PER_DAY))
+    else {
+        return view::message(
+            StatusCode::BAD_REQUEST,
+            who(),
+            "History filter",
+            "The days of a history filter lie between 1970-01-01 and 9999-12-31, the first not after the last.",
+        );
+    };
     let query = HistoryQuery {
-        start_millis: from,
-        end_millis: to.map(|t| t + redbank_domain::calendar::MILLIS_PER_DAY),
+        start_millis,
+        end_millis,
         kinds: kind.into_iter().collect(),
         before: q.before.as_deref().and_then(cursor),
     };
@@ -610,6 +622,9 @@ pub async fn statement(
         Ok(p) => p,
         Err(StoreError::Refused(Error::PermissionDenied | Error::AccountNotFound(_))) => {
             return no_such_account(who());
+        }
+        Err(StoreError::Refused(e @ Error::TooManyReads)) => {
+            return view::message(StatusCode::TOO_MANY_REQUESTS, who(), "Busy", &in_words(&e));
         }
         Err(StoreError::Refused(e)) => {
             return view::message(StatusCode::UNPROCESSABLE_ENTITY, who(), "No statement", &in_words(&e));

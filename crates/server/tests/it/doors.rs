@@ -231,3 +231,80 @@ async fn silent_sockets_on_the_console_port_keep_no_browser_out() {
     assert!(loads.iter().all(|(status, _)| status.as_deref() == Some("200")), "{loads:?}");
     assert!(shed > 0, "no silent socket was shed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statement_reads_sent_at_once_by_one_customer_are_bounded_and_others_are_not_held_back() {
+    use redbank_domain::CustomerId;
+    let app = spawn_app().await;
+    let url = app.redis.url();
+    let alice = make_key(&url, Grant::Customer(CustomerId::parse("alice").unwrap())).await;
+    let bob = make_key(&url, Grant::Customer(CustomerId::parse("bob").unwrap())).await;
+    let mut admin = app.v1().await;
+    for (id, owner) in [("alice-1", "alice"), ("bob-1", "bob")] {
+        admin
+            .create_account(v1::CreateAccountRequest {
+                account_id: id.into(),
+                r#type: v1::AccountType::Checking.into(),
+                customer_id: owner.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    // A history of 1,000 entries: a page is a read worth bounding.
+    let mut fills = tokio::task::JoinSet::new();
+    for i in 0..1000 {
+        let mut admin = admin.clone();
+        fills.spawn(async move {
+            admin.deposit(deposit_req("alice-1", usd(1, 0), &format!("f-{i}"))).await.unwrap()
+        });
+        if fills.len() >= 64 {
+            fills.join_next().await.unwrap().unwrap();
+        }
+    }
+    while let Some(done) = fills.join_next().await {
+        done.unwrap();
+    }
+    let statement = |id: &str| v1::GetStatementRequest {
+        account_id: id.into(),
+        start_time: Some(prost_types::Timestamp { seconds: 0, nanos: 0 }),
+        end_time: Some(prost_types::Timestamp { seconds: 253_402_300_799, nanos: 0 }),
+        page_size: 0,
+        page_token: String::new(),
+    };
+    // 16 at the same moment from alice.
+    let a = app.v1_as(&alice).await;
+    let burst: Vec<_> = (0..16)
+        .map(|_| {
+            let (mut a, request) = (a.clone(), statement("alice-1"));
+            tokio::spawn(
+                async move { a.get_statement(request).await.map(|r| r.into_inner().transactions.len()) },
+            )
+        })
+        .collect();
+    // Bob's read meanwhile is not counted against alice's.
+    let mut b = app.v1_as(&bob).await;
+    let bobs = b.get_statement(statement("bob-1")).await;
+    assert!(bobs.is_ok(), "{bobs:?}");
+    let (mut served, mut refused) = (0, 0);
+    for t in burst {
+        match t.await.unwrap() {
+            Ok(n) => {
+                assert_eq!(n, 1000);
+                served += 1;
+            }
+            Err(status) => {
+                assert_eq!(
+                    code_reason::<()>(Err(status)),
+                    (Code::ResourceExhausted, "TOO_MANY_READS".into())
+                );
+                refused += 1;
+            }
+        }
+    }
+    eprintln!("16 statement reads at once: {served} served, {refused} refused");
+    assert!(served >= 1 && refused >= 1, "served {served}, refused {refused}");
+    // Once they are done, alice reads again.
+    assert!(a.clone().get_statement(statement("alice-1")).await.is_ok());
+    app.stop().await;
+}
