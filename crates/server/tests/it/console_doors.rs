@@ -239,6 +239,10 @@ async fn a_form_with_a_made_up_or_borrowed_csrf_token_is_refused_and_changes_not
     let (redis, server, web) = console(&[]).await;
     customer(&redis, server.addr, "alice").await;
     customer(&redis, server.addr, "bob").await;
+    // The sign-in form's own token (its cookie and its field) must match too.
+    let form = format!("csrf=made-up&user=alice&password={}", PASSWORD.replace(' ', "+"));
+    let (status, session, _) = http(web, "POST", "/signin", "rb_signin=tok", &form).await;
+    assert_eq!((status, session), (403, None), "a sign-in with a made-up form token");
     let alice = session_of(web, "alice").await;
     let alice_elsewhere = session_of(web, "alice").await;
     let bob = session_of(web, "bob").await;
