@@ -159,6 +159,16 @@ impl ConnectionLike for Conn {
     }
 }
 
+/// A command routed by hand answers a server's error as a value, not an error
+/// (`route_command`): it is made the error it is, so that it is classified as
+/// every other (a WAIT refused by a demoted primary is not a bad reply).
+fn server_error(value: Value) -> redis::RedisResult<Value> {
+    match value {
+        Value::ServerError(e) => Err(e.into()),
+        other => Ok(other),
+    }
+}
+
 /// A primary of a cluster, as `CLUSTER SLOTS` names it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Primary {
@@ -203,6 +213,7 @@ impl Conn {
                 RoutingInfo::SingleNode(SingleNodeRoutingInfo::Random),
             )
             .await
+            .and_then(server_error)
             .map_err(StoreError::from)?;
         let mut primaries = Vec::new();
         if let Value::Array(ranges) = slots {
@@ -276,6 +287,7 @@ impl Conn {
                     .connection()
                     .route_command(wait, RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(route)))
                     .await
+                    .and_then(server_error)
                     .map_err(StoreError::from)?;
                 redis::from_redis_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
             }
@@ -295,7 +307,12 @@ impl Conn {
             host: primary.host.clone(),
             port: primary.port,
         });
-        let value = c.connection().route_command(cmd.clone(), routing).await.map_err(StoreError::from)?;
+        let value = c
+            .connection()
+            .route_command(cmd.clone(), routing)
+            .await
+            .and_then(server_error)
+            .map_err(StoreError::from)?;
         redis::from_redis_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 }

@@ -39,6 +39,7 @@ pub async fn serve_on(
     oneshot::Sender<()>,
     tokio::task::JoinHandle<Result<(), redbank_server::ServerError>>,
 ) {
+    crate::helpers::server_logs();
     let mut config = redbank_server::Config::for_redis(String::new());
     config.redis_cluster_nodes = cluster.urls();
     configure(&mut config);

@@ -160,7 +160,17 @@ async fn long_history(c: &mut BankClient<Chan>, id: &str, n: usize) {
         let (id, memo) = (id.to_owned(), memo.clone());
         calls.spawn(async move {
             let request = v1::DepositRequest { memo, ..deposit_req(&id, usd(1, 0), &format!("fill-{i}")) };
-            c.deposit(request).await.unwrap();
+            // As a client should: UNAVAILABLE (a loaded machine's Redis past its
+            // deadline) retried with the same request id, which applies it once.
+            for attempt in 0.. {
+                match c.deposit(request.clone()).await {
+                    Ok(_) => break,
+                    Err(s) if s.code() == tonic::Code::Unavailable && attempt < 20 => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Err(s) => panic!("seeding deposit {i}: {s:?}"),
+                }
+            }
         });
         if calls.len() >= 64 {
             calls.join_next().await.unwrap().unwrap();

@@ -117,7 +117,17 @@ pub async fn spawn_app_with(persistence: Persistence, configure: impl FnOnce(&mu
 
 /// Like [`spawn_app_with`] without waiting until it serves: for a server that a
 /// plaintext health check cannot reach (TLS).
+/// The in-process servers' warnings and errors, in the output of the test that
+/// made them (shown when it fails): an INTERNAL's cause is in the log only.
+pub fn server_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_test_writer()
+        .try_init();
+}
+
 pub async fn start_app(persistence: Persistence, configure: impl FnOnce(&mut Config)) -> TestApp {
+    server_logs();
     let redis = RedisServer::start_with(persistence);
     let mut config = Config::for_redis(redis.url());
     configure(&mut config);
