@@ -87,21 +87,30 @@ impl Service<http::Request<hyper::body::Incoming>> for CallService {
                 Err(refused) => Ok(refused.into_http()),
             }
         };
-        let stalled = async move {
-            tokio::time::sleep(body_deadline).await;
-            if body_done.load(Ordering::Relaxed) {
-                std::future::pending::<()>().await;
-            }
-        };
         Box::pin(async move {
-            let response = tokio::select! {
-                biased;
-                routed = tokio::time::timeout(deadline, routed) => match routed {
-                    Ok(Ok(response)) => response,
-                    Ok(Err(never)) => match never {},
-                    Err(_elapsed) => status::deadline_exceeded().into_http(),
-                },
-                () = stalled => status::request_body_timeout(body_deadline).into_http(),
+            // One timer for both deadlines: it fires first at the body's (never
+            // later than the call's); a call whose body has ended by then goes on
+            // to the call's deadline.
+            let started = tokio::time::Instant::now();
+            let timer = tokio::time::sleep(body_deadline);
+            tokio::pin!(routed, timer);
+            let response = loop {
+                tokio::select! {
+                    biased;
+                    routed = &mut routed => match routed {
+                        Ok(response) => break response,
+                        Err(never) => match never {},
+                    },
+                    () = &mut timer => {
+                        if !body_done.load(Ordering::Relaxed) {
+                            break status::request_body_timeout(body_deadline).into_http();
+                        }
+                        if timer.deadline() >= started + deadline {
+                            break status::deadline_exceeded().into_http();
+                        }
+                        timer.as_mut().reset(started + deadline);
+                    }
+                }
             };
             Ok(CallBody::wrap(response, guard, record))
         })

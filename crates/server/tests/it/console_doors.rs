@@ -139,7 +139,7 @@ async fn a_burst_of_unknown_user_sign_ins_holds_bounded_memory_and_others_are_se
     // bound: 1 GiB.)
     assert!(peak - before < 192 << 20, "the server grew by {} MiB", (peak - before) >> 20);
     // A deadline for hangs, not for speed: the API kept answering throughout.
-    assert!(load < Duration::from_secs(2), "gRPC p99 {load:?} during the burst");
+    assert!(load < Duration::from_secs(10), "gRPC p99 {load:?} during the burst");
     drop(redis);
 }
 

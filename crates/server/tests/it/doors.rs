@@ -194,7 +194,10 @@ async fn silent_sockets_on_the_console_port_keep_no_browser_out() {
             tokio::spawn(async move {
                 let mut reopened = 0u32;
                 while Instant::now() < until {
-                    let Ok(mut s) = tokio::net::TcpStream::connect(web).await else { continue };
+                    let Ok(mut s) = tokio::net::TcpStream::connect(web).await else {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    };
                     let mut buf = [0u8; 16];
                     let left = until.saturating_duration_since(Instant::now());
                     if let Ok(Ok(0) | Err(_)) = tokio::time::timeout(left, s.read(&mut buf)).await {
@@ -218,7 +221,8 @@ async fn silent_sockets_on_the_console_port_keep_no_browser_out() {
             s.read_exact(&mut head).await.ok()?;
             Some(String::from_utf8_lossy(&head[9..12]).into_owned())
         };
-        let status = tokio::time::timeout(Duration::from_secs(5), load).await.ok().flatten();
+        // A deadline for hangs: a page load waits its turn, it is not closed.
+        let status = tokio::time::timeout(Duration::from_secs(10), load).await.ok().flatten();
         loads.push((status, started.elapsed()));
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
