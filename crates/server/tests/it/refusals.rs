@@ -104,17 +104,27 @@ where
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn thousands_of_refused_hold_calls_leave_redis_as_it_was() {
-    let app = spawn_app_with(redbank_testkit::Persistence::None, |c| c.transfer_recovery_secs = 3600).await;
+/// Two customers' keys, alice (alice-1, 100.00 USD) and mallory (mallory-1, USD,
+/// empty), and the admin's client.
+async fn alice_and_mallory(
+    app: &TestApp,
+) -> (String, String, redbank_api::v1::bank_client::BankClient<Chan>) {
     let url = app.redis.url();
     let alice = make_key(&url, Grant::Customer(CustomerId::parse("alice").unwrap())).await;
     let mallory = make_key(&url, Grant::Customer(CustomerId::parse("mallory").unwrap())).await;
     let mut admin = app.v1().await;
     admin.create_account(open("alice-1", "USD", "alice")).await.unwrap();
     admin.create_account(open("mallory-1", "USD", "mallory")).await.unwrap();
-    admin.create_account(open("mallory-eur", "EUR", "mallory")).await.unwrap();
     admin.deposit(deposit_req("alice-1", usd(100, 0), "seed-a")).await.unwrap();
+    (alice, mallory, admin)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_refused_hold_calls_leave_redis_as_it_was() {
+    let app = spawn_app_with(redbank_testkit::Persistence::None, |c| c.transfer_recovery_secs = 3600).await;
+    let url = app.redis.url();
+    let (alice, mallory, mut admin) = alice_and_mallory(&app).await;
+    admin.create_account(open("mallory-eur", "EUR", "mallory")).await.unwrap();
     admin.deposit(deposit_req("mallory-1", usd(5, 0), "seed-m")).await.unwrap();
     let mut a = app.v1_as(&alice).await;
     let held = a.create_hold(hold_req("alice-1", usd(40, 0), "alice-h", None)).await.unwrap().into_inner();
@@ -217,13 +227,7 @@ async fn thousands_of_refused_hold_calls_leave_redis_as_it_was() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_captures_do_not_keep_another_customers_hold_from_expiring() {
     let app = spawn_app_with(redbank_testkit::Persistence::None, |c| c.transfer_recovery_secs = 1).await;
-    let url = app.redis.url();
-    let alice = make_key(&url, Grant::Customer(CustomerId::parse("alice").unwrap())).await;
-    let mallory = make_key(&url, Grant::Customer(CustomerId::parse("mallory").unwrap())).await;
-    let mut admin = app.v1().await;
-    admin.create_account(open("alice-1", "USD", "alice")).await.unwrap();
-    admin.create_account(open("mallory-1", "USD", "mallory")).await.unwrap();
-    admin.deposit(deposit_req("alice-1", usd(100, 0), "seed-a")).await.unwrap();
+    let (alice, mallory, mut admin) = alice_and_mallory(&app).await;
     let mut a = app.v1_as(&alice).await;
     let held = a
         .create_hold(hold_req("alice-1", usd(100, 0), "short", Some(Duration::from_secs(2))))
