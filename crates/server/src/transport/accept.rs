@@ -70,6 +70,8 @@ pub async fn run(
 ) {
     let local = listener.local_addr().ok();
     let mut last_warning: Option<Instant> = None;
+    // Exhaustions not logged since the last line (at most one per interval).
+    let mut unlogged: u64 = 0;
     // Connections closed at the cap, in the log at a bounded rate.
     let refusals = redbank_web::LogBudget::new();
     tokio::pin!(shutdown);
@@ -82,8 +84,11 @@ pub async fn run(
             Ok(accepted) => accepted,
             Err(error) if is_exhaustion(&error) => {
                 if last_warning.is_none_or(|at| at.elapsed() >= EXHAUSTED_LOG_INTERVAL) {
-                    tracing::warn!(%error, "cannot accept: out of descriptors or memory; backing off");
+                    let dropped = std::mem::take(&mut unlogged);
+                    tracing::warn!(%error, dropped, "cannot accept: out of descriptors or memory; backing off");
                     last_warning = Some(Instant::now());
+                } else {
+                    unlogged += 1;
                 }
                 tokio::select! {
                     () = &mut shutdown => return,
