@@ -106,14 +106,7 @@ impl From<redis::RedisError> for StoreError {
         if e.code() == Some("OOM") {
             return StoreError::Full(e);
         }
-        if e.code().is_some_and(|code| FAILOVER_CODES.contains(&code)) {
-            return StoreError::Unavailable(e);
-        }
-        let transient = e.is_io_error()
-            || e.is_timeout()
-            || e.is_connection_dropped()
-            || e.is_connection_refusal()
-            || !matches!(e.retry_method(), RetryMethod::NoRetry);
+        let transient = is_failover(&e) || !matches!(e.retry_method(), RetryMethod::NoRetry);
         if transient { StoreError::Unavailable(e) } else { StoreError::Internal(e) }
     }
 }

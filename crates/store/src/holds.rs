@@ -117,32 +117,6 @@ impl Store {
         }
     }
 
-    /// Refuses a payment that its payee would refuse (missing, frozen, closed, in
-    /// another currency) before anything is written for it: a capture or a
-    /// transfer between slots refused by its target otherwise leaves a decision
-    /// record, and a transfer a HOLD and a RELEASE. The target's script still
-    /// decides (the payee may change meanwhile). A customer learns what
-    /// [`crate::hide_payee`] lets it.
-    async fn payee_can_receive(
-        &self,
-        to: &AccountId,
-        currency: Option<redbank_domain::Currency>,
-        by: &Principal,
-    ) -> Result<(), StoreError> {
-        let payee = match self.get_account(to, &Principal::operator()).await {
-            Ok(payee) => {
-                redbank_domain::rules::can_receive(to, &payee.holding(), currency).map_err(StoreError::from)
-            }
-            Err(e) => Err(e),
-        };
-        match payee {
-            Err(refused @ StoreError::Refused(_)) => {
-                Err(crate::hide_payee(self, refused, to, None, by).await)
-            }
-            other => other,
-        }
-    }
-
     /// Reserves funds on an account: its available balance falls, its balance does not.
     pub async fn create_hold(
         &self,
@@ -240,7 +214,7 @@ impl Store {
             // A refusal here is the payee's (the credit's decision).
             Err(refused @ StoreError::Refused(_)) => {
                 // The hold's currency is the payment's: a mismatch is the payee's.
-                Err(crate::hide_payee(self, refused, &capture.to, None, by).await)
+                Err(self.hide_payee(refused, &capture.to, None, by).await)
             }
             Err(e) => Err(e),
         }
@@ -369,7 +343,7 @@ impl Store {
                 return Err(StoreError::Lost(lost.to_string()));
             }
             Err(refused @ StoreError::Refused(_)) => {
-                return Err(crate::hide_payee(self, refused, transfer.to(), None, by).await);
+                return Err(self.hide_payee(refused, transfer.to(), None, by).await);
             }
             other => other?,
         };

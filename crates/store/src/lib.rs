@@ -17,7 +17,9 @@ mod error;
 mod history;
 mod holds;
 pub mod keys;
+mod large_reads;
 mod metrics;
+mod payee;
 mod reply;
 mod safety;
 mod scan;
@@ -161,45 +163,6 @@ pub(crate) fn may_see(account: &Account, by: &Principal) -> Result<(), StoreErro
 
 /// A customer asking for an account that does not exist is told what it is told
 /// for another's account (PERMISSION_DENIED), so that ids cannot be probed.
-/// What a customer learns of a payment refused for the payee's sake: everything
-/// when the payee is its own account, else only [`Error::PayeeCannotReceive`]
-/// (README, "What a customer learns of others' accounts"). Staff learn the
-/// reason. `currency` is the payment's, when a CURRENCY_MISMATCH may be the
-/// source's (None: every refusal given is about the payee). Reads the payee's owner and currency, on
-/// refusals only; an account's owner and currency never change.
-pub(crate) async fn hide_payee(
-    store: &Store,
-    error: StoreError,
-    to: &AccountId,
-    currency: Option<redbank_domain::Currency>,
-    by: &Principal,
-) -> StoreError {
-    let (StoreError::Refused(refusal), Some(customer)) = (&error, by.required_owner()) else {
-        return error;
-    };
-    let about_payee = match refusal {
-        Error::AccountNotFound(id) | Error::AccountFrozen(id) | Error::AccountClosed(id) => id == to,
-        Error::BalanceLimitExceeded { .. } | Error::CurrencyMismatch { .. } => true,
-        _ => false,
-    };
-    if !about_payee {
-        return error;
-    }
-    let payee: Result<(Option<String>, Option<String>), StoreError> =
-        store.query(redis::cmd("HMGET").arg(keys::account(to)).arg("owner").arg("cur")).await;
-    match payee {
-        Ok((Some(owner), _)) if owner == customer.as_str() => error,
-        // The source's currency differs, not the payee's.
-        Ok((_, Some(cur)))
-            if matches!(refusal, Error::CurrencyMismatch { .. })
-                && currency.is_some_and(|c| cur == c.code()) =>
-        {
-            error
-        }
-        _ => StoreError::Refused(Error::PayeeCannotReceive(to.clone())),
-    }
-}
-
 pub(crate) fn hide_missing(error: StoreError, by: &Principal) -> StoreError {
     match error {
         StoreError::Refused(Error::AccountNotFound(_)) if by.required_owner().is_some() => {
@@ -243,51 +206,7 @@ pub struct Store {
     replication: Replication,
     recovery: Duration,
     crash_after: Option<CrashPoint>,
-    large_reads: Arc<LargeReads>,
-}
-
-/// Statement reads in flight, per principal (its customer, or its actor for
-/// staff), shared by the API and the console of this replica: at most
-/// [`redbank_domain::limits::LARGE_READS_PER_PRINCIPAL`] each. The service's own
-/// reads (the operator's tools) are not counted.
-#[derive(Default)]
-pub(crate) struct LargeReads {
-    in_flight: std::sync::Mutex<std::collections::HashMap<String, usize>>,
-}
-
-/// One read in flight, counted until dropped.
-pub(crate) struct LargeRead<'a> {
-    reads: &'a LargeReads,
-    who: Option<String>,
-}
-
-impl LargeReads {
-    pub(crate) fn start(&self, by: &Principal) -> Result<LargeRead<'_>, StoreError> {
-        if *by == Principal::operator() {
-            return Ok(LargeRead { reads: self, who: None });
-        }
-        let who = by.required_owner().map_or_else(|| by.actor.to_string(), |c| format!("customer:{c}"));
-        let mut in_flight = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let count = in_flight.entry(who.clone()).or_insert(0);
-        if *count >= redbank_domain::limits::LARGE_READS_PER_PRINCIPAL {
-            return Err(StoreError::Refused(Error::TooManyReads));
-        }
-        *count += 1;
-        Ok(LargeRead { reads: self, who: Some(who) })
-    }
-}
-
-impl Drop for LargeRead<'_> {
-    fn drop(&mut self) {
-        let Some(who) = self.who.take() else { return };
-        let mut in_flight = self.reads.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(count) = in_flight.get_mut(&who) {
-            *count -= 1;
-            if *count == 0 {
-                in_flight.remove(&who);
-            }
-        }
-    }
+    large_reads: Arc<large_reads::LargeReads>,
 }
 
 /// How many replicas each write waits for, and how long.
@@ -583,7 +502,7 @@ impl Store {
         let reply = self.run(&self.metrics.transfer, &invocation, &keys::account(transfer.from())).await?;
         match scripts::transfer::decode(transfer, transfer.amount().currency(), &reply) {
             Err(refused @ StoreError::Refused(_)) => {
-                Err(hide_payee(self, refused, transfer.to(), Some(transfer.amount().currency()), by).await)
+                Err(self.hide_payee(refused, transfer.to(), Some(transfer.amount().currency()), by).await)
             }
             other => other,
         }
@@ -623,37 +542,5 @@ impl Store {
     /// How long request ids are remembered (what the checker judges reuse by).
     pub fn idempotency_ttl(&self) -> Duration {
         Duration::from_secs(self.idempotency_ttl_secs)
-    }
-}
-
-#[cfg(test)]
-mod large_reads_tests {
-    use super::*;
-    use redbank_domain::{CustomerId, Grant};
-
-    fn customer(id: &str, actor: &str) -> Principal {
-        Principal {
-            actor: redbank_domain::Actor::parse(actor).unwrap(),
-            grant: Grant::Customer(CustomerId::parse(id).unwrap()),
-        }
-    }
-
-    #[test]
-    fn each_principal_has_its_own_few_reads_in_flight_whatever_its_credential() {
-        let reads = LargeReads::default();
-        // The same customer through an API key and through the console: one count.
-        let (by_key, by_console) =
-            (customer("alice", "key:0123456789abcdef"), customer("alice", "web:alice"));
-        let first = reads.start(&by_key).unwrap();
-        let second = reads.start(&by_console).unwrap();
-        assert!(matches!(reads.start(&by_key), Err(StoreError::Refused(Error::TooManyReads))));
-        // Someone else is not held back, nor the service's own tools.
-        let bob = reads.start(&customer("bob", "key:fedcba9876543210")).unwrap();
-        let tools: Vec<_> = (0..10).map(|_| reads.start(&Principal::operator()).unwrap()).collect();
-        // One ends: one more may start.
-        drop(first);
-        let third = reads.start(&by_key).unwrap();
-        drop((second, third, bob, tools));
-        assert!(reads.in_flight.lock().unwrap().is_empty(), "counts left behind");
     }
 }
