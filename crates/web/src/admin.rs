@@ -288,7 +288,7 @@ async fn post_interest(store: Store, id: String, by: Principal, period: Interest
 pub async fn check_start(
     State(app): State<App>,
     Admin(signed): Admin,
-    Form(f): Form<crate::pages::CsrfForm>,
+    Form(f): Form<crate::sign_in::CsrfForm>,
 ) -> Response {
     if !session::csrf_ok(&signed, &f.csrf) {
         return crate::pages::forged(Who::of(&signed));

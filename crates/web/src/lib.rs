@@ -19,6 +19,7 @@ pub mod listener;
 mod pages;
 pub mod password;
 mod session;
+mod sign_in;
 mod users;
 mod view;
 
@@ -88,8 +89,8 @@ pub fn router(store: Store, config: ConsoleConfig) -> Router {
     let app = App { store, config: Arc::new(config), passwords: Arc::new(password::Gate::new()) };
     Router::new()
         .route("/", get(pages::home))
-        .route("/signin", get(pages::sign_in_form).post(pages::sign_in))
-        .route("/signout", post(pages::sign_out))
+        .route("/signin", get(sign_in::form).post(sign_in::sign_in))
+        .route("/signout", post(sign_in::sign_out))
         .route("/accounts/{id}", get(pages::account))
         .route("/accounts/{id}/statement", get(pages::statement))
         .route("/accounts/{id}/{action}", post(pages::act))

@@ -3,28 +3,21 @@
 //! ownership is checked by the store, in Redis, as for the API.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 
-use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use redbank_domain::policy::{self, Access, Method};
 use redbank_domain::{
     AccountId, Amount, BalanceChange, Capture, CustomerId, Error, Grant, HoldId, HoldRequest, InterestPeriod,
-    Memo, Principal, Reason, RequestId, StateChange, TransactionKind, Transfer, UserName,
+    Memo, Principal, Reason, RequestId, StateChange, TransactionKind, Transfer,
 };
 use redbank_store::{HistoryQuery, StoreError};
 use serde::Deserialize;
 
 use crate::session::{self, Signed, Unsigned};
-use crate::view::{
-    self, AccountPage, AccountRow, AccountView, EntryRow, FormView, HomePage, SignInPage, Who,
-};
-use crate::{
-    App, SIGN_IN_ATTEMPTS_PER_ADDRESS, SIGN_IN_ATTEMPTS_PER_USER, SIGN_IN_ATTEMPTS_PER_USER_AND_ADDRESS,
-    SIGN_IN_WINDOW, chart, password,
-};
+use crate::view::{self, AccountPage, AccountRow, AccountView, EntryRow, FormView, HomePage, Who};
+use crate::{App, chart};
 
 /// Entries on one page of an account's history (and in its chart).
 const HISTORY_PAGE: usize = 25;
@@ -32,7 +25,7 @@ const HISTORY_PAGE: usize = 25;
 const ACCOUNTS_LISTED: usize = 100;
 
 /// A redirect that the browser follows with GET.
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
@@ -77,181 +70,6 @@ pub(crate) fn in_words(e: &Error) -> String {
     };
     let mut chars = text.chars();
     chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or(text)
-}
-
-#[derive(Deserialize)]
-pub struct SignInQuery {
-    ended: Option<String>,
-}
-
-pub async fn sign_in_form(State(app): State<App>, Query(q): Query<SignInQuery>) -> Response {
-    let notice = q.ended.map(|_| "Your session ended. Sign in again.".to_owned());
-    sign_in_page(&app, StatusCode::OK, notice, None, String::new())
-}
-
-fn sign_in_page(
-    app: &App,
-    status: StatusCode,
-    notice: Option<String>,
-    problem: Option<String>,
-    user: String,
-) -> Response {
-    let Ok(csrf) = password::token(32) else {
-        return view::message(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            None,
-            "Error",
-            "The server could not make a form.",
-        );
-    };
-    let mut r = view::page(status, &SignInPage { who: None, notice, problem, csrf: csrf.clone(), user });
-    if let Ok(v) =
-        HeaderValue::from_str(&session::set_cookie(app, session::PRE_COOKIE, &csrf, "/signin", None))
-    {
-        r.headers_mut().insert(header::SET_COOKIE, v);
-    }
-    r
-}
-
-#[derive(Deserialize)]
-pub struct SignInForm {
-    csrf: String,
-    user: String,
-    password: String,
-}
-
-pub async fn sign_in(
-    State(app): State<App>,
-    Extension(crate::Peer(peer)): Extension<crate::Peer>,
-    headers: HeaderMap,
-    Form(f): Form<SignInForm>,
-) -> Response {
-    let pre = session::cookie(&headers, session::PRE_COOKIE).unwrap_or_default();
-    if pre.is_empty() || !password::same(pre, &f.csrf) {
-        return sign_in_page(
-            &app,
-            StatusCode::FORBIDDEN,
-            None,
-            Some("This sign-in form expired. Try again.".into()),
-            f.user,
-        );
-    }
-    let wrong = || Some("Wrong user name or password.".to_owned());
-    let Ok(name) = UserName::parse(&f.user) else {
-        return sign_in_page(&app, StatusCode::UNAUTHORIZED, None, wrong(), String::new());
-    };
-    let ip = client_ip(peer.ip(), &headers, &app.config.trusted_proxies);
-    let (by_pair, by_address, by_user) = (format!("p:{name}@{ip}"), format!("a:{ip}"), format!("u:{name}"));
-    let counters = [
-        (by_pair.as_str(), SIGN_IN_ATTEMPTS_PER_USER_AND_ADDRESS),
-        (by_address.as_str(), SIGN_IN_ATTEMPTS_PER_ADDRESS),
-        (by_user.as_str(), SIGN_IN_ATTEMPTS_PER_USER),
-    ];
-    // The argon2 work is bounded first (no Redis call when it is full), then the
-    // attempt is counted before its password is checked.
-    let Some(place) = app.passwords.admit() else {
-        let text = "Too many sign-ins at once. Try again in a moment.".to_owned();
-        return sign_in_page(&app, StatusCode::TOO_MANY_REQUESTS, None, Some(text), f.user);
-    };
-    let store = &app.store;
-    match store.reserve_sign_in(&counters, SIGN_IN_WINDOW).await {
-        Ok(true) => {}
-        Ok(false) => {
-            let text = format!(
-                "Too many failed sign-ins. Wait {} minutes and try again.",
-                SIGN_IN_WINDOW.as_secs() / 60
-            );
-            return sign_in_page(&app, StatusCode::TOO_MANY_REQUESTS, None, Some(text), f.user);
-        }
-        Err(e) => return unavailable(None, &e),
-    }
-    let user = match store.console_user(&name).await {
-        Ok(user) => user,
-        Err(e) => return unavailable(None, &e),
-    };
-    // An unknown user costs the same time as a wrong password.
-    let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
-    let matches = place.verify(f.password, stored).await;
-    let user = match user {
-        Some(u) if matches && !u.disabled => u,
-        _ => {
-            tracing::info!(user = %name, peer = %ip, "console: a sign-in failed");
-            let _ = store.record_console_event(name.as_str(), "failed to sign in", &ip.to_string()).await;
-            return sign_in_page(&app, StatusCode::UNAUTHORIZED, None, wrong(), name.to_string());
-        }
-    };
-    // Only failures stay counted.
-    if let Err(e) = store.release_sign_in(&[&by_pair, &by_address, &by_user]).await {
-        tracing::debug!(error = %e, "console: a sign-in's attempt stays counted");
-    }
-    let (Ok(id), Ok(csrf)) = (password::token(32), password::token(32)) else {
-        return view::message(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            None,
-            "Error",
-            "The server could not start a session.",
-        );
-    };
-    let new = redbank_store::console::ConsoleSession {
-        user: name.clone(),
-        epoch: user.epoch,
-        csrf,
-        created_millis: session::now_millis(),
-    };
-    if let Err(e) = store.create_session(&id, &new, app.config.idle_timeout).await {
-        return unavailable(None, &e);
-    }
-    tracing::info!(user = %name, role = user.grant.role().as_str(), "console: signed in");
-    let _ = store.record_console_event(name.as_str(), "signed in", &ip.to_string()).await;
-    let mut r = see_other("/");
-    for cookie in [
-        session::set_cookie(&app, session::COOKIE, &id, "/", None),
-        session::set_cookie(&app, session::PRE_COOKIE, "", "/signin", Some(0)),
-    ] {
-        if let Ok(v) = HeaderValue::from_str(&cookie) {
-            r.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    r
-}
-
-/// The client's address: the peer's, or, when the peer is a trusted proxy, the
-/// last address of the last `X-Forwarded-For` (the one the proxy itself saw; any
-/// earlier ones came from the client and prove nothing).
-fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
-    if !trusted.contains(&peer) {
-        return peer;
-    }
-    headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .next_back()
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .and_then(|last| last.trim().parse().ok())
-        .unwrap_or(peer)
-}
-
-/// A well-formed stored hash of no one's password, checked for unknown users.
-const DUMMY_HASH: &str = "argon2id$v=19$m=19456,t=2,p=1$00000000000000000000000000000000$\
-                          0000000000000000000000000000000000000000000000000000000000000000";
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    pub csrf: String,
-}
-
-pub async fn sign_out(State(app): State<App>, signed: Signed, Form(f): Form<CsrfForm>) -> Response {
-    if !session::csrf_ok(&signed, &f.csrf) {
-        return forged(Who::of(&signed));
-    }
-    let _ = app.store.delete_session(&signed.session_id).await;
-    crate::audit::record(&app.store, &signed, "signed out", "").await;
-    let mut r = see_other("/signin");
-    if let Ok(v) = HeaderValue::from_str(&session::set_cookie(&app, session::COOKIE, "", "/", Some(0))) {
-        r.headers_mut().insert(header::SET_COOKIE, v);
-    }
-    r
 }
 
 pub(crate) fn forged(who: Who) -> Response {
