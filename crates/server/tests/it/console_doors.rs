@@ -134,6 +134,10 @@ async fn a_burst_of_unknown_user_sign_ins_holds_bounded_memory_and_others_are_se
     // Every one answered: checked (401) or refused at once (429).
     assert_eq!(statuses.keys().copied().filter(|s| *s != 401 && *s != 429).count(), 0, "{statuses:?}");
     assert!(statuses.get(&429).copied().unwrap_or(0) > 0, "none was refused: {statuses:?}");
+    // All from one address at the same moment: its limit held (each attempt was
+    // counted before its check), whatever the gate let through.
+    let checked = statuses.get(&401).copied().unwrap_or(0);
+    assert!(checked <= redbank_web::SIGN_IN_ATTEMPTS_PER_ADDRESS as usize, "{checked} checked: {statuses:?}");
     // One argon2 check holds 19 MiB, and one runs at a time on 2 cores; 200 open
     // HTTP connections themselves take about 50 MiB in a debug build. (Before the
     // bound: 1 GiB.)
