@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::client::{Failure, RedisTarget, open_store};
+use crate::client::{Failure, RedisTarget, open_bank};
 use crate::output::{Printer, say};
 
 /// `redbank check`: the invariant checker, with a non-zero exit on any violation.
@@ -17,8 +17,9 @@ pub async fn run(redis: &RedisTarget, idempotency_ttl: Duration, out: &Printer) 
     let mut config = redis.config();
     config.call_timeout = Duration::from_secs(10);
     config.idempotency_ttl = idempotency_ttl;
-    let store = open_store(&config).await?;
-    let report = redbank_store::check::check(&store)
+    let bank = open_bank(&config).await?;
+    let report = bank
+        .check(&redbank_domain::Principal::operator())
         .await
         .map_err(|e| Failure::Local(format!("check failed: {e}")))?;
     if out.json {

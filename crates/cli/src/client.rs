@@ -127,6 +127,20 @@ pub async fn open_store(config: &redbank_store::StoreConfig) -> Result<redbank_s
     redbank_store::Store::open(config).await.map_err(|e| Failure::Local(e.to_string()))
 }
 
+/// The bank's operations over the store of `config`, for the operator's commands.
+pub async fn open_bank(config: &redbank_store::StoreConfig) -> Result<redbank_bank::Bank, Failure> {
+    Ok(redbank_bank::Bank::for_operator(open_store(config).await?))
+}
+
+/// A failure of an operator's command that went to Redis: a refusal is the
+/// domain's, anything else Redis's.
+pub fn from_redis(e: redbank_bank::StoreError) -> Failure {
+    match e {
+        redbank_bank::StoreError::Refused(e) => Failure::from(e),
+        other => Failure::Local(format!("redis: {other}")),
+    }
+}
+
 /// The TLS settings of every connection the CLI makes, set once at start.
 static TLS: std::sync::OnceLock<ClientTlsConfig> = std::sync::OnceLock::new();
 

@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use redbank_api::convert::{api_key_to_proto, role_to_proto, timestamp_from_millis};
 use redbank_api::v1::{self, api_keys_client::ApiKeysClient};
-use redbank_domain::{Actor, CustomerId, Grant, KeyId, Memo, Role};
+use redbank_bank::Bank;
+use redbank_bank::keys::NewKey;
+use redbank_domain::{CustomerId, Grant, KeyId, Memo, Principal, Role};
 use serde_json::json;
 
-use crate::client::{Failure, RedisTarget, call, endpoint, open_store, with_token};
+use crate::client::{Failure, RedisTarget, call, endpoint, from_redis, open_bank, with_token};
 use crate::output::{Printer, rfc3339, say};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -66,22 +68,11 @@ pub enum KeysCommand {
     },
 }
 
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
+use redbank_domain::calendar::now_millis;
 
 /// The operator's path: Redis itself, when one is given.
-async fn store(redis: &RedisTarget) -> Result<Option<redbank_store::Store>, Failure> {
-    if redis.given() { open_store(&redis.config()).await.map(Some) } else { Ok(None) }
-}
-
-fn local(e: redbank_store::StoreError) -> Failure {
-    match e {
-        redbank_store::StoreError::Refused(e) => Failure::from(e),
-        other => Failure::Local(format!("redis: {other}")),
-    }
+async fn bank(redis: &RedisTarget) -> Result<Option<Bank>, Failure> {
+    if redis.given() { open_bank(&redis.config()).await.map(Some) } else { Ok(None) }
 }
 
 fn role_name(value: i32) -> &'static str {
@@ -133,15 +124,14 @@ pub async fn run(
     match command {
         KeysCommand::Create { role, customer, description, expires_in_days, redis } => {
             let expires = expires_in_days.map(|d| now_millis() + i64::from(d) * 86_400_000);
-            let (key, credential) = match store(redis).await? {
-                Some(store) => {
+            let (key, credential) = match bank(redis).await? {
+                Some(bank) => {
                     let customer = customer.as_deref().map(CustomerId::parse).transpose()?;
                     let grant = Grant::new(role.role(), customer)?;
                     let description = Memo::parse(description)?;
-                    let minted = store
-                        .create_api_key(grant, description, expires, &Actor::operator())
-                        .await
-                        .map_err(local)?;
+                    let new = NewKey { grant, description, expires_millis: expires };
+                    let minted =
+                        bank.create_api_key(&Principal::operator(), new).await.map_err(from_redis)?;
                     (api_key_to_proto(&minted.key), minted.credential)
                 }
                 None => {
@@ -164,8 +154,14 @@ pub async fn run(
             }
         }
         KeysCommand::List { redis } => {
-            let keys: Vec<v1::ApiKey> = match store(redis).await? {
-                Some(store) => store.api_keys().await.map_err(local)?.iter().map(api_key_to_proto).collect(),
+            let keys: Vec<v1::ApiKey> = match bank(redis).await? {
+                Some(bank) => bank
+                    .api_keys(&Principal::operator())
+                    .await
+                    .map_err(from_redis)?
+                    .iter()
+                    .map(api_key_to_proto)
+                    .collect(),
                 None => call!(api()?, list_api_keys, v1::ListApiKeysRequest {})?.keys,
             };
             if out.json {
@@ -177,10 +173,12 @@ pub async fn run(
             }
         }
         KeysCommand::Revoke { key_id, redis } => {
-            let key = match store(redis).await? {
-                Some(store) => {
+            let key = match bank(redis).await? {
+                Some(bank) => {
                     let id = KeyId::parse(key_id)?;
-                    api_key_to_proto(&store.revoke_api_key(&id, &Actor::operator()).await.map_err(local)?)
+                    api_key_to_proto(
+                        &bank.revoke_api_key(&Principal::operator(), &id).await.map_err(from_redis)?,
+                    )
                 }
                 None => call!(api()?, revoke_api_key, v1::RevokeApiKeyRequest { key_id: key_id.clone() })?,
             };

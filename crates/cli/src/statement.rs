@@ -9,7 +9,7 @@ use redbank_api::v1;
 use redbank_domain::calendar::{MILLIS_PER_DAY, parse_date_millis};
 use serde_json::json;
 
-use redbank_web::csv::{STATEMENT_COLUMNS, defused};
+use redbank_bank::csv::{STATEMENT_COLUMNS, defused};
 
 use crate::client::{Client, Failure, call};
 use crate::output::{

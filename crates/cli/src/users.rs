@@ -5,10 +5,10 @@
 
 use std::io::BufRead;
 
-use redbank_domain::{CustomerId, Grant, UserName};
+use redbank_domain::{CustomerId, Grant, Principal, UserName};
 use serde_json::json;
 
-use crate::client::{Failure, RedisTarget, open_store};
+use crate::client::{Failure, RedisTarget, from_redis, open_bank};
 use crate::keys::RoleArg;
 use crate::output::{Printer, say};
 
@@ -54,23 +54,17 @@ fn invalid(e: redbank_domain::Error) -> Failure {
     Failure::Invalid { reason: e.reason(), message: e.to_string() }
 }
 
-/// The password: stdin's first line, or a new random one (and whether it was made).
-fn password(from_stdin: bool) -> Result<(String, bool), Failure> {
-    if from_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Failure::Local(format!("reading stdin: {e}")))?;
-        let line = line.trim_end_matches(['\n', '\r']).to_owned();
-        redbank_web::password::check_policy(&line).map_err(invalid)?;
-        return Ok((line, false));
+/// The password: stdin's first line, or None for the bank to make one.
+fn password(from_stdin: bool) -> Result<Option<String>, Failure> {
+    if !from_stdin {
+        return Ok(None);
     }
-    Ok((redbank_web::password::token(10).map_err(Failure::Local)?, true))
-}
-
-fn hash(password: &str) -> Result<String, Failure> {
-    redbank_web::password::hash(password).map_err(Failure::Local)
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::Local(format!("reading stdin: {e}")))?;
+    Ok(Some(line.trim_end_matches(['\n', '\r']).to_owned()))
 }
 
 pub async fn run(command: &UsersCommand, out: &Printer) -> Result<(), Failure> {
@@ -87,31 +81,30 @@ pub async fn run(command: &UsersCommand, out: &Printer) -> Result<(), Failure> {
         });
     }
     let name = UserName::parse(name).map_err(invalid)?;
-    let store = open_store(&redis.config()).await?;
-    let local = |e: redbank_store::StoreError| match e {
-        redbank_store::StoreError::Refused(e) => invalid(e),
-        other => Failure::Local(other.to_string()),
+    let bank = open_bank(&redis.config()).await?;
+    let by = Principal::operator();
+    let local = |e: redbank_bank::StoreError| match e {
+        redbank_bank::StoreError::Refused(e) => invalid(e),
+        other => from_redis(other),
     };
     let (verb, made) = match command {
         UsersCommand::Create { role, customer, password_stdin, .. } => {
             let customer = customer.as_deref().map(CustomerId::parse).transpose().map_err(invalid)?;
             let grant = Grant::new(role.role(), customer).map_err(invalid)?;
-            let (password, made) = password(*password_stdin)?;
-            store.create_user(&name, &grant, &hash(&password)?).await.map_err(local)?;
-            ("created", made.then_some(password))
+            let given = password(*password_stdin)?;
+            ("created", bank.create_user(&by, &name, &grant, given.as_deref()).await.map_err(local)?)
         }
         UsersCommand::Disable { .. } => {
-            store.set_user_disabled(&name, true).await.map_err(local)?;
+            bank.set_user_disabled(&by, &name, true).await.map_err(local)?;
             ("disabled", None)
         }
         UsersCommand::Enable { .. } => {
-            store.set_user_disabled(&name, false).await.map_err(local)?;
+            bank.set_user_disabled(&by, &name, false).await.map_err(local)?;
             ("enabled", None)
         }
         UsersCommand::Reset { password_stdin, .. } => {
-            let (password, made) = password(*password_stdin)?;
-            store.set_user_password(&name, &hash(&password)?).await.map_err(local)?;
-            ("given a new password", made.then_some(password))
+            let given = password(*password_stdin)?;
+            ("given a new password", bank.reset_password(&by, &name, given.as_deref()).await.map_err(local)?)
         }
     };
     if out.json {

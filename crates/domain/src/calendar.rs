@@ -12,6 +12,14 @@ pub const MILLIS_PER_DAY: i64 = 86_400_000;
 /// The first instant after 9999-12-31: times asked for lie in 1970 to 9999.
 pub const END_OF_TIME_MILLIS: i64 = 253_402_300_800_000;
 
+/// The one clock of the service's own processes: ms since the epoch (0 for a clock
+/// set before 1970). Redis's clock, not this, orders history entries.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// A range of times asked for (a history's or a statement's): each bound within
 /// 1970 to 9999, the start before the end. Milliseconds since the epoch; the end
 /// is exclusive.

@@ -12,13 +12,14 @@ pub mod api_key;
 pub mod calendar;
 pub mod change;
 pub mod error;
+pub mod hex;
 pub mod hold;
 pub mod ids;
 pub mod interest;
 pub mod limits;
 pub mod memo;
 pub mod money;
-pub mod policy;
+
 pub mod principal;
 pub mod rules;
 
@@ -32,5 +33,5 @@ pub use ids::{AccountId, RequestId};
 pub use interest::{AnnualRate, InterestDays, RateCeiling, interest_minor};
 pub use memo::Memo;
 pub use money::{Amount, Currency, Money};
-pub use policy::{Access, Method};
+
 pub use principal::{Actor, CustomerId, Grant, KeyId, Principal, Role, UserName};

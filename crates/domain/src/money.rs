@@ -18,6 +18,9 @@ use crate::limits::MAX_AMOUNT_MINOR;
 pub struct Currency(iso_currency::Currency);
 
 impl Currency {
+    /// The US dollar: the server's default currency.
+    pub const USD: Currency = Currency(iso_currency::Currency::USD);
+
     /// Parses an upper-case ISO 4217 alphabetic code such as "USD".
     pub fn parse(code: &str) -> Result<Self, Error> {
         let invalid =

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use redbank_api::convert::api_key_to_proto;
 use redbank_api::requests::NewApiKey;
 use redbank_api::v1::{self, api_keys_server::ApiKeys};
-use redbank_domain::policy::Method;
-use redbank_domain::{KeyId, Role};
+use redbank_bank::Operation;
+use redbank_bank::keys::NewKey;
+use redbank_domain::KeyId;
 use tonic::{Request, Response, Status};
 
-use crate::auth::{self, caller};
+use crate::auth::caller;
 use crate::{AppState, now_millis, status};
 
 /// Most keys one ListApiKeys answers.
@@ -36,24 +37,16 @@ impl ApiKeys for ApiKeysService {
         let by = caller(request.extensions())?;
         let NewApiKey { grant, description, expires_millis } =
             NewApiKey::parse(request.get_ref(), now_millis()).map_err(|e| status::refused(&e))?;
-        if !by.grant.may_grant(&grant) {
-            self.state.auth.denials.denied(&by, Method::CreateApiKey, Some(grant.role().as_str()));
-            return Err(auth::permission_denied());
-        }
+        let role = grant.role();
         let minted = self
             .state
-            .store
-            .create_api_key(grant, description, expires_millis, &by.actor)
+            .bank
+            .create_api_key(&by, NewKey { grant, description, expires_millis })
             .await
-            .map_err(status::from_store)?;
-        tracing::info!(
-            target: "redbank::auth",
-            key = %minted.key.id,
-            role = %minted.key.grant.role(),
-            customer = minted.key.grant.customer().map(|c| c.as_str()).unwrap_or(""),
-            by = %by.actor,
-            "API key created"
-        );
+            .map_err(|e| {
+                self.state.auth.denials.if_denied(&by, Operation::CreateApiKey, role.as_str(), &e);
+                status::from_store(e)
+            })?;
         Ok(Response::new(v1::CreateApiKeyResponse {
             key: Some(api_key_to_proto(&minted.key)),
             credential: minted.credential,
@@ -64,8 +57,8 @@ impl ApiKeys for ApiKeysService {
         &self,
         request: Request<v1::ListApiKeysRequest>,
     ) -> Result<Response<v1::ListApiKeysResponse>, Status> {
-        caller(request.extensions())?;
-        let keys = self.state.store.api_keys().await.map_err(status::from_store)?;
+        let by = caller(request.extensions())?;
+        let keys = self.state.bank.api_keys(&by).await.map_err(status::from_store)?;
         let truncated = keys.len() > API_KEYS_LIST_MAX;
         Ok(Response::new(v1::ListApiKeysResponse {
             keys: keys.iter().take(API_KEYS_LIST_MAX).map(api_key_to_proto).collect(),
@@ -79,11 +72,7 @@ impl ApiKeys for ApiKeysService {
     ) -> Result<Response<v1::ApiKey>, Status> {
         let by = caller(request.extensions())?;
         let id = KeyId::parse(&request.get_ref().key_id).map_err(|e| status::refused(&e))?;
-        let key = self.state.store.revoke_api_key(&id, &by.actor).await.map_err(status::from_store)?;
-        tracing::info!(target: "redbank::auth", key = %id, by = %by.actor, "API key revoked");
-        if key.grant.role() == Role::Admin {
-            tracing::warn!(target: "redbank::auth", key = %id, "an admin key was revoked");
-        }
+        let key = self.state.bank.revoke_api_key(&by, &id).await.map_err(status::from_store)?;
         Ok(Response::new(api_key_to_proto(&key)))
     }
 }

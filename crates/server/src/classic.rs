@@ -15,13 +15,14 @@
 use std::sync::Arc;
 
 use redbank_api::classic::{self, bank_service_server::BankService};
+use redbank_bank::accounts::NewAccount;
+use redbank_bank::payments::change_operation;
+use redbank_bank::{Operation, StoreError};
 use redbank_domain::Principal;
 use redbank_domain::money::AmountError;
-use redbank_domain::policy::Method;
 use redbank_domain::{
     AccountId, AccountType, Amount, AnnualRate, BalanceChange, Error, InterestDays, Memo, interest::RateError,
 };
-use redbank_store::StoreError;
 use tonic::{Request, Response, Status};
 
 use crate::auth::caller;
@@ -96,19 +97,23 @@ impl ClassicBank {
         Self { state }
     }
 
+    /// The currency of every classic account: the bank's default.
+    fn currency(&self) -> redbank_domain::Currency {
+        self.state.bank.settings().default_currency
+    }
+
     fn account_id(&self, raw: &str) -> Result<AccountId, Status> {
         AccountId::parse(raw).map_err(|e| classic_status(&e))
     }
 
     /// The status of a store failure; a refusal by ownership is logged.
-    fn fail(&self, by: &Principal, method: Method, id: &AccountId, error: StoreError) -> Status {
-        self.state.auth.denials.if_denied(by, method, id.as_str(), &error);
+    fn fail(&self, by: &Principal, operation: Operation, id: &AccountId, error: StoreError) -> Status {
+        self.state.auth.denials.if_denied(by, operation, id.as_str(), &error);
         store_status(error)
     }
 
     async fn post(
         &self,
-        method: Method,
         by: &Principal,
         id: AccountId,
         change: BalanceChange,
@@ -116,10 +121,10 @@ impl ClassicBank {
     ) -> Result<Response<classic::TransactionResponse>, Status> {
         let posted = self
             .state
-            .store
-            .post(&id, &change, None, &Memo::default(), by)
+            .bank
+            .post(by, &id, &change, None, &Memo::default())
             .await
-            .map_err(|e| self.fail(by, method, &id, e))?;
+            .map_err(|e| self.fail(by, change_operation(&change), &id, e))?;
         Ok(Response::new(classic::TransactionResponse {
             account_id: id.to_string(),
             message: message.to_owned(),
@@ -140,11 +145,8 @@ impl BankService for ClassicBank {
         let account_type = AccountType::parse(&r.account_type).map_err(|e| classic_status(&e))?;
         // The classic contract names no owner: a customer's account is its own,
         // staff's is nobody's.
-        self.state
-            .store
-            .create_account(&id, account_type, self.state.default_currency, None, by.required_owner())
-            .await
-            .map_err(store_status)?;
+        let new = NewAccount { id: id.clone(), account_type, currency: None, request_id: None, owner: None };
+        self.state.bank.open_account(&by, new).await.map_err(store_status)?;
         Ok(Response::new(classic::AccountResponse {
             account_id: id.to_string(),
             message: "Account created successfully.".into(),
@@ -159,10 +161,10 @@ impl BankService for ClassicBank {
         let id = self.account_id(&request.get_ref().account_id)?;
         let account = self
             .state
-            .store
-            .get_account(&id, &by)
+            .bank
+            .account(&by, &id)
             .await
-            .map_err(|e| self.fail(&by, Method::ClassicGetBalance, &id, e))?;
+            .map_err(|e| self.fail(&by, Operation::GetAccount, &id, e))?;
         Ok(Response::new(classic::BalanceResponse {
             account_id: id.to_string(),
             balance: account.balance.to_f64(),
@@ -177,9 +179,8 @@ impl BankService for ClassicBank {
         let by = caller(request.extensions())?;
         let r = request.into_inner();
         let id = self.account_id(&r.account_id)?;
-        let amount = Amount::from_f64(self.state.default_currency, r.amount).map_err(amount_status)?;
-        self.post(Method::ClassicDeposit, &by, id, BalanceChange::Deposit(amount), "Deposit successful.")
-            .await
+        let amount = Amount::from_f64(self.currency(), r.amount).map_err(amount_status)?;
+        self.post(&by, id, BalanceChange::Deposit(amount), "Deposit successful.").await
     }
 
     async fn withdraw(
@@ -189,9 +190,9 @@ impl BankService for ClassicBank {
         let by = caller(request.extensions())?;
         let r = request.into_inner();
         let id = self.account_id(&r.account_id)?;
-        let amount = Amount::from_f64(self.state.default_currency, r.amount).map_err(amount_status)?;
+        let amount = Amount::from_f64(self.currency(), r.amount).map_err(amount_status)?;
         let change = BalanceChange::Withdrawal(amount);
-        self.post(Method::ClassicWithdraw, &by, id, change, "Withdrawal successful.").await
+        self.post(&by, id, change, "Withdrawal successful.").await
     }
 
     async fn calculate_interest(
@@ -201,15 +202,18 @@ impl BankService for ClassicBank {
         let by = caller(request.extensions())?;
         let r = request.into_inner();
         let id = self.account_id(&r.account_id)?;
-        let rate =
-            AnnualRate::from_f64(r.annual_interest_rate, self.state.rate_ceiling).map_err(rate_status)?;
+        let rate = AnnualRate::from_f64(r.annual_interest_rate, self.state.bank.settings().rate_ceiling)
+            .map_err(rate_status)?;
         // Classic moves only the default currency, interest as much as deposits and
         // withdrawals (whose amounts carry it and are checked in the script). An
         // account's currency never changes, so reading it first leaves no window.
-        let method = Method::ClassicCalculateInterest;
-        let account =
-            self.state.store.get_account(&id, &by).await.map_err(|e| self.fail(&by, method, &id, e))?;
-        let classic = self.state.default_currency;
+        let account = self
+            .state
+            .bank
+            .account(&by, &id)
+            .await
+            .map_err(|e| self.fail(&by, Operation::ApplyInterest, &id, e))?;
+        let classic = self.currency();
         if account.currency() != classic {
             return Err(classic_status(&Error::CurrencyMismatch {
                 account: account.currency(),
@@ -217,6 +221,6 @@ impl BankService for ClassicBank {
             }));
         }
         let change = BalanceChange::Interest { rate, days: InterestDays::YEAR, period: None };
-        self.post(method, &by, id, change, "Interest calculated and applied successfully.").await
+        self.post(&by, id, change, "Interest calculated and applied successfully.").await
     }
 }

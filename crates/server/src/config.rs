@@ -314,8 +314,6 @@ impl Config {
             idle_timeout: Duration::from_secs(self.web_idle_timeout_secs),
             absolute_timeout: Duration::from_secs(self.web_absolute_timeout_secs),
             secure_cookies: self.web_secure_cookies,
-            rate_ceiling: self.rate_ceiling_percent,
-            period_policy: self.period_policy(),
             trusted_proxies: self.web_trusted_proxy.clone(),
         }
     }

@@ -24,21 +24,16 @@ use std::time::Duration;
 use redbank_api::classic::bank_service_server::BankServiceServer;
 use redbank_api::v1::api_keys_server::ApiKeysServer;
 use redbank_api::v1::bank_server::BankServer;
-use redbank_domain::{Currency, PeriodPolicy, RateCeiling};
+use redbank_bank::{Bank, Settings};
 use redbank_store::{Store, StoreError};
 use tokio::net::TcpListener;
 
 pub use config::{Config, LogFormat};
 
 /// What every handler shares. Holds no account state: that lives in Redis only.
+/// Handlers reach Redis through the bank's operations only.
 pub struct AppState {
-    pub store: Store,
-    /// Currency of v1 accounts created without one, and of all classic accounts.
-    pub default_currency: Currency,
-    /// Highest annual interest rate accepted.
-    pub rate_ceiling: RateCeiling,
-    /// Which interest periods may be posted.
-    pub period_policy: PeriodPolicy,
+    pub bank: Bank,
     /// Response bytes all clients together may leave unread.
     pub responses: budget::ResponseBudget,
     /// Signs and checks page tokens.
@@ -47,12 +42,7 @@ pub struct AppState {
     pub auth: Arc<auth::Authenticator>,
 }
 
-/// The server's clock, in ms since the epoch.
-pub(crate) fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
+pub(crate) use redbank_domain::calendar::now_millis;
 
 /// Largest response message: what standard gRPC clients accept (4 MiB). Pages are
 /// sized to stay far below it; this is the backstop.
@@ -126,11 +116,16 @@ pub async fn run(
         (epoch, jwks)
     });
     let authenticator = Arc::new(auth::Authenticator::new(config.auth, keys, jwt));
+    let bank = Bank::new(
+        store.clone(),
+        Settings {
+            default_currency: config.default_currency,
+            rate_ceiling: config.rate_ceiling_percent,
+            period_policy: config.period_policy(),
+        },
+    );
     let state = Arc::new(AppState {
-        store: store.clone(),
-        default_currency: config.default_currency,
-        rate_ceiling: config.rate_ceiling_percent,
-        period_policy: config.period_policy(),
+        bank: bank.clone(),
         responses: budget::ResponseBudget::new(config.max_response_bytes),
         tokens: page_token::Tokens::new(store.clone()),
         auth: authenticator.clone(),
@@ -140,7 +135,7 @@ pub async fn run(
     let recovery = tokio::spawn(recovery::run(store.clone(), config.store_config().recovery));
     let console = web_listener.map(|listener| {
         tracing::info!(listen = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "serving the web console");
-        tokio::spawn(redbank_web::serve(listener, store.clone(), config.console_config()))
+        tokio::spawn(redbank_web::serve(listener, bank, config.console_config()))
     });
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let health_task = tokio::spawn(health::watch_store(

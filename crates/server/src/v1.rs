@@ -1,8 +1,9 @@
 //! `redbank.v1.Bank`. Every handler has the same shape: take the principal the
 //! transport authenticated (the policy table already let the call through), parse
 //! the request into domain values (`redbank_api::requests`, refusing bad input
-//! before any Redis call), make one store call on the principal's behalf (a
-//! customer's ownership is checked in Redis, in the same step), convert the result.
+//! before any Redis call), call the one bank operation it is on the principal's
+//! behalf (`redbank_bank`: who may do what is decided there; a customer's
+//! ownership in Redis, in the same step), convert the result.
 
 use std::sync::Arc;
 
@@ -14,12 +15,13 @@ use redbank_api::requests::{
     TransferCommand, VoidCommand, accounts_page_size,
 };
 use redbank_api::v1::{self, bank_server::Bank};
-use redbank_domain::policy::Method;
+use redbank_bank::accounts::{Listing, NewAccount, state_operation};
+use redbank_bank::payments::change_operation;
+use redbank_bank::{HistoryQuery, HoldApplied, Operation, Posted, StatementCursor, StoreError};
 use redbank_domain::{AccountId, Error, HoldId, Principal, StateChange};
-use redbank_store::{HistoryQuery, HoldApplied, Posted, StatementCursor, StoreError};
 use tonic::{Request, Response, Status};
 
-use crate::auth::{self, caller};
+use crate::auth::caller;
 use crate::budget::bounds;
 use crate::{AppState, access, now_millis, status};
 
@@ -34,32 +36,30 @@ impl BankV1 {
 
     /// The status of a store failure; a refusal by ownership is logged with who
     /// asked, for what and on which account.
-    fn fail(&self, by: &Principal, method: Method, target: &str, error: StoreError) -> Status {
-        self.state.auth.denials.if_denied(by, method, target, &error);
+    fn fail(&self, by: &Principal, operation: Operation, target: &str, error: StoreError) -> Status {
+        self.state.auth.denials.if_denied(by, operation, target, &error);
         status::from_store(error)
     }
 
     /// One balance change, parsed already.
     async fn post(
         &self,
-        method: Method,
         by: &Principal,
         m: Result<Movement, Error>,
     ) -> Result<(Option<v1::Transaction>, v1::Account), Status> {
         let Movement { id, change, request_id, memo } = m.map_err(|e| status::refused(&e))?;
         let Posted { transaction, account } = self
             .state
-            .store
-            .post(&id, &change, request_id.as_ref(), &memo, by)
+            .bank
+            .post(by, &id, &change, request_id.as_ref(), &memo)
             .await
-            .map_err(|e| self.fail(by, method, id.as_str(), e))?;
+            .map_err(|e| self.fail(by, change_operation(&change), id.as_str(), e))?;
         Ok((transaction.as_ref().map(transaction_to_proto), account_to_proto(&account)))
     }
 
     /// One change of state, parsed already.
     async fn set_state(
         &self,
-        method: Method,
         by: &Principal,
         change: StateChange,
         command: Result<StateCommand, Error>,
@@ -67,10 +67,10 @@ impl BankV1 {
         let StateCommand { id, reason, request_id } = command.map_err(|e| status::refused(&e))?;
         let posted = self
             .state
-            .store
-            .set_state(&id, change, &reason, request_id.as_ref(), by)
+            .bank
+            .change_state(by, &id, change, &reason, request_id.as_ref())
             .await
-            .map_err(|e| self.fail(by, method, id.as_str(), e))?;
+            .map_err(|e| self.fail(by, state_operation(change), id.as_str(), e))?;
         Ok(Response::new(account_to_proto(&posted.account)))
     }
 }
@@ -85,22 +85,13 @@ impl Bank for BankV1 {
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let CreateAccount { id, account_type, currency, request_id, owner } =
             CreateAccount::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
-        // A customer's accounts are its own; staff name the owner, or none.
-        let owner = match (by.required_owner(), owner) {
-            (Some(own), Some(named)) if *own != named => {
-                self.state.auth.denials.denied(&by, Method::CreateAccount, Some(id.as_str()));
-                return Err(auth::permission_denied());
-            }
-            (Some(own), _) => Some(own.clone()),
-            (None, named) => named,
-        };
-        let currency = currency.unwrap_or(self.state.default_currency);
+        let target = id.to_string();
         let account = self
             .state
-            .store
-            .create_account(&id, account_type, currency, request_id.as_ref(), owner.as_ref())
+            .bank
+            .open_account(&by, NewAccount { id, account_type, currency, request_id, owner })
             .await
-            .map_err(status::from_store)?;
+            .map_err(|e| self.fail(&by, Operation::OpenAccount, &target, e))?;
         Ok(Response::new(account_to_proto(&account)))
     }
 
@@ -112,10 +103,10 @@ impl Bank for BankV1 {
         let id = AccountId::parse(&request.get_ref().account_id).map_err(|e| status::refused(&e))?;
         let account = self
             .state
-            .store
-            .get_account(&id, &by)
+            .bank
+            .account(&by, &id)
             .await
-            .map_err(|e| self.fail(&by, Method::GetAccount, id.as_str(), e))?;
+            .map_err(|e| self.fail(&by, Operation::GetAccount, id.as_str(), e))?;
         Ok(Response::new(account_to_proto(&account)))
     }
 
@@ -126,7 +117,7 @@ impl Bank for BankV1 {
         let by = caller(request.extensions())?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let movement = Movement::try_from(request.get_ref());
-        let (transaction, account) = self.post(Method::Deposit, &by, movement).await?;
+        let (transaction, account) = self.post(&by, movement).await?;
         Ok(Response::new(v1::DepositResponse { transaction, account: Some(account) }))
     }
 
@@ -137,7 +128,7 @@ impl Bank for BankV1 {
         let by = caller(request.extensions())?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let movement = Movement::try_from(request.get_ref());
-        let (transaction, account) = self.post(Method::Withdraw, &by, movement).await?;
+        let (transaction, account) = self.post(&by, movement).await?;
         Ok(Response::new(v1::WithdrawResponse { transaction, account: Some(account) }))
     }
 
@@ -147,9 +138,10 @@ impl Bank for BankV1 {
     ) -> Result<Response<v1::ApplyInterestResponse>, Status> {
         let by = caller(request.extensions())?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
-        let (ceiling, policy) = (self.state.rate_ceiling, self.state.period_policy);
+        let settings = self.state.bank.settings();
+        let (ceiling, policy) = (settings.rate_ceiling, settings.period_policy);
         let parsed = Movement::interest(request.get_ref(), ceiling, policy, now_millis());
-        let (transaction, account) = self.post(Method::ApplyInterest, &by, parsed).await?;
+        let (transaction, account) = self.post(&by, parsed).await?;
         Ok(Response::new(v1::ApplyInterestResponse { transaction, account: Some(account) }))
     }
 
@@ -163,17 +155,15 @@ impl Bank for BankV1 {
             TransferCommand::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
         let done = self
             .state
-            .store
-            .transfer(&transfer, request_id.as_ref(), &memo, &by)
+            .bank
+            .transfer(&by, &transfer, request_id.as_ref(), &memo)
             .await
-            .map_err(|e| self.fail(&by, Method::Transfer, transfer.from().as_str(), e))?;
-        // A customer paying someone else's account learns nothing of it.
-        let other = auth::sees_counterparty(&by, done.to.account.owner.as_ref());
+            .map_err(|e| self.fail(&by, Operation::Transfer, transfer.from().as_str(), e))?;
         Ok(Response::new(v1::TransferResponse {
             from_transaction: Some(transaction_to_proto(&done.from.transaction)),
-            to_transaction: other.then(|| transaction_to_proto(&done.to.transaction)),
+            to_transaction: done.to.as_ref().map(|to| transaction_to_proto(&to.transaction)),
             from_account: Some(account_to_proto(&done.from.account)),
-            to_account: other.then(|| account_to_proto(&done.to.account)),
+            to_account: done.to.as_ref().map(|to| account_to_proto(&to.account)),
         }))
     }
 
@@ -199,10 +189,10 @@ impl Bank for BankV1 {
         let query = HistoryQuery { start_millis, end_millis, kinds, before };
         let page = self
             .state
-            .store
-            .list_transactions(&id, &query, size, &by)
+            .bank
+            .history(&by, &id, &query, size)
             .await
-            .map_err(|e| self.fail(&by, Method::ListTransactions, id.as_str(), e))?;
+            .map_err(|e| self.fail(&by, Operation::ListTransactions, id.as_str(), e))?;
         let next_page_token = match page.next_before {
             Some(cursor) => tokens.sign(&scope, &cursor).await.map_err(status::from_store)?,
             None => String::new(),
@@ -234,10 +224,10 @@ impl Bank for BankV1 {
         };
         let page = self
             .state
-            .store
-            .statement_page(&id, start, end, cursor.as_ref(), size, &by)
+            .bank
+            .statement_page(&by, &id, (start, end), cursor.as_ref(), size)
             .await
-            .map_err(|e| self.fail(&by, Method::GetStatement, id.as_str(), e))?;
+            .map_err(|e| self.fail(&by, Operation::GetStatement, id.as_str(), e))?;
         let next_page_token = match &page.next {
             Some(cursor) => tokens.sign(&scope, &cursor.encode()).await.map_err(status::from_store)?,
             None => String::new(),
@@ -261,13 +251,7 @@ impl Bank for BankV1 {
     ) -> Result<Response<v1::Account>, Status> {
         let by = caller(request.extensions())?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
-        self.set_state(
-            Method::FreezeAccount,
-            &by,
-            StateChange::Freeze,
-            StateCommand::try_from(request.get_ref()),
-        )
-        .await
+        self.set_state(&by, StateChange::Freeze, StateCommand::try_from(request.get_ref())).await
     }
 
     async fn unfreeze_account(
@@ -276,13 +260,7 @@ impl Bank for BankV1 {
     ) -> Result<Response<v1::Account>, Status> {
         let by = caller(request.extensions())?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
-        self.set_state(
-            Method::UnfreezeAccount,
-            &by,
-            StateChange::Unfreeze,
-            StateCommand::try_from(request.get_ref()),
-        )
-        .await
+        self.set_state(&by, StateChange::Unfreeze, StateCommand::try_from(request.get_ref())).await
     }
 
     async fn close_account(
@@ -291,13 +269,7 @@ impl Bank for BankV1 {
     ) -> Result<Response<v1::Account>, Status> {
         let by = caller(request.extensions())?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
-        self.set_state(
-            Method::CloseAccount,
-            &by,
-            StateChange::Close,
-            StateCommand::try_from(request.get_ref()),
-        )
-        .await
+        self.set_state(&by, StateChange::Close, StateCommand::try_from(request.get_ref())).await
     }
 
     async fn list_accounts(
@@ -317,8 +289,12 @@ impl Bank for BankV1 {
             Some(text) => text.parse::<u64>().map_err(|_| status::refused(&Error::InvalidPageToken))?,
             None => 0,
         };
-        let (accounts, next) =
-            self.state.store.list_accounts(cursor, size, &by).await.map_err(status::from_store)?;
+        let (accounts, next) = self
+            .state
+            .bank
+            .list_accounts(&by, Listing::Visible, cursor, size)
+            .await
+            .map_err(|e| self.fail(&by, Operation::ListAccounts, "", e))?;
         let next_page_token = match next {
             0 => String::new(),
             next => tokens.sign(&scope, &next.to_string()).await.map_err(status::from_store)?,
@@ -339,10 +315,10 @@ impl Bank for BankV1 {
             HoldCommand::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
         let done = self
             .state
-            .store
-            .create_hold(&hold, request_id.as_ref(), &memo, &by)
+            .bank
+            .create_hold(&by, &hold, request_id.as_ref(), &memo)
             .await
-            .map_err(|e| self.fail(&by, Method::CreateHold, hold.account.as_str(), e))?;
+            .map_err(|e| self.fail(&by, Operation::CreateHold, hold.account.as_str(), e))?;
         Ok(Response::new(hold_response(&done)))
     }
 
@@ -356,19 +332,17 @@ impl Bank for BankV1 {
             CaptureCommand::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
         let done = self
             .state
-            .store
-            .capture_hold(&capture, request_id.as_ref(), &memo, &by)
+            .bank
+            .capture_hold(&by, &capture, request_id.as_ref(), &memo)
             .await
-            .map_err(|e| self.fail(&by, Method::CaptureHold, capture.hold.account().as_str(), e))?;
-        // As for a transfer: a customer paying someone else's account learns nothing of it.
-        let other = auth::sees_counterparty(&by, done.to.account.owner.as_ref());
+            .map_err(|e| self.fail(&by, Operation::CaptureHold, capture.hold.account().as_str(), e))?;
         Ok(Response::new(v1::CaptureHoldResponse {
             hold: Some(hold_to_proto(&done.hold)),
             capture_transaction: Some(transaction_to_proto(&done.capture)),
             release_transaction: done.release.as_ref().map(transaction_to_proto),
             account: Some(account_to_proto(&done.account)),
-            to_transaction: other.then(|| transaction_to_proto(&done.to.transaction)),
-            to_account: other.then(|| account_to_proto(&done.to.account)),
+            to_transaction: done.to.as_ref().map(|to| transaction_to_proto(&to.transaction)),
+            to_account: done.to.as_ref().map(|to| account_to_proto(&to.account)),
         }))
     }
 
@@ -382,10 +356,10 @@ impl Bank for BankV1 {
             VoidCommand::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
         let done = self
             .state
-            .store
-            .void_hold(&hold, request_id.as_ref(), &memo, &by)
+            .bank
+            .void_hold(&by, &hold, request_id.as_ref(), &memo)
             .await
-            .map_err(|e| self.fail(&by, Method::VoidHold, hold.account().as_str(), e))?;
+            .map_err(|e| self.fail(&by, Operation::VoidHold, hold.account().as_str(), e))?;
         Ok(Response::new(hold_response(&done)))
     }
 
@@ -394,10 +368,10 @@ impl Bank for BankV1 {
         let id = HoldId::parse(&request.get_ref().hold_id).map_err(|e| status::refused(&e))?;
         let hold = self
             .state
-            .store
-            .get_hold(&id, &by)
+            .bank
+            .hold(&by, &id)
             .await
-            .map_err(|e| self.fail(&by, Method::GetHold, id.account().as_str(), e))?;
+            .map_err(|e| self.fail(&by, Operation::GetHold, id.account().as_str(), e))?;
         Ok(Response::new(hold_to_proto(&hold)))
     }
 }

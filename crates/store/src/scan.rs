@@ -1,6 +1,6 @@
 //! Walking every account: SCAN over the account hashes.
 
-use redbank_domain::{Account, AccountId, CustomerId, Error, Principal};
+use redbank_domain::{Account, AccountId, CustomerId, Error};
 
 use crate::scripts::ACCOUNT_FIELDS;
 use crate::{Store, StoreError, keys, reply};
@@ -9,23 +9,23 @@ use crate::{Store, StoreError, keys, reply};
 const ACCOUNT_SCAN_PAGE: usize = 500;
 
 impl Store {
-    /// One page of the accounts `by` may see, in no particular order: every account
-    /// for staff (by SCAN), a customer's own (by SSCAN of its index, each account
-    /// checked against its `owner` field, which is the truth). The cursor is
+    /// One page of accounts, in no particular order: every account (by SCAN), or
+    /// one customer's (by SSCAN of its index, each account checked against its
+    /// `owner` field, which is the truth). Who may list which is the bank's to say. The cursor is
     /// Redis's: a full pass visits every account that exists throughout it at least
     /// once (SCAN may repeat one while Redis resizes its table, never miss one).
     pub async fn list_accounts(
         &self,
         cursor: u64,
         page_size: usize,
-        by: &Principal,
+        owner: Option<&CustomerId>,
     ) -> Result<(Vec<Account>, u64), StoreError> {
-        let (ids, cursor) = match by.required_owner() {
+        let (ids, cursor) = match owner {
             None => self.scan_ids(cursor, page_size).await?,
             Some(owner) => self.owned_ids(owner, cursor, page_size).await?,
         };
         let mut accounts = self.accounts(&ids).await?;
-        if let Some(owner) = by.required_owner() {
+        if let Some(owner) = owner {
             accounts.retain(|a| a.owner.as_ref() == Some(owner));
         }
         Ok((accounts, cursor))

@@ -12,16 +12,14 @@ use axum::extract::FromRequestParts;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use redbank_domain::policy::{self, Access, Method};
-use redbank_domain::{
-    AccountType, AnnualRate, BalanceChange, Error, InterestDays, InterestPeriod, Memo, Principal, RequestId,
-};
-use redbank_store::{Store, StoreError};
+use redbank_bank::interest_run::{Rates, RunProgress};
+use redbank_bank::{Bank, Operation, password};
+use redbank_domain::{AnnualRate, Error, InterestPeriod, Principal, RequestId};
 use serde::Deserialize;
 
+use crate::App;
 use crate::session::{self, Signed};
 use crate::view::{self, Who};
-use crate::{App, password};
 
 /// Jobs (interest postings, checks) one replica runs at once; one more is refused
 /// until one ends.
@@ -37,11 +35,6 @@ fn job_slot(signed: &Signed) -> Result<tokio::sync::SemaphorePermit<'static>, Bo
         Box::new(view::message(StatusCode::SERVICE_UNAVAILABLE, Some(Who::of(signed)), "Busy", &text))
     })
 }
-
-/// Accounts one listing call of the job reads.
-const JOB_PAGE: usize = 200;
-/// The job records its progress every this many accounts.
-const PROGRESS_EVERY: usize = 50;
 
 #[derive(Template)]
 #[template(path = "interest.html")]
@@ -61,47 +54,59 @@ pub struct JobPage {
     pub fields: Vec<(&'static str, String)>,
 }
 
-/// None if the policy table gives `signed`'s role `method` on any account; else the
-/// page that says what it may not do.
-fn refusal(signed: &Signed, method: Method, what: &str) -> Option<Response> {
-    if policy::access(method, signed.user.grant.role()) == Access::Any {
+/// None if the policy table lets `signed` perform `operation`; else the page that
+/// says what it may not do.
+fn refusal(signed: &Signed, operation: Operation, what: &str) -> Option<Response> {
+    if redbank_bank::policy::allows(operation, &signed.principal) {
         return None;
     }
     let text = format!("A {} may not {what}.", signed.user.grant.role().as_str());
     Some(view::message(StatusCode::FORBIDDEN, Some(Who::of(signed)), "Not allowed", &text))
 }
 
-/// A signed-in user whose role may post interest (the table's ApplyInterest row):
-/// the bank's period-end work, the interest posting and the invariant checker.
-pub struct Admin(Signed);
+/// An extractor of a signed-in user whose role may perform one operation; any
+/// other gets the page that says it may not. (The operation checks the table
+/// again: this only spares a form that would be refused.)
+macro_rules! allowed {
+    ($(#[$doc:meta])* $name:ident, $operation:expr, $what:literal) => {
+        $(#[$doc])*
+        pub struct $name(pub Signed);
 
-impl FromRequestParts<App> for Admin {
-    type Rejection = Response;
+        impl FromRequestParts<App> for $name {
+            type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, app: &App) -> Result<Self, Response> {
-        let signed = Signed::from_request_parts(parts, app).await?;
-        match refusal(&signed, Method::ApplyInterest, "do the bank's period-end work") {
-            Some(refused) => Err(refused),
-            None => Ok(Self(signed)),
+            async fn from_request_parts(
+                parts: &mut axum::http::request::Parts,
+                app: &App,
+            ) -> Result<Self, Response> {
+                let signed = Signed::from_request_parts(parts, app).await?;
+                match refusal(&signed, $operation, $what) {
+                    Some(refused) => Err(refused),
+                    None => Ok(Self(signed)),
+                }
+            }
         }
-    }
+    };
 }
 
-/// A signed-in user whose role may make credentials (the table's CreateApiKey
-/// row): console users are credentials too.
-pub struct Keeper(pub Signed);
-
-impl FromRequestParts<App> for Keeper {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, app: &App) -> Result<Self, Response> {
-        let signed = Signed::from_request_parts(parts, app).await?;
-        match refusal(&signed, Method::CreateApiKey, "manage users") {
-            Some(refused) => Err(refused),
-            None => Ok(Self(signed)),
-        }
-    }
-}
+allowed!(
+    /// The bank's period-end work: the interest posting and the invariant checker.
+    Admin,
+    Operation::RunInterest,
+    "do the bank's period-end work"
+);
+allowed!(
+    /// API keys: listed, made, revoked.
+    KeyKeeper,
+    Operation::ListApiKeys,
+    "manage API keys"
+);
+allowed!(
+    /// Console users: made, disabled, enabled, given a new password.
+    UserKeeper,
+    Operation::ManageConsoleUsers,
+    "manage users"
+);
 
 pub async fn interest_form(Admin(signed): Admin) -> Response {
     let month = InterestPeriod::containing(session::now_millis()).before().to_string();
@@ -151,24 +156,24 @@ pub async fn interest_start(
         Ok(p) => p,
         Err(e) => return problem(crate::pages::in_words(&e)),
     };
-    if let Err(e) = period.check_postable(session::now_millis(), app.config.period_policy) {
+    if let Err(e) = period.check_postable(session::now_millis(), app.bank.settings().period_policy) {
         return problem(crate::pages::in_words(&e));
     }
     let rate = |text: &str| -> Result<Option<AnnualRate>, Error> {
         if text.trim().is_empty() {
             Ok(None)
         } else {
-            AnnualRate::parse(text.trim(), app.config.rate_ceiling).map(Some).map_err(Error::from)
+            AnnualRate::parse(text.trim(), app.bank.settings().rate_ceiling).map(Some).map_err(Error::from)
         }
     };
     let rates = match (rate(&f.savings), rate(&f.checking)) {
         (Ok(None), Ok(None)) => return problem("Give a rate for savings, checking, or both.".into()),
-        (Ok(s), Ok(c)) => Rates { savings: s, checking: c },
+        (Ok(savings), Ok(checking)) => Rates { savings, checking },
         (Err(e), _) | (_, Err(e)) => return problem(crate::pages::in_words(&e)),
     };
-    let (store, by) = (app.store.clone(), signed.principal.clone());
+    let (bank, by) = (app.bank.clone(), signed.principal.clone());
     start_job(&app, &signed, format!("interest posting of {period}"), move |id| {
-        post_interest(store, id, by, period, rates)
+        post_interest(bank, id, by, period, rates)
     })
     .await
 }
@@ -194,11 +199,11 @@ where
         );
     };
     let started = [("kind", kind.clone()), ("by", signed.user.name.to_string()), ("state", "running".into())];
-    if let Err(e) = app.store.record_job(&id, &started).await {
+    if let Err(e) = app.bank.console().record_job(&id, &started).await {
         return crate::pages::unavailable(Some(Who::of(signed)), &e);
     }
     tracing::info!(job = %id, user = %signed.user.name, %kind, "console: job started");
-    crate::audit::record(&app.store, signed, &format!("started the {kind}"), &id).await;
+    crate::audit::record(&app.bank, signed, &format!("started the {kind}"), &id).await;
     let run = job(id.clone());
     tokio::spawn(async move {
         let _slot = slot;
@@ -207,68 +212,22 @@ where
     Redirect::to(&format!("/admin/jobs/{id}")).into_response()
 }
 
-#[derive(Clone, Copy)]
-struct Rates {
-    savings: Option<AnnualRate>,
-    checking: Option<AnnualRate>,
-}
-
-/// The job: every account, a page at a time, posted at its type's rate (once per
-/// month: a repeat is counted as skipped).
-async fn post_interest(store: Store, id: String, by: Principal, period: InterestPeriod, rates: Rates) {
-    let memo = Memo::parse(&format!("interest {period}")).unwrap_or_default();
-    let Ok(days) = InterestDays::from_request(period.days() as i32) else { return };
+/// The job: the bank's interest run ([`Bank::run_interest`]), its progress
+/// recorded after each page of accounts.
+async fn post_interest(bank: Bank, id: String, by: Principal, period: InterestPeriod, rates: Rates) {
     let Ok(request_id) = RequestId::parse(&format!("interest-job-{id}")) else { return };
-    let (mut seen, mut posted, mut skipped, mut failed) = (0usize, 0usize, 0usize, 0usize);
-    // The last refusal, for the page: why an account was skipped.
-    let mut last_refusal = String::new();
-    let mut cursor = 0;
-    let outcome = loop {
-        let (accounts, next) = match store.list_accounts(cursor, JOB_PAGE, &by).await {
-            Ok(page) => page,
-            Err(e) => break Err(e),
-        };
-        for account in accounts {
-            seen += 1;
-            let rate = match account.account_type {
-                AccountType::Savings => rates.savings,
-                AccountType::Checking => rates.checking,
-            };
-            let Some(rate) = rate else {
-                skipped += 1;
-                continue;
-            };
-            let change = BalanceChange::Interest { rate, days, period: Some(period) };
-            // This run's request id tells its postings from a repeat's answer (a
-            // period posted before answers its first posting).
-            match store.post(&account.id, &change, Some(&request_id), &memo, &by).await {
-                Ok(p)
-                    if p.transaction.as_ref().is_some_and(|t| t.request_id.as_ref() == Some(&request_id)) =>
-                {
-                    posted += 1
-                }
-                Ok(_) => skipped += 1,
-                Err(StoreError::Refused(e)) => {
-                    last_refusal = format!("{}: {e}", account.id);
-                    skipped += 1;
-                }
-                Err(e) => {
-                    tracing::warn!(job = %id, account = %account.id, error = %e, "console: interest posting failed");
-                    failed += 1;
-                }
-            }
-            if seen.is_multiple_of(PROGRESS_EVERY) {
-                let _ = store.record_job(&id, &counters(seen, posted, skipped, failed)).await;
-            }
-        }
-        if next == 0 {
-            break Ok(());
-        }
-        cursor = next;
-    };
-    let mut fields = counters(seen, posted, skipped, failed).to_vec();
-    if !last_refusal.is_empty() {
-        fields.push(("refusal", last_refusal));
+    let records = bank.console();
+    let (done, outcome) = bank
+        .run_interest(&by, period, rates, &request_id, |progress| {
+            // After each page of accounts: the job's page shows how far it got.
+            let fields = counters(&progress);
+            let id = id.as_str();
+            async move { records.record_job(id, &fields).await.unwrap_or(()) }
+        })
+        .await;
+    let mut fields = counters(&done).to_vec();
+    if !done.last_refusal.is_empty() {
+        fields.push(("refusal", done.last_refusal.clone()));
     }
     match outcome {
         Ok(()) => fields.push(("state", "done".into())),
@@ -280,7 +239,8 @@ async fn post_interest(store: Store, id: String, by: Principal, period: Interest
             ));
         }
     }
-    let _ = store.record_job(&id, &fields).await;
+    let _ = records.record_job(&id, &fields).await;
+    let RunProgress { seen, posted, skipped, failed, .. } = done;
     tracing::info!(job = %id, seen, posted, skipped, failed, "console: interest posting ended");
 }
 
@@ -293,9 +253,9 @@ pub async fn check_start(
     if !session::csrf_ok(&signed, &f.csrf) {
         return crate::pages::forged(Who::of(&signed));
     }
-    let store = app.store.clone();
+    let (bank, by) = (app.bank.clone(), signed.principal.clone());
     start_job(&app, &signed, "invariant check".into(), move |job| async move {
-        let fields: Vec<(&str, String)> = match redbank_store::check::check(&store).await {
+        let fields: Vec<(&str, String)> = match bank.check(&by).await {
             Ok(report) => {
                 let mut found: Vec<String> =
                     report.violations.iter().take(CHECK_VIOLATIONS_SHOWN).map(ToString::to_string).collect();
@@ -316,7 +276,7 @@ pub async fn check_start(
             }
             Err(e) => vec![("state", "stopped".into()), ("message", format!("stopped: {e}; run it again"))],
         };
-        let _ = store.record_job(&job, &fields).await;
+        let _ = bank.console().record_job(&job, &fields).await;
     })
     .await
 }
@@ -326,19 +286,19 @@ const CHECK_VIOLATIONS_SHOWN: usize = 20;
 
 /// The job's counters, and when they were written: a job whose replica died stops
 /// moving, which the page shows.
-fn counters(seen: usize, posted: usize, skipped: usize, failed: usize) -> [(&'static str, String); 5] {
+fn counters(progress: &RunProgress) -> [(&'static str, String); 5] {
     [
-        ("seen", seen.to_string()),
-        ("posted", posted.to_string()),
-        ("skipped", skipped.to_string()),
-        ("failed", failed.to_string()),
+        ("seen", progress.seen.to_string()),
+        ("posted", progress.posted.to_string()),
+        ("skipped", progress.skipped.to_string()),
+        ("failed", progress.failed.to_string()),
         ("updated", format!("{} UTC", redbank_domain::calendar::format_millis(session::now_millis()))),
     ]
 }
 
 pub async fn job(State(app): State<App>, Admin(signed): Admin, Path(id): Path<String>) -> Response {
     let record: HashMap<String, String> = if id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        match app.store.job(&id).await {
+        match app.bank.console().job(&id).await {
             Ok(r) => r,
             Err(e) => return crate::pages::unavailable(Some(Who::of(&signed)), &e),
         }
@@ -378,8 +338,8 @@ pub async fn job(State(app): State<App>, Admin(signed): Admin, Path(id): Path<St
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use redbank_bank::ConsoleUser;
     use redbank_domain::{Grant, UserName};
-    use redbank_store::console::ConsoleUser;
 
     use super::*;
 

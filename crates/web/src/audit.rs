@@ -6,9 +6,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use redbank_bank::{Bank, StoreError};
+use redbank_domain::Error;
 use redbank_domain::calendar::format_millis;
-use redbank_domain::policy::{self, Access, Method};
-use redbank_store::Store;
 
 use crate::App;
 use crate::session::Signed;
@@ -18,8 +18,8 @@ use crate::view::{self, Who};
 const SHOWN: usize = 200;
 
 /// Records what `signed` did; a failure to record is logged, not shown.
-pub async fn record(store: &Store, signed: &Signed, what: &str, target: &str) {
-    if let Err(e) = store.record_console_event(signed.user.name.as_str(), what, target).await {
+pub async fn record(bank: &Bank, signed: &Signed, what: &str, target: &str) {
+    if let Err(e) = bank.console().record_event(signed.user.name.as_str(), what, target).await {
         tracing::warn!(error = %e, what, "console: an audit event was not recorded");
     }
 }
@@ -41,20 +41,19 @@ pub struct AuditPage {
     pub rows: Vec<EventRow>,
 }
 
-/// The trail, for staff who may read any account's history (the table's
-/// GetStatement row: tellers, auditors, admins).
+/// The trail, for the bank's staff (the table's ReadAuditTrail row).
 pub async fn page(State(app): State<App>, signed: Signed) -> Response {
     let who = Some(Who::of(&signed));
-    if policy::access(Method::GetStatement, signed.user.grant.role()) != Access::Any {
-        return view::message(
-            StatusCode::FORBIDDEN,
-            who,
-            "Not allowed",
-            "The audit trail is for the bank's staff.",
-        );
-    }
-    let events = match app.store.console_events(SHOWN).await {
+    let events = match app.bank.audit_trail(&signed.principal, SHOWN).await {
         Ok(e) => e,
+        Err(StoreError::Refused(Error::PermissionDenied)) => {
+            return view::message(
+                StatusCode::FORBIDDEN,
+                who,
+                "Not allowed",
+                "The audit trail is for the bank's staff.",
+            );
+        }
         Err(e) => return crate::pages::unavailable(who, &e),
     };
     let rows = events

@@ -1,5 +1,5 @@
-//! API keys managed from the console, by the roles the policy table lets make
-//! them (CreateApiKey; listing is ListApiKeys, revoking RevokeApiKey): the list
+//! API keys managed from the console, by the roles the policy table lets list
+//! them (ListApiKeys; making them is CreateApiKey, revoking RevokeApiKey): the list
 //! (never a secret), a new key whose credential is shown once, and revocation,
 //! which every replica honours within a second (the credentials epoch).
 
@@ -7,12 +7,13 @@ use askama::Template;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use redbank_bank::StoreError;
+use redbank_bank::keys::NewKey;
 use redbank_domain::calendar::format_millis;
 use redbank_domain::{CustomerId, Error, Grant, KeyId, Memo, Role};
-use redbank_store::StoreError;
 use serde::Deserialize;
 
-use crate::admin::Keeper;
+use crate::admin::KeyKeeper;
 use crate::session::Signed;
 use crate::view::{self, Who};
 use crate::{App, session};
@@ -47,7 +48,7 @@ async fn keys_page(
     notice: Option<String>,
     problem: Option<String>,
 ) -> Response {
-    let keys = match app.store.api_keys().await {
+    let keys = match app.bank.api_keys(&signed.principal).await {
         Ok(k) => k,
         Err(e) => return crate::pages::unavailable(Some(Who::of(signed)), &e),
     };
@@ -83,7 +84,7 @@ async fn keys_page(
     )
 }
 
-pub async fn page(State(app): State<App>, Keeper(signed): Keeper) -> Response {
+pub async fn page(State(app): State<App>, KeyKeeper(signed): KeyKeeper) -> Response {
     keys_page(&app, &signed, StatusCode::OK, None, None).await
 }
 
@@ -101,7 +102,7 @@ pub struct KeyForm {
     key: String,
 }
 
-pub async fn act(State(app): State<App>, Keeper(signed): Keeper, Form(f): Form<KeyForm>) -> Response {
+pub async fn act(State(app): State<App>, KeyKeeper(signed): KeyKeeper, Form(f): Form<KeyForm>) -> Response {
     if !session::csrf_ok(&signed, &f.csrf) {
         return crate::pages::forged(Who::of(&signed));
     }
@@ -110,11 +111,9 @@ pub async fn act(State(app): State<App>, Keeper(signed): Keeper, Form(f): Form<K
             "create" => {
                 let grant =
                     Grant::new(Role::parse(&f.role)?, CustomerId::parse_optional(f.customer.trim())?)?;
-                let minted = app
-                    .store
-                    .create_api_key(grant, Memo::parse(&f.description)?, None, &signed.principal.actor)
-                    .await?;
-                crate::audit::record(&app.store, &signed, "created an API key", minted.key.id.as_str()).await;
+                let new = NewKey { grant, description: Memo::parse(&f.description)?, expires_millis: None };
+                let minted = app.bank.create_api_key(&signed.principal, new).await?;
+                crate::audit::record(&app.bank, &signed, "created an API key", minted.key.id.as_str()).await;
                 Ok(format!(
                     "Key {} was created. Its credential, shown this once: {}",
                     minted.key.id, minted.credential
@@ -122,8 +121,8 @@ pub async fn act(State(app): State<App>, Keeper(signed): Keeper, Form(f): Form<K
             }
             "revoke" => {
                 let id = KeyId::parse(f.key.trim())?;
-                app.store.revoke_api_key(&id, &signed.principal.actor).await?;
-                crate::audit::record(&app.store, &signed, "revoked an API key", id.as_str()).await;
+                app.bank.revoke_api_key(&signed.principal, &id).await?;
+                crate::audit::record(&app.bank, &signed, "revoked an API key", id.as_str()).await;
                 Ok(format!("Key {id} is revoked: every replica refuses it within a second."))
             }
             _ => Err(StoreError::Refused(Error::InvalidReason("no such action".into()))),

@@ -1,23 +1,22 @@
 //! The web console: server-rendered pages, served by the server process itself
-//! (`--web-listen`), over the same domain, store and policy table as the gRPC API.
+//! (`--web-listen`), over the same bank operations as the gRPC API.
 //! No page needs JavaScript: every flow is plain forms. One small script of ours
 //! (`static/local-time.js`, the only script the Content-Security-Policy allows)
 //! shows times in the browser's zone; without it they read UTC.
 //!
-//! Who may do what is the API's policy table (`redbank_domain::policy`): each form
-//! names the API method it stands for, and the table decides; ownership is decided
-//! in Redis by the same scripts, on the same principal. A console user is a
+//! Who may do what is decided by the bank (`redbank_bank::policy`): each form is
+//! one bank operation, which checks the table itself; ownership is decided in
+//! Redis by the same scripts, on the same principal. A console user is a
 //! principal like an API key's: a role, and for a customer its customer id; its
 //! changes record the actor `web:<name>`.
 
 mod admin;
 mod audit;
 mod chart;
-pub mod csv;
+mod gate;
 mod keys;
 pub mod listener;
 mod pages;
-pub mod password;
 mod session;
 mod sign_in;
 mod users;
@@ -29,7 +28,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use redbank_store::Store;
+use redbank_bank::Bank;
 
 pub use listener::{LogBudget, MAX_CONNECTIONS};
 
@@ -42,9 +41,6 @@ pub struct ConsoleConfig {
     pub absolute_timeout: Duration,
     /// Mark cookies Secure (the console is reached over TLS, through a proxy).
     pub secure_cookies: bool,
-    /// The server's interest settings, as the API applies them.
-    pub rate_ceiling: redbank_domain::RateCeiling,
-    pub period_policy: redbank_domain::PeriodPolicy,
     /// Proxies (by address) whose `X-Forwarded-For` names the client: from them,
     /// and only from them, the sign-in throttle counts the address the proxy saw.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -79,14 +75,14 @@ pub(crate) struct Peer(pub std::net::SocketAddr);
 /// What every handler shares.
 #[derive(Clone)]
 pub(crate) struct App {
-    pub store: Store,
+    pub bank: Bank,
     pub config: Arc<ConsoleConfig>,
-    pub passwords: Arc<password::Gate>,
+    pub passwords: Arc<gate::Gate>,
 }
 
 /// The console's routes.
-pub fn router(store: Store, config: ConsoleConfig) -> Router {
-    let app = App { store, config: Arc::new(config), passwords: Arc::new(password::Gate::new()) };
+pub fn router(bank: Bank, config: ConsoleConfig) -> Router {
+    let app = App { bank, config: Arc::new(config), passwords: Arc::new(gate::Gate::new()) };
     Router::new()
         .route("/", get(pages::home))
         .route("/signin", get(sign_in::form).post(sign_in::sign_in))
@@ -111,6 +107,6 @@ pub fn router(store: Store, config: ConsoleConfig) -> Router {
 /// Serves the console on `listener` (HTTP/1.1) until the task is dropped: at most
 /// [`MAX_CONNECTIONS`] at once (shedding the one idle the longest at the cap),
 /// each within its deadlines.
-pub async fn serve(listener: tokio::net::TcpListener, store: Store, config: ConsoleConfig) {
-    listener::serve(listener, router(store, config), MAX_CONNECTIONS).await;
+pub async fn serve(listener: tokio::net::TcpListener, bank: Bank, config: ConsoleConfig) {
+    listener::serve(listener, router(bank, config), MAX_CONNECTIONS).await;
 }

@@ -1,18 +1,20 @@
-//! The console's pages and forms. Each form stands for an API method and is let
-//! through by the policy table for the user's role (`redbank_domain::policy`);
-//! ownership is checked by the store, in Redis, as for the API.
+//! The console's pages and forms. Each form is one bank operation, which checks
+//! the policy table for the user's role (`redbank_bank::policy`); ownership is
+//! checked in Redis, as for the API. A form is parsed whole before the bank is
+//! asked anything: invalid input never reaches Redis.
 
 use std::collections::HashMap;
 
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use redbank_domain::policy::{self, Access, Method};
+use redbank_bank::accounts::Listing;
+use redbank_bank::policy::allows;
+use redbank_bank::{HistoryQuery, Operation, StoreError};
 use redbank_domain::{
-    AccountId, Amount, BalanceChange, Capture, CustomerId, Error, Grant, HoldId, HoldRequest, InterestPeriod,
-    Memo, Principal, Reason, RequestId, StateChange, TransactionKind, Transfer,
+    AccountId, Amount, BalanceChange, Capture, Currency, CustomerId, Error, HoldId, HoldRequest,
+    InterestPeriod, Memo, Reason, RequestId, StateChange, TransactionKind, Transfer,
 };
-use redbank_store::{HistoryQuery, StoreError};
 use serde::Deserialize;
 
 use crate::session::{self, Signed, Unsigned};
@@ -92,22 +94,21 @@ pub async fn home(State(app): State<App>, signed: Signed, Query(query): Query<Ho
     let mut rows = Vec::new();
     let mut problem = None;
     let q = query.q.trim().to_owned();
+    let (bank, by) = (&app.bank, &signed.principal);
     if !staff {
-        match app.store.list_accounts(0, ACCOUNTS_LISTED, &signed.principal).await {
+        match bank.list_accounts(by, Listing::Visible, 0, ACCOUNTS_LISTED).await {
             Ok((accounts, _)) => rows.extend(accounts.iter().map(AccountRow::of)),
             Err(e) => return unavailable(Some(Who::of(&signed)), &e),
         }
     } else if !q.is_empty() {
         if let Ok(id) = AccountId::parse(&q)
-            && let Ok(account) = app.store.get_account(&id, &signed.principal).await
+            && let Ok(account) = bank.account(by, &id).await
         {
             rows.push(AccountRow::of(&account));
         }
-        // A customer's accounts, listed as that customer would see them.
+        // A customer's accounts.
         if let Ok(customer) = CustomerId::parse(&q) {
-            let theirs =
-                Principal { actor: signed.principal.actor.clone(), grant: Grant::Customer(customer) };
-            match app.store.list_accounts(0, ACCOUNTS_LISTED, &theirs).await {
+            match bank.list_accounts(by, Listing::OfCustomer(&customer), 0, ACCOUNTS_LISTED).await {
                 Ok((accounts, _)) => rows.extend(
                     accounts
                         .iter()
@@ -122,7 +123,7 @@ pub async fn home(State(app): State<App>, signed: Signed, Query(query): Query<Ho
             problem = Some(format!("No account or customer is called {q:?}."));
         }
     }
-    let admin = policy::access(Method::ApplyInterest, signed.user.grant.role()) == Access::Any;
+    let admin = allows(Operation::RunInterest, by);
     view::page(
         StatusCode::OK,
         &HomePage {
@@ -183,7 +184,7 @@ async fn account_page(
 ) -> Response {
     let who = || Some(Who::of(signed));
     let Ok(id) = AccountId::parse(id) else { return no_such_account(who()) };
-    let account = match app.store.get_account(&id, &signed.principal).await {
+    let account = match app.bank.account(&signed.principal, &id).await {
         Ok(a) => a,
         Err(StoreError::Refused(Error::PermissionDenied | Error::AccountNotFound(_))) => {
             return no_such_account(who());
@@ -212,18 +213,18 @@ async fn account_page(
         kinds: kind.into_iter().collect(),
         before: q.before.as_deref().and_then(cursor),
     };
-    let page = match app.store.list_transactions(&id, &query, HISTORY_PAGE, &signed.principal).await {
+    let page = match app.bank.history(&signed.principal, &id, &query, HISTORY_PAGE).await {
         Ok(p) => p,
         Err(e) => return unavailable(who(), &e),
     };
-    let may = |method: Method| policy::access(method, signed.user.grant.role()) != Access::Denied;
-    let holds = match app.store.open_holds(&account, HOLDS_SHOWN).await {
+    let may = |operation: Operation| allows(operation, &signed.principal);
+    let holds = match app.bank.open_holds(&signed.principal, &account, HOLDS_SHOWN).await {
         Ok(holds) => holds.iter().map(view::HoldRow::of).collect(),
         Err(e) => return unavailable(who(), &e),
     };
     let forms = ACTIONS
         .iter()
-        .filter(|a| !matches!(a.action, "capture" | "void") && may(a.method))
+        .filter(|a| !matches!(a.action, "capture" | "void") && may(a.operation))
         .map(|a| FormView {
             action: a.action,
             title: a.title,
@@ -245,8 +246,8 @@ async fn account_page(
             csrf: signed.csrf.clone(),
             history: page.transactions.iter().map(EntryRow::of).collect(),
             holds,
-            may_capture: may(Method::CaptureHold),
-            may_void: may(Method::VoidHold),
+            may_capture: may(Operation::CaptureHold),
+            may_void: may(Operation::VoidHold),
             request_id: uuid::Uuid::new_v4().to_string(),
             next: page.next_before,
             kinds: TransactionKind::ALL.iter().map(|k| (k.code(), Some(*k) == kind)).collect(),
@@ -257,49 +258,64 @@ async fn account_page(
     )
 }
 
-/// A form of the account page: the API method it stands for, which the policy
-/// table checks for the user's role.
+/// A form of the account page: the bank operation it is, which the policy table
+/// checks for the user's role.
 struct Action {
     action: &'static str,
     title: &'static str,
-    method: Method,
+    operation: Operation,
     done: &'static str,
 }
 
 const ACTIONS: [Action; 8] = [
-    Action { action: "deposit", title: "Deposit", method: Method::Deposit, done: "The deposit was made." },
+    Action {
+        action: "deposit",
+        title: "Deposit",
+        operation: Operation::Deposit,
+        done: "The deposit was made.",
+    },
     Action {
         action: "withdraw",
         title: "Withdraw",
-        method: Method::Withdraw,
+        operation: Operation::Withdraw,
         done: "The withdrawal was made.",
     },
     Action {
         action: "transfer",
         title: "Transfer",
-        method: Method::Transfer,
+        operation: Operation::Transfer,
         done: "The transfer was made.",
     },
     Action {
         action: "freeze",
         title: "Freeze",
-        method: Method::FreezeAccount,
+        operation: Operation::FreezeAccount,
         done: "The account is frozen.",
     },
     Action {
         action: "unfreeze",
         title: "Unfreeze",
-        method: Method::UnfreezeAccount,
+        operation: Operation::UnfreezeAccount,
         done: "The account is active again.",
     },
-    Action { action: "hold", title: "Hold funds", method: Method::CreateHold, done: "The funds are held." },
+    Action {
+        action: "hold",
+        title: "Hold funds",
+        operation: Operation::CreateHold,
+        done: "The funds are held.",
+    },
     Action {
         action: "capture",
         title: "Capture",
-        method: Method::CaptureHold,
+        operation: Operation::CaptureHold,
         done: "The hold was captured.",
     },
-    Action { action: "void", title: "Release", method: Method::VoidHold, done: "The hold was released." },
+    Action {
+        action: "void",
+        title: "Release",
+        operation: Operation::VoidHold,
+        done: "The hold was released.",
+    },
 ];
 
 pub async fn act(
@@ -313,7 +329,7 @@ pub async fn act(
         return forged(Who::of(&signed));
     }
     let Some(act) = ACTIONS.iter().find(|a| a.action == action) else { return not_found().await };
-    if policy::access(act.method, signed.user.grant.role()) == Access::Denied {
+    if !allows(act.operation, &signed.principal) {
         tracing::info!(user = %signed.user.name, action, account = %id, "console: refused by the policy table");
         let text = format!("A {} may not {}.", signed.user.grant.role().as_str(), act.title.to_lowercase());
         return view::message(StatusCode::FORBIDDEN, Some(Who::of(&signed)), "Not allowed", &text);
@@ -335,7 +351,54 @@ pub async fn act(
     }
 }
 
-/// Parses a form into the domain's values and makes the one store call it stands for.
+/// What a form asks for, parsed whole: nothing reaches Redis before this is.
+enum Command {
+    Post(AccountId, BalanceChange),
+    Hold(HoldRequest),
+    Capture(Capture),
+    Void(HoldId),
+    Transfer(Transfer),
+    State(AccountId, StateChange, Reason),
+}
+
+/// Parses a form into the domain's values, in the order the API refuses them.
+/// The amount is in the currency the page showed (a hidden field; without one, the
+/// bank's default currency); the account's own currency is checked in Redis, in
+/// the same step as the change.
+fn parse<'a>(
+    act: &Action,
+    id: &str,
+    default_currency: Currency,
+    field: impl Fn(&str) -> &'a str,
+) -> Result<Command, Error> {
+    let id = AccountId::parse(id)?;
+    let amount = || -> Result<Amount, Error> {
+        let currency = match field("currency").trim() {
+            "" => default_currency,
+            code => Currency::parse(code)?,
+        };
+        Ok(Amount::parse_decimal(currency, field("amount").trim())?)
+    };
+    Ok(match act.action {
+        "deposit" => Command::Post(id, BalanceChange::Deposit(amount()?)),
+        "withdraw" => Command::Post(id, BalanceChange::Withdrawal(amount()?)),
+        "hold" => Command::Hold(HoldRequest { account: id, amount: amount()?, expire_time_millis: None }),
+        "capture" => {
+            let hold = held_here(&id, field("hold"))?;
+            let amount = if field("amount").trim().is_empty() { None } else { Some(amount()?) };
+            Command::Capture(Capture::new(hold, AccountId::parse(field("to").trim())?, amount)?)
+        }
+        "void" => Command::Void(held_here(&id, field("hold"))?),
+        "transfer" => {
+            let to = AccountId::parse(field("to").trim())?;
+            Command::Transfer(Transfer::new(id, to, amount()?)?)
+        }
+        "freeze" => Command::State(id, StateChange::Freeze, Reason::parse(field("reason"))?),
+        _ => Command::State(id, StateChange::Unfreeze, Reason::parse(field("reason"))?),
+    })
+}
+
+/// Parses a form, then makes the one bank operation it is.
 async fn apply<'a>(
     app: &App,
     signed: &Signed,
@@ -343,48 +406,21 @@ async fn apply<'a>(
     id: &str,
     field: impl Fn(&str) -> &'a str,
 ) -> Result<(), StoreError> {
-    let by = &signed.principal;
-    let id = AccountId::parse(id)?;
+    let (bank, by) = (&app.bank, &signed.principal);
+    let command = parse(act, id, bank.settings().default_currency, &field)?;
     let request_id = RequestId::parse_optional(field("request_id"))?;
-    let account = app.store.get_account(&id, by).await?;
-    let amount = || -> Result<Amount, StoreError> {
-        Ok(Amount::parse_decimal(account.currency(), field("amount").trim()).map_err(Error::from)?)
-    };
-    match act.action {
-        "deposit" | "withdraw" => {
-            let change = if act.action == "deposit" {
-                BalanceChange::Deposit(amount()?)
-            } else {
-                BalanceChange::Withdrawal(amount()?)
-            };
-            app.store.post(&id, &change, request_id.as_ref(), &Memo::parse(field("memo"))?, by).await?;
-        }
-        "hold" => {
-            let request = HoldRequest { account: id, amount: amount()?, expire_time_millis: None };
-            app.store.create_hold(&request, request_id.as_ref(), &Memo::parse(field("memo"))?, by).await?;
-        }
-        "capture" => {
-            let hold = held_here(&id, field("hold"))?;
-            let amount = if field("amount").trim().is_empty() { None } else { Some(amount()?) };
-            let capture = Capture::new(hold, AccountId::parse(field("to").trim())?, amount)?;
-            app.store.capture_hold(&capture, request_id.as_ref(), &Memo::parse(field("memo"))?, by).await?;
-        }
-        "void" => {
-            let hold = held_here(&id, field("hold"))?;
-            app.store.void_hold(&hold, request_id.as_ref(), &Memo::parse(field("memo"))?, by).await?;
-        }
-        "transfer" => {
-            let to = AccountId::parse(field("to").trim())?;
-            let transfer = Transfer::new(id, to, amount()?)?;
-            app.store.transfer(&transfer, request_id.as_ref(), &Memo::parse(field("memo"))?, by).await?;
-        }
-        _ => {
-            let change = if act.action == "freeze" { StateChange::Freeze } else { StateChange::Unfreeze };
-            let reason = Reason::parse(field("reason"))?;
-            app.store.set_state(&id, change, &reason, request_id.as_ref(), by).await?;
+    let request_id = request_id.as_ref();
+    let memo = Memo::parse(field("memo"))?;
+    match command {
+        Command::Post(id, change) => bank.post(by, &id, &change, request_id, &memo).await.map(drop),
+        Command::Hold(hold) => bank.create_hold(by, &hold, request_id, &memo).await.map(drop),
+        Command::Capture(capture) => bank.capture_hold(by, &capture, request_id, &memo).await.map(drop),
+        Command::Void(hold) => bank.void_hold(by, &hold, request_id, &memo).await.map(drop),
+        Command::Transfer(transfer) => bank.transfer(by, &transfer, request_id, &memo).await.map(drop),
+        Command::State(id, change, reason) => {
+            bank.change_state(by, &id, change, &reason, request_id).await.map(drop)
         }
     }
-    Ok(())
 }
 
 /// A hold of the account the page is about (a form for another account's hold is
@@ -436,7 +472,7 @@ pub async fn statement(
     };
     let (start, end) = month.bounds_millis();
     let by = &signed.principal;
-    let page = match app.store.statement_upto(&id, start, end, STATEMENT_MAX_ENTRIES, by).await {
+    let page = match app.bank.statement(by, &id, (start, end), STATEMENT_MAX_ENTRIES).await {
         Ok(p) => p,
         Err(StoreError::Refused(Error::PermissionDenied | Error::AccountNotFound(_))) => {
             return no_such_account(who());
@@ -486,9 +522,9 @@ fn statement_csv(
     month: &str,
     start: i64,
     end: i64,
-    page: &redbank_store::StatementPage,
+    page: &redbank_bank::StatementPage,
 ) -> Response {
-    use crate::csv::{STATEMENT_COLUMNS, defused};
+    use redbank_bank::csv::{STATEMENT_COLUMNS, defused};
     let currency = page.opening.currency().code();
     let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
     let when = |ms: i64| redbank_domain::calendar::format_millis(ms);

@@ -6,14 +6,12 @@
 //! at once when its user is disabled or given a new password (the user's epoch
 //! moves). Every form carries the session's CSRF token.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use axum::http::HeaderMap;
+use redbank_bank::password;
+use redbank_bank::{ConsoleSession, ConsoleUser, StoreError};
 use redbank_domain::Principal;
-use redbank_store::console::{ConsoleSession, ConsoleUser};
 
 use crate::App;
-use crate::password;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "rb_session";
@@ -35,14 +33,10 @@ pub enum Unsigned {
     /// A session that timed out or was ended (disabled user, new password).
     Ended,
     /// Redis could not be asked.
-    Unavailable(redbank_store::StoreError),
+    Unavailable(StoreError),
 }
 
-pub fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
+pub use redbank_bank::now_millis;
 
 /// The value of cookie `name`, if the request has it.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -77,15 +71,15 @@ pub async fn signed_in(app: &App, headers: &HeaderMap) -> Result<Signed, Unsigne
         return Err(Unsigned::None);
     };
     let session =
-        app.store.touch_session(id, app.config.idle_timeout).await.map_err(Unsigned::Unavailable)?;
+        app.bank.console().touch_session(id, app.config.idle_timeout).await.map_err(Unsigned::Unavailable)?;
     let Some(ConsoleSession { user, epoch, csrf, created_millis }) = session else {
         return Err(Unsigned::Ended);
     };
     let absolute = i64::try_from(app.config.absolute_timeout.as_millis()).unwrap_or(i64::MAX);
-    let user = match app.store.console_user(&user).await.map_err(Unsigned::Unavailable)? {
+    let user = match app.bank.console_user(&user).await.map_err(Unsigned::Unavailable)? {
         Some(u) if !u.disabled && u.epoch == epoch && now_millis() - created_millis < absolute => u,
         _ => {
-            let _ = app.store.delete_session(id).await;
+            let _ = app.bank.console().delete_session(id).await;
             return Err(Unsigned::Ended);
         }
     };

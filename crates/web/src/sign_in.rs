@@ -1,7 +1,7 @@
 //! Signing in and out of the console: the sign-in form with its own CSRF token
 //! (a cookie and a field), attempts counted in Redis before their password is
 //! checked (per user from one address, per address, per user), the argon2 work
-//! bounded by the console's [`password::Gate`], the client's address from a
+//! bounded by the console's [`crate::gate::Gate`], the client's address from a
 //! trusted proxy, and the session made or ended.
 
 use std::net::IpAddr;
@@ -18,8 +18,9 @@ use crate::session::{self, Signed};
 use crate::view::{self, SignInPage, Who};
 use crate::{
     App, SIGN_IN_ATTEMPTS_PER_ADDRESS, SIGN_IN_ATTEMPTS_PER_USER, SIGN_IN_ATTEMPTS_PER_USER_AND_ADDRESS,
-    SIGN_IN_WINDOW, password,
+    SIGN_IN_WINDOW,
 };
+use redbank_bank::password;
 
 #[derive(Deserialize)]
 pub struct SignInQuery {
@@ -95,8 +96,8 @@ pub async fn sign_in(
         let text = "Too many sign-ins at once. Try again in a moment.".to_owned();
         return sign_in_page(&app, StatusCode::TOO_MANY_REQUESTS, None, Some(text), f.user);
     };
-    let store = &app.store;
-    match store.reserve_sign_in(&counters, SIGN_IN_WINDOW).await {
+    let records = app.bank.console();
+    match records.reserve_sign_in(&counters, SIGN_IN_WINDOW).await {
         Ok(true) => {}
         Ok(false) => {
             let text = format!(
@@ -107,7 +108,7 @@ pub async fn sign_in(
         }
         Err(e) => return unavailable(None, &e),
     }
-    let user = match store.console_user(&name).await {
+    let user = match app.bank.console_user(&name).await {
         Ok(user) => user,
         Err(e) => return unavailable(None, &e),
     };
@@ -118,12 +119,12 @@ pub async fn sign_in(
         Some(u) if matches && !u.disabled => u,
         _ => {
             tracing::info!(user = %name, peer = %ip, "console: a sign-in failed");
-            let _ = store.record_console_event(name.as_str(), "failed to sign in", &ip.to_string()).await;
+            let _ = records.record_event(name.as_str(), "failed to sign in", &ip.to_string()).await;
             return sign_in_page(&app, StatusCode::UNAUTHORIZED, None, wrong(), name.to_string());
         }
     };
     // Only failures stay counted.
-    if let Err(e) = store.release_sign_in(&[&by_pair, &by_address, &by_user]).await {
+    if let Err(e) = records.release_sign_in(&[&by_pair, &by_address, &by_user]).await {
         tracing::debug!(error = %e, "console: a sign-in's attempt stays counted");
     }
     let (Ok(id), Ok(csrf)) = (password::token(32), password::token(32)) else {
@@ -134,17 +135,17 @@ pub async fn sign_in(
             "The server could not start a session.",
         );
     };
-    let new = redbank_store::console::ConsoleSession {
+    let new = redbank_bank::ConsoleSession {
         user: name.clone(),
         epoch: user.epoch,
         csrf,
         created_millis: session::now_millis(),
     };
-    if let Err(e) = store.create_session(&id, &new, app.config.idle_timeout).await {
+    if let Err(e) = records.create_session(&id, &new, app.config.idle_timeout).await {
         return unavailable(None, &e);
     }
     tracing::info!(user = %name, role = user.grant.role().as_str(), "console: signed in");
-    let _ = store.record_console_event(name.as_str(), "signed in", &ip.to_string()).await;
+    let _ = records.record_event(name.as_str(), "signed in", &ip.to_string()).await;
     let mut r = see_other("/");
     for cookie in [
         session::set_cookie(&app, session::COOKIE, &id, "/", None),
@@ -187,8 +188,8 @@ pub async fn sign_out(State(app): State<App>, signed: Signed, Form(f): Form<Csrf
     if !session::csrf_ok(&signed, &f.csrf) {
         return forged(Who::of(&signed));
     }
-    let _ = app.store.delete_session(&signed.session_id).await;
-    crate::audit::record(&app.store, &signed, "signed out", "").await;
+    let _ = app.bank.console().delete_session(&signed.session_id).await;
+    crate::audit::record(&app.bank, &signed, "signed out", "").await;
     let mut r = see_other("/signin");
     if let Ok(v) = HeaderValue::from_str(&session::set_cookie(&app, session::COOKIE, "", "/", Some(0))) {
         r.headers_mut().insert(header::SET_COOKIE, v);

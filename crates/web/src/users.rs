@@ -1,5 +1,5 @@
-//! Console users managed from the console, by a role that may make credentials
-//! (the policy table's CreateApiKey row: the admin): made, disabled, enabled, and
+//! Console users managed from the console, by the roles the policy table lets
+//! (its ManageConsoleUsers row: the admin): made, disabled, enabled, and
 //! given a new password. A password made here is shown once. Disabling or a new
 //! password ends the user's sessions at once.
 
@@ -7,13 +7,13 @@ use askama::Template;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use redbank_bank::StoreError;
 use redbank_domain::{CustomerId, Error, Grant, Role, UserName};
-use redbank_store::StoreError;
 use serde::Deserialize;
 
-use crate::admin::Keeper;
+use crate::admin::UserKeeper;
 use crate::view::{self, Who};
-use crate::{App, password, session};
+use crate::{App, session};
 
 #[derive(Template)]
 #[template(path = "users.html")]
@@ -43,7 +43,7 @@ fn users_page(
     )
 }
 
-pub async fn form(Keeper(signed): Keeper) -> Response {
+pub async fn form(UserKeeper(signed): UserKeeper) -> Response {
     users_page(&signed, StatusCode::OK, None, None)
 }
 
@@ -60,13 +60,17 @@ pub struct UserForm {
     password: String,
 }
 
-pub async fn act(State(app): State<App>, Keeper(signed): Keeper, Form(f): Form<UserForm>) -> Response {
+pub async fn act(
+    State(app): State<App>,
+    UserKeeper(signed): UserKeeper,
+    Form(f): Form<UserForm>,
+) -> Response {
     if !session::csrf_ok(&signed, &f.csrf) {
         return crate::pages::forged(Who::of(&signed));
     }
-    match apply(&app, &f).await {
+    match apply(&app, &signed, &f).await {
         Ok(done) => {
-            crate::audit::record(&app.store, &signed, &format!("{} user", f.action), &f.name).await;
+            crate::audit::record(&app.bank, &signed, &format!("{} user", f.action), &f.name).await;
             users_page(&signed, StatusCode::OK, Some(done), None)
         }
         Err(StoreError::Refused(e)) => {
@@ -76,50 +80,34 @@ pub async fn act(State(app): State<App>, Keeper(signed): Keeper, Form(f): Form<U
     }
 }
 
-/// The password given, or a new one (and whether it was made here).
-fn password_of(given: &str) -> Result<(String, bool), StoreError> {
-    if given.is_empty() {
-        let made = password::token(10).map_err(StoreError::Corrupt)?;
-        return Ok((made, true));
-    }
-    password::check_policy(given)?;
-    Ok((given.to_owned(), false))
-}
-
-fn hash(password: &str) -> Result<String, StoreError> {
-    password::hash(password).map_err(StoreError::Corrupt)
-}
-
 /// Does what the form asks; answers what to tell the admin.
-async fn apply(app: &App, f: &UserForm) -> Result<String, StoreError> {
+async fn apply(app: &App, signed: &session::Signed, f: &UserForm) -> Result<String, StoreError> {
+    let (bank, by) = (&app.bank, &signed.principal);
     let name = UserName::parse(f.name.trim())?;
-    let shown = |made: bool, password: &str| {
-        if made { format!(" Their password, shown this once: {password}") } else { String::new() }
+    let password = Some(f.password.as_str()).filter(|p| !p.is_empty());
+    let shown = |made: Option<String>| match made {
+        Some(password) => format!(" Their password, shown this once: {password}"),
+        None => String::new(),
     };
     match f.action.as_str() {
         "create" => {
             let role = Role::parse(&f.role)?;
             let customer = CustomerId::parse_optional(f.customer.trim())?;
             let grant = Grant::new(role, customer)?;
-            let (password, made) = password_of(&f.password)?;
-            app.store.create_user(&name, &grant, &hash(&password)?).await?;
-            Ok(format!("User {name} was created.{}", shown(made, &password)))
+            let made = bank.create_user(by, &name, &grant, password).await?;
+            Ok(format!("User {name} was created.{}", shown(made)))
         }
         "disable" => {
-            app.store.set_user_disabled(&name, true).await?;
+            bank.set_user_disabled(by, &name, true).await?;
             Ok(format!("User {name} is disabled; their sessions have ended."))
         }
         "enable" => {
-            app.store.set_user_disabled(&name, false).await?;
+            bank.set_user_disabled(by, &name, false).await?;
             Ok(format!("User {name} may sign in again."))
         }
         "reset" => {
-            let (password, made) = password_of(&f.password)?;
-            app.store.set_user_password(&name, &hash(&password)?).await?;
-            Ok(format!(
-                "User {name} has a new password; their sessions have ended.{}",
-                shown(made, &password)
-            ))
+            let made = bank.reset_password(by, &name, password).await?;
+            Ok(format!("User {name} has a new password; their sessions have ended.{}", shown(made)))
         }
         _ => Err(StoreError::Refused(Error::InvalidReason("no such action".into()))),
     }

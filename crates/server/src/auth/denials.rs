@@ -1,8 +1,8 @@
 //! The log of refused calls: who, which method, which target, at a bounded rate,
 //! so that a flood of bad credentials cannot flood the log.
 
+use redbank_bank::{Operation, StoreError};
 use redbank_domain::Principal;
-use redbank_domain::policy::Method;
 use redbank_web::LogBudget;
 
 use super::Unauthenticated;
@@ -33,27 +33,21 @@ impl DenialLog {
 
     /// Logs a store failure if it is a refusal by ownership (the account `target`
     /// is not `principal`'s): the one place the services learn of those.
-    pub fn if_denied(
-        &self,
-        principal: &Principal,
-        method: Method,
-        target: &str,
-        error: &redbank_store::StoreError,
-    ) {
-        if matches!(error, redbank_store::StoreError::Refused(redbank_domain::Error::PermissionDenied)) {
-            self.denied(principal, method, Some(target));
+    pub fn if_denied(&self, principal: &Principal, operation: Operation, target: &str, error: &StoreError) {
+        if matches!(error, StoreError::Refused(redbank_domain::Error::PermissionDenied)) {
+            self.denied(principal, operation, Some(target));
         }
     }
 
     /// A known principal refused: by the policy table (no target yet) or by
     /// ownership (the account it asked for).
-    pub fn denied(&self, principal: &Principal, method: Method, target: Option<&str>) {
+    pub fn denied(&self, principal: &Principal, operation: Operation, target: Option<&str>) {
         if let Some(dropped) = self.admit() {
             tracing::warn!(
                 target: "redbank::auth",
                 actor = %principal.actor,
                 role = %principal.grant.role(),
-                method = method.path(),
+                operation = operation.name(),
                 target = target.unwrap_or(""),
                 dropped,
                 "permission denied"

@@ -13,12 +13,13 @@
 pub mod denials;
 pub mod jwt;
 pub mod keys;
+pub mod routes;
 
 use std::sync::Arc;
 
 use http::HeaderMap;
-use redbank_domain::policy::{self, Access, Method};
-use redbank_domain::{Principal, Role};
+use redbank_bank::policy::{self, Access};
+use redbank_domain::Principal;
 use tonic::{Code, Status};
 
 use crate::status;
@@ -132,7 +133,7 @@ impl Authenticator {
         if open_path(path) {
             return Ok(());
         }
-        let method = Method::from_path(path);
+        let operation = routes::operation(path);
         let principal = match self.mode {
             AuthMode::Off => self.anonymous.clone(),
             AuthMode::Required => match bearer(request.headers()) {
@@ -155,11 +156,11 @@ impl Authenticator {
         };
         // Fail closed: a path without a row in the policy table is served to nobody,
         // even if a route for it exists.
-        let Some(method) = method else {
+        let Some(operation) = operation else {
             return Err(status::with_transport_info(&Status::unimplemented(format!("no method {path}"))));
         };
-        if policy::access(method, principal.grant.role()) == Access::Denied {
-            self.denials.denied(&principal, method, None);
+        if policy::access(operation, principal.grant.role()) == Access::Denied {
+            self.denials.denied(&principal, operation, None);
             return Err(permission_denied());
         }
         crate::access::note_actor(request.extensions(), &principal);
@@ -175,13 +176,4 @@ pub fn caller(extensions: &tonic::Extensions) -> Result<Arc<Principal>, Status> 
         tracing::error!("a call reached its handler without a principal");
         status::with_info(Code::Internal, "internal error", "INTERNAL", Default::default())
     })
-}
-
-/// Whether a role may see the other side of a transfer (the other account's
-/// balance and entry): staff may; a customer only when it owns that account too.
-pub fn sees_counterparty(principal: &Principal, other_owner: Option<&redbank_domain::CustomerId>) -> bool {
-    match principal.grant.role() {
-        Role::Customer => principal.required_owner() == other_owner,
-        _ => true,
-    }
 }

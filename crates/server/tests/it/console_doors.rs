@@ -34,7 +34,7 @@ async fn sign_in(web: SocketAddr, user: &str, password: &str, extra: &str) -> u1
 /// A console user made as `redbank users create` makes one.
 async fn make_user(redis_url: &str, name: &str) {
     let store = redbank_store::Store::connect(&redbank_store::StoreConfig::new(redis_url)).unwrap();
-    let hash = redbank_web::password::hash(PASSWORD).unwrap();
+    let hash = redbank_bank::password::hash(PASSWORD).unwrap();
     let grant = Grant::Customer(CustomerId::parse(name).unwrap());
     store.create_user(&UserName::parse(name).unwrap(), &grant, &hash).await.unwrap();
 }
@@ -286,7 +286,7 @@ async fn a_password_reset_or_a_disable_then_enable_ends_a_live_session() {
     let session = session_of(web, "carol").await;
     assert!(signed_in(session.clone()).await);
     // The same password again: what ends the session is the reset, not a new secret.
-    store.set_user_password(&name, &redbank_web::password::hash(PASSWORD).unwrap()).await.unwrap();
+    store.set_user_password(&name, &redbank_bank::password::hash(PASSWORD).unwrap()).await.unwrap();
     assert!(!signed_in(session.clone()).await, "a reset left a live session");
 
     let session = session_of(web, "carol").await;

@@ -16,6 +16,7 @@ mod helpers;
 mod hostile;
 mod ledger;
 mod observability;
+mod operations;
 mod planted;
 mod refusals;
 mod replication;

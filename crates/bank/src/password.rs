@@ -1,0 +1,96 @@
+//! Console passwords: argon2id (m = 19 MiB, t = 2, p = 1, OWASP's first choice),
+//! a random 16-byte salt per password, stored as
+//! `argon2id$v=19$m=19456,t=2,p=1$<salt hex>$<hash hex>`. Verification compares in
+//! constant time.
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use ring::rand::{SecureRandom, SystemRandom};
+use subtle::ConstantTimeEq;
+
+use redbank_domain::Error;
+use redbank_domain::limits::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+
+const M_COST: u32 = 19_456;
+const T_COST: u32 = 2;
+const P_COST: u32 = 1;
+const HASH_LEN: usize = 32;
+const SALT_LEN: usize = 16;
+const PREFIX: &str = "argon2id$v=19$m=19456,t=2,p=1$";
+
+fn hasher() -> Result<Argon2<'static>, String> {
+    let params = Params::new(M_COST, T_COST, P_COST, Some(HASH_LEN)).map_err(|e| e.to_string())?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// A password a user may have: [`PASSWORD_MIN_CHARS`] to [`PASSWORD_MAX_CHARS`] characters.
+pub fn check_policy(password: &str) -> Result<(), Error> {
+    let n = password.chars().count();
+    if (PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&n) { Ok(()) } else { Err(Error::InvalidPassword) }
+}
+
+/// The stored form of `password`.
+pub fn hash(password: &str) -> Result<String, String> {
+    let mut salt = [0u8; SALT_LEN];
+    SystemRandom::new().fill(&mut salt).map_err(|_| "the system's random source failed".to_owned())?;
+    let mut out = [0u8; HASH_LEN];
+    hasher()?.hash_password_into(password.as_bytes(), &salt, &mut out).map_err(|e| e.to_string())?;
+    Ok(format!("{PREFIX}{}${}", hex(&salt), hex(&out)))
+}
+
+/// Whether `password` is the one `stored` was made from. A stored form this code
+/// did not write matches nothing.
+pub fn verify(password: &str, stored: &str) -> bool {
+    if password.chars().count() > PASSWORD_MAX_CHARS {
+        return false;
+    }
+    let Some((salt, expected)) = stored.strip_prefix(PREFIX).and_then(|rest| rest.split_once('$')) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (unhex(salt), unhex(expected)) else { return false };
+    let mut out = [0u8; HASH_LEN];
+    let Ok(argon) = hasher() else { return false };
+    if argon.hash_password_into(password.as_bytes(), &salt, &mut out).is_err() {
+        return false;
+    }
+    expected.len() == HASH_LEN && bool::from(out.ct_eq(expected.as_slice()))
+}
+
+/// A random token of `bytes` bytes, hex: session ids, CSRF tokens.
+pub fn token(bytes: usize) -> Result<String, String> {
+    let mut buf = vec![0u8; bytes];
+    SystemRandom::new().fill(&mut buf).map_err(|_| "the system's random source failed".to_owned())?;
+    Ok(hex(&buf))
+}
+
+/// Constant-time equality of two tokens.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_and_another_does_not() {
+        let stored = hash("correct horse battery").unwrap();
+        assert!(stored.starts_with("argon2id$"));
+        assert!(verify("correct horse battery", &stored));
+        assert!(!verify("correct horse batterz", &stored));
+        assert!(!verify("correct horse battery", "plain"));
+        assert_ne!(hash("correct horse battery").unwrap(), stored, "salted");
+        assert_eq!(check_policy("short"), Err(Error::InvalidPassword));
+        assert_eq!(check_policy("twelve chars"), Ok(()));
+    }
+}

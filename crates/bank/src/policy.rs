@@ -1,0 +1,261 @@
+//! The authorization policy: one table, every operation of the bank × every role.
+//!
+//! Operations, not front-end methods: a gRPC deposit, a classic deposit and the
+//! console's deposit form are one operation, [`Operation::Deposit`], with one row.
+//! The gRPC transport looks its method's operation up here before it reads the
+//! request (AIP-211: permission before validation); every operation of [`Bank`]
+//! checks it again, so that no front end can forget to. `Own` means "only on the
+//! principal's own accounts": which accounts those are is decided in Redis, inside
+//! the same atomic script as the change (or the same read), never by a separate
+//! look-up that could race it.
+//!
+//! [`Bank`]: crate::Bank
+
+use redbank_domain::{CustomerId, Error, Principal, Role};
+use redbank_store::StoreError;
+
+/// Every operation of the bank that someone must be allowed to perform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    OpenAccount,
+    GetAccount,
+    Deposit,
+    Withdraw,
+    ApplyInterest,
+    Transfer,
+    ListTransactions,
+    GetStatement,
+    FreezeAccount,
+    UnfreezeAccount,
+    CloseAccount,
+    ListAccounts,
+    CreateHold,
+    CaptureHold,
+    VoidHold,
+    GetHold,
+    CreateApiKey,
+    ListApiKeys,
+    RevokeApiKey,
+    /// The month's interest for every account, as one job.
+    RunInterest,
+    /// The invariant checker over every account.
+    RunCheck,
+    /// Console users: made, listed, disabled, enabled, given a new password.
+    ManageConsoleUsers,
+    /// The console's audit trail: who signed in, who made which key or user.
+    ReadAuditTrail,
+}
+
+/// What a role may do with an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Refused: PERMISSION_DENIED (before the request is read, on gRPC).
+    Denied,
+    /// Only on accounts the principal's customer id owns (for OpenAccount: the new
+    /// account is owned by it; for Transfer: the source account).
+    Own,
+    /// On any account.
+    Any,
+}
+
+use Access::{Any, Denied, Own};
+
+impl Operation {
+    pub const ALL: [Operation; 23] = [
+        Operation::OpenAccount,
+        Operation::GetAccount,
+        Operation::Deposit,
+        Operation::Withdraw,
+        Operation::ApplyInterest,
+        Operation::Transfer,
+        Operation::ListTransactions,
+        Operation::GetStatement,
+        Operation::FreezeAccount,
+        Operation::UnfreezeAccount,
+        Operation::CloseAccount,
+        Operation::ListAccounts,
+        Operation::CreateHold,
+        Operation::CaptureHold,
+        Operation::VoidHold,
+        Operation::GetHold,
+        Operation::CreateApiKey,
+        Operation::ListApiKeys,
+        Operation::RevokeApiKey,
+        Operation::RunInterest,
+        Operation::RunCheck,
+        Operation::ManageConsoleUsers,
+        Operation::ReadAuditTrail,
+    ];
+
+    /// The row of the table: access for (customer, teller, auditor, admin).
+    const fn row(&self) -> [Access; 4] {
+        match self {
+            //                                       customer teller  auditor admin
+            Operation::OpenAccount => [Own, Any, Denied, Any],
+            Operation::GetAccount => [Own, Any, Any, Any],
+            Operation::Deposit => [Own, Any, Denied, Any],
+            Operation::Withdraw => [Own, Any, Denied, Any],
+            Operation::ApplyInterest => [Denied, Denied, Denied, Any],
+            Operation::Transfer => [Own, Any, Denied, Any],
+            Operation::ListTransactions => [Own, Any, Any, Any],
+            Operation::GetStatement => [Own, Any, Any, Any],
+            Operation::FreezeAccount => [Own, Any, Denied, Any],
+            Operation::UnfreezeAccount => [Denied, Any, Denied, Any],
+            Operation::CloseAccount => [Denied, Denied, Denied, Any],
+            Operation::ListAccounts => [Own, Any, Any, Any],
+            // A hold is on its account; a capture moves the account's money, as a
+            // transfer from it does.
+            Operation::CreateHold | Operation::CaptureHold | Operation::VoidHold => [Own, Any, Denied, Any],
+            Operation::GetHold => [Own, Any, Any, Any],
+            Operation::CreateApiKey | Operation::ListApiKeys | Operation::RevokeApiKey => {
+                [Denied, Denied, Denied, Any]
+            }
+            Operation::RunInterest | Operation::RunCheck | Operation::ManageConsoleUsers => {
+                [Denied, Denied, Denied, Any]
+            }
+            // Staff read what the console did, as they read every account's history.
+            Operation::ReadAuditTrail => [Denied, Any, Any, Any],
+        }
+    }
+
+    /// Whether the operation changes anything (for the audit of denials and the docs).
+    pub fn writes(&self) -> bool {
+        !matches!(
+            self,
+            Operation::GetAccount
+                | Operation::GetHold
+                | Operation::ListTransactions
+                | Operation::GetStatement
+                | Operation::ListAccounts
+                | Operation::ListApiKeys
+                | Operation::ReadAuditTrail
+                | Operation::RunCheck
+        )
+    }
+
+    /// The operation's name, as logs write it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operation::OpenAccount => "OpenAccount",
+            Operation::GetAccount => "GetAccount",
+            Operation::Deposit => "Deposit",
+            Operation::Withdraw => "Withdraw",
+            Operation::ApplyInterest => "ApplyInterest",
+            Operation::Transfer => "Transfer",
+            Operation::ListTransactions => "ListTransactions",
+            Operation::GetStatement => "GetStatement",
+            Operation::FreezeAccount => "FreezeAccount",
+            Operation::UnfreezeAccount => "UnfreezeAccount",
+            Operation::CloseAccount => "CloseAccount",
+            Operation::ListAccounts => "ListAccounts",
+            Operation::CreateHold => "CreateHold",
+            Operation::CaptureHold => "CaptureHold",
+            Operation::VoidHold => "VoidHold",
+            Operation::GetHold => "GetHold",
+            Operation::CreateApiKey => "CreateApiKey",
+            Operation::ListApiKeys => "ListApiKeys",
+            Operation::RevokeApiKey => "RevokeApiKey",
+            Operation::RunInterest => "RunInterest",
+            Operation::RunCheck => "RunCheck",
+            Operation::ManageConsoleUsers => "ManageConsoleUsers",
+            Operation::ReadAuditTrail => "ReadAuditTrail",
+        }
+    }
+}
+
+/// The policy: what `role` may do with `operation`.
+pub fn access(operation: Operation, role: Role) -> Access {
+    let row = operation.row();
+    match role {
+        Role::Customer => row[0],
+        Role::Teller => row[1],
+        Role::Auditor => row[2],
+        Role::Admin => row[3],
+    }
+}
+
+/// Whether `by` may perform `operation` at all (on its own accounts, for `Own`).
+pub fn allows(operation: Operation, by: &Principal) -> bool {
+    access(operation, by.grant.role()) != Denied
+}
+
+/// Refuses `by` an operation its role may not perform at all.
+pub(crate) fn authorize(operation: Operation, by: &Principal) -> Result<(), StoreError> {
+    if allows(operation, by) { Ok(()) } else { Err(StoreError::Refused(Error::PermissionDenied)) }
+}
+
+/// Whether `by` may see the other side of a transfer or a capture (the other
+/// account's balance and entry): staff may; a customer only when it owns that
+/// account too.
+pub fn sees_counterparty(by: &Principal, other_owner: Option<&CustomerId>) -> bool {
+    match by.grant.role() {
+        Role::Customer => by.required_owner() == other_owner,
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_auditor_never_writes_and_an_admin_does_everything() {
+        for op in Operation::ALL {
+            assert_eq!(access(op, Role::Admin), Any, "{op:?}");
+            let auditor = access(op, Role::Auditor);
+            let reads = !op.writes() && !matches!(op, Operation::ListApiKeys | Operation::RunCheck);
+            assert_eq!(auditor == Any, reads, "{op:?}");
+            // Nobody but a customer is limited to its own accounts.
+            assert_ne!(access(op, Role::Teller), Own, "{op:?}");
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let names: std::collections::HashSet<&str> = Operation::ALL.iter().map(|op| op.name()).collect();
+        assert_eq!(names.len(), Operation::ALL.len());
+    }
+
+    #[test]
+    fn what_a_customer_and_a_teller_may_not_do() {
+        for op in [
+            Operation::ApplyInterest,
+            Operation::UnfreezeAccount,
+            Operation::CloseAccount,
+            Operation::CreateApiKey,
+            Operation::ListApiKeys,
+            Operation::RevokeApiKey,
+            Operation::RunInterest,
+            Operation::RunCheck,
+            Operation::ManageConsoleUsers,
+            Operation::ReadAuditTrail,
+        ] {
+            assert_eq!(access(op, Role::Customer), Denied, "{op:?}");
+        }
+        for op in [
+            Operation::ApplyInterest,
+            Operation::CloseAccount,
+            Operation::CreateApiKey,
+            Operation::RunInterest,
+            Operation::ManageConsoleUsers,
+        ] {
+            assert_eq!(access(op, Role::Teller), Denied, "{op:?}");
+        }
+    }
+
+    #[test]
+    fn a_customer_sees_the_other_side_only_of_its_own_accounts() {
+        let c1 = CustomerId::parse("c1").unwrap();
+        let c2 = CustomerId::parse("c2").unwrap();
+        let customer = Principal {
+            actor: redbank_domain::Actor::anonymous(),
+            grant: redbank_domain::Grant::Customer(c1.clone()),
+        };
+        assert!(sees_counterparty(&customer, Some(&c1)));
+        assert!(!sees_counterparty(&customer, Some(&c2)));
+        assert!(!sees_counterparty(&customer, None));
+        let teller = Principal { grant: redbank_domain::Grant::Teller, ..customer };
+        assert!(sees_counterparty(&teller, Some(&c2)));
+        assert!(sees_counterparty(&teller, None));
+    }
+}
