@@ -4,6 +4,7 @@
 //! constant time.
 
 use argon2::{Algorithm, Argon2, Params, Version};
+use redbank_domain::hex::{decode as unhex, encode as hex};
 use ring::rand::{SecureRandom, SystemRandom};
 use subtle::ConstantTimeEq;
 
@@ -20,17 +21,6 @@ const PREFIX: &str = "argon2id$v=19$m=19456,t=2,p=1$";
 fn hasher() -> Result<Argon2<'static>, String> {
     let params = Params::new(M_COST, T_COST, P_COST, Some(HASH_LEN)).map_err(|e| e.to_string())?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// A password a user may have: [`PASSWORD_MIN_CHARS`] to [`PASSWORD_MAX_CHARS`] characters.

@@ -12,6 +12,7 @@
 
 use hmac::{Hmac, Mac};
 use redbank_domain::Error;
+use redbank_domain::hex::{decode as unhex, encode as hex};
 use redbank_store::{Store, StoreError};
 use sha2::Sha256;
 use tokio::sync::OnceCell;
@@ -34,17 +35,6 @@ fn mac(key: &[u8], scope: &[&str], cursor: &str) -> HmacSha256 {
     mac.update(&[0x1e]);
     mac.update(cursor.as_bytes());
     mac
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// A token for `cursor` within `scope`.

@@ -7,6 +7,7 @@
 //! is the right hash for a random secret of that size: there is nothing to guess,
 //! so a slow password hash would only add latency.
 
+use redbank_domain::hex::encode as hex;
 use std::collections::HashMap;
 
 use redbank_domain::{Actor, ApiKey, CustomerId, Error, Grant, KeyId, Memo, Role};
@@ -72,16 +73,6 @@ pub fn hash_digest(hash: &str) -> Option<[u8; 32]> {
         out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
     }
     Some(out)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    s
 }
 
 pub(crate) fn random_hex(n: usize) -> Result<String, StoreError> {

@@ -10,7 +10,8 @@
 //! outcome is the same. The due index records, before each first step, when the
 //! hold must be looked at again: its expiry, or the recovery deadline of a capture.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use redbank_domain::calendar::now_millis;
+use std::time::Duration;
 
 use redbank_domain::hold::hold_expiry;
 use redbank_domain::{
@@ -69,14 +70,6 @@ const CLAIMS_PER_SHARD: usize = 16;
 /// How far past its due time an entry is left alone, for clocks that differ
 /// between replicas and Redis nodes.
 pub const DUE_GRACE: Duration = Duration::from_secs(2);
-
-fn millis(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-fn now_millis() -> i64 {
-    millis(SystemTime::now())
-}
 
 fn duration_millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
