@@ -1,7 +1,7 @@
 //! Who is signed in: the session cookie, checked against Redis on every request.
 //!
 //! The cookie holds only a random session id (256 bits); the session lives in
-//! Redis (see `redbank_store::console`), so any replica serves it. A session ends
+//! Redis (kept by the store, reached through `redbank_bank::console`), so any replica serves it. A session ends
 //! when idle for `idle_timeout`, `absolute_timeout` after sign-in, at sign-out, and
 //! at once when its user is disabled or given a new password (the user's epoch
 //! moves). Every form carries the session's CSRF token.
