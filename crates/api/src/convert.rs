@@ -72,6 +72,17 @@ pub fn kind_from_proto(value: i32) -> Option<TransactionKind> {
     TransactionKind::ALL.into_iter().find(|k| i32::from(kind_to_proto(*k)) == value)
 }
 
+/// An account's state as a server answers it; None for one this client does not
+/// know.
+pub fn state_from_proto(value: i32) -> Option<AccountState> {
+    match v1::AccountState::try_from(value) {
+        Ok(v1::AccountState::Active) => Some(AccountState::Active),
+        Ok(v1::AccountState::Frozen) => Some(AccountState::Frozen),
+        Ok(v1::AccountState::Closed) => Some(AccountState::Closed),
+        _ => None,
+    }
+}
+
 pub fn state_to_proto(state: AccountState) -> v1::AccountState {
     match state {
         AccountState::Active => v1::AccountState::Active,

@@ -9,8 +9,8 @@ use redbank_domain::limits::{
     TRANSACTIONS_PAGE_SIZE_DEFAULT, TRANSACTIONS_PAGE_SIZE_MAX,
 };
 use redbank_domain::{
-    AccountId, AccountType, AnnualRate, BalanceChange, Capture, Currency, CustomerId, Error, Grant, HoldId,
-    HoldRequest, InterestDays, InterestPeriod, Memo, PeriodPolicy, RateCeiling, Reason, RequestId,
+    AccountId, AnnualRate, BalanceChange, Capture, Currency, CustomerId, Error, Grant, HoldId, HoldRequest,
+    InterestDays, InterestPeriod, Memo, NewAccount, NewKey, PeriodPolicy, RateCeiling, Reason, RequestId,
     TransactionKind, Transfer,
 };
 
@@ -39,17 +39,7 @@ pub fn time_range(
 }
 
 /// `CreateAccount`; without a currency, the server's default.
-pub struct CreateAccount {
-    pub id: AccountId,
-    pub account_type: AccountType,
-    pub currency: Option<Currency>,
-    pub request_id: Option<RequestId>,
-    /// The owner named in the request (staff may name one; a customer's own id is
-    /// its accounts' owner whatever it names, see the server).
-    pub owner: Option<CustomerId>,
-}
-
-impl TryFrom<&v1::CreateAccountRequest> for CreateAccount {
+impl TryFrom<&v1::CreateAccountRequest> for NewAccount {
     type Error = Error;
 
     fn try_from(r: &v1::CreateAccountRequest) -> Result<Self, Error> {
@@ -66,30 +56,22 @@ impl TryFrom<&v1::CreateAccountRequest> for CreateAccount {
 }
 
 /// A `CreateApiKey` request: the grant asked for, its description and expiry.
-pub struct NewApiKey {
-    pub grant: Grant,
-    pub description: Memo,
-    pub expires_millis: Option<i64>,
-}
-
-impl NewApiKey {
-    /// Refuses an expiry that is not in the future of `now_millis`.
-    pub fn parse(r: &v1::CreateApiKeyRequest, now_millis: i64) -> Result<Self, Error> {
-        let role = role_from_proto(r.role)?;
-        let grant = Grant::new(role, CustomerId::parse_optional(&r.customer_id)?)?;
-        let description = Memo::parse(&r.description)?;
-        let expires_millis = match &r.expire_time {
-            Some(t) => {
-                let at = millis_from_timestamp(t)?;
-                if at <= now_millis {
-                    return Err(Error::InvalidTimeRange("expire_time must be in the future".into()));
-                }
-                Some(at)
+/// Refuses an expiry that is not in the future of `now_millis`.
+pub fn new_api_key(r: &v1::CreateApiKeyRequest, now_millis: i64) -> Result<NewKey, Error> {
+    let role = role_from_proto(r.role)?;
+    let grant = Grant::new(role, CustomerId::parse_optional(&r.customer_id)?)?;
+    let description = Memo::parse(&r.description)?;
+    let expires_millis = match &r.expire_time {
+        Some(t) => {
+            let at = millis_from_timestamp(t)?;
+            if at <= now_millis {
+                return Err(Error::InvalidTimeRange("expire_time must be in the future".into()));
             }
-            None => None,
-        };
-        Ok(Self { grant, description, expires_millis })
-    }
+            Some(at)
+        }
+        None => None,
+    };
+    Ok(NewKey { grant, description, expires_millis })
 }
 
 /// One balance change to one account: `Deposit`, `Withdraw`, `ApplyInterest`.

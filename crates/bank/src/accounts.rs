@@ -1,25 +1,12 @@
 //! Accounts: opened, read, listed, frozen, unfrozen and closed.
 
 use redbank_domain::{
-    Account, AccountId, AccountType, Currency, CustomerId, Error, Principal, Reason, RequestId, StateChange,
+    Account, AccountId, CustomerId, Error, NewAccount, Principal, Reason, RequestId, StateChange,
 };
 use redbank_store::{Applied, StoreError};
 
 use crate::Bank;
 use crate::policy::{Operation, authorize};
-
-/// A new account, as asked for.
-#[derive(Debug, Clone)]
-pub struct NewAccount {
-    pub id: AccountId,
-    pub account_type: AccountType,
-    /// None: the bank's default currency.
-    pub currency: Option<Currency>,
-    pub request_id: Option<RequestId>,
-    /// The customer who will own it. A customer's accounts are its own: it may
-    /// name only itself (or nobody, meaning itself); staff name anyone, or none.
-    pub owner: Option<CustomerId>,
-}
 
 /// Which accounts a list holds.
 #[derive(Debug, Clone, Copy)]
@@ -41,17 +28,15 @@ pub fn state_operation(change: StateChange) -> Operation {
 
 impl Bank {
     /// Opens an account.
-    pub async fn open_account(&self, by: &Principal, new: NewAccount) -> Result<Account, StoreError> {
+    pub async fn open_account(&self, by: &Principal, new: &NewAccount) -> Result<Account, StoreError> {
         authorize(Operation::OpenAccount, by)?;
-        let owner = match (by.required_owner(), new.owner) {
-            (Some(own), Some(named)) if *own != named => return Err(Error::PermissionDenied.into()),
-            (Some(own), _) => Some(own.clone()),
-            (None, named) => named,
+        let owner = match (by.required_owner(), &new.owner) {
+            (Some(own), Some(named)) if own != named => return Err(Error::PermissionDenied.into()),
+            (Some(own), _) => Some(own),
+            (None, named) => named.as_ref(),
         };
         let currency = new.currency.unwrap_or(self.settings.default_currency);
-        self.store
-            .create_account(&new.id, new.account_type, currency, new.request_id.as_ref(), owner.as_ref())
-            .await
+        self.store.create_account(&new.id, new.account_type, currency, new.request_id.as_ref(), owner).await
     }
 
     /// An account, as `by` may see it (a customer: its own only; another's, or one

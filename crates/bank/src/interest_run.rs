@@ -1,5 +1,6 @@
 //! The month's interest for every account: one rule for the console's job and the
-//! command line's `interest post`.
+//! command line's `interest post` (which runs it over the API: it uses [`Rates`],
+//! [`memo`] and [`RUN_CONCURRENCY`] from here).
 //!
 //! The rule: every active account whose type has a rate is posted the month at
 //! that rate, [`RUN_CONCURRENCY`] postings at a time; frozen and closed accounts,
@@ -11,7 +12,7 @@
 
 use futures_util::StreamExt;
 use redbank_domain::{
-    Account, AccountState, AccountType, AnnualRate, BalanceChange, InterestDays, InterestPeriod, Memo,
+    Account, AccountState, AccountType, AnnualRate, BalanceChange, Error, InterestDays, InterestPeriod, Memo,
     Principal, RequestId,
 };
 use redbank_store::StoreError;
@@ -36,10 +37,15 @@ impl Rates {
     /// The rate `account` is posted at this month, if it is posted at all: only an
     /// active account, and only if its type has a rate.
     pub fn for_account(&self, account: &Account) -> Option<AnnualRate> {
-        if account.state != AccountState::Active {
+        self.rate_for(account.account_type, account.state)
+    }
+
+    /// [`Rates::for_account`], from an account's type and state.
+    pub fn rate_for(&self, account_type: AccountType, state: AccountState) -> Option<AnnualRate> {
+        if state != AccountState::Active {
             return None;
         }
-        match account.account_type {
+        match account_type {
             AccountType::Savings => self.savings,
             AccountType::Checking => self.checking,
         }
@@ -75,6 +81,13 @@ enum Outcome {
 }
 
 impl Bank {
+    /// Refuses a period the bank's settings do not let be posted now (the month
+    /// under way, unless allowed; one too far back): asked before a run starts, and
+    /// by the run itself.
+    pub fn check_postable(&self, period: InterestPeriod) -> Result<(), Error> {
+        period.check_postable(now_millis(), self.settings.period_policy)
+    }
+
     /// Posts `period`'s interest to every account the rule takes, calling
     /// `progress` after each page of accounts. Answers how far it got, and the
     /// error that stopped it, if one did (then running it again finishes it).
@@ -90,7 +103,7 @@ impl Bank {
         if let Err(e) = authorize(Operation::RunInterest, by) {
             return (done, Err(e));
         }
-        if let Err(e) = period.check_postable(now_millis(), self.settings.period_policy) {
+        if let Err(e) = self.check_postable(period) {
             return (done, Err(e.into()));
         }
         let days = match InterestDays::from_request(period.days() as i32) {

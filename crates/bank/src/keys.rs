@@ -1,21 +1,12 @@
 //! API keys: made, listed and revoked. Who may hand out which grant is decided
 //! here, for the API, the console and the command line alike.
 
-use redbank_domain::{ApiKey, Error, Grant, KeyId, Memo, Principal, Role};
+use redbank_domain::{ApiKey, Error, KeyId, NewKey, Principal, Role};
 use redbank_store::StoreError;
 use redbank_store::credentials::MintedKey;
 
 use crate::Bank;
 use crate::policy::{Operation, authorize};
-
-/// A key to make, as asked for.
-#[derive(Debug, Clone)]
-pub struct NewKey {
-    pub grant: Grant,
-    pub description: Memo,
-    /// None: it never expires.
-    pub expires_millis: Option<i64>,
-}
 
 impl Bank {
     /// Mints a key; its credential is in the answer, and nowhere else ever again.

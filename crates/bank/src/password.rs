@@ -4,11 +4,11 @@
 //! constant time.
 
 use argon2::{Algorithm, Argon2, Params, Version};
-use redbank_domain::hex::{decode as unhex, encode as hex};
 use ring::rand::{SecureRandom, SystemRandom};
 use subtle::ConstantTimeEq;
 
 use redbank_domain::Error;
+use redbank_domain::hex::{decode as unhex, encode as hex};
 use redbank_domain::limits::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 
 const M_COST: u32 = 19_456;

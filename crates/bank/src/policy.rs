@@ -132,35 +132,6 @@ impl Operation {
                 | Operation::RunCheck
         )
     }
-
-    /// The operation's name, as logs write it.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Operation::OpenAccount => "OpenAccount",
-            Operation::GetAccount => "GetAccount",
-            Operation::Deposit => "Deposit",
-            Operation::Withdraw => "Withdraw",
-            Operation::ApplyInterest => "ApplyInterest",
-            Operation::Transfer => "Transfer",
-            Operation::ListTransactions => "ListTransactions",
-            Operation::GetStatement => "GetStatement",
-            Operation::FreezeAccount => "FreezeAccount",
-            Operation::UnfreezeAccount => "UnfreezeAccount",
-            Operation::CloseAccount => "CloseAccount",
-            Operation::ListAccounts => "ListAccounts",
-            Operation::CreateHold => "CreateHold",
-            Operation::CaptureHold => "CaptureHold",
-            Operation::VoidHold => "VoidHold",
-            Operation::GetHold => "GetHold",
-            Operation::CreateApiKey => "CreateApiKey",
-            Operation::ListApiKeys => "ListApiKeys",
-            Operation::RevokeApiKey => "RevokeApiKey",
-            Operation::RunInterest => "RunInterest",
-            Operation::RunCheck => "RunCheck",
-            Operation::ManageConsoleUsers => "ManageConsoleUsers",
-            Operation::ReadAuditTrail => "ReadAuditTrail",
-        }
-    }
 }
 
 /// The policy: what `role` may do with `operation`.
@@ -208,12 +179,6 @@ mod tests {
             // Nobody but a customer is limited to its own accounts.
             assert_ne!(access(op, Role::Teller), Own, "{op:?}");
         }
-    }
-
-    #[test]
-    fn names_are_unique() {
-        let names: std::collections::HashSet<&str> = Operation::ALL.iter().map(|op| op.name()).collect();
-        assert_eq!(names.len(), Operation::ALL.len());
     }
 
     #[test]

@@ -11,9 +11,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use redbank_api::convert::money_from_proto;
+use redbank_api::convert::{account_type_from_proto, money_from_proto, state_from_proto};
 use redbank_api::v1;
-use redbank_domain::{InterestPeriod, Money, PeriodPolicy};
+use redbank_bank::interest_run::{self, RUN_CONCURRENCY, Rates};
+use redbank_domain::{AnnualRate, InterestPeriod, Money, PeriodPolicy};
 use serde_json::json;
 use tokio::sync::Semaphore;
 use tonic_types::StatusExt;
@@ -29,9 +30,9 @@ pub struct PostArgs {
     period: String,
     /// Annual rate in percent per account type, such as savings=4.25; repeatable.
     #[arg(long = "rate", required = true, value_parser = parse_rate)]
-    rates: Vec<(TypeArg, String)>,
+    rates: Vec<(TypeArg, AnnualRate)>,
     /// Calls in flight at once.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, default_value_t = RUN_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
     /// Start at most this many postings per second (0: no limit), to spare a busy server.
     #[arg(long, default_value_t = 0)]
@@ -42,7 +43,7 @@ pub struct PostArgs {
     allow_open_period: bool,
 }
 
-fn parse_rate(text: &str) -> Result<(TypeArg, String), String> {
+fn parse_rate(text: &str) -> Result<(TypeArg, AnnualRate), String> {
     let (kind, rate) = text.split_once('=').ok_or("expected TYPE=RATE, such as savings=4.25")?;
     let kind = match kind {
         "savings" => TypeArg::Savings,
@@ -51,12 +52,12 @@ fn parse_rate(text: &str) -> Result<(TypeArg, String), String> {
     };
     // The rate as a number, written the one canonical way: "4.250" and "4.25" are
     // the same rate, so a rerun with either posts nothing twice (the memo, which
-    // the server compares on a rerun, carries this text).
+    // the server compares on a rerun, carries its text).
     let ceiling =
         redbank_domain::RateCeiling::parse(&redbank_domain::limits::RATE_CEILING_MAX_PERCENT.to_string())
             .map_err(|e| e.to_string())?;
-    let rate = redbank_domain::AnnualRate::parse(rate, ceiling).map_err(|e| format!("rate {rate:?}: {e}"))?;
-    Ok((kind, rate.to_string()))
+    let rate = AnnualRate::parse(rate, ceiling).map_err(|e| format!("rate {rate:?}: {e}"))?;
+    Ok((kind, rate))
 }
 
 /// The outcome of one account.
@@ -79,15 +80,14 @@ pub async fn run(client: &Client, args: &PostArgs, out: &Printer) -> Result<(), 
         let policy = PeriodPolicy { allow_current: false, max_age_months: u32::MAX };
         period.check_postable(now, policy)?;
     }
-    let rate_for = |account_type: i32| {
-        args.rates.iter().rev().find_map(|(kind, rate)| {
-            let wanted = match kind {
-                TypeArg::Savings => v1::AccountType::Savings,
-                TypeArg::Checking => v1::AccountType::Checking,
-            };
-            (i32::from(wanted) == account_type).then(|| rate.clone())
-        })
-    };
+    // The last rate given for a type is its rate.
+    let mut rates = Rates::default();
+    for (kind, rate) in &args.rates {
+        match kind {
+            TypeArg::Savings => rates.savings = Some(*rate),
+            TypeArg::Checking => rates.checking = Some(*rate),
+        }
+    }
 
     // Every active account with a rate for its type; SCAN may repeat an account.
     let mut seen = HashSet::new();
@@ -100,8 +100,10 @@ pub async fn run(client: &Client, args: &PostArgs, out: &Printer) -> Result<(), 
             v1::ListAccountsRequest { page_size: 500, page_token: token.clone() }
         )?;
         for a in page.accounts {
-            if a.state == i32::from(v1::AccountState::Active)
-                && let Some(rate) = rate_for(a.r#type)
+            // A type or state this client does not know has no rate.
+            let kind = account_type_from_proto(a.r#type).ok();
+            let rate = kind.zip(state_from_proto(a.state)).and_then(|(k, s)| rates.rate_for(k, s));
+            if let Some(rate) = rate
                 && seen.insert(a.account_id.clone())
             {
                 todo.push((a.account_id, rate));
@@ -130,16 +132,15 @@ pub async fn run(client: &Client, args: &PostArgs, out: &Printer) -> Result<(), 
         }
         let (client, limit, bar, request_id) =
             (client.clone(), limit.clone(), bar.clone(), request_id.clone());
-        let period = period.to_string();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let req = v1::ApplyInterestRequest {
                 account_id: account.clone(),
-                annual_rate_percent: rate.clone(),
+                annual_rate_percent: rate.to_string(),
                 days: 0,
                 request_id: request_id.clone(),
-                memo: format!("interest {period} at {rate}%"),
-                period,
+                memo: interest_run::memo(period, rate).as_str().to_owned(),
+                period: period.to_string(),
             };
             let outcome = match call!(client, apply_interest, req) {
                 // Interest of zero: no entry, the account unchanged.

@@ -8,8 +8,8 @@ use std::time::Duration;
 use redbank_api::convert::{api_key_to_proto, role_to_proto, timestamp_from_millis};
 use redbank_api::v1::{self, api_keys_client::ApiKeysClient};
 use redbank_bank::Bank;
-use redbank_bank::keys::NewKey;
-use redbank_domain::{CustomerId, Grant, KeyId, Memo, Principal, Role};
+use redbank_domain::calendar::now_millis;
+use redbank_domain::{CustomerId, Grant, KeyId, Memo, NewKey, Principal, Role};
 use serde_json::json;
 
 use crate::client::{Failure, RedisTarget, call, endpoint, from_redis, open_bank, with_token};
@@ -67,8 +67,6 @@ pub enum KeysCommand {
         redis: RedisTarget,
     },
 }
-
-use redbank_domain::calendar::now_millis;
 
 /// The operator's path: Redis itself, when one is given.
 async fn bank(redis: &RedisTarget) -> Result<Option<Bank>, Failure> {

@@ -69,6 +69,19 @@ impl fmt::Display for AccountState {
     }
 }
 
+/// An account to open, as asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub id: AccountId,
+    pub account_type: AccountType,
+    /// None: the server's default currency.
+    pub currency: Option<Currency>,
+    pub request_id: Option<RequestId>,
+    /// The customer who will own it. A customer's accounts are its own: it may
+    /// name only itself (or nobody, meaning itself); staff name anyone, or none.
+    pub owner: Option<CustomerId>,
+}
+
 /// An account as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {

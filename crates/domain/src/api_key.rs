@@ -2,6 +2,15 @@
 
 use crate::{Grant, KeyId, Memo};
 
+/// An API key to make, as asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewKey {
+    pub grant: Grant,
+    pub description: Memo,
+    /// None: it never expires.
+    pub expires_millis: Option<i64>,
+}
+
 /// An API key as stored (never its secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKey {

@@ -23,8 +23,8 @@ pub mod money;
 pub mod principal;
 pub mod rules;
 
-pub use account::{Account, AccountState, AccountType, Transaction, TransactionKind};
-pub use api_key::ApiKey;
+pub use account::{Account, AccountState, AccountType, NewAccount, Transaction, TransactionKind};
+pub use api_key::{ApiKey, NewKey};
 pub use calendar::{InterestPeriod, PeriodPolicy};
 pub use change::{BalanceChange, Reason, StateChange, Transfer, create_fingerprint};
 pub use error::{Error, ErrorClass};

@@ -231,6 +231,11 @@ impl Principal {
         Self { actor: Actor::operator(), grant: Grant::Admin }
     }
 
+    /// Whether this is [`Principal::operator`] (without making one to compare).
+    pub fn is_operator(&self) -> bool {
+        self.actor.0 == "operator" && self.grant == Grant::Admin
+    }
+
     /// The service itself, for what it does on its own: a hold voided at its
     /// expiry. (A capture finished by the recovery worker keeps the actor of the
     /// call that started it.)
@@ -284,5 +289,20 @@ mod tests {
             assert!(!g.may_grant(&Grant::Teller));
         }
         assert!(Grant::Admin.may_grant(&c) && Grant::Admin.may_grant(&Grant::Admin));
+    }
+
+    #[test]
+    fn only_the_operator_is_the_operator() {
+        assert!(Principal::operator().is_operator());
+        let operator_named = Actor::parse("operator").unwrap();
+        for other in [
+            Principal::anonymous_admin(),
+            Principal::service(),
+            Principal { actor: operator_named.clone(), grant: Grant::Teller },
+            Principal { actor: Actor::parse("jwt:operator").unwrap(), grant: Grant::Admin },
+        ] {
+            assert!(!other.is_operator(), "{other:?}");
+        }
+        assert!(Principal { actor: operator_named, grant: Grant::Admin }.is_operator());
     }
 }

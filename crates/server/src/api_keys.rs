@@ -5,10 +5,9 @@
 use std::sync::Arc;
 
 use redbank_api::convert::api_key_to_proto;
-use redbank_api::requests::NewApiKey;
+use redbank_api::requests::new_api_key;
 use redbank_api::v1::{self, api_keys_server::ApiKeys};
 use redbank_bank::Operation;
-use redbank_bank::keys::NewKey;
 use redbank_domain::KeyId;
 use tonic::{Request, Response, Status};
 
@@ -35,18 +34,12 @@ impl ApiKeys for ApiKeysService {
         request: Request<v1::CreateApiKeyRequest>,
     ) -> Result<Response<v1::CreateApiKeyResponse>, Status> {
         let by = caller(request.extensions())?;
-        let NewApiKey { grant, description, expires_millis } =
-            NewApiKey::parse(request.get_ref(), now_millis()).map_err(|e| status::refused(&e))?;
-        let role = grant.role();
-        let minted = self
-            .state
-            .bank
-            .create_api_key(&by, NewKey { grant, description, expires_millis })
-            .await
-            .map_err(|e| {
-                self.state.auth.denials.if_denied(&by, Operation::CreateApiKey, role.as_str(), &e);
-                status::from_store(e)
-            })?;
+        let new = new_api_key(request.get_ref(), now_millis()).map_err(|e| status::refused(&e))?;
+        let role = new.grant.role();
+        let minted = self.state.bank.create_api_key(&by, new).await.map_err(|e| {
+            self.state.auth.denials.if_denied(&by, Operation::CreateApiKey, role.as_str(), &e);
+            status::from_store(e)
+        })?;
         Ok(Response::new(v1::CreateApiKeyResponse {
             key: Some(api_key_to_proto(&minted.key)),
             credential: minted.credential,

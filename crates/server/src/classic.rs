@@ -15,13 +15,12 @@
 use std::sync::Arc;
 
 use redbank_api::classic::{self, bank_service_server::BankService};
-use redbank_bank::accounts::NewAccount;
 use redbank_bank::payments::change_operation;
 use redbank_bank::{Operation, StoreError};
-use redbank_domain::Principal;
 use redbank_domain::money::AmountError;
 use redbank_domain::{
-    AccountId, AccountType, Amount, AnnualRate, BalanceChange, Error, InterestDays, Memo, interest::RateError,
+    AccountId, AccountType, Amount, AnnualRate, BalanceChange, Error, InterestDays, Memo, NewAccount,
+    Principal, interest::RateError,
 };
 use tonic::{Request, Response, Status};
 
@@ -145,10 +144,10 @@ impl BankService for ClassicBank {
         let account_type = AccountType::parse(&r.account_type).map_err(|e| classic_status(&e))?;
         // The classic contract names no owner: a customer's account is its own,
         // staff's is nobody's.
-        let new = NewAccount { id: id.clone(), account_type, currency: None, request_id: None, owner: None };
-        self.state.bank.open_account(&by, new).await.map_err(store_status)?;
+        let new = NewAccount { id, account_type, currency: None, request_id: None, owner: None };
+        self.state.bank.open_account(&by, &new).await.map_err(store_status)?;
         Ok(Response::new(classic::AccountResponse {
-            account_id: id.to_string(),
+            account_id: new.id.to_string(),
             message: "Account created successfully.".into(),
         }))
     }

@@ -11,14 +11,14 @@ use redbank_api::convert::{
     account_to_proto, hold_to_proto, money_to_proto, timestamp_from_millis, transaction_to_proto,
 };
 use redbank_api::requests::{
-    CaptureCommand, CreateAccount, HoldCommand, Movement, StateCommand, StatementQuery, TransactionsQuery,
-    TransferCommand, VoidCommand, accounts_page_size,
+    CaptureCommand, HoldCommand, Movement, StateCommand, StatementQuery, TransactionsQuery, TransferCommand,
+    VoidCommand, accounts_page_size,
 };
 use redbank_api::v1::{self, bank_server::Bank};
-use redbank_bank::accounts::{Listing, NewAccount, state_operation};
+use redbank_bank::accounts::{Listing, state_operation};
 use redbank_bank::payments::change_operation;
 use redbank_bank::{HistoryQuery, HoldApplied, Operation, Posted, StatementCursor, StoreError};
-use redbank_domain::{AccountId, Error, HoldId, Principal, StateChange};
+use redbank_domain::{AccountId, Error, HoldId, NewAccount, Principal, StateChange};
 use tonic::{Request, Response, Status};
 
 use crate::auth::caller;
@@ -83,15 +83,13 @@ impl Bank for BankV1 {
     ) -> Result<Response<v1::Account>, Status> {
         let by = caller(request.extensions())?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
-        let CreateAccount { id, account_type, currency, request_id, owner } =
-            CreateAccount::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
-        let target = id.to_string();
+        let new = NewAccount::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
         let account = self
             .state
             .bank
-            .open_account(&by, NewAccount { id, account_type, currency, request_id, owner })
+            .open_account(&by, &new)
             .await
-            .map_err(|e| self.fail(&by, Operation::OpenAccount, &target, e))?;
+            .map_err(|e| self.fail(&by, Operation::OpenAccount, new.id.as_str(), e))?;
         Ok(Response::new(account_to_proto(&account)))
     }
 

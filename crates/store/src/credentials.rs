@@ -7,9 +7,9 @@
 //! is the right hash for a random secret of that size: there is nothing to guess,
 //! so a slow password hash would only add latency.
 
-use redbank_domain::hex::encode as hex;
 use std::collections::HashMap;
 
+use redbank_domain::hex::encode as hex;
 use redbank_domain::{Actor, ApiKey, CustomerId, Error, Grant, KeyId, Memo, Role};
 use ring::rand::SecureRandom;
 

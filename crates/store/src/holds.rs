@@ -10,9 +10,9 @@
 //! outcome is the same. The due index records, before each first step, when the
 //! hold must be looked at again: its expiry, or the recovery deadline of a capture.
 
-use redbank_domain::calendar::now_millis;
 use std::time::Duration;
 
+use redbank_domain::calendar::now_millis;
 use redbank_domain::hold::hold_expiry;
 use redbank_domain::{
     Account, AccountId, Capture, Error, Hold, HoldId, HoldRequest, HoldState, Memo, Principal, RequestId,

@@ -26,7 +26,7 @@ pub(crate) struct LargeRead<'a> {
 
 impl LargeReads {
     pub(crate) fn start(&self, by: &Principal) -> Result<LargeRead<'_>, StoreError> {
-        if *by == Principal::operator() {
+        if by.is_operator() {
             return Ok(LargeRead { reads: self, who: None });
         }
         let who = by.required_owner().map_or_else(|| by.actor.to_string(), |c| format!("customer:{c}"));

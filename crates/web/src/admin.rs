@@ -156,7 +156,7 @@ pub async fn interest_start(
         Ok(p) => p,
         Err(e) => return problem(crate::pages::in_words(&e)),
     };
-    if let Err(e) = period.check_postable(session::now_millis(), app.bank.settings().period_policy) {
+    if let Err(e) = app.bank.check_postable(period) {
         return problem(crate::pages::in_words(&e));
     }
     let rate = |text: &str| -> Result<Option<AnnualRate>, Error> {

@@ -8,9 +8,8 @@ use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use redbank_bank::StoreError;
-use redbank_bank::keys::NewKey;
 use redbank_domain::calendar::format_millis;
-use redbank_domain::{CustomerId, Error, Grant, KeyId, Memo, Role};
+use redbank_domain::{CustomerId, Error, Grant, KeyId, Memo, NewKey, Role};
 use serde::Deserialize;
 
 use crate::admin::KeyKeeper;

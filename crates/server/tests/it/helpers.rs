@@ -14,6 +14,7 @@ use redbank_api::v1::{self, bank_client::BankClient};
 use redbank_server::Config;
 pub use redbank_testkit::Lcg;
 use redbank_testkit::{Persistence, READY_TIMEOUT, RedisServer, free_port};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 use tonic::Code;
 use tonic::metadata::{Ascii, MetadataValue};
@@ -430,4 +431,66 @@ impl Decoder for RawDecoder {
         src.advance(v.len());
         Ok(Some(v))
     }
+}
+
+// The web console, over raw HTTP/1.1 as a browser would send its forms.
+
+/// The password of every console user the tests make.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A Redis, a server process with its console on a free port (and `flags`), and
+/// the console's address.
+pub async fn console(flags: &[&str]) -> (redbank_testkit::RedisServer, ServerProcess, SocketAddr) {
+    let redis = redbank_testkit::RedisServer::start();
+    let web: SocketAddr = format!("127.0.0.1:{}", redbank_testkit::free_port()).parse().unwrap();
+    let mut all = vec!["--web-listen".to_owned(), web.to_string()];
+    all.extend(flags.iter().map(|f| (*f).to_owned()));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    let server = ServerProcess::start_with(&redis.url(), &all, None).await;
+    (redis, server, web)
+}
+
+/// One HTTP/1.1 request; answers the status, the `rb_session` cookie set (if any)
+/// and the body.
+pub async fn http(
+    web: SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    form: &str,
+) -> (u16, Option<String>, String) {
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {web}\r\nCookie: {cookie}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+        form.len()
+    );
+    let mut s = tokio::net::TcpStream::connect(web).await.unwrap();
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(60), s.read_to_end(&mut raw)).await.unwrap().unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text[9..12].parse().unwrap();
+    let session = text
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("set-cookie: rb_session=").or_else(|| l.strip_prefix("Set-Cookie: rb_session="))
+        })
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+        .find(|v| !v.is_empty());
+    (status, session, text)
+}
+
+/// Signs in; answers the session cookie.
+pub async fn session_of(web: SocketAddr, user: &str) -> String {
+    let form = format!("csrf=tok&user={user}&password={}", PASSWORD.replace(' ', "+"));
+    let (status, session, text) = http(web, "POST", "/signin", "rb_signin=tok", &form).await;
+    assert_eq!(status, 303, "{text}");
+    format!("rb_session={}", session.expect("a session cookie"))
+}
+
+/// The CSRF token in a page's forms.
+pub fn csrf_in(page: &str) -> String {
+    let needle = "name=\"csrf\" value=\"";
+    let at = page.find(needle).expect("a form with a CSRF token") + needle.len();
+    page[at..].chars().take_while(|c| *c != '"').collect()
 }

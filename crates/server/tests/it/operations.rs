@@ -5,18 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use redbank_bank::Operation;
 use redbank_bank::policy::{Access, access};
 use redbank_domain::{AccountId, AccountType, Amount, BalanceChange, Currency, CustomerId, Grant, Memo};
 use redbank_domain::{Principal, Role, UserName};
 use redbank_server::auth::routes;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::*;
-
-const PASSWORD: &str = "correct horse battery staple";
 
 /// Each form of the account page, the operation it is, and the gRPC method that is
 /// the same operation.
@@ -31,44 +27,10 @@ const FORMS: [(&str, Operation, &str); 8] = [
     ("void", Operation::VoidHold, "/redbank.v1.Bank/VoidHold"),
 ];
 
-struct Reply {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-/// One HTTP/1.1 request on its own connection.
-async fn http(web: SocketAddr, method: &str, path: &str, cookie: &str, body: &str) -> Reply {
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {web}\r\nCookie: {cookie}\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut s = tokio::net::TcpStream::connect(web).await.unwrap();
-    s.write_all(request.as_bytes()).await.unwrap();
-    let mut all = Vec::new();
-    tokio::time::timeout(Duration::from_secs(60), s.read_to_end(&mut all)).await.unwrap().unwrap();
-    let text = String::from_utf8_lossy(&all).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    Reply { status: head[9..12].parse().unwrap(), head: head.to_owned(), body: body.to_owned() }
-}
-
 /// Signs `name` in: the session cookie and the session's CSRF token.
 async fn sign_in(web: SocketAddr, name: &str) -> (String, String) {
-    let body = format!("csrf=tok&user={name}&password={}", PASSWORD.replace(' ', "+"));
-    let r = http(web, "POST", "/signin", "rb_signin=tok", &body).await;
-    assert_eq!(r.status, 303, "{name} signs in: {}", r.body);
-    let cookie = r
-        .head
-        .lines()
-        .filter_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
-        .find(|c| c.starts_with("rb_session="))
-        .and_then(|c| c.split(';').next())
-        .unwrap()
-        .to_owned();
-    let page = http(web, "GET", "/", &cookie, "").await;
-    let csrf =
-        page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let cookie = session_of(web, name).await;
+    let csrf = csrf_in(&http(web, "GET", "/", &cookie, "").await.2);
     (cookie, csrf)
 }
 
@@ -95,13 +57,12 @@ async fn commands(redis: &mut redis::aio::MultiplexedConnection) -> BTreeMap<Str
     counts
 }
 
-async fn console() -> (redbank_testkit::RedisServer, ServerProcess, SocketAddr) {
-    let redis = redbank_testkit::RedisServer::start();
-    let web: SocketAddr = format!("127.0.0.1:{}", redbank_testkit::free_port()).parse().unwrap();
+/// The console with a user of each staff role and a customer, and the
+/// customer's two funded accounts.
+async fn bank_console() -> (redbank_testkit::RedisServer, ServerProcess, SocketAddr) {
     // The recovery worker's passes (a script each) as rare as allowed: the test
     // counts the scripts the console sends.
-    let flags = ["--web-listen", &web.to_string(), "--transfer-recovery-secs", "3600"];
-    let server = ServerProcess::start_with(&redis.url(), &flags, None).await;
+    let (redis, server, web) = console(&["--transfer-recovery-secs", "3600"]).await;
     let store = redbank_store::Store::connect(&redbank_store::StoreConfig::new(redis.url())).unwrap();
     let hash = redbank_bank::password::hash(PASSWORD).unwrap();
     let c1 = CustomerId::parse("c1").unwrap();
@@ -130,7 +91,7 @@ async fn every_console_form_is_the_operation_its_grpc_method_is_and_the_table_de
     for (action, operation, path) in FORMS {
         assert_eq!(routes::operation(path), Some(operation), "{action} and {path}");
     }
-    let (_redis, _server, web) = console().await;
+    let (_redis, _server, web) = bank_console().await;
     let mut refused = 0;
     for (user, role) in [("cust", Role::Customer), ("tell", Role::Teller), ("audi", Role::Auditor)] {
         let (cookie, csrf) = sign_in(web, user).await;
@@ -141,17 +102,12 @@ async fn every_console_form_is_the_operation_its_grpc_method_is_and_the_table_de
                 "csrf={csrf}&request_id=m-{user}-{action}&currency=USD&amount=1.00&to=own-2&reason=matrix\
                  &hold=own-1:h0000000000000001"
             );
-            let r = http(web, "POST", &format!("/accounts/own-1/{action}"), &cookie, &body).await;
+            let (status, _, text) =
+                http(web, "POST", &format!("/accounts/own-1/{action}"), &cookie, &body).await;
             let denied = access(operation, role) == Access::Denied;
-            assert_eq!(
-                r.status == 403,
-                denied,
-                "{user} {action}: {} {}",
-                r.status,
-                &r.body[..r.body.len().min(300)]
-            );
+            assert_eq!(status == 403, denied, "{user} {action}: {}", &text[..text.len().min(300)]);
             if denied {
-                assert!(r.body.contains("Not allowed"), "{user} {action}");
+                assert!(text.contains("Not allowed"), "{user} {action}");
                 refused += 1;
             }
         }
@@ -163,7 +119,7 @@ async fn every_console_form_is_the_operation_its_grpc_method_is_and_the_table_de
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_forms_with_invalid_input_send_nothing_to_redis() {
-    let (redis_server, _server, web) = console().await;
+    let (redis_server, _server, web) = bank_console().await;
     let client = redis::Client::open(redis_server.url()).unwrap();
     let mut redis = client.get_multiplexed_async_connection().await.unwrap();
     let (cookie, csrf) = sign_in(web, "tell").await;
@@ -171,7 +127,7 @@ async fn console_forms_with_invalid_input_send_nothing_to_redis() {
     // history and holds. A refused form shows the page again, and must cost that
     // and nothing more.
     commands(&mut redis).await;
-    assert_eq!(http(web, "GET", "/accounts/own-1", &cookie, "").await.status, 200);
+    assert_eq!(http(web, "GET", "/accounts/own-1", &cookie, "").await.0, 200);
     let page = commands(&mut redis).await;
     assert!(page.contains_key("hmget"), "{page:?}");
     for (action, fields) in [
@@ -189,13 +145,13 @@ async fn console_forms_with_invalid_input_send_nothing_to_redis() {
         ("deposit", &format!("currency=USD&amount=1.00&request_id={}", "r".repeat(500))),
     ] {
         let body = format!("csrf={csrf}&{fields}");
-        let r = http(web, "POST", &format!("/accounts/own-1/{action}"), &cookie, &body).await;
-        assert_eq!(r.status, 422, "{action} {fields}: {}", &r.body[..r.body.len().min(300)]);
+        let (status, _, text) = http(web, "POST", &format!("/accounts/own-1/{action}"), &cookie, &body).await;
+        assert_eq!(status, 422, "{action} {fields}: {}", &text[..text.len().min(300)]);
         assert_eq!(commands(&mut redis).await, page, "{action} {fields}: more than the page");
     }
     // The test can fail: a valid form costs more (its script).
     let body = format!("csrf={csrf}&currency=USD&amount=1.00&request_id=valid-1");
-    assert_eq!(http(web, "POST", "/accounts/own-1/deposit", &cookie, &body).await.status, 303);
+    assert_eq!(http(web, "POST", "/accounts/own-1/deposit", &cookie, &body).await.0, 303);
     let valid = commands(&mut redis).await;
     assert!(valid.contains_key("evalsha"), "{valid:?}");
 }
