@@ -19,6 +19,7 @@ pub mod listener;
 mod pages;
 mod session;
 mod sign_in;
+mod statement;
 mod users;
 mod view;
 
@@ -88,7 +89,7 @@ pub fn router(bank: Bank, config: ConsoleConfig) -> Router {
         .route("/signin", get(sign_in::form).post(sign_in::sign_in))
         .route("/signout", post(sign_in::sign_out))
         .route("/accounts/{id}", get(pages::account))
-        .route("/accounts/{id}/statement", get(pages::statement))
+        .route("/accounts/{id}/statement", get(statement::statement))
         .route("/accounts/{id}/{action}", post(pages::act))
         .route("/admin/interest", get(admin::interest_form).post(admin::interest_start))
         .route("/admin/jobs/{id}", get(admin::job))

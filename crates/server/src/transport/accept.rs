@@ -12,7 +12,7 @@ use super::Limits;
 use super::connection::Registry;
 
 /// Descriptors kept free of client connections: connections being shed
-/// (`connection::SHEDDING_MAX`), Redis connections and their reconnects, the
+/// (`connection/registry.rs`: `SHEDDING_MAX`), Redis connections and their reconnects, the
 /// listener, the runtime's epoll and event descriptors, logs.
 pub const RESERVED_DESCRIPTORS: u64 = 64;
 

@@ -1,5 +1,5 @@
-//! Holds, captures and transfers between two cluster slots, with the recovery
-//! worker that finishes what a crash left half-way.
+//! Holds, captures and transfers between two cluster slots; the recovery
+//! worker's pass, which finishes what a crash left half-way, is `recovery.rs`.
 //!
 //! A capture is three steps, each one atomic script in one slot: start it in the
 //! hold's slot (capture.lua, or hold.lua for a transfer, which opens its hold
@@ -15,13 +15,16 @@ use std::time::Duration;
 use redbank_domain::calendar::now_millis;
 use redbank_domain::hold::hold_expiry;
 use redbank_domain::{
-    Account, AccountId, Capture, Error, Hold, HoldId, HoldRequest, HoldState, Memo, Principal, RequestId,
-    Transfer,
+    Account, AccountId, Capture, Error, Hold, HoldId, HoldRequest, Memo, Principal, RequestId, Transfer,
 };
 
 use crate::credentials::random_hex;
 use crate::scripts::holds::{self as script, Captured, HoldApplied, JOURNAL_FIELDS, Journal, Started};
 use crate::{Applied, Store, StoreError, Transferred, keys, reply};
+
+mod recovery;
+
+pub use recovery::{DUE_GRACE, Recovered};
 
 /// Where a test may have the process die, as `kill -9` would, to prove recovery:
 /// after the first step of a transfer between slots, after its credit, or after it
@@ -44,32 +47,9 @@ impl CrashPoint {
     }
 }
 
-/// What one pass of the recovery worker did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Recovered {
-    /// Captures (and transfers between slots) finished or refused.
-    pub settled: usize,
-    /// Holds voided at their expiry.
-    pub expired: usize,
-    /// Entries of the due index dropped: their hold was settled, or never made.
-    pub dropped: usize,
-    /// Entries that failed (Redis unreachable, say): due again at the lease's end.
-    pub failed: usize,
-}
-
 /// Times a driver reads a capture again when a newer attempt replaced the one it
 /// drove (each needs a refused attempt and a new capture in between).
 const DRIVE_ATTEMPTS: usize = 4;
-
-/// Entries of one shard of the due index claimed at once...
-const CLAIM_BATCH: usize = 64;
-/// ...and at most this many times per pass (a pass drains up to 16 × 16 × 64 =
-/// 16,384 entries; what is left waits for the next).
-const CLAIMS_PER_SHARD: usize = 16;
-
-/// How far past its due time an entry is left alone, for clocks that differ
-/// between replicas and Redis nodes.
-pub const DUE_GRACE: Duration = Duration::from_secs(2);
 
 fn duration_millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
@@ -393,125 +373,6 @@ impl Store {
         };
         script::settled(hold.account(), None, None, &decision)
     }
-
-    /// One pass of the recovery worker over every shard of the due index: expires
-    /// holds past their expiry and finishes captures past their recovery deadline.
-    /// Each entry is leased (for `lease`) before it is worked on, so that replicas
-    /// share the work without a leader; an entry whose work fails is due again when
-    /// its lease ends.
-    pub async fn recover_due(&self, lease: Duration) -> Result<Recovered, StoreError> {
-        let mut done = Recovered::default();
-        for shard in 0..keys::DUE_SHARDS {
-            let index = keys::due(shard);
-            for _ in 0..CLAIMS_PER_SHARD {
-                let claimed = self.recover_batch(&index, lease, &mut done).await?;
-                if claimed < CLAIM_BATCH {
-                    break;
-                }
-            }
-        }
-        Ok(done)
-    }
-
-    /// Claims up to [`CLAIM_BATCH`] due entries of one shard and works on each;
-    /// answers how many it claimed.
-    async fn recover_batch(
-        &self,
-        index: &str,
-        lease: Duration,
-        done: &mut Recovered,
-    ) -> Result<usize, StoreError> {
-        let now = now_millis();
-        let lease_end = now + duration_millis(lease);
-        let claimed: Vec<String> = {
-            let mut conn = self.conn.clone();
-            let mut claim = self.scripts.due.key(index);
-            claim.arg("claim").arg(now - duration_millis(DUE_GRACE)).arg(lease_end).arg(CLAIM_BATCH);
-            self.call(claim.invoke_async(&mut conn)).await?
-        };
-        let count = claimed.len();
-        for member in claimed {
-            let next = match HoldId::parse(&member) {
-                Ok(hold) => self.recover(&hold, done).await,
-                Err(_) => Ok(None),
-            };
-            let next = match next {
-                Ok(next) => next,
-                Err(e) => {
-                    tracing::warn!(hold = %member, error = %e, "recovery failed; due again when the lease ends");
-                    done.failed += 1;
-                    continue;
-                }
-            };
-            if next.is_none() {
-                done.dropped += 1;
-            }
-            let mut conn = self.conn.clone();
-            let mut release = self.scripts.due.key(index);
-            release
-                .arg("done")
-                .arg(&member)
-                .arg(lease_end)
-                .arg(next.map_or(String::new(), |at| at.to_string()));
-            if let Err(e) = self.call(release.invoke_async::<i64>(&mut conn)).await {
-                tracing::warn!(hold = %member, error = %e, "could not release the lease; it ends by itself");
-            }
-        }
-        Ok(count)
-    }
-
-    /// Works on one due hold; answers when it is due next (None: never again).
-    async fn recover(&self, hold: &HoldId, done: &mut Recovered) -> Result<Option<i64>, StoreError> {
-        let fields: Vec<Option<String>> =
-            self.query(redis::cmd("HMGET").arg(keys::hold(hold)).arg(&["state", "expire"])).await?;
-        let state = fields.first().cloned().flatten().and_then(|s| HoldState::from_code(&s));
-        let expire: i64 = fields.get(1).cloned().flatten().and_then(|e| e.parse().ok()).unwrap_or(0);
-        match state {
-            // Never made (its request refused or gone past its deadline), or settled.
-            None | Some(HoldState::Captured | HoldState::Voided | HoldState::Expired) => Ok(None),
-            Some(HoldState::Capturing) => {
-                match self.drive(hold).await {
-                    Ok(_) | Err(StoreError::Refused(_)) => {}
-                    Err(e) => return Err(e),
-                }
-                done.settled += 1;
-                // A client's hold whose capture the target refused is open again.
-                Ok(self.still_open(hold).await?)
-            }
-            Some(HoldState::Open) if expire > now_millis() => Ok(Some(expire)),
-            Some(HoldState::Open) => {
-                let invocation = script::void(
-                    &self.scripts.void,
-                    hold,
-                    true,
-                    None,
-                    &Memo::default(),
-                    self.idempotency_ttl_secs,
-                    &Principal::service(),
-                );
-                let reply =
-                    self.run(&self.metrics.holds, &invocation, &keys::account(hold.account())).await?;
-                if reply.first().map(String::as_str) == Some("NOT_DUE") {
-                    // Redis's clock is behind ours: look again after the grace.
-                    return Ok(Some(expire + duration_millis(DUE_GRACE)));
-                }
-                match script::voided(hold, &reply) {
-                    Ok(_) => done.expired += 1,
-                    Err(StoreError::Refused(_)) => {}
-                    Err(e) => return Err(e),
-                }
-                Ok(self.still_open(hold).await?)
-            }
-        }
-    }
-
-    /// When an open hold is due next (its expiry), or None when it is not open.
-    async fn still_open(&self, hold: &HoldId) -> Result<Option<i64>, StoreError> {
-        let fields: Vec<Option<String>> =
-            self.query(redis::cmd("HMGET").arg(keys::hold(hold)).arg(&["state", "expire"])).await?;
-        let open = fields.first().cloned().flatten().as_deref() == Some(HoldState::Open.code());
-        Ok(if open { fields.get(1).cloned().flatten().and_then(|e| e.parse().ok()) } else { None })
-    }
 }
 
 /// The hold hash fields of a reply's hold part after the nonce (prelude.lua's
@@ -521,145 +382,4 @@ const HOLD_HASH_FIELDS: [&str; 11] =
 const HOLD_DEFAULTS: [&str; 11] = ["", "", "", "", "", "0", "0", "", "", "0", ""];
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-    use redbank_domain::{AccountType, BalanceChange, Currency, Reason, StateChange};
-    use redbank_testkit::RedisServer;
-
-    use super::*;
-    use crate::StoreConfig;
-
-    fn id(s: &str) -> AccountId {
-        AccountId::parse(s).unwrap()
-    }
-
-    fn usd(cents: i64) -> redbank_domain::Amount {
-        redbank_domain::Amount::from_minor(Currency::parse("USD").unwrap(), cents).unwrap()
-    }
-
-    /// Accounts a (100.00) and b, and an open hold of 10.00 on a.
-    async fn setup(redis: &RedisServer) -> (Store, HoldId) {
-        let store = Store::connect(&StoreConfig::new(redis.url())).unwrap();
-        let (op, memo) = (Principal::operator(), Memo::default());
-        for a in ["a", "b"] {
-            store
-                .create_account(&id(a), AccountType::Checking, Currency::parse("USD").unwrap(), None, None)
-                .await
-                .unwrap();
-        }
-        store.post(&id("a"), &BalanceChange::Deposit(usd(10_000)), None, &memo, &op).await.unwrap();
-        let request = HoldRequest { account: id("a"), amount: usd(1_000), expire_time_millis: None };
-        let hold = store.create_hold(&request, None, &memo, &op).await.unwrap().hold.id;
-        (store, hold)
-    }
-
-    async fn journal(store: &Store, hold: &HoldId) -> Journal {
-        let fields: Vec<Option<String>> =
-            store.query(redis::cmd("HMGET").arg(keys::hold(hold)).arg(&JOURNAL_FIELDS)).await.unwrap();
-        Journal::read(hold, fields).unwrap().expect("capturing")
-    }
-
-    #[tokio::test]
-    async fn a_slow_driver_of_a_refused_attempt_cannot_settle_the_next_one() {
-        let redis = RedisServer::start();
-        let (store, hold) = setup(&redis).await;
-        let (op, memo, why) = (Principal::operator(), Memo::default(), Reason::parse("x").unwrap());
-        store.set_state(&id("b"), StateChange::Freeze, &why, None, &op).await.unwrap();
-        let capture = Capture::new(hold.clone(), id("b"), None).unwrap();
-        // Attempt 1 starts (the payee froze after the store's look at it) and its
-        // credit is refused.
-        let start =
-            script::capture(&store.scripts.capture, &capture, now_millis() + 10_000, None, &memo, 60, &op);
-        let mut conn = store.conn.clone();
-        let _: Vec<String> = start.invoke_async(&mut conn).await.unwrap();
-        let refused = store.drive(&hold).await;
-        assert!(matches!(refused, Err(StoreError::Refused(Error::AccountFrozen(_)))), "{refused:?}");
-        store.set_state(&id("b"), StateChange::Unfreeze, &why, None, &op).await.unwrap();
-        // Attempt 2 starts (and its driver is slow)...
-        let start =
-            script::capture(&store.scripts.capture, &capture, now_millis() + 10_000, None, &memo, 60, &op);
-        let _: Vec<String> = start.invoke_async(&mut conn).await.unwrap();
-        let second = journal(&store, &hold).await;
-        assert_eq!(second.attempt, 2);
-        // ...when attempt 1's driver, slower still, settles with its refusal.
-        let first = Journal { attempt: 1, ..second.clone() };
-        let decision = vec!["ACCOUNT_FROZEN".to_owned(), "b".to_owned()];
-        let settle = script::settle(&store.scripts.settle, &first, &decision, 60);
-        let answer: Vec<String> = settle.invoke_async(&mut conn).await.unwrap();
-        assert_eq!(answer, ["STALE_ATTEMPT"]);
-        // Attempt 2 is still capturing, and its own driver finishes it.
-        let done = store.drive(&hold).await.unwrap();
-        assert_eq!((done.account.balance.minor(), done.to.account.balance.minor()), (9_000, 1_000));
-    }
-
-    #[tokio::test]
-    async fn a_capture_past_its_latest_time_is_refused_and_never_credited_later() {
-        let redis = RedisServer::start();
-        let (store, hold) = setup(&redis).await;
-        let (op, memo) = (Principal::operator(), Memo::default());
-        let capture = Capture::new(hold.clone(), id("b"), None).unwrap();
-        // Started, then left: its deadline long past (a driver paused, the target's
-        // Redis unreachable for longer than half the idempotency window).
-        let start = script::capture(&store.scripts.capture, &capture, 1_000, None, &memo, 60, &op);
-        let mut conn = store.conn.clone();
-        let _: Vec<String> = start.invoke_async(&mut conn).await.unwrap();
-        let late = store.drive(&hold).await;
-        assert!(matches!(late, Err(StoreError::Refused(Error::CaptureTimedOut(_)))), "{late:?}");
-        assert_eq!(store.get_hold(&hold, &op).await.unwrap().state, HoldState::Open);
-        assert_eq!(store.get_account(&id("b"), &op).await.unwrap().balance.minor(), 0);
-        // The same attempt's credit, tried again, answers the decision: no credit.
-        let again = script::credit(
-            &store.scripts.credit,
-            &Journal { deadline: i64::MAX / 4, ..journal_of(&hold) },
-            60,
-        );
-        let answer: Vec<String> = again.invoke_async(&mut conn).await.unwrap();
-        assert_eq!(answer.first().map(String::as_str), Some("CAPTURE_TIMED_OUT"));
-        assert_eq!(store.get_account(&id("b"), &op).await.unwrap().balance.minor(), 0);
-    }
-
-    #[tokio::test]
-    async fn a_hold_is_never_expired_early_even_when_its_due_entry_says_so() {
-        let redis = RedisServer::start();
-        let (store, hold) = setup(&redis).await;
-        // A due entry from a clock far ahead (or a stale score): the worker takes it,
-        // asks Redis to expire the hold, and Redis's clock says not yet.
-        let _: () = store
-            .query(redis::cmd("ZADD").arg(keys::due_of(&hold)).arg(1_000).arg(hold.to_string()))
-            .await
-            .unwrap();
-        let pass = store.recover_due(Duration::from_secs(5)).await.unwrap();
-        assert_eq!(pass.expired, 0, "{pass:?}");
-        let op = Principal::operator();
-        assert_eq!(store.get_hold(&hold, &op).await.unwrap().state, HoldState::Open);
-        assert_eq!(store.get_account(&id("a"), &op).await.unwrap().held.minor(), 1_000);
-        // A worker whose clock runs ahead of Redis's asks anyway: Redis's clock
-        // decides, and the hold stays open.
-        let expire =
-            script::void(&store.scripts.void, &hold, true, None, &Memo::default(), 60, &Principal::service());
-        let mut conn = store.conn.clone();
-        let answer: Vec<String> = expire.invoke_async(&mut conn).await.unwrap();
-        assert_eq!(answer, ["NOT_DUE"]);
-        assert_eq!(store.get_hold(&hold, &op).await.unwrap().state, HoldState::Open);
-        // And it stays due: at the hold's expiry (plus the grace), not never.
-        let due: Option<f64> =
-            store.query(redis::cmd("ZSCORE").arg(keys::due_of(&hold)).arg(hold.to_string())).await.unwrap();
-        assert!(due.is_some_and(|d| d > now_millis() as f64), "{due:?}");
-    }
-
-    /// The journal of attempt 1 of a whole capture of `hold` (10.00) to b.
-    fn journal_of(hold: &HoldId) -> Journal {
-        Journal {
-            hold: hold.clone(),
-            to: id("b"),
-            amount: 1_000,
-            currency: "USD".into(),
-            memo: String::new(),
-            request_id: String::new(),
-            actor: "operator".into(),
-            attempt: 1,
-            deadline: 0,
-        }
-    }
-}
+mod tests;
