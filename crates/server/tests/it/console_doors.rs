@@ -152,6 +152,37 @@ async fn someone_guessing_from_one_address_does_not_lock_the_user_out_elsewhere(
     drop(redis);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_from_many_addresses_at_once_are_checked_at_most_up_to_the_users_limit() {
+    // Each guess from its own address (through a trusted proxy): no pair or
+    // address counter stops them, only the user's own across all addresses.
+    let (redis, _server, web) = console(&["--web-trusted-proxy", "127.0.0.1"]).await;
+    make_user(&redis.url(), "carol").await;
+    let limit = redbank_web::SIGN_IN_ATTEMPTS_PER_USER as usize;
+    // Waves sent at the same moment, each small enough for the bound on argon2
+    // work to take whole (so that what refuses is the throttle, not the gate).
+    let (wave, waves) = (4, limit / 4 + 4);
+    let mut statuses = std::collections::BTreeMap::new();
+    for w in 0..waves {
+        let burst: Vec<_> = (0..wave)
+            .map(|i| {
+                let from = format!("X-Forwarded-For: 198.18.{w}.{i}\r\n");
+                tokio::spawn(async move { sign_in(web, "carol", &format!("guess {w}.{i}"), &from).await })
+            })
+            .collect();
+        for t in burst {
+            *statuses.entry(t.await.unwrap()).or_insert(0) += 1;
+        }
+    }
+    // Exactly the limit was checked (401), every other refused unchecked (429).
+    assert_eq!(statuses.get(&401).copied(), Some(limit), "{statuses:?}");
+    assert_eq!(statuses.get(&429).copied(), Some(wave * waves - limit), "{statuses:?}");
+    // Now even the right password, from an address never seen, waits for the window.
+    let fresh = "X-Forwarded-For: 192.0.2.99\r\n";
+    assert_eq!(sign_in(web, "carol", PASSWORD, fresh).await, 429);
+    drop(redis);
+}
+
 /// A customer with a console user and a funded account, made by staff.
 async fn customer(redis: &redbank_testkit::RedisServer, addr: SocketAddr, name: &str) {
     make_user(&redis.url(), name).await;
