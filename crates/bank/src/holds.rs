@@ -1,7 +1,7 @@
 //! Holds: funds reserved on an account, then captured (to any account) or voided;
 //! left alone, voided at their expiry by the recovery worker.
 
-use redbank_domain::{Account, Capture, Error, Hold, HoldId, HoldRequest, Memo, Principal, RequestId};
+use redbank_domain::{Account, Capture, Hold, HoldId, HoldRequest, Memo, Principal, RequestId};
 use redbank_store::{Applied, HoldApplied, StoreError};
 
 use crate::Bank;
@@ -74,9 +74,6 @@ impl Bank {
         limit: usize,
     ) -> Result<Vec<Hold>, StoreError> {
         authorize(Operation::GetHold, by)?;
-        if by.required_owner().is_some_and(|own| account.owner.as_ref() != Some(own)) {
-            return Err(Error::PermissionDenied.into());
-        }
-        self.store.open_holds(account, limit).await
+        self.store.open_holds(account, limit, by).await
     }
 }

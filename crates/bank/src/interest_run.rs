@@ -11,15 +11,16 @@
 //! id, which tells the postings it made from those it found made.
 
 use futures_util::StreamExt;
+use redbank_domain::calendar::now_millis;
 use redbank_domain::{
     Account, AccountState, AccountType, AnnualRate, BalanceChange, Error, InterestDays, InterestPeriod, Memo,
     Principal, RequestId,
 };
 use redbank_store::StoreError;
 
+use crate::Bank;
 use crate::accounts::Listing;
 use crate::policy::{Operation, authorize};
-use crate::{Bank, now_millis};
 
 /// Postings a run has in flight at once.
 pub const RUN_CONCURRENCY: usize = 8;

@@ -82,8 +82,3 @@ impl Bank {
         &self.settings
     }
 }
-
-/// The bank's clock, in ms since the epoch (the one clock every front end reads).
-pub fn now_millis() -> i64 {
-    redbank_domain::calendar::now_millis()
-}

@@ -222,7 +222,9 @@ async fn post_interest(bank: Bank, id: String, by: Principal, period: InterestPe
             // After each page of accounts: the job's page shows how far it got.
             let fields = counters(&progress);
             let id = id.as_str();
-            async move { records.record_job(id, &fields).await.unwrap_or(()) }
+            async move {
+                let _ = records.record_job(id, &fields).await;
+            }
         })
         .await;
     let mut fields = counters(&done).to_vec();

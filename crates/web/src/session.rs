@@ -36,7 +36,7 @@ pub enum Unsigned {
     Unavailable(StoreError),
 }
 
-pub use redbank_bank::now_millis;
+pub use redbank_domain::calendar::now_millis;
 
 /// The value of cookie `name`, if the request has it.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

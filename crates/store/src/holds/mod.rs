@@ -210,9 +210,15 @@ impl Store {
     }
 
     /// An account's open (and capturing) holds, soonest to expire first: at most
-    /// `limit`. The account is one its caller read, as its principal may see it
-    /// (`get_account`), so that a page that shows both reads the account once.
-    pub async fn open_holds(&self, account: &Account, limit: usize) -> Result<Vec<Hold>, StoreError> {
+    /// `limit`. The account is one its caller read already, so that a page that
+    /// shows both reads the account once; `by` must be one that may see it.
+    pub async fn open_holds(
+        &self,
+        account: &Account,
+        limit: usize,
+        by: &Principal,
+    ) -> Result<Vec<Hold>, StoreError> {
+        crate::may_see(account, by)?;
         let id = &account.id;
         let nonces: Vec<String> =
             self.query(redis::cmd("ZRANGE").arg(keys::holds(id)).arg(0).arg(limit.saturating_sub(1))).await?;
