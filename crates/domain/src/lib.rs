@@ -11,6 +11,7 @@ pub mod account;
 pub mod api_key;
 pub mod calendar;
 pub mod change;
+pub mod credential;
 pub mod error;
 pub mod hex;
 pub mod hold;

@@ -72,6 +72,11 @@ pub enum ServerError {
     WebNotLoopback(std::net::SocketAddr),
 }
 
+/// The longest the server waits, once the API's calls are drained, for the
+/// console's requests under way (each within the console's own request deadline)
+/// and for its jobs to record that they were cut short.
+pub const TASKS_DRAIN_LIMIT: Duration = Duration::from_secs(12);
+
 /// Serves both APIs, health and reflection on `listener` until `shutdown` resolves,
 /// then reports NOT_SERVING, stops accepting and lets calls in flight finish.
 pub async fn run(
@@ -110,11 +115,21 @@ pub async fn run(
         auth::AuthMode::Required => keys.initial_epoch().await,
         auth::AuthMode::Off => None,
     };
-    let auth_tasks = (config.auth == auth::AuthMode::Required).then(|| {
-        let epoch = tokio::spawn(keys.clone().watch_epoch(epoch));
-        let jwks = jwt.clone().map(|jwt| tokio::spawn(jwt.watch()));
-        (epoch, jwks)
-    });
+    // Every task the server starts is owned by `tasks`: cancelled by `tasks.stop`
+    // at the end of the grace period, and waited for before the server returns.
+    let tasks = redbank_web::Tasks::default();
+    let spawn = |task: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>| {
+        let stop = tasks.stop.clone();
+        tasks.tracker.spawn(async move {
+            stop.run_until_cancelled(task).await;
+        });
+    };
+    if config.auth == auth::AuthMode::Required {
+        spawn(Box::pin(keys.clone().watch_epoch(epoch)));
+        if let Some(jwt) = jwt.clone() {
+            spawn(Box::pin(jwt.watch()));
+        }
+    }
     let authenticator = Arc::new(auth::Authenticator::new(config.auth, keys, jwt));
     let bank = Bank::new(
         store.clone(),
@@ -132,22 +147,29 @@ pub async fn run(
     });
     let max_message = usize::try_from(config.max_message_bytes).unwrap_or(usize::MAX);
 
-    let recovery = tokio::spawn(recovery::run(store.clone(), config.store_config().recovery));
-    let console = web_listener.map(|listener| {
+    spawn(Box::pin(recovery::run(store.clone(), config.store_config().recovery)));
+    if let Some(listener) = web_listener {
         tracing::info!(listen = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "serving the web console");
-        tokio::spawn(redbank_web::serve(listener, bank, config.console_config()))
-    });
+        // Not cancelled from outside: it stops accepting on `tasks.stop` and then
+        // waits for its connections and jobs itself.
+        tasks.tracker.spawn(redbank_web::serve(listener, bank, config.console_config(), tasks.clone()));
+    }
     let (reporter, health_service) = tonic_health::server::health_reporter();
-    let health_task = tokio::spawn(health::watch_store(
-        store,
-        reporter.clone(),
-        metrics.redis_up.clone(),
-        config.allow_evicting_redis,
-    ));
-    let metrics_tasks = metrics_listener.map(|listener| {
+    // Health is watched until shutdown begins (then it says NOT_SERVING for good).
+    let health_stop = tasks.stop.child_token();
+    let health_task =
+        health::watch_store(store, reporter.clone(), metrics.redis_up.clone(), config.allow_evicting_redis);
+    {
+        let stop = health_stop.clone();
+        tasks.tracker.spawn(async move {
+            stop.run_until_cancelled(health_task).await;
+        });
+    }
+    if let Some(listener) = metrics_listener {
         tracing::info!(listen = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "serving /metrics");
-        (tokio::spawn(metrics::serve(listener, metrics.clone())), tokio::spawn(metrics.clone().upkeep()))
-    });
+        spawn(Box::pin(metrics::serve(listener, metrics.clone())));
+        spawn(Box::pin(metrics.clone().upkeep()));
+    }
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
@@ -170,16 +192,18 @@ pub async fn run(
         "redbank-server serving redbank.v1.Bank and BankService"
     );
     let grace = Duration::from_millis(config.shutdown_grace_ms);
+    let stop = tasks.stop.clone();
     let shutdown = async move {
         shutdown.await;
         tracing::info!(
             grace_ms = grace.as_millis() as u64,
             "shutting down: not serving; still serving for the grace period"
         );
-        health_task.abort();
+        health_stop.cancel();
         health::set_all(&reporter, tonic_health::ServingStatus::NotServing).await;
         tokio::time::sleep(grace).await;
-        tracing::info!("grace period over: no new connections, draining calls in flight");
+        tracing::info!("grace period over: no new connections, draining calls, console requests and jobs");
+        stop.cancel();
     };
     let routes = tonic::service::Routes::new(health_service.max_decoding_message_size(max_message))
         .add_service(reflection_v1.max_decoding_message_size(max_message))
@@ -200,19 +224,15 @@ pub async fn run(
                 .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
         );
     transport::serve(listener, routes, limits, metrics, tls, authenticator, shutdown).await;
-    recovery.abort();
-    if let Some(console) = console {
-        console.abort();
-    }
-    if let Some((epoch, jwks)) = auth_tasks {
-        epoch.abort();
-        if let Some(jwks) = jwks {
-            jwks.abort();
-        }
-    }
-    if let Some((serving, upkeep)) = metrics_tasks {
-        serving.abort();
-        upkeep.abort();
+    // Whatever ended the API's serving, every task stops now; console requests
+    // finish within their own deadline and a job cut short records so.
+    tasks.stop.cancel();
+    tasks.tracker.close();
+    if tokio::time::timeout(TASKS_DRAIN_LIMIT, tasks.tracker.wait()).await.is_err() {
+        tracing::warn!(
+            limit_ms = TASKS_DRAIN_LIMIT.as_millis() as u64,
+            "stopped without waiting for every task"
+        );
     }
     tracing::info!("stopped");
     Ok(())

@@ -22,14 +22,13 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
 use redis::Script;
 use tokio::sync::oneshot;
 
+use crate::StoreError;
 use crate::reply::Fields;
 use crate::scripts::post::PostOp;
-use crate::{StoreError, within};
 
 /// How changes are gathered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,32 +52,23 @@ impl BatchConfig {
 /// Calls `post.lua` with a list of changes.
 #[derive(Clone)]
 pub(crate) struct Poster {
-    pub conn: crate::conn::Conn,
-    pub replication: crate::Replication,
+    pub exec: crate::Executor,
     pub script: Script,
-    pub call_timeout: Duration,
     pub idempotency_ttl_secs: u64,
     pub metrics: crate::ScriptMetrics,
     pub batch_changes: metrics::Histogram,
-    pub safety: std::sync::Arc<crate::Safety>,
 }
 
 impl Poster {
     /// One script call of every change in `ops`; the replies in the same order.
     pub async fn post(&self, ops: &[&PostOp]) -> Result<Vec<Fields>, StoreError> {
         let invocation = crate::scripts::post::invocation(&self.script, ops, self.idempotency_ttl_secs);
-        self.safety.check()?;
-        let mut conn = self.conn.clone();
         self.batch_changes.record(ops.len() as f64);
-        let started = std::time::Instant::now();
-        let result = within(self.call_timeout, invocation.invoke_async(&mut conn)).await;
-        self.metrics.record(started, &result);
-        let replies: Vec<Fields> = result?;
+        let key = ops.first().and_then(|op| op.keys.first()).map_or("", String::as_str);
+        let replies: Vec<Fields> = self.exec.run(&self.metrics, &invocation, key).await?;
         if replies.len() != ops.len() {
             return Err(StoreError::Corrupt(format!("{} replies to {} changes", replies.len(), ops.len())));
         }
-        let key = ops.first().and_then(|op| op.keys.first()).map_or("", String::as_str);
-        self.replication.confirm(&mut conn, key, self.call_timeout).await?;
         Ok(replies)
     }
 }
@@ -138,7 +128,7 @@ impl Batcher {
                 Turn::Now(op)
             } else {
                 let (reply, waiting) = oneshot::channel();
-                let slot = self.poster.conn.is_cluster().then(|| {
+                let slot = self.poster.exec.conn.is_cluster().then(|| {
                     redis::cluster_routing::Slot::for_key(op.keys.first().map_or("", String::as_str))
                 });
                 state.queue.push_back(Job { op, slot, reply });
@@ -153,10 +143,10 @@ impl Batcher {
             }
             // The batch ahead may take a whole call deadline, then this one another.
             Turn::Queued(waiting) => {
-                match tokio::time::timeout(2 * self.poster.call_timeout, waiting).await {
+                match tokio::time::timeout(2 * self.poster.exec.call_timeout, waiting).await {
                     Ok(Ok(reply)) => reply,
                     Ok(Err(_)) => Err(StoreError::Abandoned),
-                    Err(_) => Err(StoreError::Timeout(2 * self.poster.call_timeout)),
+                    Err(_) => Err(StoreError::Timeout(2 * self.poster.exec.call_timeout)),
                 }
             }
         }

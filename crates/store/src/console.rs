@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use redbank_domain::{CustomerId, Error, Grant, Role, UserName};
 
+use crate::keys;
 use crate::{Store, StoreError};
 
 /// A console user as stored.
@@ -35,14 +36,6 @@ pub struct ConsoleSession {
     pub created_millis: i64,
 }
 
-fn user_key(name: &UserName) -> String {
-    format!("web:{{u:{name}}}")
-}
-
-fn session_key(id: &str) -> String {
-    format!("web:{{s:{id}}}")
-}
-
 fn corrupt(what: String) -> StoreError {
     StoreError::Corrupt(what)
 }
@@ -55,13 +48,14 @@ impl Store {
         grant: &Grant,
         password_hash: &str,
     ) -> Result<(), StoreError> {
-        let created: bool =
-            self.query(redis::cmd("HSETNX").arg(user_key(name)).arg("pw").arg(password_hash)).await?;
+        let created: bool = self
+            .query(redis::cmd("HSETNX").arg(keys::console_user(name)).arg("pw").arg(password_hash))
+            .await?;
         if !created {
             return Err(StoreError::Refused(Error::UserExists(name.to_string())));
         }
         let mut cmd = redis::cmd("HSET");
-        cmd.arg(user_key(name)).arg("role").arg(grant.role().as_str()).arg("epoch").arg(1);
+        cmd.arg(keys::console_user(name)).arg("role").arg(grant.role().as_str()).arg("epoch").arg(1);
         if let Some(customer) = grant.customer() {
             cmd.arg("customer").arg(customer.as_str());
         }
@@ -70,7 +64,8 @@ impl Store {
 
     /// A user, or None.
     pub async fn console_user(&self, name: &UserName) -> Result<Option<ConsoleUser>, StoreError> {
-        let fields: HashMap<String, String> = self.query(redis::cmd("HGETALL").arg(user_key(name))).await?;
+        let fields: HashMap<String, String> =
+            self.query(redis::cmd("HGETALL").arg(keys::console_user(name))).await?;
         if fields.is_empty() {
             return Ok(None);
         }
@@ -104,9 +99,9 @@ impl Store {
             return Err(StoreError::Refused(Error::UserNotFound(name.to_string())));
         }
         let mut pipe = redis::pipe();
-        pipe.atomic().cmd("HSET").arg(user_key(name)).arg(fields).ignore();
-        pipe.cmd("HINCRBY").arg(user_key(name)).arg("epoch").arg(1).ignore();
-        let mut conn = self.conn.clone();
+        pipe.atomic().cmd("HSET").arg(keys::console_user(name)).arg(fields).ignore();
+        pipe.cmd("HINCRBY").arg(keys::console_user(name)).arg("epoch").arg(1).ignore();
+        let mut conn = self.exec.conn.clone();
         self.call(pipe.query_async::<()>(&mut conn)).await
     }
 
@@ -120,7 +115,7 @@ impl Store {
         let mut pipe = redis::pipe();
         pipe.atomic()
             .cmd("HSET")
-            .arg(session_key(id))
+            .arg(keys::console_session(id))
             .arg("user")
             .arg(session.user.as_str())
             .arg("epoch")
@@ -130,8 +125,8 @@ impl Store {
             .arg("ctime")
             .arg(session.created_millis)
             .ignore();
-        pipe.cmd("PEXPIRE").arg(session_key(id)).arg(idle.as_millis() as u64).ignore();
-        let mut conn = self.conn.clone();
+        pipe.cmd("PEXPIRE").arg(keys::console_session(id)).arg(idle.as_millis() as u64).ignore();
+        let mut conn = self.exec.conn.clone();
         self.call(pipe.query_async::<()>(&mut conn)).await
     }
 
@@ -142,9 +137,9 @@ impl Store {
         idle: Duration,
     ) -> Result<Option<ConsoleSession>, StoreError> {
         let mut pipe = redis::pipe();
-        pipe.cmd("HGETALL").arg(session_key(id));
-        pipe.cmd("PEXPIRE").arg(session_key(id)).arg(idle.as_millis() as u64).ignore();
-        let mut conn = self.conn.clone();
+        pipe.cmd("HGETALL").arg(keys::console_session(id));
+        pipe.cmd("PEXPIRE").arg(keys::console_session(id)).arg(idle.as_millis() as u64).ignore();
+        let mut conn = self.exec.conn.clone();
         let (fields,): (HashMap<String, String>,) = self.call(pipe.query_async(&mut conn)).await?;
         if fields.is_empty() {
             return Ok(None);
@@ -159,7 +154,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
-        self.query(redis::cmd("DEL").arg(session_key(id))).await
+        self.query(redis::cmd("DEL").arg(keys::console_session(id))).await
     }
 
     /// Reserves one sign-in attempt under each of `counters` (a name such as a
@@ -176,11 +171,11 @@ impl Store {
         window: Duration,
     ) -> Result<bool, StoreError> {
         for (i, (what, limit)) in counters.iter().enumerate() {
-            let key = throttle_key(what);
+            let key = keys::sign_in_counter(what);
             let mut pipe = redis::pipe();
             pipe.atomic().cmd("INCR").arg(&key);
             pipe.cmd("PEXPIRE").arg(&key).arg(window.as_millis() as u64).arg("NX").ignore();
-            let mut conn = self.conn.clone();
+            let mut conn = self.exec.conn.clone();
             let (count,): (u64,) = self.call(pipe.query_async(&mut conn)).await?;
             if count > *limit {
                 let taken: Vec<&str> = counters[..=i].iter().map(|(what, _)| *what).collect();
@@ -200,23 +195,12 @@ impl Store {
             )
         });
         for what in counters {
-            let mut conn = self.conn.clone();
-            let invocation = RELEASE.key(throttle_key(what));
+            let mut conn = self.exec.conn.clone();
+            let invocation = RELEASE.key(keys::sign_in_counter(what));
             let _: i64 = self.call(invocation.invoke_async(&mut conn)).await?;
         }
         Ok(())
     }
-}
-
-/// A sign-in throttle's counter: one key, so one slot, each.
-fn throttle_key(what: &str) -> String {
-    format!("web:{{t:{what}}}")
-}
-
-/// A console job's record: what it is, who started it, and its counters, kept for
-/// a day after it starts.
-fn job_key(id: &str) -> String {
-    format!("web:{{job:{id}}}")
 }
 
 /// How long a job's record is kept.
@@ -227,26 +211,21 @@ impl Store {
     pub async fn record_job(&self, id: &str, fields: &[(&str, String)]) -> Result<(), StoreError> {
         let mut pipe = redis::pipe();
         let mut hset = redis::cmd("HSET");
-        hset.arg(job_key(id));
+        hset.arg(keys::console_job(id));
         for (k, v) in fields {
             hset.arg(*k).arg(v);
         }
         pipe.add_command(hset).ignore();
-        pipe.cmd("EXPIRE").arg(job_key(id)).arg(JOB_RECORD_TTL.as_secs()).ignore();
-        let mut conn = self.conn.clone();
+        pipe.cmd("EXPIRE").arg(keys::console_job(id)).arg(JOB_RECORD_TTL.as_secs()).ignore();
+        let mut conn = self.exec.conn.clone();
         self.call(pipe.query_async::<()>(&mut conn)).await
     }
 
     /// A job's fields; empty when there is no such job.
     pub async fn job(&self, id: &str) -> Result<HashMap<String, String>, StoreError> {
-        self.query(redis::cmd("HGETALL").arg(job_key(id))).await
+        self.query(redis::cmd("HGETALL").arg(keys::console_job(id))).await
     }
 }
-
-/// The console's audit trail (a stream): sign-ins, sign-outs, users made and
-/// changed, jobs started. Money changes are in each account's history, with their
-/// actor.
-const AUDIT_LOG: &str = "web:{audit}:log";
 
 /// Events the audit trail keeps, about (Redis trims whole nodes of the stream).
 pub const AUDIT_LOG_MAX: usize = 100_000;
@@ -267,7 +246,7 @@ impl Store {
         let _: String = self
             .query(
                 redis::cmd("XADD")
-                    .arg(AUDIT_LOG)
+                    .arg(crate::keys::CONSOLE_AUDIT_LOG)
                     .arg("MAXLEN")
                     .arg("~")
                     .arg(AUDIT_LOG_MAX)
@@ -286,7 +265,14 @@ impl Store {
     /// The latest `count` events, newest first.
     pub async fn console_events(&self, count: usize) -> Result<Vec<ConsoleEvent>, StoreError> {
         let entries: Vec<(String, HashMap<String, String>)> = self
-            .query(redis::cmd("XREVRANGE").arg(AUDIT_LOG).arg("+").arg("-").arg("COUNT").arg(count))
+            .query(
+                redis::cmd("XREVRANGE")
+                    .arg(crate::keys::CONSOLE_AUDIT_LOG)
+                    .arg("+")
+                    .arg("-")
+                    .arg("COUNT")
+                    .arg(count),
+            )
             .await?;
         Ok(entries
             .into_iter()

@@ -1,26 +1,16 @@
-//! API keys: minted here, stored as a SHA-256 of their secret, created and revoked
-//! by one script each (`key_create.lua`, `key_revoke.lua`), which also move the
-//! credentials epoch and write the credentials log in the same step.
-//!
-//! A key reads `rbk_<id>_<secret>`: the id (64 random bits, hex) names the key and
-//! finds its record; the secret (256 random bits, hex) proves possession. SHA-256
-//! is the right hash for a random secret of that size: there is nothing to guess,
-//! so a slow password hash would only add latency.
+//! API keys: minted here, stored as a SHA-256 of their secret (the credential's
+//! format and digest are the domain's: `redbank_domain::credential`), created and
+//! revoked by one script each (`key_create.lua`, `key_revoke.lua`), which also
+//! move the credentials epoch and write the credentials log in the same step.
 
 use std::collections::HashMap;
 
+use redbank_domain::credential::{SECRET_BYTES, credential, secret_hash};
 use redbank_domain::hex::encode as hex;
 use redbank_domain::{Actor, ApiKey, CustomerId, Error, Grant, KeyId, Memo, Role};
 use ring::rand::SecureRandom;
 
 use crate::{Store, StoreError, keys};
-
-/// The prefix of every API key, so that a leaked one is easy to recognise (and to
-/// scan for in code and logs).
-pub const KEY_PREFIX: &str = "rbk_";
-
-/// Random bytes of a key's secret.
-const SECRET_BYTES: usize = 32;
 
 /// Key ids asked of one SSCAN call when listing keys.
 const KEY_SCAN_PAGE: usize = 200;
@@ -30,49 +20,6 @@ const KEY_SCAN_PAGE: usize = 200;
 pub struct MintedKey {
     pub key: ApiKey,
     pub credential: String,
-}
-
-/// The id and secret of a credential that looks like an API key; None otherwise.
-pub fn parse_credential(text: &str) -> Option<(KeyId, &str)> {
-    let rest = text.strip_prefix(KEY_PREFIX)?;
-    let (id, secret) = rest.split_once('_')?;
-    let ok =
-        secret.len() == 2 * SECRET_BYTES && secret.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-    if !ok {
-        return None;
-    }
-    Some((KeyId::parse(id).ok()?, secret))
-}
-
-/// SHA-256 of a secret: what a presented secret is compared with (in constant
-/// time, by the server).
-pub fn secret_digest(secret: &str) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, secret.as_bytes()).as_ref());
-    out
-}
-
-/// SHA-256 of a secret, hex: what is stored.
-pub fn secret_hash(secret: &str) -> String {
-    hex(&secret_digest(secret))
-}
-
-/// The bytes of a stored hash, if it is 64 hex digits.
-pub fn hash_digest(hash: &str) -> Option<[u8; 32]> {
-    let bytes = hash.as_bytes();
-    if bytes.len() != 64 {
-        return None;
-    }
-    let nibble = |b: u8| match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        _ => None,
-    };
-    let mut out = [0u8; 32];
-    for (i, pair) in bytes.chunks(2).enumerate() {
-        out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
-    }
-    Some(out)
 }
 
 pub(crate) fn random_hex(n: usize) -> Result<String, StoreError> {
@@ -145,18 +92,18 @@ impl Store {
             .arg(description.as_str())
             .arg(expires_millis.map(|e| e.to_string()).unwrap_or_default())
             .arg(by.as_str());
-        let mut conn = self.conn.clone();
+        let mut conn = self.exec.conn.clone();
         let reply: Vec<String> = self.call(invocation.invoke_async(&mut conn)).await?;
         // A creation or revocation a failover loses would bring a key back:
         // it waits for the replicas as every other write does.
-        self.replication.confirm(&mut conn, &keys::api_key(&id), self.call_timeout).await?;
+        self.exec.replication.confirm(&mut conn, &keys::api_key(&id), self.exec.call_timeout).await?;
         let created_millis = match reply.as_slice() {
             [ok, created] if ok == "OK" => {
                 created.parse().map_err(|_| corrupt(format!("key_create answered {reply:?}")))?
             }
             _ => return Err(corrupt(format!("key_create answered {reply:?}"))),
         };
-        let credential = format!("{KEY_PREFIX}{id}_{secret}");
+        let credential = credential(&id, &secret);
         let key = ApiKey {
             id,
             grant,
@@ -176,11 +123,11 @@ impl Store {
     pub async fn revoke_api_key(&self, id: &KeyId, by: &Actor) -> Result<ApiKey, StoreError> {
         let mut invocation = self.scripts.key_revoke.key(keys::api_key(id));
         invocation.key(keys::CREDENTIALS_EPOCH).key(keys::CREDENTIALS_LOG).arg(id.as_str()).arg(by.as_str());
-        let mut conn = self.conn.clone();
+        let mut conn = self.exec.conn.clone();
         let reply: Vec<String> = self.call(invocation.invoke_async(&mut conn)).await?;
         // A creation or revocation a failover loses would bring a key back:
         // it waits for the replicas as every other write does.
-        self.replication.confirm(&mut conn, &keys::api_key(id), self.call_timeout).await?;
+        self.exec.replication.confirm(&mut conn, &keys::api_key(id), self.exec.call_timeout).await?;
         if reply.first().map(String::as_str) != Some("OK") {
             return Err(crate::reply::refusal(&reply, None));
         }
@@ -215,7 +162,7 @@ impl Store {
             for id in chunk {
                 pipe.cmd("HGETALL").arg(keys::api_key(id));
             }
-            let mut conn = self.conn.clone();
+            let mut conn = self.exec.conn.clone();
             let rows: Vec<HashMap<String, String>> = self.call(pipe.query_async(&mut conn)).await?;
             for (id, fields) in chunk.iter().zip(rows) {
                 all.extend(decode(id.clone(), fields)?);
@@ -236,7 +183,7 @@ impl Store {
     pub async fn touch_api_key(&self, id: &KeyId, now_millis: i64) -> Result<(), StoreError> {
         let mut invocation = self.scripts.key_touch.key(keys::api_key(id));
         invocation.arg(now_millis);
-        let mut conn = self.conn.clone();
+        let mut conn = self.exec.conn.clone();
         let _: i64 = self.call(invocation.invoke_async(&mut conn)).await?;
         Ok(())
     }

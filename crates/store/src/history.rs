@@ -141,7 +141,7 @@ impl Store {
         pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_FIELDS);
         pipe.cmd("HMGET").arg(keys::account(id)).arg(&ARCHIVE_FIELDS);
         pipe.add_command(Self::range_cmd(command, id, bounds, count));
-        let mut conn = self.conn.clone();
+        let mut conn = self.exec.conn.clone();
         let (fields, point, raw): (Vec<Option<String>>, Vec<Option<String>>, RawEntries) =
             self.call(pipe.query_async(&mut conn)).await?;
         let account = reply::stored_account(id, fields)?;
@@ -183,7 +183,7 @@ impl Store {
         pipe.cmd("HMGET").arg(keys::account(id)).arg(&ARCHIVE_FIELDS);
         pipe.add_command(Self::range_cmd("XRANGE", id, ("-", "+"), HISTORY_CHUNK));
         pipe.add_command(Self::range_cmd("XREVRANGE", id, ("+", "-"), 1));
-        let mut conn = self.conn.clone();
+        let mut conn = self.exec.conn.clone();
         let (fields, point, first, last): (Vec<Option<String>>, Vec<Option<String>>, RawEntries, RawEntries) =
             self.call(pipe.query_async(&mut conn)).await?;
         let account = reply::stored_account(id, fields)?;
@@ -320,7 +320,7 @@ impl Store {
                 want,
             ));
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.exec.conn.clone();
         let replies: Vec<redis::Value> = self.call(pipe.query_async(&mut conn)).await?;
         let mut replies = replies.into_iter();
         let mut next_reply =

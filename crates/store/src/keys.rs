@@ -3,7 +3,7 @@
 //! script may touch them all. Account ids cannot contain `{`, `}` or `:`
 //! (see `AccountId`), so an id can never break out of its tag.
 
-use redbank_domain::{AccountId, CustomerId, HoldId, KeyId, RequestId};
+use redbank_domain::{AccountId, CustomerId, HoldId, KeyId, RequestId, UserName};
 
 /// The account hash: type, cur, bal, ver, ctime.
 pub fn account(id: &AccountId) -> String {
@@ -53,6 +53,34 @@ pub const CREDENTIALS_EPOCH: &str = "cred:{keys}:epoch";
 
 /// Who created or revoked which key, when (a stream).
 pub const CREDENTIALS_LOG: &str = "cred:{keys}:log";
+
+/// A console user (a hash: password hash, role, customer, disabled, epoch). Each
+/// console key has its own hash tag, so that console data spreads over a cluster
+/// and never shares a slot with an account.
+pub fn console_user(name: &UserName) -> String {
+    format!("web:{{u:{name}}}")
+}
+
+/// A console session (a hash; it expires when idle).
+pub fn console_session(id: &str) -> String {
+    format!("web:{{s:{id}}}")
+}
+
+/// A sign-in throttle's counter: one key, so one slot, each.
+pub fn sign_in_counter(what: &str) -> String {
+    format!("web:{{t:{what}}}")
+}
+
+/// A console job's record: what it is, who started it, and its counters, kept for
+/// a day after it starts.
+pub fn console_job(id: &str) -> String {
+    format!("web:{{job:{id}}}")
+}
+
+/// The console's audit trail (a stream): sign-ins, sign-outs, users made and
+/// changed, jobs started. Money changes are in each account's history, with their
+/// actor.
+pub const CONSOLE_AUDIT_LOG: &str = "web:{audit}:log";
 
 /// The key the health check writes to learn that Redis takes writes (it expires
 /// by itself). Outside every account's tag and the account pattern.

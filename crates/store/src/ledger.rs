@@ -174,17 +174,11 @@ impl Store {
         by: &Principal,
     ) -> Result<Transferred, StoreError> {
         let slot = |id: &AccountId| redis::cluster_routing::Slot::for_key(keys::account(id));
-        if self.conn.is_cluster() && slot(transfer.from()) != slot(transfer.to()) {
+        if self.exec.conn.is_cluster() && slot(transfer.from()) != slot(transfer.to()) {
             return self.transfer_between_slots(transfer, request_id, memo, by).await;
         }
-        let invocation = scripts::transfer::invocation(
-            &self.scripts.transfer,
-            transfer,
-            request_id,
-            memo,
-            self.idempotency_ttl_secs,
-            by,
-        );
+        let common = self.common(by, request_id, transfer.fingerprint(memo));
+        let invocation = scripts::transfer::invocation(&self.scripts.transfer, &common, transfer, memo);
         let reply = self.run(&self.metrics.transfer, &invocation, &keys::account(transfer.from())).await?;
         match scripts::transfer::decode(transfer, transfer.amount().currency(), &reply) {
             Err(refused @ StoreError::Refused(_)) => {
@@ -203,15 +197,8 @@ impl Store {
         request_id: Option<&RequestId>,
         by: &Principal,
     ) -> Result<Applied, StoreError> {
-        let invocation = scripts::set_state::invocation(
-            &self.scripts.set_state,
-            id,
-            change,
-            reason,
-            request_id,
-            self.idempotency_ttl_secs,
-            by,
-        );
+        let common = self.common(by, request_id, change.fingerprint(reason));
+        let invocation = scripts::set_state::invocation(&self.scripts.set_state, &common, id, change, reason);
         scripts::set_state::decode(
             id,
             &self.run(&self.metrics.set_state, &invocation, &keys::account(id)).await?,

@@ -14,6 +14,7 @@ mod conn;
 pub mod console;
 pub mod credentials;
 mod error;
+mod exec;
 mod history;
 mod holds;
 pub mod keys;
@@ -49,6 +50,7 @@ pub(crate) use safety::Safety;
 pub use scripts::holds::{Captured, HoldApplied};
 
 use batch::{Batcher, Poster};
+pub(crate) use exec::{Executor, Replication, within, within_store};
 use scripts::Scripts;
 
 /// The longest a connection to a cluster may take at start.
@@ -112,71 +114,18 @@ impl StoreConfig {
     }
 }
 
-/// Runs one Redis call under a deadline: a call that misses it fails as
-/// [`StoreError::Timeout`] rather than waiting on a dead server.
-pub(crate) async fn within<T>(
-    deadline: Duration,
-    fut: impl Future<Output = RedisResult<T>>,
-) -> Result<T, StoreError> {
-    match tokio::time::timeout(deadline, fut).await {
-        Ok(result) => result.map_err(StoreError::from),
-        Err(_) => Err(StoreError::Timeout(deadline)),
-    }
-}
-
-/// [`within`] for a call that fails as a [`StoreError`] already.
-pub(crate) async fn within_store<T>(
-    deadline: Duration,
-    fut: impl Future<Output = Result<T, StoreError>>,
-) -> Result<T, StoreError> {
-    tokio::time::timeout(deadline, fut).await.unwrap_or(Err(StoreError::Timeout(deadline)))
-}
-
 /// A handle on the Redis that holds every account. Cheap to clone: clones share one
 /// multiplexed, auto-reconnecting connection that pipelines concurrent calls.
 #[derive(Clone)]
 pub struct Store {
-    conn: Conn,
+    exec: Executor,
     scripts: Scripts,
     posts: Arc<Batcher>,
-    call_timeout: Duration,
     idempotency_ttl_secs: u64,
     metrics: StoreMetrics,
-    safety: Arc<Safety>,
-    replication: Replication,
     recovery: Duration,
     crash_after: Option<CrashPoint>,
     large_reads: Arc<large_reads::LargeReads>,
-}
-
-/// How many replicas each write waits for, and how long.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Replication {
-    pub replicas: u32,
-    pub timeout: Duration,
-}
-
-impl Replication {
-    /// After a write to the slot of `key`: Ok, or NotReplicated if fewer replicas
-    /// than asked acknowledged it in time.
-    pub(crate) async fn confirm(
-        &self,
-        conn: &mut Conn,
-        key: &str,
-        call_timeout: Duration,
-    ) -> Result<(), StoreError> {
-        if self.replicas == 0 {
-            return Ok(());
-        }
-        let acked =
-            within_store(call_timeout + self.timeout, conn.wait_replicas(key, self.replicas, self.timeout))
-                .await?;
-        if acked >= self.replicas {
-            Ok(())
-        } else {
-            Err(StoreError::NotReplicated { acked, wanted: self.replicas })
-        }
-    }
 }
 
 impl Store {
@@ -209,46 +158,40 @@ impl Store {
 
     fn with(conn: Conn, config: &StoreConfig) -> Self {
         let idempotency_ttl_secs = config.idempotency_ttl.as_secs().max(1);
-        let safety = Arc::new(Safety::default());
         let scripts = Scripts::new();
-        let replication = Replication { replicas: config.wait_replicas, timeout: config.wait_timeout };
-        let poster = Poster {
-            conn: conn.clone(),
-            script: scripts.post.clone(),
+        let exec = Executor {
+            conn,
             call_timeout: config.call_timeout,
+            safety: Arc::new(Safety::default()),
+            replication: Replication { replicas: config.wait_replicas, timeout: config.wait_timeout },
+        };
+        let poster = Poster {
+            exec: exec.clone(),
+            script: scripts.post.clone(),
             idempotency_ttl_secs,
             metrics: config.metrics.post.clone(),
             batch_changes: config.metrics.batch_changes.clone(),
-            safety: safety.clone(),
-            replication,
         };
         Self {
-            conn,
+            exec,
             scripts,
             posts: Arc::new(Batcher::new(poster, config.batch)),
-            call_timeout: config.call_timeout,
             idempotency_ttl_secs,
             metrics: config.metrics.clone(),
-            safety,
-            replication,
             recovery: config.recovery,
             large_reads: Arc::default(),
             crash_after: config.crash_after,
         }
     }
 
-    /// Runs one Redis call under the call deadline; refused while the Redis is one
-    /// that would lose money (see [`Store::refuse_unsafe`]).
+    /// Runs one Redis call under the call deadline (see [`Executor::call`]).
     async fn call<T>(&self, fut: impl Future<Output = RedisResult<T>>) -> Result<T, StoreError> {
-        self.safety.check()?;
-        within(self.call_timeout, fut).await
+        self.exec.call(fut).await
     }
 
-    /// Runs a command under the call deadline even on an unsafe Redis: for health
-    /// and for reading Redis's settings.
+    /// A command, even on an unsafe Redis (see [`Executor::query_unchecked`]).
     async fn query_unchecked<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StoreError> {
-        let mut conn = self.conn.clone();
-        within(self.call_timeout, cmd.query_async(&mut conn)).await
+        self.exec.query_unchecked(cmd).await
     }
 
     /// Redis's settings that decide whether it can lose money, in one round trip
@@ -270,32 +213,32 @@ impl Store {
     /// Refuses every call (UNAVAILABLE `STORE_UNSAFE`) while `reason` is Some: the
     /// health check sets it from [`Store::redis_settings`].
     pub fn refuse_unsafe(&self, reason: Option<String>) {
-        self.safety.set(reason);
+        self.exec.safety.set(reason);
     }
 
     /// Runs a command under the call deadline.
     async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StoreError> {
-        let mut conn = self.conn.clone();
-        self.call(cmd.query_async(&mut conn)).await
+        self.exec.query(cmd).await
     }
 
-    /// Runs a script under the call deadline, counted and timed in `metrics`; its
-    /// reply is a flat array of strings.
-    /// A write script, then the replicas' acknowledgement if asked for
-    /// (`key` names the slot it wrote to).
+    /// A write script whose reply is a flat array of strings (see [`Executor::run`]).
     async fn run(
         &self,
         metrics: &ScriptMetrics,
         invocation: &redis::ScriptInvocation<'_>,
         key: &str,
     ) -> Result<Vec<String>, StoreError> {
-        let mut conn = self.conn.clone();
-        let started = std::time::Instant::now();
-        let result = self.call(invocation.invoke_async(&mut conn)).await;
-        metrics.record(started, &result);
-        let reply = result?;
-        self.replication.confirm(&mut conn, key, self.call_timeout).await?;
-        Ok(reply)
+        self.exec.run(metrics, invocation, key).await
+    }
+
+    /// The arguments every write script of a request by `by` takes first.
+    fn common<'a>(
+        &self,
+        by: &'a redbank_domain::Principal,
+        request_id: Option<&'a redbank_domain::RequestId>,
+        fingerprint: String,
+    ) -> scripts::common::Common<'a> {
+        scripts::common::Common::of(by, request_id, fingerprint, self.idempotency_ttl_secs)
     }
 
     /// Checks that Redis answers.

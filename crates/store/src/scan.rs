@@ -37,7 +37,7 @@ impl Store {
     async fn accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>, StoreError> {
         let rows: Vec<Vec<Option<String>>> = if ids.is_empty() {
             Vec::new()
-        } else if self.conn.is_cluster() {
+        } else if self.exec.conn.is_cluster() {
             let reads = ids.iter().map(|id| {
                 let mut cmd = redis::cmd("HMGET");
                 cmd.arg(keys::account(id)).arg(&ACCOUNT_FIELDS);
@@ -49,7 +49,7 @@ impl Store {
             for id in ids {
                 pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_FIELDS);
             }
-            let mut conn = self.conn.clone();
+            let mut conn = self.exec.conn.clone();
             self.call(pipe.query_async(&mut conn)).await?
         };
         let mut accounts = Vec::with_capacity(ids.len());
@@ -96,7 +96,7 @@ impl Store {
     /// cursor's top byte is the primary's place in the sorted list of primaries,
     /// the rest that primary's SCAN cursor.
     async fn scan_ids(&self, cursor: u64, page_size: usize) -> Result<(Vec<AccountId>, u64), StoreError> {
-        if self.conn.is_cluster() {
+        if self.exec.conn.is_cluster() {
             return self.scan_cluster_ids(cursor, page_size).await;
         }
         let mut cursor = cursor;
@@ -129,9 +129,9 @@ impl Store {
     ) -> Result<(Vec<AccountId>, u64), StoreError> {
         const NODE_SHIFT: u32 = 56;
         const SCAN_MASK: u64 = (1 << NODE_SHIFT) - 1;
-        self.safety.check()?;
-        let mut conn = self.conn.clone();
-        let primaries = crate::within_store(self.call_timeout, conn.primaries()).await?;
+        self.exec.safety.check()?;
+        let mut conn = self.exec.conn.clone();
+        let primaries = crate::within_store(self.exec.call_timeout, conn.primaries()).await?;
         let (mut node, mut scan) = ((cursor >> NODE_SHIFT) as usize, cursor & SCAN_MASK);
         let mut ids = Vec::new();
         while let Some(primary) = primaries.get(node) {
@@ -145,7 +145,7 @@ impl Store {
                 .arg("hash")
                 .clone();
             let (next, keys): (u64, Vec<String>) =
-                crate::within_store(self.call_timeout, conn.on_primary(primary, &cmd)).await?;
+                crate::within_store(self.exec.call_timeout, conn.on_primary(primary, &cmd)).await?;
             if next > SCAN_MASK {
                 return Err(StoreError::Corrupt(format!("SCAN cursor {next} does not fit 56 bits")));
             }

@@ -11,6 +11,7 @@ use redbank_domain::Error;
 use redbank_domain::calendar::format_millis;
 
 use crate::App;
+use crate::failure::Failure;
 use crate::session::Signed;
 use crate::view::{self, Who};
 
@@ -42,19 +43,19 @@ pub struct AuditPage {
 }
 
 /// The trail, for the bank's staff (the table's ReadAuditTrail row).
-pub async fn page(State(app): State<App>, signed: Signed) -> Response {
-    let who = Some(Who::of(&signed));
+pub async fn page(State(app): State<App>, signed: Signed) -> Result<Response, Failure> {
+    let who = Some(signed.who());
     let events = match app.bank.audit_trail(&signed.principal, SHOWN).await {
         Ok(e) => e,
         Err(StoreError::Refused(Error::PermissionDenied)) => {
-            return view::message(
+            return Ok(view::message(
                 StatusCode::FORBIDDEN,
                 who,
                 "Not allowed",
                 "The audit trail is for the bank's staff.",
-            );
+            ));
         }
-        Err(e) => return crate::pages::unavailable(who, &e),
+        Err(e) => return Err(Failure::Unavailable(who, e)),
     };
     let rows = events
         .into_iter()
@@ -69,5 +70,5 @@ pub async fn page(State(app): State<App>, signed: Signed) -> Response {
             }
         })
         .collect();
-    view::page(StatusCode::OK, &AuditPage { who, notice: None, problem: None, rows })
+    Ok(view::page(StatusCode::OK, &AuditPage { who, notice: None, problem: None, rows }))
 }

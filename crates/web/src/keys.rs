@@ -4,7 +4,7 @@
 //! which every replica honours within a second (the credentials epoch).
 
 use askama::Template;
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use redbank_bank::StoreError;
@@ -12,10 +12,11 @@ use redbank_domain::calendar::format_millis;
 use redbank_domain::{CustomerId, Error, Grant, KeyId, Memo, NewKey, Role};
 use serde::Deserialize;
 
-use crate::admin::KeyKeeper;
-use crate::session::Signed;
-use crate::view::{self, Who};
-use crate::{App, session};
+use crate::App;
+use crate::allowed::KeyKeeper;
+use crate::failure::Failure;
+use crate::session::{Checked, CsrfField, Signed};
+use crate::view::{self, Who, in_words};
 
 /// Keys the page lists (the API's ListApiKeys answers at most 1,000 too).
 const KEYS_SHOWN: usize = 1000;
@@ -46,11 +47,8 @@ async fn keys_page(
     status: StatusCode,
     notice: Option<String>,
     problem: Option<String>,
-) -> Response {
-    let keys = match app.bank.api_keys(&signed.principal).await {
-        Ok(k) => k,
-        Err(e) => return crate::pages::unavailable(Some(Who::of(signed)), &e),
-    };
+) -> Result<Response, Failure> {
+    let keys = app.bank.api_keys(&signed.principal).await.map_err(|e| signed.unavailable(e))?;
     let rows = keys
         .iter()
         .take(KEYS_SHOWN)
@@ -70,20 +68,20 @@ async fn keys_page(
             },
         })
         .collect();
-    view::page(
+    Ok(view::page(
         status,
         &KeysPage {
-            who: Some(Who::of(signed)),
+            who: Some(signed.who()),
             notice,
             problem,
             csrf: signed.csrf.clone(),
             roles: Role::ALL.map(|r| r.as_str()),
             rows,
         },
-    )
+    ))
 }
 
-pub async fn page(State(app): State<App>, KeyKeeper(signed): KeyKeeper) -> Response {
+pub async fn page(State(app): State<App>, KeyKeeper(signed): KeyKeeper) -> Result<Response, Failure> {
     keys_page(&app, &signed, StatusCode::OK, None, None).await
 }
 
@@ -101,10 +99,17 @@ pub struct KeyForm {
     key: String,
 }
 
-pub async fn act(State(app): State<App>, KeyKeeper(signed): KeyKeeper, Form(f): Form<KeyForm>) -> Response {
-    if !session::csrf_ok(&signed, &f.csrf) {
-        return crate::pages::forged(Who::of(&signed));
+impl CsrfField for KeyForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
+}
+
+pub async fn act(
+    State(app): State<App>,
+    KeyKeeper(signed): KeyKeeper,
+    Checked(f): Checked<KeyForm>,
+) -> Result<Response, Failure> {
     let done: Result<String, StoreError> = async {
         match f.action.as_str() {
             "create" => {
@@ -131,9 +136,8 @@ pub async fn act(State(app): State<App>, KeyKeeper(signed): KeyKeeper, Form(f): 
     match done {
         Ok(text) => keys_page(&app, &signed, StatusCode::OK, Some(text), None).await,
         Err(StoreError::Refused(e)) => {
-            keys_page(&app, &signed, StatusCode::UNPROCESSABLE_ENTITY, None, Some(crate::pages::in_words(&e)))
-                .await
+            keys_page(&app, &signed, StatusCode::UNPROCESSABLE_ENTITY, None, Some(in_words(&e))).await
         }
-        Err(e) => crate::pages::unavailable(Some(Who::of(&signed)), &e),
+        Err(e) => Err(signed.unavailable(e)),
     }
 }

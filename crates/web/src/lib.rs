@@ -11,9 +11,12 @@
 //! changes record the actor `web:<name>`.
 
 mod admin;
+mod allowed;
 mod audit;
 mod chart;
+mod failure;
 mod gate;
+mod jobs;
 mod keys;
 pub mod listener;
 mod pages;
@@ -30,7 +33,10 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use redbank_bank::Bank;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
+pub use jobs::CUT_SHORT;
 pub use listener::{LogBudget, MAX_CONNECTIONS};
 
 /// How the console runs.
@@ -73,17 +79,28 @@ pub const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Peer(pub std::net::SocketAddr);
 
+/// Who owns what the console starts: the server's task tracker (it waits for
+/// every connection and job before it exits), and the token cancelled when the
+/// server stops (the listener stops accepting, connections finish the request
+/// under way, jobs are cut short and say so).
+#[derive(Clone, Default)]
+pub struct Tasks {
+    pub tracker: TaskTracker,
+    pub stop: CancellationToken,
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub(crate) struct App {
     pub bank: Bank,
     pub config: Arc<ConsoleConfig>,
     pub passwords: Arc<gate::Gate>,
+    pub tasks: Tasks,
 }
 
 /// The console's routes.
-pub fn router(bank: Bank, config: ConsoleConfig) -> Router {
-    let app = App { bank, config: Arc::new(config), passwords: Arc::new(gate::Gate::new()) };
+pub fn router(bank: Bank, config: ConsoleConfig, tasks: Tasks) -> Router {
+    let app = App { bank, config: Arc::new(config), passwords: Arc::new(gate::Gate::new()), tasks };
     Router::new()
         .route("/", get(pages::home))
         .route("/signin", get(sign_in::form).post(sign_in::sign_in))
@@ -92,7 +109,7 @@ pub fn router(bank: Bank, config: ConsoleConfig) -> Router {
         .route("/accounts/{id}/statement", get(statement::statement))
         .route("/accounts/{id}/{action}", post(pages::act))
         .route("/admin/interest", get(admin::interest_form).post(admin::interest_start))
-        .route("/admin/jobs/{id}", get(admin::job))
+        .route("/admin/jobs/{id}", get(jobs::page))
         .route("/admin/check", post(admin::check_start))
         .route("/admin/users", get(users::form).post(users::act))
         .route("/admin/audit", get(audit::page))
@@ -105,9 +122,11 @@ pub fn router(bank: Bank, config: ConsoleConfig) -> Router {
         .with_state(app)
 }
 
-/// Serves the console on `listener` (HTTP/1.1) until the task is dropped: at most
-/// [`MAX_CONNECTIONS`] at once (shedding the one idle the longest at the cap),
-/// each within its deadlines.
-pub async fn serve(listener: tokio::net::TcpListener, bank: Bank, config: ConsoleConfig) {
-    listener::serve(listener, router(bank, config), MAX_CONNECTIONS).await;
+/// Serves the console on `listener` (HTTP/1.1) until `tasks.stop` is cancelled: at
+/// most [`MAX_CONNECTIONS`] at once (shedding the one idle the longest at the
+/// cap), each within its deadlines, each connection and job a task of
+/// `tasks.tracker`.
+pub async fn serve(listener: tokio::net::TcpListener, bank: Bank, config: ConsoleConfig, tasks: Tasks) {
+    let routes = router(bank, config, tasks.clone());
+    listener::serve(listener, routes, MAX_CONNECTIONS, &tasks).await;
 }

@@ -146,14 +146,18 @@ impl Drop for Busy {
     }
 }
 
-/// Serves `routes` on `listener` (HTTP/1.1) until the task is dropped: at most
+/// Serves `routes` on `listener` (HTTP/1.1) until `tasks.stop` is cancelled: at most
 /// `max` connections at once, each within its deadlines.
-pub async fn serve(listener: tokio::net::TcpListener, routes: Router, max: usize) {
+pub async fn serve(listener: tokio::net::TcpListener, routes: Router, max: usize, tasks: &crate::Tasks) {
     let table = Arc::new(Table::default());
     let refusals = LogBudget::new();
     let mut next_id = 0u64;
     loop {
-        let (stream, peer) = match listener.accept().await {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = tasks.stop.cancelled() => return,
+        };
+        let (stream, peer) = match accepted {
             Ok(accepted) => accepted,
             Err(e) => {
                 // Out of descriptors, say: wait a little rather than spin.
@@ -200,8 +204,8 @@ pub async fn serve(listener: tokio::net::TcpListener, routes: Router, max: usize
                 }
             },
         ));
-        let table = table.clone();
-        tokio::spawn(async move {
+        let (table, stop) = (table.clone(), tasks.stop.clone());
+        tasks.tracker.spawn(async move {
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(HEADER_READ_TIMEOUT)
@@ -209,9 +213,18 @@ pub async fn serve(listener: tokio::net::TcpListener, routes: Router, max: usize
                     hyper_util::rt::TokioIo::new(stream),
                     hyper_util::service::TowerToHyperService::new(service),
                 );
+            let mut connection = std::pin::pin!(connection);
+            let deadline = tokio::time::sleep(CONNECTION_MAX_AGE);
             tokio::select! {
-                _ = tokio::time::timeout(CONNECTION_MAX_AGE, connection) => {}
+                _ = connection.as_mut() => {}
+                () = deadline => {}
                 () = slot.close.notified() => {}
+                () = stop.cancelled() => {
+                    // The server stops: the request under way is finished (within
+                    // its own deadline), then the connection closes.
+                    connection.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(crate::REQUEST_TIMEOUT, connection).await;
+                }
             }
             table.remove(id);
         });

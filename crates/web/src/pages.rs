@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
 use redbank_bank::accounts::Listing;
 use redbank_bank::policy::allows;
 use redbank_bank::{HistoryQuery, Operation, StoreError};
@@ -17,8 +17,9 @@ use redbank_domain::{
 };
 use serde::Deserialize;
 
-use crate::session::{self, Signed, Unsigned};
-use crate::view::{self, AccountPage, AccountRow, AccountView, EntryRow, FormView, HomePage, Who};
+use crate::failure::Failure;
+use crate::session::{Checked, CsrfField, Signed};
+use crate::view::{self, AccountPage, AccountRow, AccountView, EntryRow, FormView, HomePage, in_words};
 use crate::{App, chart};
 
 /// Entries on one page of an account's history (and in its chart).
@@ -26,80 +27,28 @@ const HISTORY_PAGE: usize = 25;
 /// Accounts listed on the start page.
 const ACCOUNTS_LISTED: usize = 100;
 
-/// A redirect that the browser follows with GET.
-pub(crate) fn see_other(to: &str) -> Response {
-    Redirect::to(to).into_response()
-}
-
-/// What a request without a valid session gets: the sign-in page, saying why.
-pub(crate) fn unsigned(app: &App, why: Unsigned) -> Response {
-    match why {
-        Unsigned::None => see_other("/signin"),
-        Unsigned::Ended => {
-            let mut r = see_other("/signin?ended=1");
-            if let Ok(v) = HeaderValue::from_str(&session::set_cookie(app, session::COOKIE, "", "/", Some(0)))
-            {
-                r.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            r
-        }
-        Unsigned::Unavailable(e) => unavailable(None, &e),
-    }
-}
-
-pub(crate) fn unavailable(who: Option<Who>, e: &StoreError) -> Response {
-    tracing::warn!(error = %e, "console: the store failed");
-    view::message(
-        StatusCode::SERVICE_UNAVAILABLE,
-        who,
-        "Try again",
-        "The bank is briefly unavailable. Try again in a moment.",
-    )
-}
-
-pub(crate) fn no_such_account(who: Option<Who>) -> Response {
-    view::message(StatusCode::NOT_FOUND, who, "No such account", "There is no account here that you may see.")
-}
-
-/// A refusal in words, for people: the domain's own sentence, capitalised.
-pub(crate) fn in_words(e: &Error) -> String {
-    let text = match e {
-        Error::PermissionDenied => "You may not do that.".to_owned(),
-        Error::IdempotencyKeyReused => {
-            "This form was already sent with other values. Reload the page and try again.".to_owned()
-        }
-        other => format!("{other}."),
-    };
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or(text)
-}
-
-pub(crate) fn forged(who: Who) -> Response {
-    view::message(
-        StatusCode::FORBIDDEN,
-        Some(who),
-        "Form refused",
-        "This form did not come from this page, or it is too old. Reload the page and try again.",
-    )
-}
-
 #[derive(Deserialize)]
 pub struct HomeQuery {
     #[serde(default)]
     q: String,
 }
 
-pub async fn home(State(app): State<App>, signed: Signed, Query(query): Query<HomeQuery>) -> Response {
+pub async fn home(
+    State(app): State<App>,
+    signed: Signed,
+    Query(query): Query<HomeQuery>,
+) -> Result<Response, Failure> {
     let staff = signed.principal.required_owner().is_none();
     let mut rows = Vec::new();
     let mut problem = None;
     let q = query.q.trim().to_owned();
     let (bank, by) = (&app.bank, &signed.principal);
     if !staff {
-        match bank.list_accounts(by, Listing::Visible, 0, ACCOUNTS_LISTED).await {
-            Ok((accounts, _)) => rows.extend(accounts.iter().map(AccountRow::of)),
-            Err(e) => return unavailable(Some(Who::of(&signed)), &e),
-        }
+        let (accounts, _) = bank
+            .list_accounts(by, Listing::Visible, 0, ACCOUNTS_LISTED)
+            .await
+            .map_err(|e| signed.unavailable(e))?;
+        rows.extend(accounts.iter().map(AccountRow::of));
     } else if !q.is_empty() {
         if let Ok(id) = AccountId::parse(&q)
             && let Ok(account) = bank.account(by, &id).await
@@ -108,26 +57,26 @@ pub async fn home(State(app): State<App>, signed: Signed, Query(query): Query<Ho
         }
         // A customer's accounts.
         if let Ok(customer) = CustomerId::parse(&q) {
-            match bank.list_accounts(by, Listing::OfCustomer(&customer), 0, ACCOUNTS_LISTED).await {
-                Ok((accounts, _)) => rows.extend(
-                    accounts
-                        .iter()
-                        .filter(|a| !rows.iter().any(|r| r.id == a.id.as_str()))
-                        .map(AccountRow::of)
-                        .collect::<Vec<_>>(),
-                ),
-                Err(e) => return unavailable(Some(Who::of(&signed)), &e),
-            }
+            let (accounts, _) = bank
+                .list_accounts(by, Listing::OfCustomer(&customer), 0, ACCOUNTS_LISTED)
+                .await
+                .map_err(|e| signed.unavailable(e))?;
+            let more: Vec<_> = accounts
+                .iter()
+                .filter(|a| !rows.iter().any(|r| r.id == a.id.as_str()))
+                .map(AccountRow::of)
+                .collect();
+            rows.extend(more);
         }
         if rows.is_empty() {
             problem = Some(format!("No account or customer is called {q:?}."));
         }
     }
     let admin = allows(Operation::RunInterest, by);
-    view::page(
+    Ok(view::page(
         StatusCode::OK,
         &HomePage {
-            who: Some(Who::of(&signed)),
+            who: Some(signed.who()),
             notice: None,
             problem,
             staff,
@@ -136,7 +85,7 @@ pub async fn home(State(app): State<App>, signed: Signed, Query(query): Query<Ho
             query: q,
             rows,
         },
-    )
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -164,7 +113,7 @@ pub async fn account(
     signed: Signed,
     Path(id): Path<String>,
     Query(q): Query<AccountQuery>,
-) -> Response {
+) -> Result<Response, Failure> {
     let notice = q.done.as_deref().and_then(done_notice).map(str::to_owned);
     account_page(&app, &signed, &id, &q, notice, None, StatusCode::OK).await
 }
@@ -181,15 +130,15 @@ async fn account_page(
     notice: Option<String>,
     problem: Option<String>,
     status: StatusCode,
-) -> Response {
-    let who = || Some(Who::of(signed));
-    let Ok(id) = AccountId::parse(id) else { return no_such_account(who()) };
+) -> Result<Response, Failure> {
+    let who = || Some(signed.who());
+    let Ok(id) = AccountId::parse(id) else { return Err(Failure::NoSuchAccount(who())) };
     let account = match app.bank.account(&signed.principal, &id).await {
         Ok(a) => a,
         Err(StoreError::Refused(Error::PermissionDenied | Error::AccountNotFound(_))) => {
-            return no_such_account(who());
+            return Err(Failure::NoSuchAccount(who()));
         }
-        Err(e) => return unavailable(who(), &e),
+        Err(e) => return Err(signed.unavailable(e)),
     };
     let kind = TransactionKind::from_code(&q.kind);
     // A day that is not one is left out, as a filter a person can see and fix.
@@ -200,12 +149,12 @@ async fn account_page(
     let Ok((start_millis, end_millis)) =
         redbank_domain::calendar::time_range(from, to.map(|t| t + redbank_domain::calendar::MILLIS_PER_DAY))
     else {
-        return view::message(
+        return Ok(view::message(
             StatusCode::BAD_REQUEST,
             who(),
             "History filter",
             "The days of a history filter lie between 1970-01-01 and 9999-12-31, the first not after the last.",
-        );
+        ));
     };
     let query = HistoryQuery {
         start_millis,
@@ -213,15 +162,20 @@ async fn account_page(
         kinds: kind.into_iter().collect(),
         before: q.before.as_deref().and_then(cursor),
     };
-    let page = match app.bank.history(&signed.principal, &id, &query, HISTORY_PAGE).await {
-        Ok(p) => p,
-        Err(e) => return unavailable(who(), &e),
-    };
+    let page = app
+        .bank
+        .history(&signed.principal, &id, &query, HISTORY_PAGE)
+        .await
+        .map_err(|e| signed.unavailable(e))?;
     let may = |operation: Operation| allows(operation, &signed.principal);
-    let holds = match app.bank.open_holds(&signed.principal, &account, HOLDS_SHOWN).await {
-        Ok(holds) => holds.iter().map(view::HoldRow::of).collect(),
-        Err(e) => return unavailable(who(), &e),
-    };
+    let holds = app
+        .bank
+        .open_holds(&signed.principal, &account, HOLDS_SHOWN)
+        .await
+        .map_err(|e| signed.unavailable(e))?
+        .iter()
+        .map(view::HoldRow::of)
+        .collect();
     let forms = ACTIONS
         .iter()
         .filter(|a| !matches!(a.action, "capture" | "void") && may(a.operation))
@@ -234,7 +188,7 @@ async fn account_page(
             request_id: uuid::Uuid::new_v4().to_string(),
         })
         .collect();
-    view::page(
+    Ok(view::page(
         status,
         &AccountPage {
             who: who(),
@@ -255,7 +209,7 @@ async fn account_page(
             from: if from.is_some() { q.from.trim().to_owned() } else { String::new() },
             to: if to.is_some() { q.to.trim().to_owned() } else { String::new() },
         },
-    )
+    ))
 }
 
 /// A form of the account page: the bank operation it is, which the policy table
@@ -318,36 +272,41 @@ const ACTIONS: [Action; 8] = [
     },
 ];
 
+/// An account page's form, as sent: every field a string, the CSRF token among them.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub struct Fields(HashMap<String, String>);
+
+impl CsrfField for Fields {
+    fn csrf(&self) -> &str {
+        self.0.get("csrf").map(String::as_str).unwrap_or_default()
+    }
+}
+
 pub async fn act(
     State(app): State<App>,
     signed: Signed,
     Path((id, action)): Path<(String, String)>,
-    Form(f): Form<HashMap<String, String>>,
-) -> Response {
+    Checked(Fields(f)): Checked<Fields>,
+) -> Result<Response, Failure> {
     let field = |name: &str| f.get(name).map(String::as_str).unwrap_or_default();
-    if !session::csrf_ok(&signed, field("csrf")) {
-        return forged(Who::of(&signed));
+    let Some(act) = ACTIONS.iter().find(|a| a.action == action) else { return Err(Failure::NotFound) };
+    if let Some(refused) = crate::allowed::refusal(&signed, act.operation, &act.title.to_lowercase()) {
+        return Err(refused);
     }
-    let Some(act) = ACTIONS.iter().find(|a| a.action == action) else { return not_found().await };
-    if !allows(act.operation, &signed.principal) {
-        tracing::info!(user = %signed.user.name, action, account = %id, "console: refused by the policy table");
-        let text = format!("A {} may not {}.", signed.user.grant.role().as_str(), act.title.to_lowercase());
-        return view::message(StatusCode::FORBIDDEN, Some(Who::of(&signed)), "Not allowed", &text);
-    }
-    let outcome = apply(&app, &signed, act, &id, field).await;
-    let q = AccountQuery::default();
-    match outcome {
-        Ok(()) => see_other(&format!("/accounts/{id}?done={}", act.action)),
+    match apply(&app, &signed, act, &id, field).await {
+        Ok(()) => Ok(view::see_other(&format!("/accounts/{id}?done={}", act.action))),
         Err(StoreError::Refused(Error::PermissionDenied | Error::AccountNotFound(_)))
             if signed.principal.required_owner().is_some() =>
         {
-            no_such_account(Some(Who::of(&signed)))
+            Err(Failure::NoSuchAccount(Some(signed.who())))
         }
         Err(StoreError::Refused(e)) => {
+            let q = AccountQuery::default();
             account_page(&app, &signed, &id, &q, None, Some(in_words(&e)), StatusCode::UNPROCESSABLE_ENTITY)
                 .await
         }
-        Err(e) => unavailable(Some(Who::of(&signed)), &e),
+        Err(e) => Err(signed.unavailable(e)),
     }
 }
 
@@ -433,6 +392,6 @@ fn held_here(account: &AccountId, text: &str) -> Result<HoldId, Error> {
 /// Open holds an account page lists.
 const HOLDS_SHOWN: usize = 50;
 
-pub async fn not_found() -> Response {
-    view::message(StatusCode::NOT_FOUND, None, "Not found", "There is no such page.")
+pub async fn not_found() -> Failure {
+    Failure::NotFound
 }

@@ -6,12 +6,17 @@
 //! at once when its user is disabled or given a new password (the user's epoch
 //! moves). Every form carries the session's CSRF token.
 
-use axum::http::HeaderMap;
+use axum::extract::{Form, FromRequest, FromRequestParts, Request};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use redbank_bank::password;
 use redbank_bank::{ConsoleSession, ConsoleUser, StoreError};
 use redbank_domain::Principal;
+use serde::de::DeserializeOwned;
 
 use crate::App;
+use crate::failure::Failure;
+use crate::view::{self, Who};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "rb_session";
@@ -19,6 +24,7 @@ pub const COOKIE: &str = "rb_session";
 pub const PRE_COOKIE: &str = "rb_signin";
 
 /// A signed-in request.
+#[derive(Clone)]
 pub struct Signed {
     pub principal: Principal,
     pub user: ConsoleUser,
@@ -91,20 +97,93 @@ pub async fn signed_in(app: &App, headers: &HeaderMap) -> Result<Signed, Unsigne
     })
 }
 
-/// Whether a form's CSRF token is the session's.
-pub fn csrf_ok(signed: &Signed, given: &str) -> bool {
-    password::same(&signed.csrf, given)
+impl Signed {
+    /// The user, as a page's header shows it.
+    pub fn who(&self) -> Who {
+        Who {
+            name: self.user.name.to_string(),
+            role: self.user.grant.role().as_str(),
+            customer: self.user.grant.customer().map(ToString::to_string),
+            csrf: self.csrf.clone(),
+        }
+    }
+
+    /// The page of a store call that failed, for this user.
+    pub(crate) fn unavailable(&self, e: StoreError) -> Failure {
+        Failure::Unavailable(Some(self.who()), e)
+    }
+}
+
+/// What a request without a valid session gets: the sign-in page, saying why.
+fn unsigned(app: &App, why: Unsigned) -> Response {
+    match why {
+        Unsigned::None => view::see_other("/signin"),
+        Unsigned::Ended => {
+            let mut r = view::see_other("/signin?ended=1");
+            if let Ok(v) = HeaderValue::from_str(&set_cookie(app, COOKIE, "", "/", Some(0))) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Unsigned::Unavailable(e) => Failure::Unavailable(None, e).into_response(),
+    }
 }
 
 /// A handler that takes a [`Signed`] serves signed-in users only: any other
-/// request gets the sign-in page (saying why, when its session ended).
-impl axum::extract::FromRequestParts<App> for Signed {
-    type Rejection = axum::response::Response;
+/// request gets the sign-in page (saying why, when its session ended). The
+/// session is read from Redis once per request, however many extractors ask.
+impl FromRequestParts<App> for Signed {
+    type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
         app: &App,
     ) -> Result<Self, Self::Rejection> {
-        signed_in(app, &parts.headers).await.map_err(|why| crate::pages::unsigned(app, why))
+        if let Some(signed) = parts.extensions.get::<Signed>() {
+            return Ok(signed.clone());
+        }
+        let signed = signed_in(app, &parts.headers).await.map_err(|why| unsigned(app, why))?;
+        parts.extensions.insert(signed.clone());
+        Ok(signed)
+    }
+}
+
+/// A form that carries the session's CSRF token.
+pub(crate) trait CsrfField {
+    fn csrf(&self) -> &str;
+}
+
+/// A form with nothing but its CSRF token (sign-out, starting a check).
+#[derive(serde::Deserialize)]
+pub(crate) struct CsrfOnly {
+    csrf: String,
+}
+
+impl CsrfField for CsrfOnly {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// A form of a signed-in user whose CSRF token is the session's, checked before
+/// the handler runs: any other form is refused (403) and changes nothing.
+pub(crate) struct Checked<T>(pub T);
+
+impl<T> FromRequest<App> for Checked<T>
+where
+    T: DeserializeOwned + CsrfField + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, app: &App) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let signed = Signed::from_request_parts(&mut parts, app).await?;
+        let Form(form) = Form::<T>::from_request(Request::from_parts(parts, body), app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if !password::same(&signed.csrf, form.csrf()) {
+            return Err(Failure::Forged(signed.who()).into_response());
+        }
+        Ok(Self(form))
     }
 }

@@ -13,9 +13,9 @@ use axum::response::Response;
 use redbank_domain::UserName;
 use serde::Deserialize;
 
-use crate::pages::{forged, see_other, unavailable};
-use crate::session::{self, Signed};
-use crate::view::{self, SignInPage, Who};
+use crate::failure::Failure;
+use crate::session::{self, Checked, CsrfOnly, Signed};
+use crate::view::{self, SignInPage, see_other};
 use crate::{
     App, SIGN_IN_ATTEMPTS_PER_ADDRESS, SIGN_IN_ATTEMPTS_PER_USER, SIGN_IN_ATTEMPTS_PER_USER_AND_ADDRESS,
     SIGN_IN_WINDOW,
@@ -68,20 +68,20 @@ pub async fn sign_in(
     Extension(crate::Peer(peer)): Extension<crate::Peer>,
     headers: HeaderMap,
     Form(f): Form<SignInForm>,
-) -> Response {
+) -> Result<Response, Failure> {
     let pre = session::cookie(&headers, session::PRE_COOKIE).unwrap_or_default();
     if pre.is_empty() || !password::same(pre, &f.csrf) {
-        return sign_in_page(
+        return Ok(sign_in_page(
             &app,
             StatusCode::FORBIDDEN,
             None,
             Some("This sign-in form expired. Try again.".into()),
             f.user,
-        );
+        ));
     }
     let wrong = || Some("Wrong user name or password.".to_owned());
     let Ok(name) = UserName::parse(&f.user) else {
-        return sign_in_page(&app, StatusCode::UNAUTHORIZED, None, wrong(), String::new());
+        return Ok(sign_in_page(&app, StatusCode::UNAUTHORIZED, None, wrong(), String::new()));
     };
     let ip = client_ip(peer.ip(), &headers, &app.config.trusted_proxies);
     let (by_pair, by_address, by_user) = (format!("p:{name}@{ip}"), format!("a:{ip}"), format!("u:{name}"));
@@ -94,7 +94,7 @@ pub async fn sign_in(
     // attempt is counted before its password is checked.
     let Some(place) = app.passwords.admit() else {
         let text = "Too many sign-ins at once. Try again in a moment.".to_owned();
-        return sign_in_page(&app, StatusCode::TOO_MANY_REQUESTS, None, Some(text), f.user);
+        return Ok(sign_in_page(&app, StatusCode::TOO_MANY_REQUESTS, None, Some(text), f.user));
     };
     let records = app.bank.console();
     match records.reserve_sign_in(&counters, SIGN_IN_WINDOW).await {
@@ -104,13 +104,13 @@ pub async fn sign_in(
                 "Too many failed sign-ins. Wait {} minutes and try again.",
                 SIGN_IN_WINDOW.as_secs() / 60
             );
-            return sign_in_page(&app, StatusCode::TOO_MANY_REQUESTS, None, Some(text), f.user);
+            return Ok(sign_in_page(&app, StatusCode::TOO_MANY_REQUESTS, None, Some(text), f.user));
         }
-        Err(e) => return unavailable(None, &e),
+        Err(e) => return Err(Failure::Unavailable(None, e)),
     }
     let user = match app.bank.console_user(&name).await {
         Ok(user) => user,
-        Err(e) => return unavailable(None, &e),
+        Err(e) => return Err(Failure::Unavailable(None, e)),
     };
     // An unknown user costs the same time as a wrong password.
     let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
@@ -120,7 +120,7 @@ pub async fn sign_in(
         _ => {
             tracing::info!(user = %name, peer = %ip, "console: a sign-in failed");
             let _ = records.record_event(name.as_str(), "failed to sign in", &ip.to_string()).await;
-            return sign_in_page(&app, StatusCode::UNAUTHORIZED, None, wrong(), name.to_string());
+            return Ok(sign_in_page(&app, StatusCode::UNAUTHORIZED, None, wrong(), name.to_string()));
         }
     };
     // Only failures stay counted.
@@ -128,12 +128,12 @@ pub async fn sign_in(
         tracing::debug!(error = %e, "console: a sign-in's attempt stays counted");
     }
     let (Ok(id), Ok(csrf)) = (password::token(32), password::token(32)) else {
-        return view::message(
+        return Ok(view::message(
             StatusCode::INTERNAL_SERVER_ERROR,
             None,
             "Error",
             "The server could not start a session.",
-        );
+        ));
     };
     let new = redbank_bank::ConsoleSession {
         user: name.clone(),
@@ -142,7 +142,7 @@ pub async fn sign_in(
         created_millis: session::now_millis(),
     };
     if let Err(e) = records.create_session(&id, &new, app.config.idle_timeout).await {
-        return unavailable(None, &e);
+        return Err(Failure::Unavailable(None, e));
     }
     tracing::info!(user = %name, role = user.grant.role().as_str(), "console: signed in");
     let _ = records.record_event(name.as_str(), "signed in", &ip.to_string()).await;
@@ -155,7 +155,7 @@ pub async fn sign_in(
             r.headers_mut().append(header::SET_COOKIE, v);
         }
     }
-    r
+    Ok(r)
 }
 
 /// The client's address: the peer's, or, when the peer is a trusted proxy, the
@@ -179,15 +179,7 @@ fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
 const DUMMY_HASH: &str = "argon2id$v=19$m=19456,t=2,p=1$00000000000000000000000000000000$\
                           0000000000000000000000000000000000000000000000000000000000000000";
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    pub csrf: String,
-}
-
-pub async fn sign_out(State(app): State<App>, signed: Signed, Form(f): Form<CsrfForm>) -> Response {
-    if !session::csrf_ok(&signed, &f.csrf) {
-        return forged(Who::of(&signed));
-    }
+pub async fn sign_out(State(app): State<App>, signed: Signed, Checked(_): Checked<CsrfOnly>) -> Response {
     let _ = app.bank.console().delete_session(&signed.session_id).await;
     crate::audit::record(&app.bank, &signed, "signed out", "").await;
     let mut r = see_other("/signin");

@@ -10,9 +10,9 @@ use redbank_domain::{AccountId, Error, InterestPeriod};
 use serde::Deserialize;
 
 use crate::App;
-use crate::pages::{in_words, no_such_account, unavailable};
+use crate::failure::Failure;
 use crate::session::{self, Signed};
-use crate::view::{self, EntryRow, Who};
+use crate::view::{self, EntryRow, in_words};
 
 /// Entries a statement page shows (the CSV has every one)...
 const STATEMENT_SHOWN: usize = 200;
@@ -31,20 +31,20 @@ pub async fn statement(
     signed: Signed,
     Path(id): Path<String>,
     Query(q): Query<StatementQuery>,
-) -> Response {
-    let who = || Some(Who::of(&signed));
-    let Ok(id) = AccountId::parse(&id) else { return no_such_account(who()) };
+) -> Result<Response, Failure> {
+    let who = || Some(signed.who());
+    let Ok(id) = AccountId::parse(&id) else { return Err(Failure::NoSuchAccount(who())) };
     let this_month = InterestPeriod::containing(session::now_millis());
     let month = match q.month.as_deref().map(InterestPeriod::parse) {
         None => this_month,
         Some(Ok(m)) => m,
         Some(Err(_)) => {
-            return view::message(
+            return Ok(view::message(
                 StatusCode::BAD_REQUEST,
                 who(),
                 "No such month",
                 "A month is written like 2026-11.",
-            );
+            ));
         }
     };
     let (start, end) = month.bounds_millis();
@@ -52,27 +52,27 @@ pub async fn statement(
     let page = match app.bank.statement(by, &id, (start, end), STATEMENT_MAX_ENTRIES).await {
         Ok(p) => p,
         Err(StoreError::Refused(Error::PermissionDenied | Error::AccountNotFound(_))) => {
-            return no_such_account(who());
+            return Err(Failure::NoSuchAccount(who()));
         }
         Err(StoreError::Refused(e @ Error::TooManyReads)) => {
-            return view::message(StatusCode::TOO_MANY_REQUESTS, who(), "Busy", &in_words(&e));
+            return Ok(view::message(StatusCode::TOO_MANY_REQUESTS, who(), "Busy", &in_words(&e)));
         }
         Err(StoreError::Refused(e)) => {
-            return view::message(StatusCode::UNPROCESSABLE_ENTITY, who(), "No statement", &in_words(&e));
+            return Ok(view::message(StatusCode::UNPROCESSABLE_ENTITY, who(), "No statement", &in_words(&e)));
         }
-        Err(e) => return unavailable(who(), &e),
+        Err(e) => return Err(signed.unavailable(e)),
     };
     if page.next.is_some() {
         let text = format!(
             "This month has more than {STATEMENT_MAX_ENTRIES} entries: get it with `redbank statement`, which reads it a page at a time."
         );
-        return view::message(StatusCode::UNPROCESSABLE_ENTITY, who(), "Statement too long", &text);
+        return Ok(view::message(StatusCode::UNPROCESSABLE_ENTITY, who(), "Statement too long", &text));
     }
     if q.format.as_deref() == Some("csv") {
-        return statement_csv(&id, &month.to_string(), start, end, &page);
+        return Ok(statement_csv(&id, &month.to_string(), start, end, &page));
     }
     let more = page.transactions.len().saturating_sub(STATEMENT_SHOWN);
-    view::page(
+    Ok(view::page(
         StatusCode::OK,
         &view::StatementView {
             who: who(),
@@ -89,7 +89,7 @@ pub async fn statement(
             rows: page.transactions.iter().take(STATEMENT_SHOWN).map(EntryRow::of).collect(),
             more,
         },
-    )
+    ))
 }
 
 /// The statement as a CSV download: the opening balance, one row per entry with a

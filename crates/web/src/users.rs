@@ -4,16 +4,18 @@
 //! password ends the user's sessions at once.
 
 use askama::Template;
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use redbank_bank::StoreError;
 use redbank_domain::{CustomerId, Error, Grant, Role, UserName};
 use serde::Deserialize;
 
-use crate::admin::UserKeeper;
-use crate::view::{self, Who};
-use crate::{App, session};
+use crate::App;
+use crate::allowed::UserKeeper;
+use crate::failure::Failure;
+use crate::session::{self, Checked, CsrfField};
+use crate::view::{self, Who, in_words};
 
 #[derive(Template)]
 #[template(path = "users.html")]
@@ -34,7 +36,7 @@ fn users_page(
     view::page(
         status,
         &UsersPage {
-            who: Some(Who::of(signed)),
+            who: Some(signed.who()),
             notice,
             problem,
             csrf: signed.csrf.clone(),
@@ -60,23 +62,26 @@ pub struct UserForm {
     password: String,
 }
 
+impl CsrfField for UserForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 pub async fn act(
     State(app): State<App>,
     UserKeeper(signed): UserKeeper,
-    Form(f): Form<UserForm>,
-) -> Response {
-    if !session::csrf_ok(&signed, &f.csrf) {
-        return crate::pages::forged(Who::of(&signed));
-    }
+    Checked(f): Checked<UserForm>,
+) -> Result<Response, Failure> {
     match apply(&app, &signed, &f).await {
         Ok(done) => {
             crate::audit::record(&app.bank, &signed, &format!("{} user", f.action), &f.name).await;
-            users_page(&signed, StatusCode::OK, Some(done), None)
+            Ok(users_page(&signed, StatusCode::OK, Some(done), None))
         }
         Err(StoreError::Refused(e)) => {
-            users_page(&signed, StatusCode::UNPROCESSABLE_ENTITY, None, Some(crate::pages::in_words(&e)))
+            Ok(users_page(&signed, StatusCode::UNPROCESSABLE_ENTITY, None, Some(in_words(&e))))
         }
-        Err(e) => crate::pages::unavailable(Some(Who::of(&signed)), &e),
+        Err(e) => Err(signed.unavailable(e)),
     }
 }
 

@@ -5,11 +5,9 @@ use askama::Template;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use redbank_domain::calendar::format_millis;
-use redbank_domain::{Account, Money, Transaction};
-
-use crate::session::Signed;
+use redbank_domain::{Account, Error, Money, Transaction};
 
 /// The signed-in user, as the header shows it.
 pub struct Who {
@@ -19,15 +17,22 @@ pub struct Who {
     pub csrf: String,
 }
 
-impl Who {
-    pub fn of(signed: &Signed) -> Self {
-        Self {
-            name: signed.user.name.to_string(),
-            role: signed.user.grant.role().as_str(),
-            customer: signed.user.grant.customer().map(ToString::to_string),
-            csrf: signed.csrf.clone(),
+/// A redirect that the browser follows with GET.
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// A refusal in words, for people: the domain's own sentence, capitalised.
+pub fn in_words(e: &Error) -> String {
+    let text = match e {
+        Error::PermissionDenied => "You may not do that.".to_owned(),
+        Error::IdempotencyKeyReused => {
+            "This form was already sent with other values. Reload the page and try again.".to_owned()
         }
-    }
+        other => format!("{other}."),
+    };
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or(text)
 }
 
 #[derive(Template)]

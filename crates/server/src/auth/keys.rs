@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use redbank_domain::ApiKey;
+use redbank_domain::credential::{hash_digest, secret_digest};
 use redbank_domain::{KeyId, Principal};
 use redbank_store::Store;
-use redbank_store::credentials::{hash_digest, secret_digest};
 use subtle::ConstantTimeEq;
 
 use super::Unauthenticated;

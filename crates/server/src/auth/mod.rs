@@ -117,7 +117,7 @@ impl Authenticator {
 
     /// The principal of a credential.
     async fn principal(&self, credential: &str) -> Result<Arc<Principal>, Unauthenticated> {
-        if let Some((id, secret)) = redbank_store::credentials::parse_credential(credential) {
+        if let Some((id, secret)) = redbank_domain::credential::parse_credential(credential) {
             return self.keys.verify(&id, secret).await;
         }
         match &self.jwt {
@@ -143,7 +143,7 @@ impl Authenticator {
                     Err(why) => {
                         // The key id an API key names (the secret never), so that
                         // an operator sees which key is under attack.
-                        let key = redbank_store::credentials::parse_credential(credential).map(|(id, _)| id);
+                        let key = redbank_domain::credential::parse_credential(credential).map(|(id, _)| id);
                         self.denials.unauthenticated(path, &why, key.as_ref());
                         return Err(unauthenticated());
                     }

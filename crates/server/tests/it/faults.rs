@@ -286,3 +286,91 @@ async fn sigterm_reports_not_serving_then_serves_through_the_grace_period() {
     assert!(status.success(), "exit status {status:?}");
     assert!(signalled.elapsed() >= Duration::from_millis(1500), "exited after {:?}", signalled.elapsed());
 }
+
+/// One HTTP/1.1 request to the console; answers the status and its Location.
+async fn console_post(web: std::net::SocketAddr, path: &str, cookie: &str, form: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {web}\r\nCookie: {cookie}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+        form.len()
+    );
+    let mut s = tokio::net::TcpStream::connect(web).await.unwrap();
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(60), s.read_to_end(&mut answer)).await.unwrap().unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    let status = answer.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let location = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: ")))
+        .unwrap_or_default()
+        .to_owned();
+    (status, location)
+}
+
+/// SIGTERM while the console is busy: a console request under way is finished
+/// (not cut off), the admin's interest job still running is cut short and its
+/// record says so, and the server waits for both before it exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_console_requests_and_a_job_cut_short_says_so() {
+    const ACCOUNTS: usize = 400;
+    let (redis, mut server, web) =
+        console(&["--shutdown-grace-ms", "0", "--redis-timeout-ms", "20000"]).await;
+    let store = store(&redis);
+    let hash = redbank_bank::password::hash(PASSWORD).unwrap();
+    let admin = redbank_domain::UserName::parse("ada").unwrap();
+    store.create_user(&admin, &redbank_domain::Grant::Admin, &hash).await.unwrap();
+    // Funded accounts: the job has one posting for each, far more than it can
+    // make before Redis is paused below.
+    let c = BankClient::new(channel(server.addr).await);
+    let seeded: Vec<_> = (0..ACCOUNTS)
+        .map(|a| {
+            let mut c = c.clone();
+            tokio::spawn(async move {
+                create(&mut c, &format!("s-{a}"), "USD").await;
+                c.deposit(deposit_req(&format!("s-{a}"), usd(1000, 0), &format!("seed-{a}"))).await.unwrap();
+            })
+        })
+        .collect();
+    for s in seeded {
+        s.await.unwrap();
+    }
+    let session = session_of(web, "ada").await;
+    let (_, _, page) = http(web, "GET", "/admin/interest", &session, "").await;
+    let csrf = csrf_in(&page);
+    let last_month =
+        redbank_domain::InterestPeriod::containing(redbank_domain::calendar::now_millis()).before();
+    let form = format!("csrf={csrf}&month={last_month}&savings=5");
+    let (status, job) = console_post(web, "/admin/interest", &session, &form).await;
+    assert_eq!(status, 303, "the job was not started");
+    let job_id = job.strip_prefix("/admin/jobs/").expect("the job's page").to_owned();
+    // Writes stop in Redis: the job waits on its next posting, a deposit form
+    // waits in its request.
+    let mut pause =
+        redis::Client::open(redis.url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let _: () =
+        redis::cmd("CLIENT").arg("PAUSE").arg(3000).arg("WRITE").query_async(&mut pause).await.unwrap();
+    let form = format!("csrf={csrf}&amount=2.50&currency=USD&request_id=drain-1");
+    let deposit =
+        tokio::spawn(async move { console_post(web, "/accounts/s-0/deposit", &session, &form).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!deposit.is_finished(), "the deposit was not held up by the pause");
+    server.send_term();
+    let (status, to) = deposit.await.unwrap();
+    assert_eq!(
+        (status, to.as_str()),
+        (303, "/accounts/s-0?done=deposit"),
+        "the request under way was cut off"
+    );
+    let status = server.wait_exit().await;
+    assert!(status.success(), "exit status {status:?}");
+    let record = store.job(&job_id).await.unwrap();
+    assert_eq!(record.get("state").map(String::as_str), Some("stopped"), "{record:?}");
+    assert_eq!(record.get("message").map(String::as_str), Some(redbank_web::CUT_SHORT), "{record:?}");
+    let history = store.history(&account_id("s-0")).await.unwrap();
+    assert!(
+        history.iter().any(|t| t.request_id.as_ref().is_some_and(|r| r.as_str() == "drain-1")),
+        "the deposit under way was not applied"
+    );
+}

@@ -90,7 +90,7 @@ async fn read(store: &Store, id: &AccountId) -> Result<Option<(i64, Vec<Seen>)>,
         for hold in &holds {
             invocation.key(keys::hold(hold));
         }
-        let mut conn = store.conn.clone();
+        let mut conn = store.exec.conn.clone();
         let reply: Vec<String> = store.call(invocation.invoke_async(&mut conn)).await?;
         let held: i64 = reply.first().and_then(|h| h.parse().ok()).ok_or_else(|| corrupt("held"))?;
         let n: usize = reply.get(1).and_then(|n| n.parse().ok()).ok_or_else(|| corrupt("hold count"))?;

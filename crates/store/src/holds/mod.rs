@@ -19,7 +19,9 @@ use redbank_domain::{
 };
 
 use crate::credentials::random_hex;
-use crate::scripts::holds::{self as script, Captured, HoldApplied, JOURNAL_FIELDS, Journal, Started};
+use crate::scripts::holds::{
+    self as script, Captured, HoldApplied, JOURNAL_FIELDS, Journal, NewHold, Started,
+};
 use crate::{Applied, Store, StoreError, Transferred, keys, reply};
 
 mod recovery;
@@ -103,19 +105,10 @@ impl Store {
         // Armed before the script, so that a hold made and then a crash is still
         // found; the entry of a hold never made under this id is taken out at once.
         self.arm(&id, expire).await?;
-        let invocation = script::hold(
-            &self.scripts.hold,
-            request,
-            id.nonce(),
-            expire,
-            expire,
-            None,
-            &request.fingerprint(memo),
-            request_id,
-            memo,
-            self.idempotency_ttl_secs,
-            by,
-        );
+        let common = self.common(by, request_id, request.fingerprint(memo));
+        let new =
+            NewHold { request, id: &id, expire_millis: expire, deadline_millis: expire, to: None, memo };
+        let invocation = script::hold(&self.scripts.hold, &common, &new);
         let reply = self.run(&self.metrics.holds, &invocation, &keys::account(&request.account)).await;
         let held = reply.and_then(|reply| {
             match script::started(&request.account, None, Some(request.amount.currency()), &reply)? {
@@ -150,15 +143,8 @@ impl Store {
         // An open hold has its entry (at its expiry): this only brings it forward.
         // A new entry means there was no open hold: refused, it is taken out again.
         let added = self.arm(&capture.hold, deadline).await?;
-        let invocation = script::capture(
-            &self.scripts.capture,
-            capture,
-            deadline,
-            request_id,
-            memo,
-            self.idempotency_ttl_secs,
-            by,
-        );
+        let common = self.common(by, request_id, capture.fingerprint(memo));
+        let invocation = script::capture(&self.scripts.capture, &common, capture, deadline, memo);
         let reply = self.run(&self.metrics.holds, &invocation, &keys::account(account)).await;
         let started = reply.and_then(|reply| {
             script::started(account, Some(&capture.to), capture.amount.map(|a| a.currency()), &reply)
@@ -201,8 +187,8 @@ impl Store {
         memo: &Memo,
         by: &Principal,
     ) -> Result<HoldApplied, StoreError> {
-        let invocation =
-            script::void(&self.scripts.void, hold, false, request_id, memo, self.idempotency_ttl_secs, by);
+        let common = self.common(by, request_id, script::void_fingerprint(hold, memo));
+        let invocation = script::void(&self.scripts.void, &common, hold, false, memo);
         let reply = self.run(&self.metrics.holds, &invocation, &keys::account(hold.account())).await;
         let voided = script::voided(hold, &reply.map_err(|e| crate::hide_missing(e, by))?)?;
         self.disarm(hold).await;
@@ -274,19 +260,16 @@ impl Store {
         self.arm(&id, deadline).await?;
         let request =
             HoldRequest { account: from.clone(), amount: transfer.amount(), expire_time_millis: None };
-        let invocation = script::hold(
-            &self.scripts.hold,
-            &request,
-            id.nonce(),
-            deadline,
-            deadline,
-            Some(transfer.to()),
-            &transfer.fingerprint(memo),
-            request_id,
+        let common = self.common(by, request_id, transfer.fingerprint(memo));
+        let new = NewHold {
+            request: &request,
+            id: &id,
+            expire_millis: deadline,
+            deadline_millis: deadline,
+            to: Some(transfer.to()),
             memo,
-            self.idempotency_ttl_secs,
-            by,
-        );
+        };
+        let invocation = script::hold(&self.scripts.hold, &common, &new);
         let reply = self.run(&self.metrics.holds, &invocation, &keys::account(from)).await?;
         let started =
             match script::started(from, Some(transfer.to()), Some(transfer.amount().currency()), &reply) {

@@ -64,7 +64,7 @@ impl Store {
         let now = now_millis();
         let lease_end = now + duration_millis(lease);
         let claimed: Vec<String> = {
-            let mut conn = self.conn.clone();
+            let mut conn = self.exec.conn.clone();
             let mut claim = self.scripts.due.key(index);
             claim.arg("claim").arg(now - duration_millis(DUE_GRACE)).arg(lease_end).arg(CLAIM_BATCH);
             self.call(claim.invoke_async(&mut conn)).await?
@@ -86,7 +86,7 @@ impl Store {
             if next.is_none() {
                 done.dropped += 1;
             }
-            let mut conn = self.conn.clone();
+            let mut conn = self.exec.conn.clone();
             let mut release = self.scripts.due.key(index);
             release
                 .arg("done")
@@ -120,15 +120,9 @@ impl Store {
             }
             Some(HoldState::Open) if expire > now_millis() => Ok(Some(expire)),
             Some(HoldState::Open) => {
-                let invocation = script::void(
-                    &self.scripts.void,
-                    hold,
-                    true,
-                    None,
-                    &Memo::default(),
-                    self.idempotency_ttl_secs,
-                    &Principal::service(),
-                );
+                let (service, memo) = (Principal::service(), Memo::default());
+                let common = self.common(&service, None, script::void_fingerprint(hold, &memo));
+                let invocation = script::void(&self.scripts.void, &common, hold, true, &memo);
                 let reply =
                     self.run(&self.metrics.holds, &invocation, &keys::account(hold.account())).await?;
                 if reply.first().map(String::as_str) == Some("NOT_DUE") {

@@ -6,6 +6,7 @@ use redbank_testkit::RedisServer;
 
 use super::*;
 use crate::StoreConfig;
+use crate::scripts::common::Common;
 
 fn id(s: &str) -> AccountId {
     AccountId::parse(s).unwrap()
@@ -46,16 +47,15 @@ async fn a_slow_driver_of_a_refused_attempt_cannot_settle_the_next_one() {
     let capture = Capture::new(hold.clone(), id("b"), None).unwrap();
     // Attempt 1 starts (the payee froze after the store's look at it) and its
     // credit is refused.
-    let start =
-        script::capture(&store.scripts.capture, &capture, now_millis() + 10_000, None, &memo, 60, &op);
-    let mut conn = store.conn.clone();
+    let common = Common::of(&op, None, capture.fingerprint(&memo), 60);
+    let start = script::capture(&store.scripts.capture, &common, &capture, now_millis() + 10_000, &memo);
+    let mut conn = store.exec.conn.clone();
     let _: Vec<String> = start.invoke_async(&mut conn).await.unwrap();
     let refused = store.drive(&hold).await;
     assert!(matches!(refused, Err(StoreError::Refused(Error::AccountFrozen(_)))), "{refused:?}");
     store.set_state(&id("b"), StateChange::Unfreeze, &why, None, &op).await.unwrap();
     // Attempt 2 starts (and its driver is slow)...
-    let start =
-        script::capture(&store.scripts.capture, &capture, now_millis() + 10_000, None, &memo, 60, &op);
+    let start = script::capture(&store.scripts.capture, &common, &capture, now_millis() + 10_000, &memo);
     let _: Vec<String> = start.invoke_async(&mut conn).await.unwrap();
     let second = journal(&store, &hold).await;
     assert_eq!(second.attempt, 2);
@@ -78,8 +78,9 @@ async fn a_capture_past_its_latest_time_is_refused_and_never_credited_later() {
     let capture = Capture::new(hold.clone(), id("b"), None).unwrap();
     // Started, then left: its deadline long past (a driver paused, the target's
     // Redis unreachable for longer than half the idempotency window).
-    let start = script::capture(&store.scripts.capture, &capture, 1_000, None, &memo, 60, &op);
-    let mut conn = store.conn.clone();
+    let common = Common::of(&op, None, capture.fingerprint(&memo), 60);
+    let start = script::capture(&store.scripts.capture, &common, &capture, 1_000, &memo);
+    let mut conn = store.exec.conn.clone();
     let _: Vec<String> = start.invoke_async(&mut conn).await.unwrap();
     let late = store.drive(&hold).await;
     assert!(matches!(late, Err(StoreError::Refused(Error::CaptureTimedOut(_)))), "{late:?}");
@@ -110,9 +111,10 @@ async fn a_hold_is_never_expired_early_even_when_its_due_entry_says_so() {
     assert_eq!(store.get_account(&id("a"), &op).await.unwrap().held.minor(), 1_000);
     // A worker whose clock runs ahead of Redis's asks anyway: Redis's clock
     // decides, and the hold stays open.
-    let expire =
-        script::void(&store.scripts.void, &hold, true, None, &Memo::default(), 60, &Principal::service());
-    let mut conn = store.conn.clone();
+    let (service, memo) = (Principal::service(), Memo::default());
+    let common = Common::of(&service, None, script::void_fingerprint(&hold, &memo), 60);
+    let expire = script::void(&store.scripts.void, &common, &hold, true, &memo);
+    let mut conn = store.exec.conn.clone();
     let answer: Vec<String> = expire.invoke_async(&mut conn).await.unwrap();
     assert_eq!(answer, ["NOT_DUE"]);
     assert_eq!(store.get_hold(&hold, &op).await.unwrap().state, HoldState::Open);

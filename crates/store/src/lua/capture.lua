@@ -7,17 +7,18 @@
 -- before calling this, so that a crash after it is finished by the worker.
 --
 -- KEYS[1]  account hash   KEYS[2] the hold   KEYS[3] idempotency record (optional)
--- ARGV[1]  required owner ('' for staff)   ARGV[2] request id   ARGV[3] fingerprint
--- ARGV[4]  TTL, seconds   ARGV[5] amount ('' for the whole hold)   ARGV[6] currency
--- ('' with no amount)   ARGV[7] target id   ARGV[8] actor   ARGV[9] memo
--- ARGV[10] hold id   ARGV[11] account id   ARGV[12] nonce   ARGV[13] the recovery
--- deadline (ms): when the worker finishes the capture if its driver did not
+-- ARGV[1..5] owner, actor, request id, fingerprint, TTL (prelude's common_args)
+-- ARGV[6]  amount ('' for the whole hold)   ARGV[7] currency ('' with no amount)
+-- ARGV[8]  target id   ARGV[9] memo   ARGV[10] hold id   ARGV[11] account id
+-- ARGV[12] nonce   ARGV[13] the recovery deadline (ms): when the worker finishes
+-- the capture if its driver did not
 --
 -- Reply: {'OK', hold part...} (now capturing); on a retry the remembered
 -- {'PENDING', nonce} or the final reply; or HOLD_NOT_FOUND, HOLD_NOT_OPEN,
 -- CAPTURE_EXCEEDS_HOLD, CURRENCY_MISMATCH, ACCOUNT_FROZEN, PERMISSION_DENIED.
 local acct, hold, req = KEYS[1], KEYS[2], KEYS[3]
-local owner, rid, fp, ttl, amount_arg, cur, to_id, actor, memo, hold_id, id, nonce, cdue = unpack(ARGV)
+local owner, actor, rid, fp, ttl = common_args()
+local amount_arg, cur, to_id, memo, hold_id, id, nonce, cdue = unpack(ARGV, COMMON + 1)
 
 local refused = denied(acct, owner)
 if refused then return refused end

@@ -3,16 +3,18 @@
 --
 -- KEYS[1]  account hash               acct:{ID}
 -- KEYS[2]  idempotency record, only when the request carries a request id
--- ARGV[1]  account type               savings | checking
--- ARGV[2]  currency code              USD
--- ARGV[3]  request fingerprint        compared on a retry with the same request id
--- ARGV[4]  idempotency record TTL, seconds
--- ARGV[5]  account id                 for refusals
--- ARGV[6]  owner                      a customer id, or '' for none
+-- ARGV[1..5] prelude's common_args: the request fingerprint (compared on a retry
+--           with the same request id) and the record's TTL are read; no owner is
+--           required of the caller (the policy decided who may open for whom)
+-- ARGV[6]  account type               savings | checking
+-- ARGV[7]  currency code              USD
+-- ARGV[8]  account id                 for refusals
+-- ARGV[9]  the new account's owner    a customer id, or '' for none
 --
 -- Reply: {'OK', account...} or {REASON, detail...}.
 local acct, req = KEYS[1], KEYS[2]
-local kind, cur, fp, ttl, id, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local _, _, _, fp, ttl = common_args()
+local kind, cur, id, owner = unpack(ARGV, COMMON + 1)
 
 local replayed = replay(req, fp)
 if replayed then return replayed end

@@ -15,18 +15,18 @@
 -- KEYS[3]  open holds         acct:{ID}:holds (zset: nonce -> expire ms)
 -- KEYS[4]  the hold           acct:{ID}:hold:NONCE
 -- KEYS[5]  idempotency record, only with a request id
--- ARGV[1]  currency   ARGV[2] amount   ARGV[3] memo   ARGV[4] request id ('' if none)
--- ARGV[5]  fingerprint   ARGV[6] TTL, seconds   ARGV[7] account id
--- ARGV[8]  required owner ('' for staff)   ARGV[9] actor   ARGV[10] nonce
--- ARGV[11] expire (ms)   ARGV[12] deadline (ms)   ARGV[13] purpose: hold | transfer
--- ARGV[14] the transfer's target ('' for a hold)   ARGV[15] most open holds
+-- ARGV[1..5] owner, actor, request id, fingerprint, TTL (prelude's common_args)
+-- ARGV[6]  currency   ARGV[7] amount   ARGV[8] memo   ARGV[9] account id
+-- ARGV[10] nonce   ARGV[11] expire (ms)   ARGV[12] deadline (ms)
+-- ARGV[13] purpose: hold | transfer   ARGV[14] the transfer's target ('' for a
+-- hold)   ARGV[15] most open holds
 --
 -- Reply: {'OK', hold part..., entry..., account...}; for a transfer, its
 -- remembered {'PENDING', nonce} (or the final reply) on a retry; or a refusal as in
 -- post.lua, TOO_MANY_HOLDS, or DEADLINE_PASSED (nothing written).
 local acct, log, holds, hold, req = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local cur, amount_arg, memo, rid, fp, ttl, id, owner, actor, nonce, expire, deadline, purpose, to_id, max_open =
-  unpack(ARGV)
+local owner, actor, rid, fp, ttl = common_args()
+local cur, amount_arg, memo, id, nonce, expire, deadline, purpose, to_id, max_open = unpack(ARGV, COMMON + 1)
 
 local refused = denied(acct, owner)
 if refused then return refused end

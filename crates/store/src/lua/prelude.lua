@@ -41,6 +41,16 @@ local function recall(rec, fp, refusal)
   return reply
 end
 
+-- The arguments every write script of one request takes first, in this order
+-- (the store writes them in one place, scripts/common.rs): the customer that must
+-- own the account ('' for staff), the actor, the request id ('' if none), the
+-- request's fingerprint, and how long (s) its record is kept. A script's own
+-- arguments follow, from ARGV[COMMON + 1].
+local COMMON = 5
+local function common_args()
+  return ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+end
+
 -- The remembered reply of a request id, or IDEMPOTENCY_KEY_REUSED.
 local function replay(req, fp)
   if not req then return nil end

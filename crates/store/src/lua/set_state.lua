@@ -5,14 +5,14 @@
 -- unfreeze a frozen one; close needs an active account with a zero balance.
 --
 -- KEYS[1]  account hash   KEYS[2] history stream   KEYS[3] idempotency record (optional)
--- ARGV[1]  change: frozen | unfrozen | closed (the history kind)
--- ARGV[2]  reason   ARGV[3] request id   ARGV[4] fingerprint   ARGV[5] TTL, seconds
--- ARGV[6]  account id
--- ARGV[7]  required owner ('' for staff)   ARGV[8] actor
+-- ARGV[1..5] owner, actor, request id, fingerprint, TTL (prelude's common_args)
+-- ARGV[6]  change: frozen | unfrozen | closed (the history kind)
+-- ARGV[7]  reason   ARGV[8] account id
 --
 -- Reply: {'OK', entry..., account...} or a refusal.
 local acct, log, req = KEYS[1], KEYS[2], KEYS[3]
-local change, reason, rid, fp, ttl, id, owner, actor = unpack(ARGV)
+local owner, actor, rid, fp, ttl = common_args()
+local change, reason, id = unpack(ARGV, COMMON + 1)
 
 local refused = denied(acct, owner)
 if refused then return refused end

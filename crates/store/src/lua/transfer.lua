@@ -10,15 +10,16 @@
 -- KEYS[3]  target account hash        acct:{TO}
 -- KEYS[4]  target history stream      acct:{TO}:log
 -- KEYS[5]  idempotency record under the source, only with a request id
--- ARGV[1]  currency   ARGV[2] amount (minor units)   ARGV[3] memo
--- ARGV[4]  request id ('' when none)   ARGV[5] fingerprint   ARGV[6] TTL, seconds
--- ARGV[7]  maximum balance   ARGV[8] source id   ARGV[9] target id
--- ARGV[10] the source's required owner ('' for staff)   ARGV[11] actor
+-- ARGV[1..5] the source's required owner, actor, request id, fingerprint, TTL
+--           (prelude's common_args)
+-- ARGV[6]  currency   ARGV[7] amount (minor units)   ARGV[8] memo
+-- ARGV[9]  maximum balance   ARGV[10] source id   ARGV[11] target id
 --
 -- Reply: {'OK', source entry..., source account..., target entry..., target
 -- account...} or a refusal as in post.lua; BALANCE_LIMIT_EXCEEDED is the target's.
 local from, from_log, to, to_log, req = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local cur, amount_arg, memo, rid, fp, ttl, max_bal, from_id, to_id, owner, actor = unpack(ARGV)
+local owner, actor, rid, fp, ttl = common_args()
+local cur, amount_arg, memo, max_bal, from_id, to_id = unpack(ARGV, COMMON + 1)
 
 local refused = denied(from, owner)
 if refused then return refused end

@@ -6,14 +6,15 @@
 --
 -- KEYS[1]  account hash   KEYS[2] history stream   KEYS[3] open holds
 -- KEYS[4]  the hold   KEYS[5] idempotency record (optional)
--- ARGV[1]  required owner ('' for staff)   ARGV[2] request id   ARGV[3] fingerprint
--- ARGV[4]  TTL, seconds   ARGV[5] hold id   ARGV[6] nonce   ARGV[7] account id
--- ARGV[8]  actor   ARGV[9] voided | expired   ARGV[10] memo
+-- ARGV[1..5] owner, actor, request id, fingerprint, TTL (prelude's common_args)
+-- ARGV[6]  hold id   ARGV[7] nonce   ARGV[8] account id   ARGV[9] voided | expired
+-- ARGV[10] memo
 --
 -- Reply: {'OK', hold part..., entry..., account...}, {'NOT_DUE'} (expiry asked too
 -- early), HOLD_NOT_FOUND, HOLD_NOT_OPEN, PERMISSION_DENIED.
 local acct, log, holds, hold, req = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local owner, rid, fp, ttl, hold_id, nonce, id, actor, why, memo = unpack(ARGV)
+local owner, actor, rid, fp, ttl = common_args()
+local hold_id, nonce, id, why, memo = unpack(ARGV, COMMON + 1)
 
 local refused = denied(acct, owner)
 if refused then return refused end

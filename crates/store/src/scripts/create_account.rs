@@ -2,10 +2,13 @@
 
 use redbank_domain::{Account, AccountId, AccountType, Currency, CustomerId, RequestId, create_fingerprint};
 
+use super::common::Common;
+
 use crate::reply;
 use crate::{StoreError, keys};
 
-/// The call, its KEYS and ARGV in the order of the script's header.
+/// The call, its KEYS and ARGV in the order of the script's header. No owner is
+/// required of the caller: the policy decided who may open an account for whom.
 pub(crate) fn invocation<'a>(
     script: &'a redis::Script,
     id: &AccountId,
@@ -19,11 +22,12 @@ pub(crate) fn invocation<'a>(
     if let Some(rid) = request_id {
         invocation.key(keys::request(id, rid));
     }
+    let fingerprint = create_fingerprint(account_type, currency, owner);
+    Common { owner: "", actor: "", request_id, fingerprint, ttl_secs: idempotency_ttl_secs }
+        .start(&mut invocation);
     invocation
         .arg(account_type.as_str())
         .arg(currency.code())
-        .arg(create_fingerprint(account_type, currency, owner))
-        .arg(idempotency_ttl_secs)
         .arg(id.as_str())
         .arg(owner.map_or("", CustomerId::as_str));
     invocation

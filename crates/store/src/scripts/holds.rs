@@ -4,10 +4,10 @@
 
 use redbank_domain::limits::{MAX_BALANCE_MINOR, OPEN_HOLDS_MAX};
 use redbank_domain::{
-    AccountId, Capture, Currency, CustomerId, Hold, HoldId, HoldPurpose, HoldRequest, Memo, Principal,
-    RequestId, Transaction,
+    AccountId, Capture, Currency, Hold, HoldId, HoldPurpose, HoldRequest, Memo, RequestId, Transaction,
 };
 
+use super::common::Common;
 use crate::reply::{self, ACCOUNT_FIELDS, ENTRY_FIELDS, HOLD_FIELDS};
 use crate::{Applied, StoreError, keys};
 
@@ -41,11 +41,6 @@ pub(crate) enum Started {
     Settled(Box<Result<Captured, StoreError>>),
 }
 
-/// Who asks, as the scripts take it: the owner to require ('' for staff) and the actor.
-fn who(by: &Principal) -> (&str, &str) {
-    (by.required_owner().map_or("", CustomerId::as_str), by.actor.as_str())
-}
-
 /// The KEYS of a script that changes a hold and its account (hold.lua, void.lua,
 /// settle.lua): the account, its history, its open holds, the hold, and the record
 /// of the request id, if any.
@@ -63,72 +58,61 @@ fn hold_keys<'a>(
     invocation
 }
 
-/// hold.lua: a client's hold (`to` None) or the first step of a transfer between
-/// slots (`to` its target, opened capturing).
-#[allow(clippy::too_many_arguments)]
+/// What hold.lua is asked to make: a client's hold (`to` None) or the first step
+/// of a transfer between slots (`to` its target, opened capturing).
+pub(crate) struct NewHold<'a> {
+    pub request: &'a HoldRequest,
+    pub id: &'a HoldId,
+    pub expire_millis: i64,
+    /// When the recovery worker may act on it (ms).
+    pub deadline_millis: i64,
+    pub to: Option<&'a AccountId>,
+    pub memo: &'a Memo,
+}
+
+/// hold.lua: reserves the funds of `new`.
 pub(crate) fn hold<'a>(
     script: &'a redis::Script,
-    request: &HoldRequest,
-    nonce: &str,
-    expire_millis: i64,
-    deadline_millis: i64,
-    to: Option<&AccountId>,
-    fingerprint: &str,
-    request_id: Option<&RequestId>,
-    memo: &Memo,
-    ttl_secs: u64,
-    by: &Principal,
+    common: &Common<'_>,
+    new: &NewHold<'_>,
 ) -> redis::ScriptInvocation<'a> {
-    let id = &request.account;
-    let hold = HoldId::new(id.clone(), nonce).unwrap_or_else(|_| unreachable!("the store's nonces are hex"));
-    let mut invocation = hold_keys(script, &hold, request_id);
-    let (owner, actor) = who(by);
-    let purpose = if to.is_some() { HoldPurpose::Transfer } else { HoldPurpose::Hold };
+    let mut invocation = hold_keys(script, new.id, common.request_id);
+    common.start(&mut invocation);
+    let purpose = if new.to.is_some() { HoldPurpose::Transfer } else { HoldPurpose::Hold };
     invocation
-        .arg(request.amount.currency().code())
-        .arg(request.amount.minor())
-        .arg(memo.as_str())
-        .arg(request_id.map_or("", RequestId::as_str))
-        .arg(fingerprint)
-        .arg(ttl_secs)
-        .arg(id.as_str())
-        .arg(owner)
-        .arg(actor)
-        .arg(nonce)
-        .arg(expire_millis)
-        .arg(deadline_millis)
+        .arg(new.request.amount.currency().code())
+        .arg(new.request.amount.minor())
+        .arg(new.memo.as_str())
+        .arg(new.request.account.as_str())
+        .arg(new.id.nonce())
+        .arg(new.expire_millis)
+        .arg(new.deadline_millis)
         .arg(purpose.code())
-        .arg(to.map_or("", AccountId::as_str))
+        .arg(new.to.map_or("", AccountId::as_str))
         .arg(OPEN_HOLDS_MAX);
     invocation
 }
 
-/// capture.lua: starts a capture of an open hold.
+/// capture.lua: starts a capture of an open hold (`common`'s fingerprint is the
+/// capture's).
 pub(crate) fn capture<'a>(
     script: &'a redis::Script,
+    common: &Common<'_>,
     capture: &Capture,
     deadline_millis: i64,
-    request_id: Option<&RequestId>,
     memo: &Memo,
-    ttl_secs: u64,
-    by: &Principal,
 ) -> redis::ScriptInvocation<'a> {
     let id = capture.hold.account();
     let mut invocation = script.key(keys::account(id));
     invocation.key(keys::hold(&capture.hold));
-    if let Some(rid) = request_id {
+    if let Some(rid) = common.request_id {
         invocation.key(keys::request(id, rid));
     }
-    let (owner, actor) = who(by);
+    common.start(&mut invocation);
     invocation
-        .arg(owner)
-        .arg(request_id.map_or("", RequestId::as_str))
-        .arg(capture.fingerprint(memo))
-        .arg(ttl_secs)
         .arg(capture.amount.map_or(String::new(), |a| a.minor().to_string()))
         .arg(capture.amount.map_or("", |a| a.currency().code()))
         .arg(capture.to.as_str())
-        .arg(actor)
         .arg(memo.as_str())
         .arg(capture.hold.to_string())
         .arg(id.as_str())
@@ -137,28 +121,25 @@ pub(crate) fn capture<'a>(
     invocation
 }
 
+/// A void's fingerprint: what a retry with the same request id must match.
+pub(crate) fn void_fingerprint(hold: &HoldId, memo: &Memo) -> String {
+    format!("void|{hold}|{}", memo.as_str())
+}
+
 /// void.lua: a client's void (`expired` false) or the service's expiry.
 pub(crate) fn void<'a>(
     script: &'a redis::Script,
+    common: &Common<'_>,
     hold: &HoldId,
     expired: bool,
-    request_id: Option<&RequestId>,
     memo: &Memo,
-    ttl_secs: u64,
-    by: &Principal,
 ) -> redis::ScriptInvocation<'a> {
-    let id = hold.account();
-    let mut invocation = hold_keys(script, hold, request_id);
-    let (owner, actor) = who(by);
+    let mut invocation = hold_keys(script, hold, common.request_id);
+    common.start(&mut invocation);
     invocation
-        .arg(owner)
-        .arg(request_id.map_or("", RequestId::as_str))
-        .arg(format!("void|{hold}|{}", memo.as_str()))
-        .arg(ttl_secs)
         .arg(hold.to_string())
         .arg(hold.nonce())
-        .arg(id.as_str())
-        .arg(actor)
+        .arg(hold.account().as_str())
         .arg(if expired { "expired" } else { "voided" })
         .arg(memo.as_str());
     invocation

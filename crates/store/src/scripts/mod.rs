@@ -5,6 +5,7 @@
 //! [`ACCOUNT_FIELDS`] (a test requires both to list the same fields).
 
 pub(crate) mod archive;
+pub(crate) mod common;
 pub(crate) mod create_account;
 pub(crate) mod holds;
 #[cfg(test)]

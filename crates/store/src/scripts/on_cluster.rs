@@ -12,6 +12,7 @@ use redbank_domain::{
 use redbank_testkit::RedisCluster;
 use redis::cluster_routing::Slot;
 
+use super::common::Common;
 use super::post::PostOp;
 use super::{Scripts, create_account, post, set_state, transfer};
 use crate::keys;
@@ -84,7 +85,8 @@ async fn every_script_runs_in_one_slot_on_a_real_cluster_and_a_cross_slot_transf
         // Freeze and unfreeze, by its owner and by staff.
         for (change, by) in [(StateChange::Freeze, &alice), (StateChange::Unfreeze, &staff)] {
             let reason = Reason::parse("check").unwrap();
-            let call = set_state::invocation(&scripts.set_state, a, change, &reason, None, TTL, by);
+            let common = Common::of(by, None, change.fingerprint(&reason), TTL);
+            let call = set_state::invocation(&scripts.set_state, &common, a, change, &reason);
             let reply: Vec<String> = call.invoke_async(&mut conn).await.unwrap();
             set_state::decode(a, &reply).unwrap();
         }
@@ -116,7 +118,8 @@ async fn every_script_runs_in_one_slot_on_a_real_cluster_and_a_cross_slot_transf
     let _: Vec<Vec<String>> =
         post::invocation(&scripts.post, &[&op], TTL).invoke_async(&mut conn).await.unwrap();
     let t = Transfer::new(x.clone(), y.clone(), usd(200)).unwrap();
-    let reply: Vec<String> = transfer::invocation(&scripts.transfer, &t, None, &Memo::default(), TTL, &staff)
+    let common = Common::of(&staff, None, t.fingerprint(&Memo::default()), TTL);
+    let reply: Vec<String> = transfer::invocation(&scripts.transfer, &common, &t, &Memo::default())
         .invoke_async(&mut conn)
         .await
         .unwrap();
@@ -127,10 +130,9 @@ async fn every_script_runs_in_one_slot_on_a_real_cluster_and_a_cross_slot_transf
     // moved. This is what a cross-slot transfer must do in steps.
     let (a, b) = (&ids[0], ids.iter().find(|b| slot(b) != slot(&ids[0])).unwrap());
     let t = Transfer::new(a.clone(), b.clone(), usd(100)).unwrap();
+    let common = Common::of(&staff, None, t.fingerprint(&Memo::default()), TTL);
     let refused: redis::RedisResult<Vec<String>> =
-        transfer::invocation(&scripts.transfer, &t, None, &Memo::default(), TTL, &staff)
-            .invoke_async(&mut conn)
-            .await;
+        transfer::invocation(&scripts.transfer, &common, &t, &Memo::default()).invoke_async(&mut conn).await;
     let error = refused.expect_err("a transfer across slots in one script");
     assert_eq!(error.code(), Some("CROSSSLOT"), "{error:?}");
     let balance: String =

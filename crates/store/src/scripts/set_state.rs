@@ -1,34 +1,28 @@
 //! set_state.lua: freeze, unfreeze and close, with a history entry.
 
-use redbank_domain::{AccountId, CustomerId, Principal, Reason, RequestId, StateChange};
+use redbank_domain::{AccountId, Reason, StateChange};
+
+use super::common::Common;
 
 use crate::reply;
 use crate::{Applied, StoreError, keys};
 
 /// The call, its KEYS and ARGV in the order of the script's header.
+/// (`common`'s fingerprint is the change's: `StateChange::fingerprint`.)
 pub(crate) fn invocation<'a>(
     script: &'a redis::Script,
+    common: &Common<'_>,
     id: &AccountId,
     change: StateChange,
     reason: &Reason,
-    request_id: Option<&RequestId>,
-    idempotency_ttl_secs: u64,
-    by: &Principal,
 ) -> redis::ScriptInvocation<'a> {
     let mut invocation = script.key(keys::account(id));
     invocation.key(keys::log(id));
-    if let Some(rid) = request_id {
+    if let Some(rid) = common.request_id {
         invocation.key(keys::request(id, rid));
     }
-    invocation
-        .arg(change.kind().code())
-        .arg(reason.as_str())
-        .arg(request_id.map_or("", RequestId::as_str))
-        .arg(change.fingerprint(reason))
-        .arg(idempotency_ttl_secs)
-        .arg(id.as_str())
-        .arg(by.required_owner().map_or("", CustomerId::as_str))
-        .arg(by.actor.as_str());
+    common.start(&mut invocation);
+    invocation.arg(change.kind().code()).arg(reason.as_str()).arg(id.as_str());
     invocation
 }
 

@@ -1,38 +1,35 @@
 //! transfer.lua: both sides of a transfer in one step.
 
 use redbank_domain::limits::MAX_BALANCE_MINOR;
-use redbank_domain::{Currency, CustomerId, Memo, Principal, RequestId, Transfer};
+use redbank_domain::{Currency, Memo, Transfer};
+
+use super::common::Common;
 
 use crate::reply;
 use crate::{Applied, StoreError, Transferred, keys};
 
 /// The call, its KEYS and ARGV in the order of the script's header.
+/// (`common`'s fingerprint is the transfer's: `Transfer::fingerprint`.)
 pub(crate) fn invocation<'a>(
     script: &'a redis::Script,
+    common: &Common<'_>,
     transfer: &Transfer,
-    request_id: Option<&RequestId>,
     memo: &Memo,
-    idempotency_ttl_secs: u64,
-    by: &Principal,
 ) -> redis::ScriptInvocation<'a> {
     let (from, to, amount) = (transfer.from(), transfer.to(), transfer.amount());
     let mut invocation = script.key(keys::account(from));
     invocation.key(keys::log(from)).key(keys::account(to)).key(keys::log(to));
-    if let Some(rid) = request_id {
+    if let Some(rid) = common.request_id {
         invocation.key(keys::request(from, rid));
     }
+    common.start(&mut invocation);
     invocation
         .arg(amount.currency().code())
         .arg(amount.minor())
         .arg(memo.as_str())
-        .arg(request_id.map_or("", RequestId::as_str))
-        .arg(transfer.fingerprint(memo))
-        .arg(idempotency_ttl_secs)
         .arg(MAX_BALANCE_MINOR)
         .arg(from.as_str())
-        .arg(to.as_str())
-        .arg(by.required_owner().map_or("", CustomerId::as_str))
-        .arg(by.actor.as_str());
+        .arg(to.as_str());
     invocation
 }
 

@@ -1,0 +1,112 @@
+//! How every Redis call is made, in one place: the connection, the call deadline,
+//! the refusal while Redis is one that would lose money, a script's metrics, and
+//! the wait for replicas after a write. The store's operations and the batcher
+//! both call through an [`Executor`].
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use redis::{FromRedisValue, RedisResult, ScriptInvocation};
+
+use crate::conn::Conn;
+use crate::{Safety, ScriptMetrics, StoreError};
+
+/// Runs one Redis call under a deadline: a call that misses it fails as
+/// [`StoreError::Timeout`] rather than waiting on a dead server.
+pub(crate) async fn within<T>(
+    deadline: Duration,
+    fut: impl Future<Output = RedisResult<T>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(deadline, fut).await {
+        Ok(result) => result.map_err(StoreError::from),
+        Err(_) => Err(StoreError::Timeout(deadline)),
+    }
+}
+
+/// [`within`] for a call that fails as a [`StoreError`] already.
+pub(crate) async fn within_store<T>(
+    deadline: Duration,
+    fut: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(deadline, fut).await.unwrap_or(Err(StoreError::Timeout(deadline)))
+}
+
+/// How many replicas each write waits for, and how long.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Replication {
+    pub replicas: u32,
+    pub timeout: Duration,
+}
+
+impl Replication {
+    /// After a write to the slot of `key`: Ok, or NotReplicated if fewer replicas
+    /// than asked acknowledged it in time.
+    pub(crate) async fn confirm(
+        &self,
+        conn: &mut Conn,
+        key: &str,
+        call_timeout: Duration,
+    ) -> Result<(), StoreError> {
+        if self.replicas == 0 {
+            return Ok(());
+        }
+        let acked =
+            within_store(call_timeout + self.timeout, conn.wait_replicas(key, self.replicas, self.timeout))
+                .await?;
+        if acked >= self.replicas {
+            Ok(())
+        } else {
+            Err(StoreError::NotReplicated { acked, wanted: self.replicas })
+        }
+    }
+}
+
+/// The one way to Redis: cheap to clone (clones share the multiplexed connection).
+#[derive(Clone)]
+pub(crate) struct Executor {
+    pub conn: Conn,
+    pub call_timeout: Duration,
+    pub safety: Arc<Safety>,
+    pub replication: Replication,
+}
+
+impl Executor {
+    /// Runs one Redis call under the call deadline; refused while the Redis is one
+    /// that would lose money (see `Store::refuse_unsafe`).
+    pub async fn call<T>(&self, fut: impl Future<Output = RedisResult<T>>) -> Result<T, StoreError> {
+        self.safety.check()?;
+        within(self.call_timeout, fut).await
+    }
+
+    /// Runs a command under the call deadline.
+    pub async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StoreError> {
+        let mut conn = self.conn.clone();
+        self.call(cmd.query_async(&mut conn)).await
+    }
+
+    /// Runs a command under the call deadline even on an unsafe Redis: for health
+    /// and for reading Redis's settings.
+    pub async fn query_unchecked<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StoreError> {
+        let mut conn = self.conn.clone();
+        within(self.call_timeout, cmd.query_async(&mut conn)).await
+    }
+
+    /// A write script under the call deadline, counted and timed in `metrics`,
+    /// then the replicas' acknowledgement if asked for (`key` names the slot it
+    /// wrote to).
+    pub async fn run<T: FromRedisValue>(
+        &self,
+        metrics: &ScriptMetrics,
+        invocation: &ScriptInvocation<'_>,
+        key: &str,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn.clone();
+        let started = Instant::now();
+        let result = self.call(invocation.invoke_async(&mut conn)).await;
+        metrics.record(started, &result);
+        let reply = result?;
+        self.replication.confirm(&mut conn, key, self.call_timeout).await?;
+        Ok(reply)
+    }
+}
