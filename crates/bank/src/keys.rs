@@ -15,8 +15,11 @@ impl Bank {
         if !by.grant.may_grant(&new.grant) {
             return Err(Error::PermissionDenied.into());
         }
-        let minted =
-            self.store.create_api_key(new.grant, new.description, new.expires_millis, &by.actor).await?;
+        let minted = self
+            .store
+            .credentials()
+            .create(new.grant, new.description, new.expires_millis, &by.actor)
+            .await?;
         tracing::info!(
             target: "redbank::auth",
             key = %minted.key.id,
@@ -31,13 +34,13 @@ impl Bank {
     /// Every key, revoked ones included, sorted by creation.
     pub async fn api_keys(&self, by: &Principal) -> Result<Vec<ApiKey>, StoreError> {
         authorize(Operation::ListApiKeys, by)?;
-        self.store.api_keys().await
+        self.store.credentials().list().await
     }
 
     /// Revokes a key: every replica refuses it within a second.
     pub async fn revoke_api_key(&self, by: &Principal, id: &KeyId) -> Result<ApiKey, StoreError> {
         authorize(Operation::RevokeApiKey, by)?;
-        let key = self.store.revoke_api_key(id, &by.actor).await?;
+        let key = self.store.credentials().revoke(id, &by.actor).await?;
         tracing::info!(target: "redbank::auth", key = %id, by = %by.actor, "API key revoked");
         if key.grant.role() == Role::Admin {
             tracing::warn!(target: "redbank::auth", key = %id, "an admin key was revoked");

@@ -46,7 +46,7 @@ impl Bank {
             return Err(Error::PermissionDenied.into());
         }
         let (password, made) = password_of(password)?;
-        self.store.create_user(name, grant, &hash(&password)?).await?;
+        self.store.console().create_user(name, grant, &hash(&password)?).await?;
         Ok(made)
     }
 
@@ -58,7 +58,7 @@ impl Bank {
         disabled: bool,
     ) -> Result<(), StoreError> {
         authorize(Operation::ManageConsoleUsers, by)?;
-        self.store.set_user_disabled(name, disabled).await
+        self.store.console().set_user_disabled(name, disabled).await
     }
 
     /// Gives a user a new password (its sessions end at once). Answers the password
@@ -71,13 +71,13 @@ impl Bank {
     ) -> Result<Option<String>, StoreError> {
         authorize(Operation::ManageConsoleUsers, by)?;
         let (password, made) = password_of(password)?;
-        self.store.set_user_password(name, &hash(&password)?).await?;
+        self.store.console().set_user_password(name, &hash(&password)?).await?;
         Ok(made)
     }
 
     /// A user, for signing in and for each signed-in request (no principal yet:
     /// this is how one is found).
     pub async fn console_user(&self, name: &UserName) -> Result<Option<ConsoleUser>, StoreError> {
-        self.store.console_user(name).await
+        self.store.console().console_user(name).await
     }
 }

@@ -67,7 +67,7 @@ async fn the_console_works_in_a_real_browser() {
         ("zed", Grant::Teller),
     ] {
         let hash = redbank_bank::password::hash(&format!("{name}'s long password")).unwrap();
-        store.create_user(&UserName::parse(name).unwrap(), &grant, &hash).await.unwrap();
+        store.console().create_user(&UserName::parse(name).unwrap(), &grant, &hash).await.unwrap();
     }
     let (url, short) = (console(&redis, 900).await, console(&redis, 2).await);
     let out = root.join("target/console-artifacts");

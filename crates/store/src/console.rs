@@ -13,7 +13,7 @@ use std::time::Duration;
 use redbank_domain::{CustomerId, Error, Grant, Role, UserName};
 
 use crate::keys;
-use crate::{Store, StoreError};
+use crate::{Executor, Store, StoreError};
 
 /// A console user as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,21 @@ fn corrupt(what: String) -> StoreError {
     StoreError::Corrupt(what)
 }
 
+/// The console's records: a handle on the store's executor, so that console data
+/// is its own room and shares the one way to Redis.
+#[derive(Clone, Copy)]
+pub struct Console<'a> {
+    exec: &'a Executor,
+}
+
 impl Store {
+    /// The console's users, sessions, sign-in counters, jobs and audit trail.
+    pub fn console(&self) -> Console<'_> {
+        Console { exec: &self.exec }
+    }
+}
+
+impl Console<'_> {
     /// Creates a user; USER_EXISTS if the name is taken.
     pub async fn create_user(
         &self,
@@ -49,6 +63,7 @@ impl Store {
         password_hash: &str,
     ) -> Result<(), StoreError> {
         let created: bool = self
+            .exec
             .query(redis::cmd("HSETNX").arg(keys::console_user(name)).arg("pw").arg(password_hash))
             .await?;
         if !created {
@@ -59,13 +74,13 @@ impl Store {
         if let Some(customer) = grant.customer() {
             cmd.arg("customer").arg(customer.as_str());
         }
-        self.query(&cmd).await
+        self.exec.query(&cmd).await
     }
 
     /// A user, or None.
     pub async fn console_user(&self, name: &UserName) -> Result<Option<ConsoleUser>, StoreError> {
         let fields: HashMap<String, String> =
-            self.query(redis::cmd("HGETALL").arg(keys::console_user(name))).await?;
+            self.exec.query(redis::cmd("HGETALL").arg(keys::console_user(name))).await?;
         if fields.is_empty() {
             return Ok(None);
         }
@@ -102,7 +117,7 @@ impl Store {
         pipe.atomic().cmd("HSET").arg(keys::console_user(name)).arg(fields).ignore();
         pipe.cmd("HINCRBY").arg(keys::console_user(name)).arg("epoch").arg(1).ignore();
         let mut conn = self.exec.conn.clone();
-        self.call(pipe.query_async::<()>(&mut conn)).await
+        self.exec.call(pipe.query_async::<()>(&mut conn)).await
     }
 
     /// Records a new session, expiring after `idle` without use.
@@ -127,7 +142,7 @@ impl Store {
             .ignore();
         pipe.cmd("PEXPIRE").arg(keys::console_session(id)).arg(idle.as_millis() as u64).ignore();
         let mut conn = self.exec.conn.clone();
-        self.call(pipe.query_async::<()>(&mut conn)).await
+        self.exec.call(pipe.query_async::<()>(&mut conn)).await
     }
 
     /// A session, its idle timer started again; None if it expired or never was.
@@ -140,7 +155,7 @@ impl Store {
         pipe.cmd("HGETALL").arg(keys::console_session(id));
         pipe.cmd("PEXPIRE").arg(keys::console_session(id)).arg(idle.as_millis() as u64).ignore();
         let mut conn = self.exec.conn.clone();
-        let (fields,): (HashMap<String, String>,) = self.call(pipe.query_async(&mut conn)).await?;
+        let (fields,): (HashMap<String, String>,) = self.exec.call(pipe.query_async(&mut conn)).await?;
         if fields.is_empty() {
             return Ok(None);
         }
@@ -154,7 +169,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
-        self.query(redis::cmd("DEL").arg(keys::console_session(id))).await
+        self.exec.query(redis::cmd("DEL").arg(keys::console_session(id))).await
     }
 
     /// Reserves one sign-in attempt under each of `counters` (a name such as a
@@ -176,7 +191,7 @@ impl Store {
             pipe.atomic().cmd("INCR").arg(&key);
             pipe.cmd("PEXPIRE").arg(&key).arg(window.as_millis() as u64).arg("NX").ignore();
             let mut conn = self.exec.conn.clone();
-            let (count,): (u64,) = self.call(pipe.query_async(&mut conn)).await?;
+            let (count,): (u64,) = self.exec.call(pipe.query_async(&mut conn)).await?;
             if count > *limit {
                 let taken: Vec<&str> = counters[..=i].iter().map(|(what, _)| *what).collect();
                 self.release_sign_in(&taken).await?;
@@ -197,7 +212,7 @@ impl Store {
         for what in counters {
             let mut conn = self.exec.conn.clone();
             let invocation = RELEASE.key(keys::sign_in_counter(what));
-            let _: i64 = self.call(invocation.invoke_async(&mut conn)).await?;
+            let _: i64 = self.exec.call(invocation.invoke_async(&mut conn)).await?;
         }
         Ok(())
     }
@@ -206,7 +221,7 @@ impl Store {
 /// How long a job's record is kept.
 pub const JOB_RECORD_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
-impl Store {
+impl Console<'_> {
     /// Records a job's fields (a new job, or its progress), keeping it for a day.
     pub async fn record_job(&self, id: &str, fields: &[(&str, String)]) -> Result<(), StoreError> {
         let mut pipe = redis::pipe();
@@ -218,12 +233,12 @@ impl Store {
         pipe.add_command(hset).ignore();
         pipe.cmd("EXPIRE").arg(keys::console_job(id)).arg(JOB_RECORD_TTL.as_secs()).ignore();
         let mut conn = self.exec.conn.clone();
-        self.call(pipe.query_async::<()>(&mut conn)).await
+        self.exec.call(pipe.query_async::<()>(&mut conn)).await
     }
 
     /// A job's fields; empty when there is no such job.
     pub async fn job(&self, id: &str) -> Result<HashMap<String, String>, StoreError> {
-        self.query(redis::cmd("HGETALL").arg(keys::console_job(id))).await
+        self.exec.query(redis::cmd("HGETALL").arg(keys::console_job(id))).await
     }
 }
 
@@ -240,10 +255,11 @@ pub struct ConsoleEvent {
     pub target: String,
 }
 
-impl Store {
+impl Console<'_> {
     /// Appends an event to the console's audit trail.
-    pub async fn record_console_event(&self, who: &str, what: &str, target: &str) -> Result<(), StoreError> {
+    pub async fn record_event(&self, who: &str, what: &str, target: &str) -> Result<(), StoreError> {
         let _: String = self
+            .exec
             .query(
                 redis::cmd("XADD")
                     .arg(crate::keys::CONSOLE_AUDIT_LOG)
@@ -263,8 +279,9 @@ impl Store {
     }
 
     /// The latest `count` events, newest first.
-    pub async fn console_events(&self, count: usize) -> Result<Vec<ConsoleEvent>, StoreError> {
+    pub async fn events(&self, count: usize) -> Result<Vec<ConsoleEvent>, StoreError> {
         let entries: Vec<(String, HashMap<String, String>)> = self
+            .exec
             .query(
                 redis::cmd("XREVRANGE")
                     .arg(crate::keys::CONSOLE_AUDIT_LOG)

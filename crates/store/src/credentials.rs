@@ -10,7 +10,8 @@ use redbank_domain::hex::encode as hex;
 use redbank_domain::{Actor, ApiKey, CustomerId, Error, Grant, KeyId, Memo, Role};
 use ring::rand::SecureRandom;
 
-use crate::{Store, StoreError, keys};
+use crate::scripts::Scripts;
+use crate::{Executor, Store, StoreError, keys};
 
 /// Key ids asked of one SSCAN call when listing keys.
 const KEY_SCAN_PAGE: usize = 200;
@@ -67,10 +68,25 @@ fn decode(id: KeyId, mut f: HashMap<String, String>) -> Result<Option<ApiKey>, S
     }))
 }
 
+/// API keys: a handle on the store's executor and the key scripts, so that
+/// credentials are their own room and share the one way to Redis.
+#[derive(Clone, Copy)]
+pub struct Credentials<'a> {
+    exec: &'a Executor,
+    scripts: &'a Scripts,
+}
+
 impl Store {
+    /// The API keys: made, revoked, read, listed; their epoch; their last use.
+    pub fn credentials(&self) -> Credentials<'_> {
+        Credentials { exec: &self.exec, scripts: &self.scripts }
+    }
+}
+
+impl Credentials<'_> {
     /// Mints a key with `grant` and stores it. Whether `by` may grant it is the
     /// caller's rule ([`Grant::may_grant`]); the operator path has every right.
-    pub async fn create_api_key(
+    pub async fn create(
         &self,
         grant: Grant,
         description: Memo,
@@ -93,7 +109,7 @@ impl Store {
             .arg(expires_millis.map(|e| e.to_string()).unwrap_or_default())
             .arg(by.as_str());
         let mut conn = self.exec.conn.clone();
-        let reply: Vec<String> = self.call(invocation.invoke_async(&mut conn)).await?;
+        let reply: Vec<String> = self.exec.call(invocation.invoke_async(&mut conn)).await?;
         // A creation or revocation a failover loses would bring a key back:
         // it waits for the replicas as every other write does.
         self.exec.replication.confirm(&mut conn, &keys::api_key(&id), self.exec.call_timeout).await?;
@@ -120,32 +136,33 @@ impl Store {
     }
 
     /// Revokes a key: refused with KEY_NOT_FOUND or KEY_REVOKED.
-    pub async fn revoke_api_key(&self, id: &KeyId, by: &Actor) -> Result<ApiKey, StoreError> {
+    pub async fn revoke(&self, id: &KeyId, by: &Actor) -> Result<ApiKey, StoreError> {
         let mut invocation = self.scripts.key_revoke.key(keys::api_key(id));
         invocation.key(keys::CREDENTIALS_EPOCH).key(keys::CREDENTIALS_LOG).arg(id.as_str()).arg(by.as_str());
         let mut conn = self.exec.conn.clone();
-        let reply: Vec<String> = self.call(invocation.invoke_async(&mut conn)).await?;
+        let reply: Vec<String> = self.exec.call(invocation.invoke_async(&mut conn)).await?;
         // A creation or revocation a failover loses would bring a key back:
         // it waits for the replicas as every other write does.
         self.exec.replication.confirm(&mut conn, &keys::api_key(id), self.exec.call_timeout).await?;
         if reply.first().map(String::as_str) != Some("OK") {
             return Err(crate::reply::refusal(&reply, None));
         }
-        self.api_key(id).await?.ok_or_else(|| StoreError::Refused(Error::KeyNotFound(id.to_string())))
+        self.get(id).await?.ok_or_else(|| StoreError::Refused(Error::KeyNotFound(id.to_string())))
     }
 
     /// A key's record, if it exists.
-    pub async fn api_key(&self, id: &KeyId) -> Result<Option<ApiKey>, StoreError> {
+    pub async fn get(&self, id: &KeyId) -> Result<Option<ApiKey>, StoreError> {
         let fields: HashMap<String, String> =
-            self.query(redis::cmd("HGETALL").arg(keys::api_key(id))).await?;
+            self.exec.query(redis::cmd("HGETALL").arg(keys::api_key(id))).await?;
         decode(id.clone(), fields)
     }
 
     /// Every key, revoked ones included, sorted by creation.
-    pub async fn api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
+    pub async fn list(&self) -> Result<Vec<ApiKey>, StoreError> {
         let (mut ids, mut cursor) = (Vec::new(), 0u64);
         loop {
             let (next, members): (u64, Vec<String>) = self
+                .exec
                 .query(redis::cmd("SSCAN").arg(keys::API_KEYS).arg(cursor).arg("COUNT").arg(KEY_SCAN_PAGE))
                 .await?;
             ids.extend(members.iter().filter_map(|m| KeyId::parse(m).ok()));
@@ -163,7 +180,7 @@ impl Store {
                 pipe.cmd("HGETALL").arg(keys::api_key(id));
             }
             let mut conn = self.exec.conn.clone();
-            let rows: Vec<HashMap<String, String>> = self.call(pipe.query_async(&mut conn)).await?;
+            let rows: Vec<HashMap<String, String>> = self.exec.call(pipe.query_async(&mut conn)).await?;
             for (id, fields) in chunk.iter().zip(rows) {
                 all.extend(decode(id.clone(), fields)?);
             }
@@ -173,18 +190,18 @@ impl Store {
     }
 
     /// The credentials epoch: it moves with every creation and revocation.
-    pub async fn credentials_epoch(&self) -> Result<i64, StoreError> {
-        let epoch: Option<i64> = self.query(redis::cmd("GET").arg(keys::CREDENTIALS_EPOCH)).await?;
+    pub async fn epoch(&self) -> Result<i64, StoreError> {
+        let epoch: Option<i64> = self.exec.query(redis::cmd("GET").arg(keys::CREDENTIALS_EPOCH)).await?;
         Ok(epoch.unwrap_or(0))
     }
 
     /// Records that a key was accepted at `now_millis`, if it still exists (a key
     /// lost with Redis's data is not made again as a hash with nothing but this).
-    pub async fn touch_api_key(&self, id: &KeyId, now_millis: i64) -> Result<(), StoreError> {
+    pub async fn touch(&self, id: &KeyId, now_millis: i64) -> Result<(), StoreError> {
         let mut invocation = self.scripts.key_touch.key(keys::api_key(id));
         invocation.arg(now_millis);
         let mut conn = self.exec.conn.clone();
-        let _: i64 = self.call(invocation.invoke_async(&mut conn)).await?;
+        let _: i64 = self.exec.call(invocation.invoke_async(&mut conn)).await?;
         Ok(())
     }
 }

@@ -110,7 +110,7 @@ impl KeyCache {
             Some(known) => known,
             None => {
                 let generation = self.lock().generation;
-                let known = self.store.api_key(id).await?.and_then(Known::new).map(Arc::new);
+                let known = self.store.credentials().get(id).await?.and_then(Known::new).map(Arc::new);
                 let mut e = self.lock();
                 if e.generation == generation {
                     if e.map.len() >= KEY_CACHE_MAX {
@@ -134,7 +134,7 @@ impl KeyCache {
         if touch {
             let (store, id) = (self.store.clone(), id.clone());
             tokio::spawn(async move {
-                if let Err(error) = store.touch_api_key(&id, now_millis()).await {
+                if let Err(error) = store.credentials().touch(&id, now_millis()).await {
                     tracing::debug!(%error, key = %id, "could not record a key's last use");
                 }
             });
@@ -146,7 +146,7 @@ impl KeyCache {
     /// the poll's first reading does not empty a cache filled by the first calls
     /// (and drop the keys they were reading); None while Redis is unreachable.
     pub async fn initial_epoch(&self) -> Option<i64> {
-        self.store.credentials_epoch().await.ok()
+        self.store.credentials().epoch().await.ok()
     }
 
     /// Polls the credentials epoch forever, from `seen`, and empties the cache
@@ -158,7 +158,7 @@ impl KeyCache {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match self.store.credentials_epoch().await {
+            match self.store.credentials().epoch().await {
                 Ok(epoch) if seen != Some(epoch) => {
                     if seen.is_some() {
                         tracing::debug!(epoch, "credentials changed: key cache emptied");

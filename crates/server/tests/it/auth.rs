@@ -303,12 +303,14 @@ async fn each_caller_can_do_exactly_what_the_policy_table_says_on_both_services(
     let soon =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64 + 300;
     let expired = store
-        .create_api_key(Grant::Admin, redbank_domain::Memo::default(), Some(soon), &operator)
+        .credentials()
+        .create(Grant::Admin, redbank_domain::Memo::default(), Some(soon), &operator)
         .await
         .unwrap()
         .credential;
-    let revoked = store.create_api_key(Grant::Admin, Default::default(), None, &operator).await.unwrap();
-    store.revoke_api_key(&revoked.key.id, &operator).await.unwrap();
+    let revoked =
+        store.credentials().create(Grant::Admin, Default::default(), None, &operator).await.unwrap();
+    store.credentials().revoke(&revoked.key.id, &operator).await.unwrap();
     let unknown = format!("rbk_0123456789abcdef_{}", "ab".repeat(32));
     let wrong_secret =
         format!("{}{}", &owner[..owner.len() - 2], if owner.ends_with("00") { "11" } else { "00" });

@@ -23,7 +23,8 @@ pub async fn cluster_store(cluster: &RedisCluster) -> redbank_store::Store {
 pub async fn key(store: &redbank_store::Store, grant: Grant) -> String {
     let description = redbank_domain::Memo::parse("cluster test").unwrap();
     store
-        .create_api_key(grant, description, None, &redbank_domain::Actor::operator())
+        .credentials()
+        .create(grant, description, None, &redbank_domain::Actor::operator())
         .await
         .unwrap()
         .credential

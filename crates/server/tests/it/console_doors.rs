@@ -34,7 +34,7 @@ async fn make_user(redis_url: &str, name: &str) {
     let store = redbank_store::Store::connect(&redbank_store::StoreConfig::new(redis_url)).unwrap();
     let hash = redbank_bank::password::hash(PASSWORD).unwrap();
     let grant = Grant::Customer(CustomerId::parse(name).unwrap());
-    store.create_user(&UserName::parse(name).unwrap(), &grant, &hash).await.unwrap();
+    store.console().create_user(&UserName::parse(name).unwrap(), &grant, &hash).await.unwrap();
 }
 
 fn rss_bytes(pid: u32) -> u64 {
@@ -260,13 +260,13 @@ async fn a_password_reset_or_a_disable_then_enable_ends_a_live_session() {
     let session = session_of(web, "carol").await;
     assert!(signed_in(session.clone()).await);
     // The same password again: what ends the session is the reset, not a new secret.
-    store.set_user_password(&name, &redbank_bank::password::hash(PASSWORD).unwrap()).await.unwrap();
+    store.console().set_user_password(&name, &redbank_bank::password::hash(PASSWORD).unwrap()).await.unwrap();
     assert!(!signed_in(session.clone()).await, "a reset left a live session");
 
     let session = session_of(web, "carol").await;
     assert!(signed_in(session.clone()).await);
-    store.set_user_disabled(&name, true).await.unwrap();
-    store.set_user_disabled(&name, false).await.unwrap();
+    store.console().set_user_disabled(&name, true).await.unwrap();
+    store.console().set_user_disabled(&name, false).await.unwrap();
     assert!(!signed_in(session).await, "a disable, then enable, left a live session");
     assert!(signed_in(session_of(web, "carol").await).await, "enabled, the user signs in again");
     drop(redis);

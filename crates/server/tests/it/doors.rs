@@ -46,9 +46,10 @@ async fn refusals_of_a_real_key_name_it_in_the_log_and_never_its_secret() {
     let url = redis.url();
     let store = redbank_store::Store::connect(&redbank_store::StoreConfig::new(url.clone())).unwrap();
     let operator = redbank_domain::Actor::operator();
-    let made = store.create_api_key(Grant::Admin, Default::default(), None, &operator).await.unwrap();
-    let revoked = store.create_api_key(Grant::Admin, Default::default(), None, &operator).await.unwrap();
-    store.revoke_api_key(&revoked.key.id, &operator).await.unwrap();
+    let made = store.credentials().create(Grant::Admin, Default::default(), None, &operator).await.unwrap();
+    let revoked =
+        store.credentials().create(Grant::Admin, Default::default(), None, &operator).await.unwrap();
+    store.credentials().revoke(&revoked.key.id, &operator).await.unwrap();
     let credential = made.credential.clone();
     let wrong_secret = format!(
         "{}{}",
@@ -183,25 +184,32 @@ async fn calls_whose_bodies_never_end_lock_no_client_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_sockets_on_the_console_port_keep_no_browser_out() {
+    const PAGE_LOADS: usize = 8;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let redis = redbank_testkit::RedisServer::start();
     let web: std::net::SocketAddr = format!("127.0.0.1:{}", redbank_testkit::free_port()).parse().unwrap();
     let _server = ServerProcess::start_with(&redis.url(), &["--web-listen", &web.to_string()], None).await;
-    // More silent sockets than the console's cap (256), each opened again when closed.
-    let until = Instant::now() + Duration::from_secs(6);
+    // More silent sockets than the console's cap (256), each opened again when
+    // closed, until the page loads below are done.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let hoarders: Vec<_> = (0..300)
         .map(|_| {
+            let mut stopped = stopped.clone();
             tokio::spawn(async move {
                 let mut reopened = 0u32;
-                while Instant::now() < until {
+                while !*stopped.borrow() {
                     let Ok(mut s) = tokio::net::TcpStream::connect(web).await else {
                         tokio::time::sleep(Duration::from_millis(10)).await;
                         continue;
                     };
                     let mut buf = [0u8; 16];
-                    let left = until.saturating_duration_since(Instant::now());
-                    if let Ok(Ok(0) | Err(_)) = tokio::time::timeout(left, s.read(&mut buf)).await {
-                        reopened += 1;
+                    tokio::select! {
+                        read = s.read(&mut buf) => {
+                            if let Ok(0) | Err(_) = read {
+                                reopened += 1;
+                            }
+                        }
+                        _ = stopped.changed() => {}
                     }
                 }
                 reopened
@@ -209,9 +217,10 @@ async fn silent_sockets_on_the_console_port_keep_no_browser_out() {
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    // Page loads meanwhile, each a new connection as a browser's may be.
+    // Page loads meanwhile, each a new connection as a browser's may be: as many
+    // as asked, however long each takes on a busy machine.
     let mut loads = Vec::new();
-    while Instant::now() + Duration::from_secs(1) < until {
+    for _ in 0..PAGE_LOADS {
         let started = Instant::now();
         let load = async {
             let mut s = tokio::net::TcpStream::connect(web).await.ok()?;
@@ -226,12 +235,12 @@ async fn silent_sockets_on_the_console_port_keep_no_browser_out() {
         loads.push((status, started.elapsed()));
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    let _ = stop.send(true);
     let mut shed = 0;
     for h in hoarders {
         shed += h.await.unwrap();
     }
     eprintln!("console page loads under 300 silent sockets: {loads:?}; {shed} silent sockets shed");
-    assert!(loads.len() >= 5, "{loads:?}");
     assert!(loads.iter().all(|(status, _)| status.as_deref() == Some("200")), "{loads:?}");
     assert!(shed > 0, "no silent socket was shed");
 }

@@ -320,7 +320,7 @@ async fn sigterm_finishes_console_requests_and_a_job_cut_short_says_so() {
     let store = store(&redis);
     let hash = redbank_bank::password::hash(PASSWORD).unwrap();
     let admin = redbank_domain::UserName::parse("ada").unwrap();
-    store.create_user(&admin, &redbank_domain::Grant::Admin, &hash).await.unwrap();
+    store.console().create_user(&admin, &redbank_domain::Grant::Admin, &hash).await.unwrap();
     // Funded accounts: the job has one posting for each, far more than it can
     // make before Redis is paused below.
     let c = BankClient::new(channel(server.addr).await);
@@ -365,7 +365,7 @@ async fn sigterm_finishes_console_requests_and_a_job_cut_short_says_so() {
     );
     let status = server.wait_exit().await;
     assert!(status.success(), "exit status {status:?}");
-    let record = store.job(&job_id).await.unwrap();
+    let record = store.console().job(&job_id).await.unwrap();
     assert_eq!(record.get("state").map(String::as_str), Some("stopped"), "{record:?}");
     assert_eq!(record.get("message").map(String::as_str), Some(redbank_web::CUT_SHORT), "{record:?}");
     let history = store.history(&account_id("s-0")).await.unwrap();

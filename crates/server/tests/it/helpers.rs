@@ -37,7 +37,8 @@ pub async fn make_key(redis_url: &str, grant: redbank_domain::Grant) -> String {
     let store = redbank_store::Store::connect(&redbank_store::StoreConfig::new(redis_url)).unwrap();
     let description = redbank_domain::Memo::parse("test").unwrap();
     store
-        .create_api_key(grant, description, None, &redbank_domain::Actor::operator())
+        .credentials()
+        .create(grant, description, None, &redbank_domain::Actor::operator())
         .await
         .unwrap()
         .credential

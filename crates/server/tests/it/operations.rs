@@ -72,7 +72,7 @@ async fn bank_console() -> (redbank_testkit::RedisServer, ServerProcess, SocketA
         ("audi", Grant::Auditor),
         ("admi", Grant::Admin),
     ] {
-        store.create_user(&UserName::parse(name).unwrap(), &grant, &hash).await.unwrap();
+        store.console().create_user(&UserName::parse(name).unwrap(), &grant, &hash).await.unwrap();
     }
     let usd = Currency::parse("USD").unwrap();
     for id in ["own-1", "own-2"] {
