@@ -1,5 +1,6 @@
 //! Money moving: deposits, withdrawals, interest and transfers.
 
+use redbank_domain::interest::daily_balance_interest;
 use redbank_domain::{AccountId, BalanceChange, Memo, Principal, RequestId, Transfer};
 use redbank_store::{Applied, Posted, StoreError};
 
@@ -25,7 +26,11 @@ pub struct TransferDone {
 
 impl Bank {
     /// Deposits, withdraws or posts interest: one balance change, checked, applied
-    /// and recorded in one step in Redis.
+    /// and recorded in one step in Redis. A month's interest (a period's) is earned
+    /// on each day's closing balance, for the days the account was open
+    /// ([`daily_balance_interest`]), computed here from the month's history and
+    /// posted once per account and month; interest without a period is a one-off
+    /// adjustment on the balance found when it is applied.
     pub async fn post(
         &self,
         by: &Principal,
@@ -35,7 +40,14 @@ impl Bank {
         memo: &Memo,
     ) -> Result<Posted, StoreError> {
         authorize(change_operation(change), by)?;
-        self.store.post(id, change, request_id, memo, by).await
+        match change {
+            BalanceChange::Interest { rate, period: Some(period), .. } => {
+                let daily = self.store.daily_balances(id, *period, by).await?;
+                let earned = daily_balance_interest(&daily.end_of_day, *rate);
+                self.store.post_earned(id, change, earned, request_id, memo, by).await
+            }
+            _ => self.store.post(id, change, request_id, memo, by).await,
+        }
     }
 
     /// Moves money between two accounts, exactly once for a request id.

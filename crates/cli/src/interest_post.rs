@@ -66,6 +66,9 @@ enum Outcome {
     Posted(Money),
     /// Found posted by an earlier or concurrent run.
     AlreadyPosted(Money),
+    /// The month's interest came to nothing (no entry is written; the period is
+    /// recorded all the same, so a rerun finds the same).
+    Nothing,
     Failed(String),
 }
 
@@ -144,12 +147,7 @@ pub async fn run(client: &Client, args: &PostArgs, out: &Printer) -> Result<(), 
             };
             let outcome = match call!(client, apply_interest, req) {
                 // Interest of zero: no entry, the account unchanged.
-                Ok(r) if r.transaction.is_none() => {
-                    match r.account.as_ref().and_then(|a| a.balance.as_ref()).map(money_from_proto) {
-                        Some(Ok(balance)) => Outcome::Posted(Money::zero(balance.currency())),
-                        _ => Outcome::Failed("the server answered without an account".into()),
-                    }
-                }
+                Ok(r) if r.transaction.is_none() => Outcome::Nothing,
                 Ok(r) => match r.transaction.as_ref().and_then(|t| t.amount.as_ref()).map(money_from_proto) {
                     Some(Ok(amount))
                         if r.transaction.as_ref().is_some_and(|t| t.request_id == request_id) =>
@@ -169,47 +167,61 @@ pub async fn run(client: &Client, args: &PostArgs, out: &Printer) -> Result<(), 
         });
     }
 
-    let (mut posted, mut already) = (0usize, 0usize);
+    let (mut posted, mut already, mut nothing) = (0usize, 0usize, 0usize);
+    // Per currency: every posting of the period, and those this run made.
     let mut totals: BTreeMap<&'static str, Money> = BTreeMap::new();
+    let mut paid_now: BTreeMap<&'static str, Money> = BTreeMap::new();
+    let add = |sums: &mut BTreeMap<&'static str, Money>, m: Money| {
+        let sum = sums.entry(m.currency().code()).or_insert_with(|| Money::zero(m.currency()));
+        *sum = Money::from_minor(m.currency(), sum.minor() + m.minor());
+    };
     let mut failures = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         let (account, outcome) = joined.map_err(|e| Failure::Local(format!("a task failed: {e}")))?;
-        let amount = match outcome {
+        match outcome {
             Outcome::Posted(m) => {
                 posted += 1;
-                m
+                add(&mut totals, m);
+                add(&mut paid_now, m);
             }
             Outcome::AlreadyPosted(m) => {
                 already += 1;
-                m
+                add(&mut totals, m);
             }
-            Outcome::Failed(why) => {
-                failures.push((account, why));
-                continue;
-            }
-        };
-        let total = totals.entry(amount.currency().code()).or_insert_with(|| Money::zero(amount.currency()));
-        *total = Money::from_minor(amount.currency(), total.minor() + amount.minor());
+            Outcome::Nothing => nothing += 1,
+            Outcome::Failed(why) => failures.push((account, why)),
+        }
     }
     bar.finish_and_clear();
     failures.sort();
 
-    let total_text: Vec<String> = totals.values().map(ToString::to_string).collect();
+    let text = |sums: &BTreeMap<&'static str, Money>| {
+        let all: Vec<String> = sums.values().map(ToString::to_string).collect();
+        if all.is_empty() { "nothing".to_owned() } else { all.join(" + ") }
+    };
+    let money_list = |sums: &BTreeMap<&'static str, Money>| {
+        sums.values()
+            .map(|m| json!({"amount": m.decimal(), "currency": m.currency().code()}))
+            .collect::<Vec<_>>()
+    };
     if out.json {
         out.document(json!({
             "period": period.to_string(),
-            "accounts": posted + already,
+            "accounts": posted + already + nothing,
             "posted_by_this_run": posted,
             "already_posted": already,
-            "totals": totals.values().map(|m| json!({"amount": m.decimal(), "currency": m.currency().code()})).collect::<Vec<_>>(),
+            "nothing_to_post": nothing,
+            "totals": money_list(&totals),
+            "paid_by_this_run": money_list(&paid_now),
             "failed": failures.iter().map(|(a, why)| json!({"account_id": a, "error": why})).collect::<Vec<_>>(),
         }));
     } else {
         say!(
-            "Interest for {period}: {} accounts ({posted} posted by this run, {already} already posted), total {}",
-            posted + already,
-            if total_text.is_empty() { "0".to_owned() } else { total_text.join(" + ") }
+            "Interest for {period}: {} accounts: {posted} posted by this run, {already} already posted, \
+             {nothing} with nothing to post.",
+            posted + already + nothing
         );
+        say!("Paid by this run: {}; for {period} in all: {}.", text(&paid_now), text(&totals));
         for (account, why) in &failures {
             eprintln!("failed: {account}: {why}");
         }

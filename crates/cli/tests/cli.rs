@@ -152,8 +152,9 @@ fn interest_post(app: &App, period: &str, extra: &[&str]) -> tokio::process::Chi
         .unwrap()
 }
 
-/// For each account: how many interest entries it has. Each must equal the domain's
-/// interest on the balance before it, for the days of the month in its memo.
+/// For each account: how many interest entries it has. Each account holds its one
+/// deposit since before the months posted, so each month's interest must be the
+/// domain's interest on that deposit for every day of the month in its memo.
 async fn interest_entries(redis: &RedisServer, ids: &[String], rate: &str) -> Vec<usize> {
     use redbank_domain::{AnnualRate, InterestDays, RateCeiling, TransactionKind, interest_minor};
     let store = redbank_store::Store::connect(&redbank_store::StoreConfig::new(redis.url())).unwrap();
@@ -161,12 +162,12 @@ async fn interest_entries(redis: &RedisServer, ids: &[String], rate: &str) -> Ve
     let mut counts = Vec::new();
     for id in ids {
         let history = store.history(&redbank_domain::AccountId::parse(id).unwrap()).await.unwrap();
+        let deposit = history.iter().find(|t| t.kind == TransactionKind::Deposit).unwrap().amount.minor();
         let interest: Vec<_> = history.iter().filter(|t| t.kind == TransactionKind::Interest).collect();
         for t in &interest {
             let period = redbank_domain::InterestPeriod::parse(&t.memo.as_str()[9..16]).unwrap();
             let days = InterestDays::from_request(period.days() as i32).unwrap();
-            let before = t.balance_after.minor() - t.amount.minor();
-            assert_eq!(t.amount.minor(), interest_minor(before, rate, days), "{id}");
+            assert_eq!(t.amount.minor(), interest_minor(deposit, rate, days), "{id}");
         }
         counts.push(interest.len());
     }
@@ -192,10 +193,20 @@ async fn interest_posting_is_exactly_once_per_account_and_period() {
     redbank(&app, &["create", "sav-frozen", "--type", "savings"]).await;
     redbank(&app, &["deposit", "sav-frozen", "10"]).await;
     assert!(redbank(&app, &["freeze", "sav-frozen", "--reason", "audit"]).await.status.success());
+    // A savings account with nothing in it: its interest is nothing, every run.
+    redbank(&app, &["create", "sav-empty", "--type", "savings"]).await;
 
-    // The two months before this one (only months that have ended are posted).
+    // The two months before this one (only months that have ended are posted),
+    // with every account funded before they began.
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
     let this_month = redbank_domain::InterestPeriod::containing(now);
+    let before = this_month.before().before().bounds_millis().0 - 60 * 60 * 1000;
+    let checking: Vec<String> = (0..10).map(|i| format!("chk-{i}")).collect();
+    for id in savings.iter().chain(&checking) {
+        redbank_testkit::backdate(&app.redis, id, before, &[before + 1000]);
+    }
+    redbank_testkit::backdate(&app.redis, "sav-frozen", before, &[before + 1000, before + 2000]);
+    redbank_testkit::backdate(&app.redis, "sav-empty", before, &[]);
     let (newer, older) = (this_month.before().to_string(), this_month.before().before().to_string());
     let (newer, older) = (newer.as_str(), older.as_str());
     let open = redbank(
@@ -216,8 +227,9 @@ async fn interest_posting_is_exactly_once_per_account_and_period() {
         String::from_utf8_lossy(&b.stderr)
     );
     let (ja, jb) = (json(&a), json(&b));
-    assert_eq!((ja["accounts"].as_u64(), jb["accounts"].as_u64()), (Some(120), Some(120)));
+    assert_eq!((ja["accounts"].as_u64(), jb["accounts"].as_u64()), (Some(121), Some(121)));
     assert_eq!(ja["posted_by_this_run"].as_u64().unwrap() + jb["posted_by_this_run"].as_u64().unwrap(), 120);
+    assert_eq!((ja["nothing_to_post"].as_u64(), jb["nothing_to_post"].as_u64()), (Some(1), Some(1)));
     assert_eq!(ja["totals"], jb["totals"], "both report the same postings");
     assert_eq!(interest_entries(&app.redis, &savings, "4.25").await, vec![1; 120]);
     let others: Vec<String> = (0..10).map(|i| format!("chk-{i}")).chain(["sav-frozen".to_owned()]).collect();
@@ -227,7 +239,22 @@ async fn interest_posting_is_exactly_once_per_account_and_period() {
     let again =
         redbank(&app, &["--json", "interest", "post", "--period", older, "--rate", "savings=4.250"]).await;
     assert!(again.status.success(), "{}", stdout(&again));
-    assert_eq!(json(&again)["already_posted"].as_u64(), Some(120));
+    let j = json(&again);
+    assert_eq!(
+        (j["posted_by_this_run"].as_u64(), j["already_posted"].as_u64(), j["nothing_to_post"].as_u64()),
+        (Some(0), Some(120), Some(1)),
+        "a rerun posts nothing and says so"
+    );
+    assert_eq!(j["paid_by_this_run"], serde_json::json!([]));
+    assert_eq!(j["totals"], ja["totals"], "the month's total, as the first runs found it");
+    // In words too.
+    let words = redbank(&app, &["interest", "post", "--period", older, "--rate", "savings=4.25"]).await;
+    let words = stdout(&words);
+    assert!(
+        words.contains("0 posted by this run, 120 already posted, 1 with nothing to post")
+            && words.contains("Paid by this run: nothing"),
+        "{words}"
+    );
 
     // Killed halfway, then run again: every account once for the newer month.
     let mut slow = interest_post(&app, newer, &["--concurrency", "1", "--max-per-second", "100"]);
@@ -258,7 +285,7 @@ async fn interest_posting_is_exactly_once_per_account_and_period() {
     let rerun = interest_post(&app, newer, &[]).wait_with_output().await.unwrap();
     assert!(rerun.status.success());
     let j = json(&rerun);
-    assert_eq!((j["accounts"].as_u64(), j["already_posted"].as_u64()), (Some(120), Some(done as u64)));
+    assert_eq!((j["accounts"].as_u64(), j["already_posted"].as_u64()), (Some(121), Some(done as u64)));
     let counts = interest_entries(&app.redis, &savings, "4.25").await;
     // Two periods: the older posting and the newer one.
     assert_eq!(counts, vec![2; 120]);

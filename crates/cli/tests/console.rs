@@ -58,6 +58,13 @@ async fn the_console_works_in_a_real_browser() {
             store.post(&id, &BalanceChange::Deposit(amount), None, &Memo::default(), &op).await.unwrap();
         }
     }
+    // alice's savings were funded before last month began, so that the admin's
+    // posting of last month's interest pays them (a month's interest is earned on
+    // the days an account was open: `redbank_testkit::backdate`).
+    let last_month =
+        redbank_domain::InterestPeriod::containing(redbank_domain::calendar::now_millis()).before();
+    let before = last_month.bounds_millis().0 - 60 * 60 * 1000;
+    redbank_testkit::backdate(&redis, "alice-sav", before, &[before + 1000]);
     for (name, grant) in [
         ("alice", Grant::Customer(CustomerId::parse("alice").unwrap())),
         ("bob", Grant::Customer(CustomerId::parse("bob").unwrap())),

@@ -141,6 +141,13 @@ impl InterestPeriod {
         )
     }
 
+    /// The end of each of the month's days, in order (ms since the epoch, UTC; each
+    /// day is `[end - 1 day, end)`).
+    pub fn day_ends_millis(&self) -> impl Iterator<Item = i64> {
+        let (start, _) = self.bounds_millis();
+        (1..=i64::from(self.days())).map(move |day| start + day * MILLIS_PER_DAY)
+    }
+
     /// The month after this one.
     pub fn after(&self) -> Self {
         match self.month {

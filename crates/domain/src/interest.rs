@@ -1,10 +1,16 @@
-//! Simple interest: `balance * rate / 100 * days / 365`, rounded half-even to the
-//! currency's minor unit.
+//! Interest, two ways, both rounded half-even to the currency's minor unit:
 //!
-//! The same rule also lives in the store's Lua script, which must compute it from
-//! the balance it reads inside the atomic step. [`interest_fraction`] is the one
-//! place that turns a rate and a period into the integer fraction both sides use,
-//! and the store's tests check that the script agrees with [`interest_minor`].
+//! - **A month's posting** ([`daily_balance_interest`]): on each day's closing
+//!   balance, only for the days the account was open, the way a bank pays it. The
+//!   bank computes it from the closed month's history, which can no longer change,
+//!   and posts the figure; no float and no Lua takes part.
+//! - **A one-off adjustment** (`ApplyInterest` without a period, the classic
+//!   `CalculateInterest`): `balance * rate / 100 * days / 365` on the balance found
+//!   when it is applied. This rule also lives in the store's Lua script, which
+//!   must compute it from the balance it reads inside the atomic step.
+//!   [`interest_fraction`] is the one place that turns a rate and days into the
+//!   integer fraction both sides use, and the store's tests check that the script
+//!   agrees with [`interest_minor`].
 
 use std::fmt;
 
@@ -177,8 +183,28 @@ pub fn interest_fraction(rate: AnnualRate, days: InterestDays) -> (u64, u64) {
 pub fn interest_minor(balance_minor: i64, rate: AnnualRate, days: InterestDays) -> i64 {
     debug_assert!(balance_minor >= 0, "balances are never negative");
     let (n, d) = interest_fraction(rate, days);
-    let product = i128::from(balance_minor) * i128::from(n);
-    let (d, mut q, r) = (i128::from(d), product / i128::from(d), product % i128::from(d));
+    divide_half_even(i128::from(balance_minor) * i128::from(n), i128::from(d))
+}
+
+/// A month's interest on daily balances: the sum, over each day of the month on
+/// which the account was open, of its balance at the end of that day (UTC) ×
+/// `rate` ÷ 100 ÷ 365, rounded once, half-even, to the minor unit. Held funds are
+/// in the balance: they earn until captured.
+///
+/// `end_of_day` has one item per day of the month, `None` for a day before the
+/// account was opened (a day after it was closed has a balance of zero: an
+/// account closes empty). Exact for every allowed balance: the sum of 31 balances
+/// of at most 10^15, times a rate of at most 10^9 millionths of a percent, stays
+/// far below i128's limit.
+pub fn daily_balance_interest(end_of_day: &[Option<i64>], rate: AnnualRate) -> i64 {
+    let balance_days: i128 = end_of_day.iter().flatten().map(|b| i128::from(*b)).sum();
+    let per_day = i128::from(100 * MICRO_PER_PERCENT * u64::from(DAYS_PER_YEAR));
+    divide_half_even(balance_days * i128::from(rate.micro_percent), per_day)
+}
+
+/// `n / d` rounded half-even, for `n >= 0` and `d > 0`; saturated at i64's limit.
+fn divide_half_even(n: i128, d: i128) -> i64 {
+    let (mut q, r) = (n / d, n % d);
     if 2 * r > d || (2 * r == d && q % 2 == 1) {
         q += 1;
     }
@@ -234,6 +260,55 @@ mod tests {
         for bad in [-1, 367, i32::MIN, i32::MAX] {
             assert_eq!(InterestDays::from_request(bad), Err(Error::InvalidDays));
         }
+    }
+
+    #[test]
+    fn a_months_interest_is_earned_on_each_open_days_closing_balance() {
+        let r = rate("3.65");
+        // 1000.00 for all 30 days at 3.65%: 1000 * 0.0365 * 30 / 365 = 3.00.
+        assert_eq!(daily_balance_interest(&[Some(100_000); 30], r), 300);
+        // Opened on the 21st: 10 days of 1000.00 earn 1.00.
+        let mut late = vec![None; 20];
+        late.extend([Some(100_000); 10]);
+        assert_eq!(daily_balance_interest(&late, r), 100);
+        // 1,000,000.00 arriving on the evening of the 30th earns one day: 100.00.
+        let mut last = vec![Some(0); 29];
+        last.push(Some(100_000_000));
+        assert_eq!(daily_balance_interest(&last, r), 10_000);
+        // Emptied on the 30th: 29 days of 1000.00 earn 2.90.
+        let mut emptied = vec![Some(100_000); 29];
+        emptied.push(Some(0));
+        assert_eq!(daily_balance_interest(&emptied, r), 290);
+        // Rounded once, not day by day: 0.20 at 365% earns 0.002 a day, which
+        // alone would round to nothing; 30 days earn 0.06.
+        let high = |s| AnnualRate::parse(s, RateCeiling::parse("1000").unwrap()).unwrap();
+        assert_eq!(daily_balance_interest(&[Some(20); 30], high("365")), 6);
+        assert_eq!(daily_balance_interest(&[Some(1); 30], r), 0);
+        // A tie goes to the even: 0.50 for one day at 365% is 0.005 -> 0.00; 1.50
+        // is 0.015 -> 0.02; 1.00 for 15 days at 36.5% is 0.015 -> 0.02.
+        assert_eq!(daily_balance_interest(&[Some(50)], high("365")), 0);
+        assert_eq!(daily_balance_interest(&[Some(150)], high("365")), 2);
+        assert_eq!(daily_balance_interest(&[Some(100); 15], rate("36.5")), 2);
+        // Nothing open, nothing earned.
+        assert_eq!(daily_balance_interest(&[None; 31], r), 0);
+        assert_eq!(daily_balance_interest(&[], r), 0);
+    }
+
+    #[test]
+    fn a_31_day_month_at_the_balance_ceiling_is_exact() {
+        let max = crate::limits::MAX_BALANCE_MINOR;
+        // 10^15 for 31 days at 1.000001%: balance-days 3.1e16 are beyond a double's
+        // exact integers (2^53 ~ 9.007e15).
+        let r = rate("1.000001");
+        // 3.1e16 * 1_000_001 / 3.65e10 = 849_315_917_808.219..., rounded down.
+        assert_eq!(daily_balance_interest(&[Some(max); 31], r), 849_315_917_808);
+        // 365.00 less on one day is 1.000001 minor units less.
+        let mut less = vec![Some(max); 31];
+        less[17] = Some(max - 36_500);
+        assert_eq!(daily_balance_interest(&less, r), 849_315_917_807);
+        // The largest rate a server may allow, on the largest balance, every day.
+        let top = AnnualRate::parse("1000", RateCeiling::parse("1000").unwrap()).unwrap();
+        assert_eq!(daily_balance_interest(&[Some(max); 31], top), 849_315_068_493_151);
     }
 
     #[test]

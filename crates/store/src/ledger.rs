@@ -137,6 +137,11 @@ impl Store {
         memo: &Memo,
         by: &Principal,
     ) -> Result<Posted, StoreError> {
+        if let BalanceChange::Interest { period: Some(_), .. } = change {
+            // A month's interest is earned on daily balances, which the bank
+            // computes first: `Store::post_earned`.
+            return Err(StoreError::Corrupt("a period's interest is posted with its earned amount".into()));
+        }
         let (op, given) = PostOp::new(id, change, request_id, memo, by);
         scripts::post::decode(id, given, &self.posts.post(op).await?)
     }

@@ -13,6 +13,7 @@ pub mod check;
 mod conn;
 pub mod console;
 pub mod credentials;
+mod daily;
 mod error;
 mod exec;
 mod history;
@@ -39,6 +40,7 @@ use conn::Conn;
 
 pub use archive::{ARCHIVE_CHUNK_MAX, ArchivePoint};
 pub use batch::BatchConfig;
+pub use daily::DailyBalances;
 pub use error::StoreError;
 pub use history::{HistoryPage, HistoryQuery, StatementCursor, StatementPage};
 pub use holds::{CrashPoint, DUE_GRACE, Recovered};

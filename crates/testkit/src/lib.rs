@@ -359,3 +359,35 @@ impl Lcg {
         items[self.below(items.len() as u64) as usize].clone()
     }
 }
+
+/// Moves an account's life into the past, as if it had happened then: the account
+/// was opened at `opened_millis`, and the entries its history holds now (written
+/// by the service's own scripts, in their order, fields untouched) were written at
+/// `times` (ms since the epoch, one per entry, not decreasing, after
+/// `opened_millis`). Redis gives every entry its own clock's time, and no test can
+/// wait a month: this is how the tests of a month's interest get a month behind
+/// them. Only for an account no call is changing meanwhile. The key layout is the
+/// store's (`acct:{ID}` and its history `acct:{ID}:log`).
+pub fn backdate(redis: &RedisServer, account: &str, opened_millis: i64, times: &[i64]) {
+    let mut conn = redis.connection();
+    let (hash, log) = (format!("acct:{{{account}}}"), format!("acct:{{{account}}}:log"));
+    let entries: Vec<(String, Vec<(String, String)>)> =
+        redis::cmd("XRANGE").arg(&log).arg("-").arg("+").query(&mut conn).expect("read the history");
+    assert_eq!(entries.len(), times.len(), "{account}: one time for each of its {} entries", entries.len());
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "times in order");
+    assert!(times.first().is_none_or(|t| *t > opened_millis), "entries after the opening");
+    let mut pipe = redis::pipe();
+    pipe.atomic().cmd("DEL").arg(&log).ignore();
+    let mut last = (i64::MIN, 0u64);
+    for ((_, fields), t) in entries.iter().zip(times) {
+        let seq = if last.0 == *t { last.1 + 1 } else { 0 };
+        last = (*t, seq);
+        let add = pipe.cmd("XADD").arg(&log).arg(format!("{t}-{seq}"));
+        for (k, v) in fields {
+            add.arg(k).arg(v);
+        }
+        add.ignore();
+    }
+    pipe.cmd("HSET").arg(&hash).arg("ctime").arg(opened_millis * 1000).ignore();
+    let () = pipe.query(&mut conn).expect("rewrite the history");
+}

@@ -14,6 +14,7 @@ mod faults;
 mod hardening;
 mod helpers;
 mod hostile;
+mod interest;
 mod ledger;
 mod observability;
 mod operations;

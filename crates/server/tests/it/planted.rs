@@ -122,7 +122,11 @@ async fn a_period_posted_twice_under_other_request_ids_posts_once() {
     create(&mut c, "period", "USD").await;
     c.deposit(deposit_req("period", usd(1000, 0), "")).await.unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
-    let last_month = redbank_domain::InterestPeriod::containing(now).before().to_string();
+    let last_month = redbank_domain::InterestPeriod::containing(now).before();
+    // Funded before last month began: the month earns (on the days it was open).
+    let before = last_month.bounds_millis().0 - 60_000;
+    redbank_testkit::backdate(&app.redis, "period", before, &[before + 1]);
+    let last_month = last_month.to_string();
     let post = |request_id: &str, rate: &str| v1::ApplyInterestRequest {
         account_id: "period".into(),
         annual_rate_percent: rate.into(),

@@ -17,8 +17,10 @@
 --          idempotency record         acct:{ID}:req:RID, only when there is a request id
 -- ARGV     kind                       deposit | withdrawal | interest
 --          currency of the amount     '' for interest (it is in the account's)
---          amount in minor units; for interest the numerator of the fraction
---          interest denominator       '' unless interest
+--          amount in minor units; for interest the numerator of the fraction,
+--                                     or, with no denominator, the amount itself
+--          interest denominator       '' unless one-off interest (a month's
+--                                     interest comes computed, on daily balances)
 --          memo
 --          request id                 '' when none
 --          request fingerprint        compared on a retry with the same request id
@@ -98,7 +100,7 @@ local function post(acct, log, periods, req, kind, cur, amount_arg, den_arg, mem
   if refusal then return refusal end
 
   local bal, amount = tonumber(a[3]), nil
-  if kind == 'interest' then
+  if kind == 'interest' and den_arg ~= '' then
     amount = interest(bal, tonumber(amount_arg), tonumber(den_arg))
   else
     amount = tonumber(amount_arg)

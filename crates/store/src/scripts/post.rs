@@ -97,7 +97,37 @@ impl PostOp {
         };
         (Self { keys, args: args.encode() }, currency)
     }
+
+    /// A month's interest whose amount was computed (on daily balances, by the
+    /// bank): post.lua adds `earned` as it is, and records the period as any
+    /// period posting. The fingerprint is the posting's, so that a rerun asking
+    /// the same is answered the first posting.
+    pub fn earned(
+        id: &AccountId,
+        change: &BalanceChange,
+        earned: i64,
+        request_id: Option<&RequestId>,
+        memo: &Memo,
+        by: &Principal,
+    ) -> Result<(Self, Option<Currency>), StoreError> {
+        let BalanceChange::Interest { period: Some(_), .. } = change else {
+            return Err(StoreError::Corrupt(
+                "an earned amount is posted only for a period's interest".into(),
+            ));
+        };
+        if !(0..=MAX_BALANCE_MINOR).contains(&earned) {
+            return Err(StoreError::Corrupt(format!("interest of {earned} minor units")));
+        }
+        let (mut op, currency) = Self::new(id, change, request_id, memo, by);
+        op.args[AMOUNT] = earned.to_string();
+        op.args[DENOMINATOR] = String::new();
+        Ok((op, currency))
+    }
 }
+
+/// Where [`Args::encode`] puts the amount and the interest denominator.
+const AMOUNT: usize = 2;
+const DENOMINATOR: usize = 3;
 
 /// The call of `ops`, one after another in one script: ARGV[1] and ARGV[2] are the
 /// request-id TTL and the balance ceiling, then each change's.
