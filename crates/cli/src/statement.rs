@@ -79,6 +79,12 @@ pub async fn run(
             "total_in": decimal(st.total_in.as_ref()),
             "total_out": decimal(st.total_out.as_ref()),
             "currency": st.opening_balance.as_ref().map(|m| m.currency_code.clone()),
+            "interest": st.interest.as_ref().map(|i| json!({
+                "amount": decimal(i.amount.as_ref()),
+                "annual_rate_percent": i.annual_rate_percent,
+                "posted": i.posted,
+                "days": i.days,
+            })),
             "transactions": st.transactions.iter().map(transaction_json).collect::<Vec<_>>(),
         }));
     } else if csv.is_none() {
@@ -116,6 +122,22 @@ fn print_table(st: &v1::GetStatementResponse, from: &str, to: &str) {
         money_text(st.total_out.as_ref()),
         money_text(st.closing_balance.as_ref())
     );
+    if let Some(line) = st.interest.as_ref().map(interest_line) {
+        say!("{line}");
+    }
+}
+
+/// The month's interest in words: posted, or earned so far and not yet paid.
+pub fn interest_line(i: &v1::MonthInterest) -> String {
+    let amount = money_text(i.amount.as_ref());
+    if i.posted {
+        format!("Interest for the month: {amount} at {}% a year, posted", i.annual_rate_percent)
+    } else {
+        format!(
+            "Interest earned so far ({} days, at {}% a year): {amount}, not yet paid",
+            i.days, i.annual_rate_percent
+        )
+    }
 }
 
 /// Opening balance, one row per entry with a signed amount (so that a column sum is

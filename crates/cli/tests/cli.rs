@@ -247,6 +247,23 @@ async fn interest_posting_is_exactly_once_per_account_and_period() {
     );
     assert_eq!(j["paid_by_this_run"], serde_json::json!([]));
     assert_eq!(j["totals"], ja["totals"], "the month's total, as the first runs found it");
+    // The month's statement shows its interest, as posted.
+    let older_month = redbank_domain::InterestPeriod::parse(older).unwrap();
+    let (first, end) = older_month.bounds_millis();
+    let day = |ms: i64| redbank_domain::calendar::format_millis(ms)[..10].to_owned();
+    let statement =
+        redbank(&app, &["statement", "sav-000", "--from", &day(first), "--to", &day(end - 1)]).await;
+    let expected = redbank_domain::interest_minor(
+        10_000,
+        redbank_domain::AnnualRate::parse("4.25", redbank_domain::RateCeiling::default()).unwrap(),
+        redbank_domain::InterestDays::from_request(older_month.days() as i32).unwrap(),
+    );
+    let line = format!(
+        "Interest for the month: {}.{:02} USD at 4.25% a year, posted",
+        expected / 100,
+        expected % 100
+    );
+    assert!(stdout(&statement).contains(&line), "{line} in {}", stdout(&statement));
     // In words too.
     let words = redbank(&app, &["interest", "post", "--period", older, "--rate", "savings=4.25"]).await;
     let words = stdout(&words);

@@ -94,8 +94,9 @@ pub fn format_millis(millis: i64) -> String {
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
-/// A calendar month for which interest is posted, such as 2026-11.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A calendar month for which interest is posted, such as 2026-11. Ordered in
+/// time (by year, then month).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct InterestPeriod {
     year: i64,
     month: u32,

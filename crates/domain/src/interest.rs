@@ -133,6 +133,12 @@ impl AnnualRate {
     pub fn micro_percent(&self) -> u64 {
         self.micro_percent
     }
+
+    /// A rate as stored (in millionths of a percent, as a posting's record keeps
+    /// it); None for zero.
+    pub fn from_micro_percent(micro_percent: u64) -> Option<Self> {
+        (micro_percent > 0).then_some(Self { micro_percent })
+    }
 }
 
 impl fmt::Display for AnnualRate {

@@ -16,9 +16,10 @@ use redbank_api::requests::{
 };
 use redbank_api::v1::{self, bank_server::Bank};
 use redbank_bank::accounts::{Listing, state_operation};
+use redbank_bank::history::MonthInterest;
 use redbank_bank::payments::change_operation;
 use redbank_bank::{HistoryQuery, HoldApplied, Operation, Posted, StatementCursor, StoreError};
-use redbank_domain::{AccountId, Error, HoldId, NewAccount, Principal, StateChange};
+use redbank_domain::{AccountId, Error, HoldId, InterestPeriod, NewAccount, Principal, StateChange};
 use tonic::{Request, Response, Status};
 
 use crate::auth::caller;
@@ -230,6 +231,18 @@ impl Bank for BankV1 {
             Some(cursor) => tokens.sign(&scope, &cursor.encode()).await.map_err(status::from_store)?,
             None => String::new(),
         };
+        // A month's statement shows the month's interest; what cannot be known
+        // (archived history) leaves it out rather than failing the statement.
+        let month = InterestPeriod::containing(start);
+        let interest = if month.bounds_millis() == (start, end) {
+            match self.state.bank.month_interest(&by, &id, month).await {
+                Ok(interest) => interest.map(month_interest_to_proto),
+                Err(StoreError::Refused(_)) => None,
+                Err(e) => return Err(self.fail(&by, Operation::GetStatement, id.as_str(), e)),
+            }
+        } else {
+            None
+        };
         Ok(reserved.respond(v1::GetStatementResponse {
             account_id: id.to_string(),
             start_time: Some(timestamp_from_millis(start)),
@@ -240,6 +253,7 @@ impl Bank for BankV1 {
             total_in: Some(money_to_proto(page.total_in)),
             total_out: Some(money_to_proto(page.total_out)),
             next_page_token,
+            interest,
         }))
     }
 
@@ -371,6 +385,23 @@ impl Bank for BankV1 {
             .await
             .map_err(|e| self.fail(&by, Operation::GetHold, id.account().as_str(), e))?;
         Ok(Response::new(hold_to_proto(&hold)))
+    }
+}
+
+fn month_interest_to_proto(interest: MonthInterest) -> v1::MonthInterest {
+    match interest {
+        MonthInterest::Posted { amount, rate } => v1::MonthInterest {
+            amount: Some(money_to_proto(amount)),
+            annual_rate_percent: rate.to_string(),
+            posted: true,
+            days: 0,
+        },
+        MonthInterest::Accrued { amount, rate, days } => v1::MonthInterest {
+            amount: Some(money_to_proto(amount)),
+            annual_rate_percent: rate.to_string(),
+            posted: false,
+            days: i32::try_from(days).unwrap_or(i32::MAX),
+        },
     }
 }
 

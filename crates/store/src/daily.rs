@@ -3,7 +3,11 @@
 //! that has ended, the last history entry before its end), and the posting of the
 //! figure the bank computed from them (`redbank_domain::interest::daily_balance_interest`).
 
-use redbank_domain::{AccountId, BalanceChange, Error, InterestPeriod, Memo, Principal, RequestId};
+use std::collections::HashMap;
+
+use redbank_domain::{
+    AccountId, AnnualRate, BalanceChange, Error, InterestPeriod, Memo, Principal, RequestId,
+};
 
 use crate::archive::ARCHIVE_FIELDS;
 use crate::history::RawEntries;
@@ -92,6 +96,49 @@ impl Store {
         let (op, given) = PostOp::earned(id, change, earned, request_id, memo, by)?;
         scripts::post::decode(id, given, &self.posts.post(op).await?)
     }
+}
+
+/// A month's interest as posted: the rate and the amount (zero when it came to
+/// nothing), from the account's record of posted periods.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodPosting {
+    pub period: InterestPeriod,
+    pub rate: AnnualRate,
+    pub amount: i64,
+}
+
+impl Store {
+    /// Every month posted to account `id`, oldest first. The caller has checked
+    /// that its principal may see the account.
+    pub async fn period_postings(&self, id: &AccountId) -> Result<Vec<PeriodPosting>, StoreError> {
+        let records: HashMap<String, String> =
+            self.query(redis::cmd("HGETALL").arg(keys::interest_periods(id))).await?;
+        let mut postings = records
+            .into_iter()
+            .map(|(period, record)| posting(id, &period, &record))
+            .collect::<Result<Vec<_>, _>>()?;
+        postings.sort_by_key(|p| p.period);
+        Ok(postings)
+    }
+}
+
+/// One record of the periods hash: the posting's fingerprint
+/// (`interest|<rate in millionths of a percent>|<days>|<period>|<memo>`, see
+/// `BalanceChange::fingerprint`) and post.lua's reply, joined by NUL bytes.
+fn posting(id: &AccountId, period: &str, record: &str) -> Result<PeriodPosting, StoreError> {
+    let corrupt = || StoreError::Corrupt(format!("interest record {period} of {id}"));
+    let period = InterestPeriod::parse(period).map_err(|_| corrupt())?;
+    let mut parts = record.split('\0');
+    let fingerprint = parts.next().ok_or_else(corrupt)?;
+    let rate = fingerprint
+        .split('|')
+        .nth(1)
+        .and_then(|micro| micro.parse().ok())
+        .and_then(AnnualRate::from_micro_percent)
+        .ok_or_else(corrupt)?;
+    let reply: Vec<String> = parts.map(str::to_owned).collect();
+    let amount = scripts::post::decode(id, None, &reply)?.transaction.map_or(0, |t| t.amount.minor());
+    Ok(PeriodPosting { period, rate, amount })
 }
 
 fn from_value<T: redis::FromRedisValue>(value: redis::Value) -> Result<T, StoreError> {

@@ -40,7 +40,7 @@ use conn::Conn;
 
 pub use archive::{ARCHIVE_CHUNK_MAX, ArchivePoint};
 pub use batch::BatchConfig;
-pub use daily::DailyBalances;
+pub use daily::{DailyBalances, PeriodPosting};
 pub use error::StoreError;
 pub use history::{HistoryPage, HistoryQuery, StatementCursor, StatementPage};
 pub use holds::{CrashPoint, DUE_GRACE, Recovered};

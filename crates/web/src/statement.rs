@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use redbank_bank::StoreError;
+use redbank_bank::history::MonthInterest;
 use redbank_domain::{AccountId, Error, InterestPeriod};
 use serde::Deserialize;
 
@@ -72,6 +73,12 @@ pub async fn statement(
         return Ok(statement_csv(&id, &month.to_string(), start, end, &page));
     }
     let more = page.transactions.len().saturating_sub(STATEMENT_SHOWN);
+    // The month's interest; what cannot be known (archived history) is left out.
+    let interest = match app.bank.month_interest(by, &id, month).await {
+        Ok(interest) => interest.map(|i| interest_in_words(&i)),
+        Err(StoreError::Refused(_)) => None,
+        Err(e) => return Err(signed.unavailable(e)),
+    };
     Ok(view::page(
         StatusCode::OK,
         &view::StatementView {
@@ -88,8 +95,21 @@ pub async fn statement(
             total_out: view::money(page.total_out),
             rows: page.transactions.iter().take(STATEMENT_SHOWN).map(EntryRow::of).collect(),
             more,
+            interest,
         },
     ))
+}
+
+/// The month's interest for people: posted, or earned so far and not yet paid.
+fn interest_in_words(interest: &MonthInterest) -> String {
+    match interest {
+        MonthInterest::Posted { amount, rate } => {
+            format!("{} at {rate}% a year, posted", view::money(*amount))
+        }
+        MonthInterest::Accrued { amount, rate, days } => {
+            format!("{} earned so far ({days} days at {rate}% a year), not yet paid", view::money(*amount))
+        }
+    }
 }
 
 /// The statement as a CSV download: the opening balance, one row per entry with a

@@ -296,4 +296,6 @@ pub struct StatementView {
     pub rows: Vec<EntryRow>,
     /// Entries of the month not shown (the CSV has them).
     pub more: usize,
+    /// The month's interest in words (posted, or earned so far), if known.
+    pub interest: Option<String>,
 }

@@ -281,3 +281,73 @@ async fn the_classic_interest_call_is_unchanged() {
     assert_eq!(r.balance, 840.0);
     app.stop().await;
 }
+
+fn statement_req(id: &str, (start, end): (i64, i64)) -> v1::GetStatementRequest {
+    let at = |ms: i64| Some(prost_types::Timestamp { seconds: ms / 1000, nanos: 0 });
+    v1::GetStatementRequest {
+        account_id: id.into(),
+        start_time: at(start),
+        end_time: at(end),
+        page_size: 0,
+        page_token: String::new(),
+    }
+}
+
+/// A month's statement shows the month's interest: posted, or, for the month
+/// under way, what the account has earned so far (on the days that have ended, at
+/// the rate of its last posting), not yet paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_months_statement_shows_its_interest_posted_or_earned_so_far() {
+    let app = spawn_app().await;
+    let mut c = app.v1().await;
+    let (period, start) = last_month();
+    create(&mut c, "stated", "USD").await;
+    c.deposit(deposit_req("stated", usd(3650, 0), "")).await.unwrap();
+    backdate(&app.redis, "stated", start - HOUR, &[start - HOUR / 2]);
+    // Before any posting: no rate to show anything at.
+    let st = c.get_statement(statement_req("stated", period.bounds_millis())).await.unwrap().into_inner();
+    assert_eq!(st.interest, None);
+    let paid = posted(&mut c, "stated", period, "3.65").await;
+    let month_days = i128::from(period.days());
+    assert_eq!(i128::from(paid), half_even(365 * month_days, 10), "0.365 a day");
+    let st = c.get_statement(statement_req("stated", period.bounds_millis())).await.unwrap().into_inner();
+    let i = st.interest.expect("the posted month's interest");
+    assert_eq!((cents(&i.amount), i.annual_rate_percent.as_str(), i.posted), (paid, "3.65", true));
+    // This month: the days that have ended so far, at 3.65%, not yet paid.
+    let this_month = period.after();
+    let ended = || (now_millis() - this_month.bounds_millis().0) / MILLIS_PER_DAY;
+    let before = ended();
+    let st = c.get_statement(statement_req("stated", this_month.bounds_millis())).await.unwrap().into_inner();
+    let after = ended();
+    let i = st.interest.expect("the interest earned so far");
+    assert!(!i.posted && i.annual_rate_percent == "3.65", "{i:?}");
+    let days = i64::from(i.days);
+    assert!(days == before || days == after, "{days} days, {before} or {after} expected");
+    assert_eq!(cents(&i.amount), i64::try_from(half_even(i128::from(365 * days), 10)).unwrap(), "{i:?}");
+    // Any other period than a calendar month: none.
+    let (s, e) = this_month.bounds_millis();
+    let st = c.get_statement(statement_req("stated", (s, e - MILLIS_PER_DAY))).await.unwrap().into_inner();
+    assert_eq!(st.interest, None);
+    app.stop().await;
+}
+
+/// The console's statement of a month shows its interest too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consoles_statement_shows_the_months_interest() {
+    let (redis, server, web) = console(&[]).await;
+    let hash = redbank_bank::password::hash(PASSWORD).unwrap();
+    let ada = redbank_domain::UserName::parse("ada").unwrap();
+    store(&redis).console().create_user(&ada, &redbank_domain::Grant::Admin, &hash).await.unwrap();
+    let mut c = redbank_api::v1::bank_client::BankClient::new(channel(server.addr).await);
+    let (period, start) = last_month();
+    create(&mut c, "shown", "USD").await;
+    c.deposit(deposit_req("shown", usd(3650, 0), "")).await.unwrap();
+    backdate(&redis, "shown", start - HOUR, &[start - HOUR / 2]);
+    let paid = posted(&mut c, "shown", period, "3.65").await;
+    let session = session_of(web, "ada").await;
+    let (status, _, page) =
+        http(web, "GET", &format!("/accounts/shown/statement?month={period}"), &session, "").await;
+    assert_eq!(status, 200, "{page}");
+    let shown = format!("{}.{:02} USD at 3.65% a year, posted", paid / 100, paid % 100);
+    assert!(page.contains("id=\"interest\"") && page.contains(&shown), "{shown} in {page}");
+}
