@@ -21,6 +21,7 @@ pub mod accounts;
 pub mod checks;
 pub mod console;
 pub mod csv;
+pub mod events;
 pub mod history;
 pub mod holds;
 pub mod interest_run;
@@ -36,8 +37,8 @@ use redbank_store::Store;
 pub use policy::{Access, Operation};
 /// What the front ends need of the store's results, without speaking to it.
 pub use redbank_store::{
-    Applied, Captured, HistoryPage, HistoryQuery, HoldApplied, Posted, StatementCursor, StatementPage,
-    StoreError, Transferred,
+    Applied, Captured, Followed, HistoryPage, HistoryQuery, HoldApplied, Posted, StatementCursor,
+    StatementPage, StoreError, Transferred,
     check::CheckReport,
     console::{ConsoleEvent, ConsoleSession, ConsoleUser},
     credentials::MintedKey,

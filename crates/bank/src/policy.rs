@@ -44,6 +44,8 @@ pub enum Operation {
     ManageConsoleUsers,
     /// The console's audit trail: who signed in, who made which key or user.
     ReadAuditTrail,
+    /// Following an account's changes as they happen (Events/Subscribe).
+    FollowAccount,
 }
 
 /// What a role may do with an operation.
@@ -61,7 +63,7 @@ pub enum Access {
 use Access::{Any, Denied, Own};
 
 impl Operation {
-    pub const ALL: [Operation; 23] = [
+    pub const ALL: [Operation; 24] = [
         Operation::OpenAccount,
         Operation::GetAccount,
         Operation::Deposit,
@@ -85,6 +87,7 @@ impl Operation {
         Operation::RunCheck,
         Operation::ManageConsoleUsers,
         Operation::ReadAuditTrail,
+        Operation::FollowAccount,
     ];
 
     /// The row of the table: access for (customer, teller, auditor, admin).
@@ -115,6 +118,8 @@ impl Operation {
             }
             // Staff read what the console did, as they read every account's history.
             Operation::ReadAuditTrail => [Denied, Any, Any, Any],
+            // Following an account is reading its history as it grows.
+            Operation::FollowAccount => [Own, Any, Any, Any],
         }
     }
 
@@ -129,6 +134,7 @@ impl Operation {
                 | Operation::ListAccounts
                 | Operation::ListApiKeys
                 | Operation::ReadAuditTrail
+                | Operation::FollowAccount
                 | Operation::RunCheck
         )
     }

@@ -10,6 +10,7 @@ mod bench;
 mod check;
 mod client;
 mod demo;
+mod events;
 mod holds;
 mod interest_post;
 mod keys;
@@ -142,6 +143,9 @@ enum Command {
     /// Interest: apply to one account, or post a period to every savings account.
     #[command(subcommand)]
     Interest(InterestCommand),
+    /// Changes as they happen: follow an account.
+    #[command(subcommand)]
+    Events(events::EventsCommand),
     /// Show an account's history, newest first.
     History {
         /// The account's id.
@@ -431,6 +435,9 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
         Command::Archive(args) => archive::run(args, out).await?,
         Command::Keys(command) => {
             keys::run(&cli.endpoint, Duration::from_millis(cli.timeout_ms), command, out).await?
+        }
+        Command::Events(command) => {
+            events::run(&cli.endpoint, Duration::from_millis(cli.timeout_ms), command, out).await?
         }
         Command::Bench(args) => {
             bench::run(&cli.endpoint, Duration::from_millis(cli.timeout_ms), args, cli.json).await?

@@ -977,3 +977,75 @@ async fn bench_archive_and_check_run_on_a_cluster() {
     assert!(check.status.success(), "{}{}", stdout(&check), String::from_utf8_lossy(&check.stderr));
     assert_eq!(json(&check)["accounts"], 20);
 }
+
+/// Reads the next line of a child's output, with a deadline for hangs.
+async fn next_line(
+    lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+) -> String {
+    tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("no line within a minute")
+        .unwrap()
+        .expect("the command ended")
+}
+
+/// Runs `redbank --json events tail` with `extra` as a child process.
+fn tail(app: &App, extra: &[&str]) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_redbank"))
+        .env("REDBANK_TOKEN", &app.admin)
+        .arg("--endpoint")
+        .arg(format!("http://{}", app.addr))
+        // Each call lasts at most 1.5 s: the server ends a stream before that.
+        .args(["--json", "--timeout-ms", "1500", "events", "tail"])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_tail_prints_each_change_as_it_happens_and_resumes_from_a_cursor() {
+    use tokio::io::AsyncBufReadExt;
+    let app = spawn_app().await;
+    redbank(&app, &["create", "watched", "--type", "checking"]).await;
+    let mut child = tail(&app, &["--account", "watched"]);
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    // Subscribed once the first stream is under way: wait for it to see a change.
+    let mut first = None;
+    for n in 0..600 {
+        let out = redbank(&app, &["deposit", "watched", "1.00", "--request-id", &format!("d-{n}")]).await;
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        if let Ok(Ok(Some(line))) =
+            tokio::time::timeout(std::time::Duration::from_millis(100), lines.next_line()).await
+        {
+            first = Some(line);
+            break;
+        }
+    }
+    let first: Value = serde_json::from_str(&first.expect("no event for the deposits")).unwrap();
+    // Past the first stream's end: tail follows on from its last cursor.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    for n in 0..3 {
+        redbank(&app, &["deposit", "watched", "2.00", "--request-id", &format!("e-{n}")]).await;
+    }
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let e: Value = serde_json::from_str(&next_line(&mut lines).await).unwrap();
+        seen.push(e["transaction"]["request_id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(seen, ["e-0", "e-1", "e-2"]);
+    child.kill().await.unwrap();
+    // From the first event's cursor: the three after it, nothing before.
+    let cursor = first["cursor"].as_str().unwrap().to_owned();
+    let mut again = tail(&app, &["--account", "watched", "--after", &cursor]);
+    let mut lines = tokio::io::BufReader::new(again.stdout.take().unwrap()).lines();
+    let mut resumed = Vec::new();
+    for _ in 0..3 {
+        let e: Value = serde_json::from_str(&next_line(&mut lines).await).unwrap();
+        assert_eq!(e["event_id"].as_str().unwrap(), format!("watched/{}", e["cursor"].as_str().unwrap()));
+        resumed.push(e["transaction"]["request_id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(resumed, ["e-0", "e-1", "e-2"]);
+    again.kill().await.unwrap();
+}

@@ -87,6 +87,8 @@ pub enum Error {
     InvalidReason(String),
     #[error("the page token is invalid or was issued for other arguments")]
     InvalidPageToken,
+    #[error("the cursor is not one an event gave")]
+    InvalidCursor,
     #[error("{0}")]
     InvalidTimeRange(String),
     #[error("interest period must be a month such as 2026-11")]
@@ -128,6 +130,8 @@ pub enum Error {
         limits::LARGE_READS_PER_PRINCIPAL
     )]
     TooManyReads,
+    #[error("this server follows as many accounts at once as it may; retry in a moment")]
+    TooManySubscriptions,
     #[error("interest for {0} was already posted to this account with other parameters")]
     InterestAlreadyPosted(String),
     /// The period reaches into history that was archived (moved out of Redis).
@@ -195,6 +199,7 @@ impl Error {
             Error::BalanceNotZero { .. } => "BALANCE_NOT_ZERO",
             Error::InvalidReason(_) => "INVALID_REASON",
             Error::InvalidPageToken => "INVALID_PAGE_TOKEN",
+            Error::InvalidCursor => "INVALID_CURSOR",
             Error::InvalidTimeRange(_) => "INVALID_TIME_RANGE",
             Error::InvalidPeriod => "INVALID_PERIOD",
             Error::InvalidPageSize { .. } => "INVALID_PAGE_SIZE",
@@ -211,6 +216,7 @@ impl Error {
             Error::CaptureTimedOut(_) => "CAPTURE_TIMED_OUT",
             Error::PayeeCannotReceive(_) => "PAYEE_CANNOT_RECEIVE",
             Error::TooManyReads => "TOO_MANY_READS",
+            Error::TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
         }
     }
 
@@ -235,6 +241,7 @@ impl Error {
             | Error::SameAccount
             | Error::InvalidReason(_)
             | Error::InvalidPageToken
+            | Error::InvalidCursor
             | Error::InvalidTimeRange(_)
             | Error::InvalidPeriod
             | Error::InvalidPageSize { .. }
@@ -246,7 +253,7 @@ impl Error {
             | Error::HoldNotFound(_)
             | Error::UserNotFound(_) => ErrorClass::NotFound,
             Error::PermissionDenied => ErrorClass::PermissionDenied,
-            Error::TooManyReads => ErrorClass::ResourceExhausted,
+            Error::TooManyReads | Error::TooManySubscriptions => ErrorClass::ResourceExhausted,
             Error::AccountExists | Error::UserExists(_) => ErrorClass::AlreadyExists,
             Error::InsufficientFunds { .. }
             | Error::CurrencyMismatch { .. }

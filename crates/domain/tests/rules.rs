@@ -174,6 +174,7 @@ fn every_refusal_has_a_distinct_stable_reason() {
         (Error::BalanceNotZero { balance: money }, "BALANCE_NOT_ZERO"),
         (Error::InvalidReason("x".into()), "INVALID_REASON"),
         (Error::InvalidPageToken, "INVALID_PAGE_TOKEN"),
+        (Error::InvalidCursor, "INVALID_CURSOR"),
         (Error::InvalidTimeRange("x".into()), "INVALID_TIME_RANGE"),
         (Error::InvalidPeriod, "INVALID_PERIOD"),
         (Error::PeriodNotPostable { period: "p".into(), why: "w".into() }, "PERIOD_NOT_POSTABLE"),

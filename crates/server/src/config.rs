@@ -117,6 +117,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_connections: u32,
 
+    /// Most subscriptions (Events/Subscribe) one replica serves at once; one more
+    /// is refused RESOURCE_EXHAUSTED `TOO_MANY_SUBSCRIPTIONS`.
+    #[arg(long, env = "REDBANK_MAX_SUBSCRIPTIONS", default_value_t = crate::events::SUBSCRIPTIONS_MAX,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    pub max_subscriptions: usize,
+
     /// A new connection that has not completed the HTTP/2 handshake and sent its
     /// first request within this many milliseconds is closed.
     #[arg(long, env = "REDBANK_HANDSHAKE_TIMEOUT_MS", default_value_t = 10_000,

@@ -9,6 +9,7 @@ pub mod auth;
 mod budget;
 pub mod classic;
 pub mod config;
+pub mod events;
 mod health;
 pub mod metrics;
 pub mod page_token;
@@ -24,6 +25,7 @@ use std::time::Duration;
 use redbank_api::classic::bank_service_server::BankServiceServer;
 use redbank_api::v1::api_keys_server::ApiKeysServer;
 use redbank_api::v1::bank_server::BankServer;
+use redbank_api::v1::events_server::EventsServer;
 use redbank_bank::{Bank, Settings};
 use redbank_store::{Store, StoreError};
 use tokio::net::TcpListener;
@@ -217,6 +219,15 @@ pub async fn run(
             ApiKeysServer::new(api_keys::ApiKeysService::new(state.clone()))
                 .max_decoding_message_size(max_message)
                 .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
+        )
+        .add_service(
+            EventsServer::new(events::EventsService::new(
+                state.clone(),
+                tasks.stop.clone(),
+                config.max_subscriptions,
+            ))
+            .max_decoding_message_size(max_message)
+            .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
         )
         .add_service(
             BankServiceServer::new(classic::ClassicBank::new(state))

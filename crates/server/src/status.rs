@@ -254,6 +254,7 @@ mod tests {
             ),
             (Error::InvalidReason("x".into()), Code::InvalidArgument, "INVALID_REASON"),
             (Error::InvalidPageToken, Code::InvalidArgument, "INVALID_PAGE_TOKEN"),
+            (Error::InvalidCursor, Code::InvalidArgument, "INVALID_CURSOR"),
             (Error::InvalidPageSize { max: 5 }, Code::InvalidArgument, "INVALID_PAGE_SIZE"),
             (Error::InvalidKind(9), Code::InvalidArgument, "INVALID_KIND"),
             (Error::InvalidTimeRange("x".into()), Code::InvalidArgument, "INVALID_TIME_RANGE"),

@@ -5,7 +5,7 @@
 use redbank_bank::Operation;
 
 /// Every method served behind authentication, and its operation.
-pub const ROUTES: [(&str, Operation); 24] = [
+pub const ROUTES: [(&str, Operation); 25] = [
     ("/redbank.v1.Bank/CreateAccount", Operation::OpenAccount),
     ("/redbank.v1.Bank/GetAccount", Operation::GetAccount),
     ("/redbank.v1.Bank/Deposit", Operation::Deposit),
@@ -25,6 +25,7 @@ pub const ROUTES: [(&str, Operation); 24] = [
     ("/redbank.v1.ApiKeys/CreateApiKey", Operation::CreateApiKey),
     ("/redbank.v1.ApiKeys/ListApiKeys", Operation::ListApiKeys),
     ("/redbank.v1.ApiKeys/RevokeApiKey", Operation::RevokeApiKey),
+    ("/redbank.v1.Events/Subscribe", Operation::FollowAccount),
     ("/BankService/CreateAccount", Operation::OpenAccount),
     ("/BankService/GetBalance", Operation::GetAccount),
     ("/BankService/Deposit", Operation::Deposit),

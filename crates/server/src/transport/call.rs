@@ -78,6 +78,7 @@ impl Service<http::Request<hyper::body::Incoming>> for CallService {
         let deadline = deadline(self.request_timeout, request.headers());
         let body_deadline = deadline.min(REQUEST_BODY_TIMEOUT);
         let extensions = request.extensions_mut();
+        extensions.insert(CallDeadline(tokio::time::Instant::now() + deadline));
         extensions.insert(self.conn.budget.clone());
         extensions.insert(TcpConnectInfo { local_addr: self.conn.local, remote_addr: Some(self.conn.peer) });
         let (auth, mut routes) = (self.auth.clone(), self.routes.clone());
@@ -147,6 +148,11 @@ impl Body for WatchedBody {
         self.inner.size_hint()
     }
 }
+
+/// When a call must have delivered its response (the server's deadline or the
+/// client's, whichever comes first): a handler of a stream ends it before.
+#[derive(Debug, Clone, Copy)]
+pub struct CallDeadline(pub tokio::time::Instant);
 
 /// The call's deadline: the server's, or the client's `grpc-timeout` if shorter.
 fn deadline(server: Duration, headers: &HeaderMap) -> Duration {

@@ -18,6 +18,7 @@
 
 mod accept;
 mod call;
+pub use call::CallDeadline;
 mod connection;
 pub mod tls;
 

@@ -9,6 +9,7 @@ mod cluster;
 mod concurrency;
 mod console_doors;
 mod doors;
+mod events;
 mod failover;
 mod faults;
 mod hardening;

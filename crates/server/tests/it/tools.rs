@@ -174,7 +174,8 @@ async fn grpcio_reflection_and_a_v1_reflection_client_resolve_every_service() {
             "grpc.reflection.v1.ServerReflection",
             "grpc.reflection.v1alpha.ServerReflection",
             "redbank.v1.ApiKeys",
-            "redbank.v1.Bank"
+            "redbank.v1.Bank",
+            "redbank.v1.Events"
         ]
     );
     assert_eq!(files, 2);

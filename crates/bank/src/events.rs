@@ -1,0 +1,23 @@
+//! Following an account's changes as they happen: its history entries after a
+//! cursor, for whoever may read its history (the policy table's FollowAccount row).
+
+use redbank_domain::{AccountId, EventCursor, Principal};
+use redbank_store::{Followed, StoreError};
+
+use crate::Bank;
+use crate::policy::{Operation, authorize};
+
+impl Bank {
+    /// The entries of account `id` after `after` (at most `max`), and the cursor
+    /// to read on from; with `after` None, none, and the cursor of now.
+    pub async fn follow(
+        &self,
+        by: &Principal,
+        id: &AccountId,
+        after: Option<EventCursor>,
+        max: usize,
+    ) -> Result<Followed, StoreError> {
+        authorize(Operation::FollowAccount, by)?;
+        self.store.entries_after(id, after, max, by).await
+    }
+}
