@@ -78,6 +78,9 @@ pub enum Failure {
     /// The CLI found the request invalid before sending it, for the same reason the
     /// server would give (INVALID_AMOUNT, INVALID_CURRENCY, ...).
     Invalid { reason: &'static str, message: String },
+    /// The CLI refused the request before sending it, for a reason the server
+    /// would give the same way (its class gives the status code).
+    Refused(redbank_domain::Error),
     /// Anything else that stopped the command here: a file, a task (reason CLIENT).
     Local(String),
     /// The command's own output says what failed (the checker's report); only the
@@ -87,7 +90,7 @@ pub enum Failure {
 
 impl From<redbank_domain::Error> for Failure {
     fn from(e: redbank_domain::Error) -> Self {
-        Failure::Invalid { reason: e.reason(), message: e.to_string() }
+        Failure::Refused(e)
     }
 }
 
@@ -246,7 +249,20 @@ pub(crate) use call;
 
 /// The given request id, or a fresh UUID: the CLI always sends one.
 pub fn request_id(given: &Option<String>) -> String {
-    given.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+    let id = given.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    if let Ok(mut last) = LAST_REQUEST_ID.lock() {
+        *last = Some(id.clone());
+    }
+    id
+}
+
+/// The request id of the last change this process sent: what a failure whose
+/// outcome is unknown tells the user to retry with.
+static LAST_REQUEST_ID: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// The request id of the change this command sent, if it sent one.
+pub fn last_request_id() -> Option<String> {
+    LAST_REQUEST_ID.lock().ok().and_then(|last| last.clone())
 }
 
 /// The currency of an account, for typing amounts in it.

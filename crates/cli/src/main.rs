@@ -40,26 +40,26 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Debug, Parser)]
 #[command(name = "redbank", version, about = "Command-line client of the redbank gRPC service")]
 struct Cli {
-    /// Server address: http://HOST:PORT or HOST:PORT (given before the command).
-    #[arg(long, env = "REDBANK_ENDPOINT", default_value = "http://127.0.0.1:50051")]
+    /// Server address: http://HOST:PORT or HOST:PORT.
+    #[arg(long, global = true, env = "REDBANK_ENDPOINT", default_value = "http://127.0.0.1:50051")]
     endpoint: String,
     /// Print one JSON document instead of text.
     #[arg(long, global = true)]
     json: bool,
-    /// Deadline of each call, in milliseconds (given before the command).
-    #[arg(long, env = "REDBANK_TIMEOUT_MS", default_value_t = 5000)]
+    /// Deadline of each call, in milliseconds.
+    #[arg(long, global = true, env = "REDBANK_TIMEOUT_MS", default_value_t = 5000)]
     timeout_ms: u64,
     /// For an https:// endpoint: the CA that signed the server's certificate (PEM).
-    #[arg(long, env = "REDBANK_CA_CERT")]
+    #[arg(long, global = true, env = "REDBANK_CA_CERT")]
     ca_cert: Option<std::path::PathBuf>,
     /// For mutual TLS: this client's certificate (PEM), with --client-key.
-    #[arg(long, env = "REDBANK_CLIENT_CERT", requires_all = ["client_key", "ca_cert"])]
+    #[arg(long, global = true, env = "REDBANK_CLIENT_CERT", requires_all = ["client_key", "ca_cert"])]
     client_cert: Option<std::path::PathBuf>,
     /// The private key of --client-cert (PEM).
-    #[arg(long, env = "REDBANK_CLIENT_KEY", requires = "client_cert")]
+    #[arg(long, global = true, env = "REDBANK_CLIENT_KEY", requires = "client_cert")]
     client_key: Option<std::path::PathBuf>,
     /// The credential sent with every call: an API key (rbk_...) or a JWT.
-    #[arg(long, env = "REDBANK_TOKEN", hide_env_values = true)]
+    #[arg(long, global = true, env = "REDBANK_TOKEN", hide_env_values = true)]
     token: Option<String>,
     #[command(subcommand)]
     command: Command,
@@ -177,7 +177,7 @@ enum Command {
         /// Last day, YYYY-MM-DD (UTC), included.
         #[arg(long)]
         to: String,
-        /// Write CSV to this file instead of printing a table.
+        /// Write CSV to this file instead of printing a table (`-`: to standard output).
         #[arg(long)]
         csv: Option<std::path::PathBuf>,
         /// Overwrite the CSV file if it exists.
@@ -273,7 +273,7 @@ enum InterestCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let printer = Printer::new(cli.json);
+    let printer = Printer::new(cli.json, &cli.endpoint);
     match run(&cli, &printer).await {
         Ok(()) => {
             printer.finish();

@@ -10,9 +10,10 @@ use std::io::Write;
 
 use redbank_api::convert::{account_type_from_proto, kind_from_proto, kind_to_proto, money_from_proto};
 use redbank_api::v1;
-use redbank_domain::TransactionKind;
 use redbank_domain::calendar::format_millis;
+use redbank_domain::{ErrorClass, TransactionKind};
 use serde_json::{Value, json};
+use tonic::Code;
 use tonic_types::StatusExt;
 
 use crate::client::Failure;
@@ -43,6 +44,44 @@ pub fn say_line(args: std::fmt::Arguments<'_>) {
 pub struct Printer {
     pub json: bool,
     documents: RefCell<Vec<Value>>,
+    /// The server's address, for failures to reach it.
+    endpoint: String,
+}
+
+/// gRPC's canonical name of a status code, as the wire, metrics and the README
+/// spell it.
+pub fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
+/// The status code the server gives a refusal of `class`.
+fn class_code(class: ErrorClass) -> &'static str {
+    match class {
+        ErrorClass::InvalidArgument => "INVALID_ARGUMENT",
+        ErrorClass::NotFound => "NOT_FOUND",
+        ErrorClass::PermissionDenied => "PERMISSION_DENIED",
+        ErrorClass::AlreadyExists => "ALREADY_EXISTS",
+        ErrorClass::FailedPrecondition => "FAILED_PRECONDITION",
+        ErrorClass::ResourceExhausted => "RESOURCE_EXHAUSTED",
+    }
 }
 
 pub fn money_text(money: Option<&v1::Money>) -> String {
@@ -155,8 +194,8 @@ pub fn transaction_json(t: &v1::Transaction) -> Value {
 }
 
 impl Printer {
-    pub fn new(json: bool) -> Self {
-        Self { json, documents: RefCell::new(Vec::new()) }
+    pub fn new(json: bool, endpoint: &str) -> Self {
+        Self { json, documents: RefCell::new(Vec::new()), endpoint: endpoint.to_owned() }
     }
 
     /// Records a JSON result, printed by [`Printer::finish`].
@@ -294,24 +333,41 @@ impl Printer {
             eprintln!("error: {message}");
             return;
         }
-        let (code, reason, message, metadata) = match failure {
+        let (code, reason, mut message, metadata) = match failure {
             Failure::Reported(_) => return,
             Failure::Status(s) => {
                 let info = s.get_details_error_info();
                 (
-                    format!("{:?}", s.code()),
+                    code_name(s.code()),
                     info.as_ref().map(|i| i.reason.clone()).unwrap_or_default(),
                     s.message().to_owned(),
                     info.map(|i| i.metadata).unwrap_or_default(),
                 )
             }
             Failure::Invalid { reason, message } => {
-                ("InvalidArgument".into(), (*reason).to_owned(), message.clone(), Default::default())
+                ("INVALID_ARGUMENT", (*reason).to_owned(), message.clone(), Default::default())
+            }
+            Failure::Refused(e) => {
+                (class_code(e.class()), e.reason().to_owned(), e.to_string(), Default::default())
             }
             Failure::Local(message) => {
-                ("FailedPrecondition".into(), "CLIENT".into(), message.clone(), Default::default())
+                ("FAILED_PRECONDITION", "CLIENT".into(), message.clone(), Default::default())
             }
         };
+        // The transport's own failures (no reason from the server): say where it
+        // went, and, for a change, how to learn its outcome.
+        if let Failure::Status(s) = failure
+            && reason.is_empty()
+            && matches!(s.code(), Code::Unavailable | Code::DeadlineExceeded)
+        {
+            message = format!("the server at {} did not answer: {message}", self.endpoint);
+            if let Some(rid) = crate::client::last_request_id() {
+                message.push_str(&format!(
+                    "; the change may or may not have been applied: run it again with --request-id {rid} \
+                     to apply it at most once"
+                ));
+            }
+        }
         if self.json {
             // Whatever was printed before the failure is dropped: one document.
             self.documents.take();
@@ -330,7 +386,7 @@ impl Printer {
 pub const TABLE_WIDTH: usize = 80;
 /// Columns of an entry table: time (to the minute), kind, amount, balance, then
 /// the counterparty and the memo in what is left, cut with an ellipsis.
-const TIME: usize = 16;
+const TIME: usize = 19;
 const KIND: usize = 12;
 const AMOUNT: usize = 13;
 const BALANCE: usize = 13;

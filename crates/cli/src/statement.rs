@@ -42,10 +42,12 @@ pub async fn run(
     let start = day(from, 0)?;
     // --to names the last day, included.
     let end = day(to, 1)?;
-    // Refuse an existing file before asking anything of the server.
+    // Refuse an existing file before asking anything of the server; `-` is
+    // standard output.
+    let to_stdout = csv.is_some_and(|path| path == Path::new("-"));
     let file = match csv {
-        Some(path) => Some(create(path, force)?),
-        None => None,
+        Some(path) if !to_stdout => Some(create(path, force)?),
+        _ => None,
     };
     // Pages follow one another until the server's token runs out; the last page's
     // totals are the period's.
@@ -61,6 +63,10 @@ pub async fn run(
         let mut next = call!(client, get_statement, request(std::mem::take(&mut st.next_page_token)))?;
         next.transactions.splice(0..0, std::mem::take(&mut st.transactions));
         st = next;
+    }
+    if to_stdout {
+        write_csv(&st, std::io::stdout().lock()).map_err(|e| Failure::Local(format!("cannot write: {e}")))?;
+        return Ok(());
     }
     if let (Some(path), Some(file)) = (csv, file) {
         write_csv(&st, file).map_err(|e| Failure::Local(format!("cannot write {}: {e}", path.display())))?;
@@ -144,7 +150,7 @@ pub fn interest_line(i: &v1::MonthInterest) -> String {
 /// the change over the period), closing balance, dated the last second of the last
 /// day asked for. UTF-8 with a byte-order mark, which spreadsheets take as the sign
 /// to read UTF-8; lines end in CRLF (RFC 4180).
-fn write_csv(st: &v1::GetStatementResponse, file: std::fs::File) -> std::io::Result<()> {
+fn write_csv(st: &v1::GetStatementResponse, file: impl Write) -> std::io::Result<()> {
     let currency = st.opening_balance.as_ref().map(|m| m.currency_code.clone()).unwrap_or_default();
     let mut file = std::io::BufWriter::new(file);
     file.write_all("\u{feff}".as_bytes())?;

@@ -666,7 +666,7 @@ async fn archive_moves_old_history_to_a_file_and_everything_still_adds_up() {
     assert!(!out.status.success());
     let v = json(&out);
     assert_eq!(v["error"]["reason"], "HISTORY_ARCHIVED");
-    assert_eq!(v["error"]["code"], "FailedPrecondition");
+    assert_eq!(v["error"]["code"], "FAILED_PRECONDITION");
 
     // Nothing is left to archive; an existing file is never overwritten; a cutoff
     // in the future is refused.
@@ -838,8 +838,10 @@ async fn the_cli_has_no_rough_edges() {
             let wrapped = help.contains(&format!("{}\n          ", line.trim_end()));
             assert!(described || wrapped, "{command}: {line:?} has no description:\n{help}");
         }
+        // The operator's commands read Redis itself (the options of the server
+        // are global: accepted anywhere, unused here).
         if command == "check" || command == "archive" {
-            assert!(!help.contains("--endpoint") && !help.contains("--timeout-ms"), "{command}:\n{help}");
+            assert!(help.contains("--redis-url"), "{command}:\n{help}");
         }
     }
 }
@@ -1048,4 +1050,95 @@ async fn events_tail_prints_each_change_as_it_happens_and_resumes_from_a_cursor(
     }
     assert_eq!(resumed, ["e-0", "e-1", "e-2"]);
     again.kill().await.unwrap();
+}
+
+/// Runs the CLI with `args` as given, no options added but the admin's key.
+async fn as_typed(app: &App, args: &[&str]) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_redbank"))
+        .env("REDBANK_TOKEN", &app.admin)
+        .args(args)
+        .output()
+        .await
+        .unwrap()
+}
+
+/// What a script relies on: options anywhere on the line, gRPC's own code names,
+/// one reason vocabulary with the server, a failure to reach the server that says
+/// where and how to retry a change, CSV on standard output, and whole times.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_behaves_as_scripts_expect() {
+    let app = spawn_app().await;
+    let endpoint = format!("http://{}", app.addr);
+    // Options after the command.
+    let out =
+        as_typed(&app, &["create", "s-1", "--type", "checking", "--endpoint", &endpoint, "--json"]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json(&out)["account_id"], "s-1");
+    redbank(&app, &["deposit", "s-1", "12.50"]).await;
+    // The server's refusal, in gRPC's code names.
+    let out = as_typed(&app, &["withdraw", "s-1", "100", "--json", "--endpoint", &endpoint]).await;
+    let v = json(&out);
+    assert_eq!(
+        (v["error"]["code"].as_str(), v["error"]["reason"].as_str()),
+        (Some("FAILED_PRECONDITION"), Some("INSUFFICIENT_FUNDS"))
+    );
+    // A refusal the CLI makes itself: the same code the server would give.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let this_month = redbank_domain::InterestPeriod::containing(now).to_string();
+    let out =
+        redbank(&app, &["--json", "interest", "post", "--period", &this_month, "--rate", "savings=1"]).await;
+    let v = json(&out);
+    assert_eq!(
+        (v["error"]["code"].as_str(), v["error"]["reason"].as_str()),
+        (Some("FAILED_PRECONDITION"), Some("PERIOD_NOT_POSTABLE"))
+    );
+    // An unreachable server: where, and the request id that makes a retry safe.
+    let out = as_typed(
+        &app,
+        &[
+            "deposit",
+            "s-1",
+            "1.00",
+            "--currency",
+            "USD",
+            "--request-id",
+            "r-1",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--timeout-ms",
+            "2000",
+        ],
+    )
+    .await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("http://127.0.0.1:9") && err.contains("--request-id r-1") && err.contains("UNAVAILABLE"),
+        "{err}"
+    );
+    // CSV on standard output.
+    let day = redbank_domain::calendar::format_millis(now)[..10].to_owned();
+    let out = redbank(&app, &["statement", "s-1", "--from", &day, "--to", &day, "--csv", "-"]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout(&out).trim_start_matches('\u{feff}').starts_with("date,"), "{}", stdout(&out));
+    assert!(!std::path::Path::new("-").exists(), "a file named -");
+    // Whole times in a table.
+    let out = redbank(&app, &["history", "s-1"]).await;
+    let text = stdout(&out);
+    let time_of_day = regex_free_time(&text);
+    assert!(time_of_day, "a time cut short in:\n{text}");
+}
+
+/// Whether `text` holds a whole `YYYY-MM-DD HH:MM:SS` time.
+fn regex_free_time(text: &str) -> bool {
+    text.lines().any(|l| {
+        let b = l.as_bytes();
+        b.len() >= 19
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b[10] == b' '
+            && b[13] == b':'
+            && b[16] == b':'
+            && b[17..19].iter().all(u8::is_ascii_digit)
+    })
 }
