@@ -95,10 +95,6 @@ pub fn unauthenticated() -> Status {
     )
 }
 
-pub fn permission_denied() -> Status {
-    status::refused(&redbank_domain::Error::PermissionDenied)
-}
-
 /// Turns credentials into principals and checks the policy table.
 pub struct Authenticator {
     mode: AuthMode,
@@ -161,7 +157,14 @@ impl Authenticator {
         };
         if policy::access(operation, principal.grant.role()) == Access::Denied {
             self.denials.denied(&principal, operation, None);
-            return Err(permission_denied());
+            // The role may not call the method at all: no account is in question,
+            // so the answer says so (the reason stays PERMISSION_DENIED).
+            let role = principal.grant.role().as_str();
+            let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+            let message = format!(
+                "{article} {role} may not call {path} (the policy table: README, Identity and authorization)"
+            );
+            return Err(status::refused_with_message(&redbank_domain::Error::PermissionDenied, message));
         }
         crate::access::note_actor(request.extensions(), &principal);
         request.extensions_mut().insert(principal);

@@ -730,3 +730,31 @@ async fn a_rotated_jwks_is_picked_up_and_the_removed_key_refused() {
     assert_eq!(probe(old_token).await, Err(Code::Unauthenticated));
     app.stop().await;
 }
+
+/// A role refused a method by the policy table is told so, not that the account
+/// might not exist: no account is in question.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_refused_a_method_is_told_which_role_may_not_call_it() {
+    let app = spawn_app().await;
+    let mut c = app.v1().await;
+    create(&mut c, "t-1", "USD").await;
+    let teller = make_key(&app.redis.url(), Grant::Teller).await;
+    let refused = app
+        .v1_as(&teller)
+        .await
+        .close_account(v1::CloseAccountRequest {
+            account_id: "t-1".into(),
+            reason: "x".into(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
+    assert_eq!(refused.get_details_error_info().map(|i| i.reason), Some("PERMISSION_DENIED".into()));
+    assert!(
+        refused.message().starts_with("a teller may not call /redbank.v1.Bank/CloseAccount"),
+        "{}",
+        refused.message()
+    );
+    app.stop().await;
+}
