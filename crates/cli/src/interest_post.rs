@@ -100,7 +100,7 @@ pub async fn run(client: &Client, args: &PostArgs, out: &Printer) -> Result<(), 
         let page = call!(
             client,
             list_accounts,
-            v1::ListAccountsRequest { page_size: 500, page_token: token.clone() }
+            v1::ListAccountsRequest { page_size: 500, page_token: token.clone(), customer_id: String::new() }
         )?;
         for a in page.accounts {
             // A type or state this client does not know has no rate.

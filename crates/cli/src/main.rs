@@ -107,6 +107,9 @@ enum Command {
         /// Continue where an earlier listing stopped (its next page token).
         #[arg(long, default_value_t = String::new(), hide_default_value = true)]
         page_token: String,
+        /// Only this customer's accounts (staff).
+        #[arg(long, default_value_t = String::new(), hide_default_value = true)]
+        customer: String,
     },
     /// Credit an account.
     Deposit(Movement),
@@ -326,14 +329,18 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
             let req = v1::GetAccountRequest { account_id: account.clone() };
             out.account("Account", &call!(client, get_account, req)?);
         }
-        Command::Accounts { limit, all, page_token } => {
+        Command::Accounts { limit, all, page_token, customer } => {
             let limit = if *all { usize::MAX } else { *limit };
             let mut token = page_token.clone();
             let mut accounts = Vec::new();
             let mut cut = false;
             loop {
                 let size = (limit - accounts.len()).min(ACCOUNTS_PAGE);
-                let req = v1::ListAccountsRequest { page_size: size as i32, page_token: token.clone() };
+                let req = v1::ListAccountsRequest {
+                    page_size: size as i32,
+                    page_token: token.clone(),
+                    customer_id: customer.clone(),
+                };
                 let page = call!(client, list_accounts, req)?;
                 accounts.extend(page.accounts);
                 // A page is a hint to SCAN, which may give more: past the limit, the

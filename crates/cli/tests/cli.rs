@@ -1142,3 +1142,47 @@ fn regex_free_time(text: &str) -> bool {
             && b[17..19].iter().all(u8::is_ascii_digit)
     })
 }
+
+/// Staff list one customer's accounts, as the console's search does; a customer
+/// may name only itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_list_a_customers_accounts() {
+    let app = spawn_app().await;
+    for (id, customer) in [("a-1", "alice"), ("a-2", "alice"), ("b-1", "bob"), ("n-1", "")] {
+        let mut args = vec!["create", id, "--type", "checking"];
+        if !customer.is_empty() {
+            args.extend(["--customer", customer]);
+        }
+        assert!(redbank(&app, &args).await.status.success());
+    }
+    let out = redbank(&app, &["--json", "accounts", "--customer", "alice", "--all"]).await;
+    let mut ids: Vec<String> = json(&out)["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["account_id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["a-1", "a-2"]);
+    let key = redbank(&app, &["--json", "keys", "create", "--role", "customer", "--customer", "bob"]).await;
+    let bob = json(&key)["credential"].as_str().unwrap().to_owned();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_redbank"))
+        .args([
+            "--endpoint",
+            &format!("http://{}", app.addr),
+            "--token",
+            &bob,
+            "--json",
+            "accounts",
+            "--customer",
+            "alice",
+        ])
+        .output()
+        .await
+        .unwrap();
+    let v = json(&out);
+    assert_eq!(
+        (v["error"]["code"].as_str(), v["error"]["reason"].as_str()),
+        (Some("PERMISSION_DENIED"), Some("PERMISSION_DENIED"))
+    );
+}

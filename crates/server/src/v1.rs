@@ -19,7 +19,9 @@ use redbank_bank::accounts::{Listing, state_operation};
 use redbank_bank::history::MonthInterest;
 use redbank_bank::payments::change_operation;
 use redbank_bank::{HistoryQuery, HoldApplied, Operation, Posted, StatementCursor, StoreError};
-use redbank_domain::{AccountId, Error, HoldId, InterestPeriod, NewAccount, Principal, StateChange};
+use redbank_domain::{
+    AccountId, CustomerId, Error, HoldId, InterestPeriod, NewAccount, Principal, StateChange,
+};
 use tonic::{Request, Response, Status};
 
 use crate::auth::caller;
@@ -290,9 +292,11 @@ impl Bank for BankV1 {
     ) -> Result<Response<v1::ListAccountsResponse>, Status> {
         let (_, extensions, r) = request.into_parts();
         let by = caller(&extensions)?;
-        // A customer's cursor walks its own index, staff's every account: a token of
-        // one is no token of the other.
-        let scope = ["accounts", by.required_owner().map_or("", |c| c.as_str())];
+        let customer = CustomerId::parse_optional(&r.customer_id).map_err(|e| status::refused(&e))?;
+        let listing = customer.as_ref().map_or(Listing::Visible, Listing::OfCustomer);
+        // A customer's cursor walks its own index, staff's every account or one
+        // customer's: a token of one is no token of another.
+        let scope = ["accounts", by.required_owner().map_or("", |c| c.as_str()), &r.customer_id];
         let size = accounts_page_size(&r).map_err(|e| status::refused(&e))?;
         let reserved =
             self.state.responses.reserve(&extensions, bounds::page(size, bounds::ACCOUNT_BYTES))?;
@@ -304,7 +308,7 @@ impl Bank for BankV1 {
         let (accounts, next) = self
             .state
             .bank
-            .list_accounts(&by, Listing::Visible, cursor, size)
+            .list_accounts(&by, listing, cursor, size)
             .await
             .map_err(|e| self.fail(&by, Operation::ListAccounts, "", e))?;
         let next_page_token = match next {

@@ -120,7 +120,11 @@ async fn the_api_works_on_a_three_primary_cluster() {
     let (mut seen, mut token, mut total) = (BTreeSet::new(), String::new(), 0);
     loop {
         let page = c
-            .list_accounts(v1::ListAccountsRequest { page_size: 7, page_token: token.clone() })
+            .list_accounts(v1::ListAccountsRequest {
+                page_size: 7,
+                page_token: token.clone(),
+                ..Default::default()
+            })
             .await
             .unwrap()
             .into_inner();

@@ -282,8 +282,12 @@ async fn hostile_requests_get_clean_refusals_and_change_nothing_wrongly() {
             ),
             11 => judge(
                 "ListAccounts",
-                v1c.list_accounts(v1::ListAccountsRequest { page_size: g.i32(), page_token: g.string() })
-                    .await,
+                v1c.list_accounts(v1::ListAccountsRequest {
+                    page_size: g.i32(),
+                    page_token: g.string(),
+                    customer_id: g.string(),
+                })
+                .await,
                 &mut codes,
             ),
             12 => judge(
