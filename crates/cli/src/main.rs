@@ -5,10 +5,12 @@
 //! fails with UNAVAILABLE is retried with the same id, so a retry can never apply
 //! twice.
 
+mod accounts;
 mod archive;
 mod bench;
 mod check;
 mod client;
+mod codes;
 mod demo;
 mod events;
 mod holds;
@@ -27,8 +29,6 @@ use redbank_api::v1;
 use client::{Failure, call, money, request_id};
 use output::Printer;
 
-/// Accounts asked per ListAccounts call (the server's most).
-const ACCOUNTS_PAGE: usize = redbank_domain::limits::ACCOUNTS_PAGE_SIZE_MAX;
 /// Entries asked per ListTransactions call (the server's most).
 const HISTORY_PAGE: usize = redbank_domain::limits::TRANSACTIONS_PAGE_SIZE_MAX;
 
@@ -331,32 +331,7 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
         }
         Command::Accounts { limit, all, page_token, customer } => {
             let limit = if *all { usize::MAX } else { *limit };
-            let mut token = page_token.clone();
-            let mut accounts = Vec::new();
-            let mut cut = false;
-            loop {
-                let size = (limit - accounts.len()).min(ACCOUNTS_PAGE);
-                let req = v1::ListAccountsRequest {
-                    page_size: size as i32,
-                    page_token: token.clone(),
-                    customer_id: customer.clone(),
-                };
-                let page = call!(client, list_accounts, req)?;
-                accounts.extend(page.accounts);
-                // A page is a hint to SCAN, which may give more: past the limit, the
-                // token given back starts that page again (an account may show twice,
-                // as SCAN allows, but none is skipped).
-                if accounts.len() > limit {
-                    accounts.truncate(limit);
-                    cut = true;
-                    break;
-                }
-                token = page.next_page_token;
-                if token.is_empty() || accounts.len() >= limit {
-                    break;
-                }
-            }
-            out.accounts(&accounts, &token, cut || !token.is_empty());
+            accounts::list(&client, limit, page_token, customer, out).await?
         }
         Command::Deposit(m) => {
             let req = v1::DepositRequest {

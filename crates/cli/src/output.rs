@@ -10,13 +10,14 @@ use std::io::Write;
 
 use redbank_api::convert::{account_type_from_proto, kind_from_proto, kind_to_proto, money_from_proto};
 use redbank_api::v1;
+use redbank_domain::TransactionKind;
 use redbank_domain::calendar::format_millis;
-use redbank_domain::{ErrorClass, TransactionKind};
 use serde_json::{Value, json};
 use tonic::Code;
 use tonic_types::StatusExt;
 
 use crate::client::Failure;
+use crate::codes::{class_code, code_name};
 
 /// `println!` that exits quietly (status 0) when stdout is a closed pipe.
 macro_rules! say {
@@ -46,42 +47,6 @@ pub struct Printer {
     documents: RefCell<Vec<Value>>,
     /// The server's address, for failures to reach it.
     endpoint: String,
-}
-
-/// gRPC's canonical name of a status code, as the wire, metrics and the README
-/// spell it.
-pub fn code_name(code: Code) -> &'static str {
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
-    }
-}
-
-/// The status code the server gives a refusal of `class`.
-fn class_code(class: ErrorClass) -> &'static str {
-    match class {
-        ErrorClass::InvalidArgument => "INVALID_ARGUMENT",
-        ErrorClass::NotFound => "NOT_FOUND",
-        ErrorClass::PermissionDenied => "PERMISSION_DENIED",
-        ErrorClass::AlreadyExists => "ALREADY_EXISTS",
-        ErrorClass::FailedPrecondition => "FAILED_PRECONDITION",
-        ErrorClass::ResourceExhausted => "RESOURCE_EXHAUSTED",
-    }
 }
 
 pub fn money_text(money: Option<&v1::Money>) -> String {
