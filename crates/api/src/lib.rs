@@ -4,6 +4,7 @@
 //! This crate knows nothing about Redis or about how requests are served.
 
 pub mod codec;
+pub mod codes;
 pub mod convert;
 pub mod requests;
 

@@ -10,7 +10,6 @@ mod archive;
 mod bench;
 mod check;
 mod client;
-mod codes;
 mod demo;
 mod events;
 mod holds;

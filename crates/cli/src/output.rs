@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::io::Write;
 
+use redbank_api::codes::{class_code, code_name};
 use redbank_api::convert::{account_type_from_proto, kind_from_proto, kind_to_proto, money_from_proto};
 use redbank_api::v1;
 use redbank_domain::TransactionKind;
@@ -17,7 +18,6 @@ use tonic::Code;
 use tonic_types::StatusExt;
 
 use crate::client::Failure;
-use crate::codes::{class_code, code_name};
 
 /// `println!` that exits quietly (status 0) when stdout is a closed pipe.
 macro_rules! say {
@@ -313,7 +313,7 @@ impl Printer {
                 ("INVALID_ARGUMENT", (*reason).to_owned(), message.clone(), Default::default())
             }
             Failure::Refused(e) => {
-                (class_code(e.class()), e.reason().to_owned(), e.to_string(), Default::default())
+                (code_name(class_code(e.class())), e.reason().to_owned(), e.to_string(), Default::default())
             }
             Failure::Local(message) => {
                 ("FAILED_PRECONDITION", "CLIENT".into(), message.clone(), Default::default())

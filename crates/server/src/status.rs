@@ -13,15 +13,9 @@ use tonic_types::{ErrorDetails, StatusExt};
 
 pub const DOMAIN: &str = "redbank";
 
+/// The status code of a refusal of `class` (the API crate's one mapping).
 pub fn code(class: ErrorClass) -> Code {
-    match class {
-        ErrorClass::InvalidArgument => Code::InvalidArgument,
-        ErrorClass::PermissionDenied => Code::PermissionDenied,
-        ErrorClass::NotFound => Code::NotFound,
-        ErrorClass::AlreadyExists => Code::AlreadyExists,
-        ErrorClass::FailedPrecondition => Code::FailedPrecondition,
-        ErrorClass::ResourceExhausted => Code::ResourceExhausted,
-    }
+    redbank_api::codes::class_code(class)
 }
 
 fn metadata(error: &Error) -> HashMap<String, String> {
@@ -131,23 +125,8 @@ pub fn response_budget_exhausted() -> Status {
 /// named after the code; a message too large is OUT_OF_RANGE `MESSAGE_TOO_LARGE`.
 pub fn with_transport_info(status: &Status) -> Status {
     let reason = match status.code() {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
         Code::OutOfRange => "MESSAGE_TOO_LARGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
+        code => redbank_api::codes::code_name(code),
     };
     with_info(status.code(), status.message().to_owned(), reason, HashMap::new())
 }

@@ -1,11 +1,23 @@
-//! Status codes as every output of the CLI spells them: gRPC's canonical names,
-//! as on the wire, in the metrics and in the README.
+//! gRPC status codes as redbank speaks them: the code of each class of refusal,
+//! and each code's canonical name (as on the wire, in the metrics, the README and
+//! every output of the CLI). One place for the server and its clients.
 
 use redbank_domain::ErrorClass;
 use tonic::Code;
 
-/// gRPC's canonical name of a status code, as the wire, metrics and the README
-/// spell it.
+/// The status code of a refusal of `class`.
+pub fn class_code(class: ErrorClass) -> Code {
+    match class {
+        ErrorClass::InvalidArgument => Code::InvalidArgument,
+        ErrorClass::PermissionDenied => Code::PermissionDenied,
+        ErrorClass::NotFound => Code::NotFound,
+        ErrorClass::AlreadyExists => Code::AlreadyExists,
+        ErrorClass::FailedPrecondition => Code::FailedPrecondition,
+        ErrorClass::ResourceExhausted => Code::ResourceExhausted,
+    }
+}
+
+/// gRPC's canonical name of a status code.
 pub fn code_name(code: Code) -> &'static str {
     match code {
         Code::Ok => "OK",
@@ -25,17 +37,5 @@ pub fn code_name(code: Code) -> &'static str {
         Code::Unavailable => "UNAVAILABLE",
         Code::DataLoss => "DATA_LOSS",
         Code::Unauthenticated => "UNAUTHENTICATED",
-    }
-}
-
-/// The status code the server gives a refusal of `class`.
-pub fn class_code(class: ErrorClass) -> &'static str {
-    match class {
-        ErrorClass::InvalidArgument => "INVALID_ARGUMENT",
-        ErrorClass::NotFound => "NOT_FOUND",
-        ErrorClass::PermissionDenied => "PERMISSION_DENIED",
-        ErrorClass::AlreadyExists => "ALREADY_EXISTS",
-        ErrorClass::FailedPrecondition => "FAILED_PRECONDITION",
-        ErrorClass::ResourceExhausted => "RESOURCE_EXHAUSTED",
     }
 }
