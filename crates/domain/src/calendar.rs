@@ -273,6 +273,13 @@ mod tests {
         let now = parse_date_millis("2026-11-26").unwrap();
         let period = |p| InterestPeriod::parse(p).unwrap();
         assert_eq!(InterestPeriod::containing(now), period("2026-11"));
+        // Each day of a month ends a day after the last: 30 in November.
+        let (start, end) = period("2026-11").bounds_millis();
+        let ends: Vec<i64> = period("2026-11").day_ends_millis().collect();
+        assert_eq!(ends.len(), 30);
+        assert_eq!((ends[0], ends[29]), (start + MILLIS_PER_DAY, end));
+        assert!(ends.windows(2).all(|w| w[1] - w[0] == MILLIS_PER_DAY));
+        assert_eq!(period("2024-02").day_ends_millis().count(), 29);
         assert_eq!(period("2026-01").before(), period("2025-12"));
         assert_eq!(period("2026-11").before(), period("2026-10"));
         assert_eq!(

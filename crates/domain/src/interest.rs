@@ -269,6 +269,13 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_rate_reads_back_and_zero_is_none() {
+        assert_eq!(AnnualRate::from_micro_percent(0), None);
+        assert_eq!(AnnualRate::from_micro_percent(1).map(|r| r.micro_percent()), Some(1));
+        assert_eq!(AnnualRate::from_micro_percent(4_250_000), Some(rate("4.25")));
+    }
+
+    #[test]
     fn a_months_interest_is_earned_on_each_open_days_closing_balance() {
         let r = rate("3.65");
         // 1000.00 for all 30 days at 3.65%: 1000 * 0.0365 * 30 / 365 = 3.00.
