@@ -166,3 +166,19 @@ fn a_hold_adds_its_amount_to_what_is_held_and_reserves_only_what_is_available() 
     let frozen = Holding { state: AccountState::Frozen, ..account };
     assert!(matches!(hold(&a, &frozen, amount(1)), Err(Error::AccountFrozen(_))));
 }
+
+#[test]
+fn customer_ids_read_back_as_given_and_empty_means_none() {
+    let c = CustomerId::parse_optional("c-1").unwrap().unwrap();
+    assert_eq!(c.as_str(), "c-1");
+    assert_eq!(CustomerId::parse_optional(""), Ok(None));
+    assert_eq!(CustomerId::parse_optional("a b"), Err(Error::InvalidCustomerId));
+}
+
+#[test]
+fn the_clock_reads_now_and_a_holds_longest_life_is_a_year_and_a_day() {
+    // Any time after this code was written (2026-12-06) and before 2100.
+    let now = redbank_domain::calendar::now_millis();
+    assert!((1_796_500_000_000..4_102_444_800_000).contains(&now), "{now}");
+    assert_eq!(HOLD_DURATION_MAX_SECS, 31_622_400, "366 days");
+}
