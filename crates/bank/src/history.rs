@@ -29,16 +29,12 @@ impl Bank {
         period: InterestPeriod,
     ) -> Result<Option<MonthInterest>, StoreError> {
         authorize(Operation::GetStatement, by)?;
-        let account = self.store.get_account(id, by).await?;
-        let postings = self.store.period_postings(id).await?;
-        let currency = account.currency();
+        let postings = self.store.period_postings(id, by).await?;
         if let Some(p) = postings.iter().find(|p| p.period == period) {
-            return Ok(Some(MonthInterest::Posted {
-                amount: Money::from_minor(currency, p.amount),
-                rate: p.rate,
-            }));
+            return Ok(Some(MonthInterest::Posted { amount: p.amount, rate: p.rate }));
         }
         let Some(last) = postings.iter().rev().find(|p| p.period < period) else { return Ok(None) };
+        let currency = last.amount.currency();
         let daily = self.store.daily_balances(id, period, by).await?;
         let ended = daily.end_of_day.len() - daily.days_not_over;
         let amount = daily_balance_interest(&daily.end_of_day[..ended], last.rate);

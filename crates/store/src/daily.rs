@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use redbank_domain::{
-    AccountId, AnnualRate, BalanceChange, Error, InterestPeriod, Memo, Principal, RequestId,
+    AccountId, AnnualRate, BalanceChange, Currency, Error, InterestPeriod, Memo, Money, Principal, RequestId,
 };
 
 use crate::archive::ARCHIVE_FIELDS;
@@ -104,18 +104,30 @@ impl Store {
 pub struct PeriodPosting {
     pub period: InterestPeriod,
     pub rate: AnnualRate,
-    pub amount: i64,
+    /// Zero when it came to nothing.
+    pub amount: Money,
 }
 
 impl Store {
-    /// Every month posted to account `id`, oldest first. The caller has checked
-    /// that its principal may see the account.
-    pub async fn period_postings(&self, id: &AccountId) -> Result<Vec<PeriodPosting>, StoreError> {
-        let records: HashMap<String, String> =
-            self.query(redis::cmd("HGETALL").arg(keys::interest_periods(id))).await?;
+    /// Every month posted to account `id`, oldest first, read in one atomic round
+    /// trip with the account (whether `by` may see it).
+    pub async fn period_postings(
+        &self,
+        id: &AccountId,
+        by: &Principal,
+    ) -> Result<Vec<PeriodPosting>, StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        pipe.cmd("HMGET").arg(keys::account(id)).arg(&ACCOUNT_FIELDS);
+        pipe.cmd("HGETALL").arg(keys::interest_periods(id));
+        let mut conn = self.exec.conn.clone();
+        let (fields, records): (Vec<Option<String>>, HashMap<String, String>) =
+            self.call(pipe.query_async(&mut conn)).await?;
+        let account = reply::stored_account(id, fields).map_err(|e| crate::hide_missing(e, by))?;
+        crate::may_see(&account, by)?;
         let mut postings = records
             .into_iter()
-            .map(|(period, record)| posting(id, &period, &record))
+            .map(|(period, record)| posting(id, account.currency(), &period, &record))
             .collect::<Result<Vec<_>, _>>()?;
         postings.sort_by_key(|p| p.period);
         Ok(postings)
@@ -125,7 +137,12 @@ impl Store {
 /// One record of the periods hash: the posting's fingerprint
 /// (`interest|<rate in millionths of a percent>|<days>|<period>|<memo>`, see
 /// `BalanceChange::fingerprint`) and post.lua's reply, joined by NUL bytes.
-fn posting(id: &AccountId, period: &str, record: &str) -> Result<PeriodPosting, StoreError> {
+fn posting(
+    id: &AccountId,
+    currency: Currency,
+    period: &str,
+    record: &str,
+) -> Result<PeriodPosting, StoreError> {
     let corrupt = || StoreError::Corrupt(format!("interest record {period} of {id}"));
     let period = InterestPeriod::parse(period).map_err(|_| corrupt())?;
     let mut parts = record.split('\0');
@@ -137,7 +154,9 @@ fn posting(id: &AccountId, period: &str, record: &str) -> Result<PeriodPosting, 
         .and_then(AnnualRate::from_micro_percent)
         .ok_or_else(corrupt)?;
     let reply: Vec<String> = parts.map(str::to_owned).collect();
-    let amount = scripts::post::decode(id, None, &reply)?.transaction.map_or(0, |t| t.amount.minor());
+    let amount = scripts::post::decode(id, None, &reply)?
+        .transaction
+        .map_or(Money::zero(currency), |t| Money::from_minor(currency, t.amount.minor()));
     Ok(PeriodPosting { period, rate, amount })
 }
 

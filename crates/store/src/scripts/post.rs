@@ -65,11 +65,27 @@ impl PostOp {
         memo: &Memo,
         by: &Principal,
     ) -> (Self, Option<Currency>) {
-        let (currency, amount, denominator, period) = match change {
-            BalanceChange::Deposit(amount) | BalanceChange::Withdrawal(amount) => {
+        Self::build(id, change, None, request_id, memo, by)
+    }
+
+    /// One change; `earned`, for a period's interest, its computed amount (the
+    /// script adds it as it is: no denominator).
+    fn build(
+        id: &AccountId,
+        change: &BalanceChange,
+        earned: Option<i64>,
+        request_id: Option<&RequestId>,
+        memo: &Memo,
+        by: &Principal,
+    ) -> (Self, Option<Currency>) {
+        let (currency, amount, denominator, period) = match (change, earned) {
+            (BalanceChange::Deposit(amount) | BalanceChange::Withdrawal(amount), _) => {
                 (Some(amount.currency()), amount.minor().to_string(), String::new(), None)
             }
-            BalanceChange::Interest { rate, days, period } => {
+            (BalanceChange::Interest { period, .. }, Some(earned)) => {
+                (None, earned.to_string(), String::new(), *period)
+            }
+            (BalanceChange::Interest { rate, days, period }, None) => {
                 let (numerator, denominator) = interest_fraction(*rate, *days);
                 (None, numerator.to_string(), denominator.to_string(), *period)
             }
@@ -118,16 +134,9 @@ impl PostOp {
         if !(0..=MAX_BALANCE_MINOR).contains(&earned) {
             return Err(StoreError::Corrupt(format!("interest of {earned} minor units")));
         }
-        let (mut op, currency) = Self::new(id, change, request_id, memo, by);
-        op.args[AMOUNT] = earned.to_string();
-        op.args[DENOMINATOR] = String::new();
-        Ok((op, currency))
+        Ok(Self::build(id, change, Some(earned), request_id, memo, by))
     }
 }
-
-/// Where [`Args::encode`] puts the amount and the interest denominator.
-const AMOUNT: usize = 2;
-const DENOMINATOR: usize = 3;
 
 /// The call of `ops`, one after another in one script: ARGV[1] and ARGV[2] are the
 /// request-id TTL and the balance ceiling, then each change's.
