@@ -23,7 +23,10 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release")
+# Cargo's output, where CARGO_TARGET_DIR puts it (relative to where this was run).
+TARGET = os.path.abspath(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"))
+os.environ["CARGO_TARGET_DIR"] = TARGET
+BIN = os.path.join(TARGET, "release")
 LUA = os.path.join(ROOT, "crates", "store", "src", "lua")
 
 

@@ -1,5 +1,5 @@
 //! gRPC status codes as redbank speaks them: the code of each class of refusal,
-//! and each code's canonical name (as on the wire, in the metrics, the README and
+//! and each code's canonical name (as on the wire, in the metrics, the docs and
 //! every output of the CLI). One place for the server and its clients.
 
 use redbank_domain::ErrorClass;

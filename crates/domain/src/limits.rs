@@ -1,5 +1,5 @@
 //! Named limits of the domain. Each one is enforced by a constructor in this crate
-//! and documented in the README.
+//! and documented in docs/API.md ("Limits").
 
 /// Largest amount of one deposit, withdrawal or interest posting, in minor units.
 ///

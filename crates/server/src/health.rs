@@ -86,9 +86,9 @@ fn log_settings(settings: &RedisSettings, allow_evicting: bool) {
     }
     if !settings.appendonly {
         tracing::warn!(
-            "Redis's append-only persistence is off: a Redis crash loses acknowledged changes (README, Durability)"
+            "Redis's append-only persistence is off: a Redis crash loses acknowledged changes (docs/REDIS.md, Durability)"
         );
     } else if settings.appendfsync != "always" {
-        tracing::info!(appendfsync = %settings.appendfsync, "Redis fsyncs its append-only file less than always (README, Durability)");
+        tracing::info!(appendfsync = %settings.appendfsync, "Redis fsyncs its append-only file less than always (docs/REDIS.md, Durability)");
     }
 }

@@ -1,5 +1,5 @@
 //! Statement reads in flight per caller, shared by the API and the console of one
-//! replica (README, Limits: `TOO_MANY_READS`).
+//! replica (docs/API.md, Limits: `TOO_MANY_READS`).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};

@@ -1,5 +1,5 @@
 //! A payment's payee: whether it can receive, and what a customer learns when it
-//! cannot (README, "What a customer learns of others' accounts"): the whole reason
+//! cannot (docs/SECURITY.md, "What a customer learns of others' accounts"): the whole reason
 //! for its own account, else only [`Error::PayeeCannotReceive`], one answer for a
 //! payee that is missing, frozen, closed, in another currency or at its ceiling.
 //! Staff learn the reason.

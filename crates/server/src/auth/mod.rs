@@ -161,9 +161,8 @@ impl Authenticator {
             // so the answer says so (the reason stays PERMISSION_DENIED).
             let role = principal.grant.role().as_str();
             let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
-            let message = format!(
-                "{article} {role} may not call {path} (the policy table: README, Identity and authorization)"
-            );
+            let message =
+                format!("{article} {role} may not call {path} (the policy table: docs/SECURITY.md)");
             return Err(status::refused_with_message(&redbank_domain::Error::PermissionDenied, message));
         }
         crate::access::note_actor(request.extensions(), &principal);
