@@ -243,3 +243,28 @@ pub async fn run(client: &Client, args: &PostArgs, out: &Printer) -> Result<(), 
         ))),
     }
 }
+
+/// `redbank interest ...`: one account's adjustment, or a month's posting to all.
+#[derive(Debug, clap::Subcommand)]
+pub enum InterestCommand {
+    /// Credit simple interest on one account's current balance.
+    Apply {
+        /// The account's id.
+        account: String,
+        /// Annual rate in percent, such as 4.25.
+        #[arg(long)]
+        rate: String,
+        /// Days of interest; 0 means a full year.
+        #[arg(long, default_value_t = 0)]
+        days: i32,
+        /// Text for the history entry (at most 256 characters).
+        #[arg(long, default_value_t = String::new(), hide_default_value = true)]
+        memo: String,
+        /// Makes a retry safe: the same id is applied once (a fresh UUID when omitted).
+        #[arg(long)]
+        request_id: Option<String>,
+    },
+    /// Post a month's interest to every active account of the given types, exactly
+    /// once per account and month, however often it runs.
+    Post(PostArgs),
+}

@@ -15,6 +15,7 @@ mod events;
 mod holds;
 mod interest_post;
 mod keys;
+mod manual;
 mod output;
 mod statement;
 mod users;
@@ -38,7 +39,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Debug, Parser)]
 #[command(name = "redbank", version, about = "Command-line client of the redbank gRPC service")]
-struct Cli {
+pub(crate) struct Cli {
     /// Server address: http://HOST:PORT or HOST:PORT.
     #[arg(long, global = true, env = "REDBANK_ENDPOINT", default_value = "http://127.0.0.1:50051")]
     endpoint: String,
@@ -144,7 +145,7 @@ enum Command {
     Keys(keys::KeysCommand),
     /// Interest: apply to one account, or post a period to every savings account.
     #[command(subcommand)]
-    Interest(InterestCommand),
+    Interest(interest_post::InterestCommand),
     /// Changes as they happen: follow an account.
     #[command(subcommand)]
     Events(events::EventsCommand),
@@ -207,6 +208,17 @@ enum Command {
     Archive(archive::ArchiveArgs),
     /// Load-test a server (v1 or classic) and check that the money adds up.
     Bench(bench::BenchArgs),
+    /// Print a shell's completion script: `source <(redbank completions bash)`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (roff) of redbank and each of its commands into a directory.
+    Man {
+        /// The directory, made if missing (for example ~/.local/share/man/man1).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Run the classic demo: create, deposit 1000, balance, withdraw 200, 5% interest, balance.
     Demo {
         /// Account id to use; a fresh one by default.
@@ -248,30 +260,6 @@ struct StateArgs {
     request_id: Option<String>,
 }
 
-#[derive(Debug, Subcommand)]
-enum InterestCommand {
-    /// Credit simple interest on one account's current balance.
-    Apply {
-        /// The account's id.
-        account: String,
-        /// Annual rate in percent, such as 4.25.
-        #[arg(long)]
-        rate: String,
-        /// Days of interest; 0 means a full year.
-        #[arg(long, default_value_t = 0)]
-        days: i32,
-        /// Text for the history entry (at most 256 characters).
-        #[arg(long, default_value_t = String::new(), hide_default_value = true)]
-        memo: String,
-        /// Makes a retry safe: the same id is applied once (a fresh UUID when omitted).
-        #[arg(long)]
-        request_id: Option<String>,
-    },
-    /// Post a month's interest to every active account of the given types, exactly
-    /// once per account and month, however often it runs.
-    Post(interest_post::PostArgs),
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -307,6 +295,19 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
     }
     if let Some(token) = &cli.token {
         client::use_token(token)?;
+    }
+    // The CLI's own documentation needs no server.
+    match &cli.command {
+        Command::Completions { shell } => {
+            manual::completions(*shell);
+            return Ok(());
+        }
+        Command::Man { out: dir } => {
+            let pages = manual::man_pages(dir)?;
+            out.wrote(&format!("{} manual pages", pages.len()), dir, &pages);
+            return Ok(());
+        }
+        _ => {}
     }
     let client = client::connect(&cli.endpoint, Duration::from_millis(cli.timeout_ms))?;
     match &cli.command {
@@ -362,7 +363,13 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
             };
             out.transferred(&call!(client, transfer, req)?);
         }
-        Command::Interest(InterestCommand::Apply { account, rate, days, memo, request_id: rid }) => {
+        Command::Interest(interest_post::InterestCommand::Apply {
+            account,
+            rate,
+            days,
+            memo,
+            request_id: rid,
+        }) => {
             let req = v1::ApplyInterestRequest {
                 account_id: account.clone(),
                 annual_rate_percent: rate.clone(),
@@ -376,7 +383,9 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
         }
         Command::Hold(command) => holds::run(&client, command, out).await?,
         Command::Users(command) => users::run(command, out).await?,
-        Command::Interest(InterestCommand::Post(args)) => interest_post::run(&client, args, out).await?,
+        Command::Interest(interest_post::InterestCommand::Post(args)) => {
+            interest_post::run(&client, args, out).await?
+        }
         Command::History { account, limit, kinds, from, to, page_token } => {
             let kinds = output::parse_kinds(kinds)?;
             let start_time = from.as_deref().map(|d| statement::day(d, 0)).transpose()?;
@@ -423,6 +432,8 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
         Command::Bench(args) => {
             bench::run(&cli.endpoint, Duration::from_millis(cli.timeout_ms), args, cli.json).await?
         }
+        // Answered above, before any connection.
+        Command::Completions { .. } | Command::Man { .. } => {}
     }
     Ok(())
 }

@@ -178,6 +178,15 @@ impl Printer {
         }
     }
 
+    /// Files written into `dir`: their names in JSON, a count in text.
+    pub fn wrote(&self, what: &str, dir: &std::path::Path, files: &[String]) {
+        if self.json {
+            self.document(json!({"dir": dir.display().to_string(), "files": files}));
+        } else {
+            say!("Wrote {what} to {}", dir.display());
+        }
+    }
+
     pub fn step(&self, title: &str) {
         if !self.json {
             say!("\n== {title}");

@@ -1186,3 +1186,135 @@ async fn staff_list_a_customers_accounts() {
         (Some("PERMISSION_DENIED"), Some("PERMISSION_DENIED"))
     );
 }
+
+/// The commands and flags of `redbank --help` (every level), in order.
+fn help_of(path: &[&str]) -> String {
+    let out =
+        std::process::Command::new(env!("CARGO_BIN_EXE_redbank")).args(path).arg("--help").output().unwrap();
+    assert!(out.status.success(), "redbank {path:?} --help failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Every command and every flag the CLI has is in docs/CLI.md: the reference cannot
+/// drift from the binary (a command or flag added without its line fails here).
+#[test]
+fn every_command_and_flag_is_documented() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/CLI.md");
+    let documented = std::fs::read_to_string(&path).unwrap();
+    let mut queue: Vec<Vec<String>> = vec![vec![]];
+    let (mut commands, mut missing) = (0, Vec::new());
+    while let Some(command) = queue.pop() {
+        let args: Vec<&str> = command.iter().map(String::as_str).collect();
+        let help = help_of(&args);
+        let mut in_commands = false;
+        for line in help.lines() {
+            if line.starts_with("Commands:") {
+                in_commands = true;
+                continue;
+            }
+            if in_commands {
+                match line.split_whitespace().next() {
+                    Some("help") => {}
+                    Some(name) if line.starts_with("  ") => {
+                        queue.push(command.iter().cloned().chain([name.to_owned()]).collect())
+                    }
+                    _ => in_commands = false,
+                }
+                continue;
+            }
+            let flag = line.trim_start().trim_start_matches("-h, ").trim_start_matches("-V, ");
+            if let Some(rest) = flag.strip_prefix("--") {
+                let flag = rest.split([' ', '=']).next().unwrap();
+                if !["help", "version"].contains(&flag) && !documented.contains(&format!("--{flag}")) {
+                    missing.push(format!("redbank {} --{flag}", args.join(" ")));
+                }
+            }
+        }
+        if !args.is_empty() {
+            commands += 1;
+            if !documented.contains(&format!("redbank {}", args.join(" "))) {
+                missing.push(format!("redbank {}", args.join(" ")));
+            }
+        }
+    }
+    assert!(commands >= 30, "only {commands} commands found: has the help's layout changed?");
+    assert!(missing.is_empty(), "docs/CLI.md lacks: {missing:#?}");
+}
+
+/// A program the tests need, or a loud failure that says how to get it.
+fn needed(program: &str, package: &str) -> std::path::PathBuf {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| {
+            panic!("`{program}` is missing: apt-get install {package} (./scripts/install-deps does)")
+        })
+}
+
+/// Completions load into bash and complete a command; zsh's and fish's are
+/// generated for the same commands.
+#[test]
+fn completions_load_into_bash() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("redbank.bash");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redbank"))
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    std::fs::write(&script, &out.stdout).unwrap();
+    // Source it, show the registration, and ask what `redbank ho<TAB>` offers.
+    let probe = format!(
+        "source {}; complete -p redbank; COMP_WORDS=(redbank ho); COMP_CWORD=1; COMP_LINE='redbank ho'; \
+         COMP_POINT=10; _redbank redbank ho redbank; echo \"offered: ${{COMPREPLY[*]}}\"",
+        script.display()
+    );
+    let bash = std::process::Command::new(needed("bash", "bash"))
+        .args(["--noprofile", "--norc", "-c", &probe])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&bash.stdout);
+    assert!(bash.status.success(), "{said}{}", String::from_utf8_lossy(&bash.stderr));
+    assert!(said.contains("-F _redbank redbank"), "{said}");
+    assert!(said.contains("offered: hold"), "{said}");
+    for (shell, mark) in [("zsh", "#compdef redbank"), ("fish", "complete -c redbank")] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_redbank"))
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(out.status.success() && text.contains(mark) && text.contains("statement"), "{shell}: {text}");
+    }
+}
+
+/// `redbank man` writes a page for the CLI and one per command, and each renders.
+#[test]
+fn man_pages_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redbank"))
+        .args(["--json", "man", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files: Vec<&str> = said["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    for page in ["redbank.1", "redbank-deposit.1", "redbank-hold-capture.1", "redbank-interest-post.1"] {
+        assert!(files.contains(&page), "{page} not in {files:?}");
+    }
+    let man = needed("man", "man-db");
+    for file in &files {
+        let rendered = std::process::Command::new(&man)
+            .arg("-l")
+            .arg(dir.path().join(file))
+            .env("MANPAGER", "cat")
+            .env("MANWIDTH", "80")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&rendered.stdout);
+        assert!(
+            rendered.status.success() && text.contains("NAME") && text.contains("SYNOPSIS"),
+            "{file}: {text}"
+        );
+    }
+}

@@ -27,6 +27,10 @@ pub struct Config {
     #[arg(long, env = "REDBANK_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
 
+    /// Print this manual page (roff, for `man -l -`) and exit.
+    #[arg(long, exclusive = true)]
+    pub man_page: bool,
+
     /// The Redis that holds every account.
     #[arg(long, env = "REDBANK_REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     pub redis_url: String,

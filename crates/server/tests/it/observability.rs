@@ -45,6 +45,66 @@ fn samples(text: &str) -> HashMap<String, f64> {
         .collect()
 }
 
+/// A file of docs/, whole.
+fn doc(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every flag `redbank-server --help` lists is in docs/CONFIGURATION.md's table, with
+/// its environment variable: the table cannot drift from the binary.
+#[test]
+fn every_server_flag_is_documented() {
+    let help =
+        std::process::Command::new(env!("CARGO_BIN_EXE_redbank-server")).arg("--help").output().unwrap();
+    assert!(help.status.success());
+    let help = String::from_utf8(help.stdout).unwrap();
+    let documented = doc("CONFIGURATION.md");
+    let mut flags = 0;
+    for line in help.lines().map(str::trim_start) {
+        let Some(rest) = line.strip_prefix("--") else { continue };
+        let flag = rest.split([' ', '=']).next().unwrap();
+        if ["help", "version"].contains(&flag) {
+            continue;
+        }
+        flags += 1;
+        assert!(documented.contains(&format!("`--{flag}`")), "docs/CONFIGURATION.md lacks --{flag}");
+    }
+    for line in help.lines().map(str::trim) {
+        if let Some(var) = line.strip_prefix("[env: ").and_then(|v| v.split('=').next()) {
+            assert!(documented.contains(&format!("`{var}`")), "docs/CONFIGURATION.md lacks {var}");
+        }
+    }
+    assert!(flags >= 40, "only {flags} flags found in --help: has its layout changed?");
+}
+
+/// `redbank-server --man-page` prints a page that `man -l` renders, with every flag.
+#[test]
+fn the_manual_page_renders() {
+    let page =
+        std::process::Command::new(env!("CARGO_BIN_EXE_redbank-server")).arg("--man-page").output().unwrap();
+    assert!(page.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("redbank-server.1");
+    std::fs::write(&file, &page.stdout).unwrap();
+    let man = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("man"))
+        .find(|p| p.is_file())
+        .expect("`man` is missing: apt-get install man-db (./scripts/install-deps does)");
+    let rendered = std::process::Command::new(man)
+        .arg("-l")
+        .arg(&file)
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "200")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&rendered.stdout);
+    assert!(rendered.status.success(), "{}", String::from_utf8_lossy(&rendered.stderr));
+    for expected in ["NAME", "SYNOPSIS", "--redis-url", "--web-listen", "--shutdown-grace-ms"] {
+        assert!(text.contains(expected), "{expected} not in {text}");
+    }
+}
+
 fn calls(service: &str, method: &str, code: &str) -> String {
     format!("redbank_grpc_requests_total{{code=\"{code}\",method=\"{method}\",service=\"{service}\"}}")
 }
@@ -132,6 +192,15 @@ async fn metrics_count_a_known_mix_of_calls_exactly() {
     assert!(scraped.get("process_resident_memory_bytes").is_some_and(|n| *n > 1e6));
     assert!(scraped.get("process_open_fds").is_some_and(|n| *n > 3.0));
     assert_eq!(http_get(metrics_addr, "/other").await.0, "HTTP/1.1 404 Not Found");
+    // Every family the server exports is in the operator's documentation.
+    let (_, body) = http_get(metrics_addr, "/metrics").await;
+    let documented = doc("OPERATING.md");
+    let families: Vec<&str> =
+        body.lines().filter_map(|l| l.strip_prefix("# TYPE ")?.split(' ').next()).collect();
+    assert!(families.len() >= 10, "{families:?}");
+    for family in families {
+        assert!(documented.contains(&format!("`{family}`")), "docs/OPERATING.md does not name {family}");
+    }
     app.stop().await;
 }
 
