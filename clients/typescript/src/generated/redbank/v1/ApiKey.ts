@@ -1,0 +1,30 @@
+// Original file: proto/redbank/v1/bank.proto
+
+import type { Role as _redbank_v1_Role, Role__Output as _redbank_v1_Role__Output } from '../../redbank/v1/Role';
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp';
+
+export interface ApiKey {
+  'keyId'?: (string);
+  'role'?: (_redbank_v1_Role);
+  'customerId'?: (string);
+  'description'?: (string);
+  'createTime'?: (_google_protobuf_Timestamp | null);
+  'createdBy'?: (string);
+  'expireTime'?: (_google_protobuf_Timestamp | null);
+  'lastUseTime'?: (_google_protobuf_Timestamp | null);
+  'revokeTime'?: (_google_protobuf_Timestamp | null);
+  'revokedBy'?: (string);
+}
+
+export interface ApiKey__Output {
+  'keyId': (string);
+  'role': (_redbank_v1_Role__Output);
+  'customerId': (string);
+  'description': (string);
+  'createTime': (_google_protobuf_Timestamp__Output | null);
+  'createdBy': (string);
+  'expireTime': (_google_protobuf_Timestamp__Output | null);
+  'lastUseTime': (_google_protobuf_Timestamp__Output | null);
+  'revokeTime': (_google_protobuf_Timestamp__Output | null);
+  'revokedBy': (string);
+}

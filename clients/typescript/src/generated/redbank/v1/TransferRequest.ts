@@ -1,0 +1,19 @@
+// Original file: proto/redbank/v1/bank.proto
+
+import type { Money as _redbank_v1_Money, Money__Output as _redbank_v1_Money__Output } from '../../redbank/v1/Money';
+
+export interface TransferRequest {
+  'fromAccountId'?: (string);
+  'toAccountId'?: (string);
+  'amount'?: (_redbank_v1_Money | null);
+  'requestId'?: (string);
+  'memo'?: (string);
+}
+
+export interface TransferRequest__Output {
+  'fromAccountId': (string);
+  'toAccountId': (string);
+  'amount': (_redbank_v1_Money__Output | null);
+  'requestId': (string);
+  'memo': (string);
+}
