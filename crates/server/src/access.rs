@@ -70,13 +70,18 @@ pub struct CallRecord {
     /// (a call dropped without one was cancelled by its client or connection).
     status: Option<(i32, Option<String>)>,
     metrics: Arc<Metrics>,
+    /// The call's trace span (disabled unless traces are exported); it ends with
+    /// this record, when the response has been delivered.
+    span: tracing::Span,
 }
 
 impl CallRecord {
     pub fn start<B>(request: &mut http::Request<B>, peer: SocketAddr, metrics: Arc<Metrics>) -> Self {
         let note = RequestNote::default();
         request.extensions_mut().insert(note.clone());
+        let span = crate::traces::call_span(request.headers(), request.uri().path());
         Self {
+            span,
             path: request.uri().path().to_owned(),
             started: Instant::now(),
             peer,
@@ -85,6 +90,11 @@ impl CallRecord {
             status: None,
             metrics,
         }
+    }
+
+    /// The call's trace span, for its handler to run in.
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
     }
 
     /// Takes the status from headers or trailers that carry one.
@@ -105,13 +115,15 @@ impl Drop for CallRecord {
         let (code, reason) = self.status.take().unwrap_or((1, None));
         let elapsed = self.started.elapsed();
         self.metrics.method(&self.path).record(code, elapsed.as_secs_f64());
+        let request_id = self.note.0.request_id.get().map_or("", String::as_str);
+        crate::traces::finish(&self.span, code, reason.as_deref(), request_id);
         tracing::info!(
             target: "redbank::access",
             method = %self.path,
             code = code_name(code),
             reason = reason.as_deref().unwrap_or(""),
             duration_ms = elapsed.as_secs_f64() * 1000.0,
-            request_id = self.note.0.request_id.get().map_or("", String::as_str),
+            request_id,
             actor = self.note.0.actor.get().map_or("", |p| p.actor.as_str()),
             peer = %self.peer,
             trace_id = self.trace_id.as_deref().unwrap_or(""),

@@ -256,6 +256,11 @@ pub struct Config {
     /// Log format.
     #[arg(long, env = "REDBANK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Export traces (OpenTelemetry spans: one per call, one per Redis script) to
+    /// this OTLP/gRPC receiver, such as http://127.0.0.1:4317; off when unset.
+    #[arg(long, env = "REDBANK_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
 }
 
 /// A log filter that tracing accepts, refused at start rather than replaced.

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod page_token;
 mod recovery;
 pub mod status;
+pub mod traces;
 pub mod transport;
 pub mod v1;
 

@@ -7,8 +7,10 @@ use clap::Parser;
 /// mimalloc's thread-local heaps remove most of it. See docs/PERFORMANCE.md.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use redbank_server::traces::Traces;
 use redbank_server::{Config, LogFormat};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::prelude::*;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -24,14 +26,39 @@ async fn main() -> std::process::ExitCode {
         };
     }
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr);
-    match config.log_format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
-    }
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let traces = match config.otlp_endpoint.as_deref() {
+        // Without traces, the one global filter of before: nothing else listens.
+        None => {
+            let builder = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_ansi(ansi)
+                .with_writer(std::io::stderr);
+            match config.log_format {
+                LogFormat::Json => builder.json().init(),
+                LogFormat::Text => builder.init(),
+            }
+            None
+        }
+        // With traces, each layer its own filter: the log's, and the spans' target.
+        Some(endpoint) => {
+            let (traces, spans) = match Traces::start(endpoint) {
+                Ok(started) => started,
+                Err(error) => {
+                    eprintln!("redbank-server: {error}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            };
+            let log = tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr);
+            let log = match config.log_format {
+                LogFormat::Json => log.json().boxed(),
+                LogFormat::Text => log.boxed(),
+            };
+            tracing_subscriber::registry().with(log.with_filter(filter)).with(spans).init();
+            tracing::info!(endpoint, "exporting traces over OTLP");
+            Some(traces)
+        }
+    };
     if config.auth == redbank_server::auth::AuthMode::Off && !config.listen.ip().is_loopback() {
         tracing::error!(
             listen = %config.listen,
@@ -46,7 +73,11 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match redbank_server::run(listener, config, shutdown_signal()).await {
+    let result = redbank_server::run(listener, config, shutdown_signal()).await;
+    if let Some(traces) = traces {
+        traces.stop();
+    }
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(error = ?error, "server failed");

@@ -220,6 +220,7 @@ impl Metrics {
         let script = |name: &'static str| {
             let label = || vec![Label::new("script", name)];
             ScriptMetrics {
+                name,
                 calls: recorder
                     .register_counter(&Key::from_parts("redbank_redis_script_calls_total", label()), &META),
                 failures: recorder.register_counter(

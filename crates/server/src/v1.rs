@@ -78,13 +78,53 @@ impl BankV1 {
     }
 }
 
+/// The account a request is about, recorded on the call's trace span.
+trait Subject {
+    fn subject(&self) -> &str;
+}
+
+macro_rules! subject {
+    ($($message:ident => $field:ident),* $(,)?) => {
+        $(impl Subject for v1::$message {
+            fn subject(&self) -> &str {
+                &self.$field
+            }
+        })*
+    };
+}
+
+subject!(
+    CreateAccountRequest => account_id,
+    GetAccountRequest => account_id,
+    DepositRequest => account_id,
+    WithdrawRequest => account_id,
+    ApplyInterestRequest => account_id,
+    TransferRequest => from_account_id,
+    ListTransactionsRequest => account_id,
+    GetStatementRequest => account_id,
+    FreezeAccountRequest => account_id,
+    UnfreezeAccountRequest => account_id,
+    CloseAccountRequest => account_id,
+    ListAccountsRequest => customer_id,
+    CreateHoldRequest => account_id,
+    CaptureHoldRequest => hold_id,
+    VoidHoldRequest => hold_id,
+    GetHoldRequest => hold_id,
+);
+
+/// The principal the transport authenticated, the request's account noted for traces.
+fn caller_of<T: Subject>(request: &Request<T>) -> Result<Arc<Principal>, Status> {
+    crate::traces::note_account(request.get_ref().subject());
+    caller(request.extensions())
+}
+
 #[tonic::async_trait]
 impl Bank for BankV1 {
     async fn create_account(
         &self,
         request: Request<v1::CreateAccountRequest>,
     ) -> Result<Response<v1::Account>, Status> {
-        let by = caller(request.extensions())?;
+        let by = caller_of(&request)?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let new = NewAccount::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
         let account = self
@@ -100,7 +140,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::GetAccountRequest>,
     ) -> Result<Response<v1::Account>, Status> {
-        let by = caller(request.extensions())?;
+        let by = caller_of(&request)?;
         let id = AccountId::parse(&request.get_ref().account_id).map_err(|e| status::refused(&e))?;
         let account = self
             .state
@@ -115,7 +155,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::DepositRequest>,
     ) -> Result<Response<v1::DepositResponse>, Status> {
-        let by = caller(request.extensions())?;
+        let by = caller_of(&request)?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let movement = Movement::try_from(request.get_ref());
         let (transaction, account) = self.post(&by, movement).await?;
@@ -126,7 +166,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::WithdrawRequest>,
     ) -> Result<Response<v1::WithdrawResponse>, Status> {
-        let by = caller(request.extensions())?;
+        let by = caller_of(&request)?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let movement = Movement::try_from(request.get_ref());
         let (transaction, account) = self.post(&by, movement).await?;
@@ -137,7 +177,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::ApplyInterestRequest>,
     ) -> Result<Response<v1::ApplyInterestResponse>, Status> {
-        let by = caller(request.extensions())?;
+        let by = caller_of(&request)?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let settings = self.state.bank.settings();
         let (ceiling, policy) = (settings.rate_ceiling, settings.period_policy);
@@ -150,7 +190,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::TransferRequest>,
     ) -> Result<Response<v1::TransferResponse>, Status> {
-        let by = caller(request.extensions())?;
+        let by = caller_of(&request)?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let TransferCommand { transfer, request_id, memo } =
             TransferCommand::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
@@ -172,8 +212,8 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::ListTransactionsRequest>,
     ) -> Result<Response<v1::ListTransactionsResponse>, Status> {
+        let by = caller_of(&request)?;
         let (_, extensions, r) = request.into_parts();
-        let by = caller(&extensions)?;
         let TransactionsQuery { id, page_size: size, start_millis, end_millis, kinds } =
             TransactionsQuery::try_from(&r).map_err(|e| status::refused(&e))?;
         let reserved =
@@ -208,8 +248,8 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::GetStatementRequest>,
     ) -> Result<Response<v1::GetStatementResponse>, Status> {
+        let by = caller_of(&request)?;
         let (_, extensions, r) = request.into_parts();
-        let by = caller(&extensions)?;
         let StatementQuery { id, start_millis: start, end_millis: end, page_size: size } =
             StatementQuery::try_from(&r).map_err(|e| status::refused(&e))?;
         let reserved =
@@ -263,7 +303,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::FreezeAccountRequest>,
     ) -> Result<Response<v1::Account>, Status> {
-        let by = caller(request.extensions())?;
+        let by = caller_of(&request)?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         self.set_state(&by, StateChange::Freeze, StateCommand::try_from(request.get_ref())).await
     }
@@ -272,7 +312,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::UnfreezeAccountRequest>,
     ) -> Result<Response<v1::Account>, Status> {
-        let by = caller(request.extensions())?;
+        let by = caller_of(&request)?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         self.set_state(&by, StateChange::Unfreeze, StateCommand::try_from(request.get_ref())).await
     }
@@ -281,7 +321,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::CloseAccountRequest>,
     ) -> Result<Response<v1::Account>, Status> {
-        let by = caller(request.extensions())?;
+        let by = caller_of(&request)?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         self.set_state(&by, StateChange::Close, StateCommand::try_from(request.get_ref())).await
     }
@@ -290,8 +330,8 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::ListAccountsRequest>,
     ) -> Result<Response<v1::ListAccountsResponse>, Status> {
+        let by = caller_of(&request)?;
         let (_, extensions, r) = request.into_parts();
-        let by = caller(&extensions)?;
         let customer = CustomerId::parse_optional(&r.customer_id).map_err(|e| status::refused(&e))?;
         let listing = customer.as_ref().map_or(Listing::Visible, Listing::OfCustomer);
         // A customer's cursor walks its own index, staff's every account or one
@@ -325,7 +365,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::CreateHoldRequest>,
     ) -> Result<Response<v1::HoldResponse>, Status> {
-        let by = caller(request.extensions())?;
+        let by = caller_of(&request)?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let HoldCommand { hold, request_id, memo } =
             HoldCommand::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
@@ -342,7 +382,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::CaptureHoldRequest>,
     ) -> Result<Response<v1::CaptureHoldResponse>, Status> {
-        let by = caller(request.extensions())?;
+        let by = caller_of(&request)?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let CaptureCommand { capture, request_id, memo } =
             CaptureCommand::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
@@ -366,7 +406,7 @@ impl Bank for BankV1 {
         &self,
         request: Request<v1::VoidHoldRequest>,
     ) -> Result<Response<v1::HoldResponse>, Status> {
-        let by = caller(request.extensions())?;
+        let by = caller_of(&request)?;
         access::note_request_id(request.extensions(), &request.get_ref().request_id);
         let VoidCommand { hold, request_id, memo } =
             VoidCommand::try_from(request.get_ref()).map_err(|e| status::refused(&e))?;
@@ -380,7 +420,7 @@ impl Bank for BankV1 {
     }
 
     async fn get_hold(&self, request: Request<v1::GetHoldRequest>) -> Result<Response<v1::Hold>, Status> {
-        let by = caller(request.extensions())?;
+        let by = caller_of(&request)?;
         let id = HoldId::parse(&request.get_ref().hold_id).map_err(|e| status::refused(&e))?;
         let hold = self
             .state

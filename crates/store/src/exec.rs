@@ -6,6 +6,7 @@
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 use redis::{FromRedisValue, RedisResult, ScriptInvocation};
 
@@ -101,12 +102,26 @@ impl Executor {
         invocation: &ScriptInvocation<'_>,
         key: &str,
     ) -> Result<T, StoreError> {
-        let mut conn = self.conn.clone();
-        let started = Instant::now();
-        let result = self.call(invocation.invoke_async(&mut conn)).await;
-        metrics.record(started, &result);
-        let reply = result?;
-        self.replication.confirm(&mut conn, key, self.call_timeout).await?;
-        Ok(reply)
+        let span = tracing::trace_span!(
+            target: crate::TRACE_TARGET,
+            "redis script",
+            otel.name = metrics.name,
+            otel.kind = "client",
+            db.system = "redis",
+            db.operation = "EVALSHA",
+            redbank.script = metrics.name,
+            redbank.key = key,
+        );
+        async {
+            let mut conn = self.conn.clone();
+            let started = Instant::now();
+            let result = self.call(invocation.invoke_async(&mut conn)).await;
+            metrics.record(started, &result);
+            let reply = result?;
+            self.replication.confirm(&mut conn, key, self.call_timeout).await?;
+            Ok(reply)
+        }
+        .instrument(span)
+        .await
     }
 }

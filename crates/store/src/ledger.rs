@@ -6,6 +6,7 @@ use redbank_domain::{
     Account, AccountId, AccountType, BalanceChange, Currency, CustomerId, Error, Memo, Principal, Reason,
     RequestId, StateChange, Transaction, Transfer,
 };
+use tracing::Instrument;
 
 use crate::scripts::post::PostOp;
 use crate::{Store, StoreError, keys, reply, scripts};
@@ -143,7 +144,11 @@ impl Store {
             return Err(StoreError::Corrupt("a period's interest is posted with its earned amount".into()));
         }
         let (op, given) = PostOp::new(id, change, request_id, memo, by);
-        scripts::post::decode(id, given, &self.posts.post(op).await?)
+        // Under load the script runs in the batcher's task, outside this call's
+        // trace: this span is the call's wait for it.
+        let waited = tracing::trace_span!(target: crate::TRACE_TARGET, "post (batched)", redbank.account = id.as_str());
+        let fields = self.posts.post(op).instrument(waited).await?;
+        scripts::post::decode(id, given, &fields)
     }
 
     /// Applies changes in order, in one script call, whatever the batch settings:

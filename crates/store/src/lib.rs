@@ -7,6 +7,10 @@
 //! idempotency record inside the same step. No state is held in this process
 //! except the connection.
 
+/// The `tracing` target of the spans exported as traces (the server's `--otlp-endpoint`):
+/// only the exporter's layer listens to it, at TRACE level.
+pub const TRACE_TARGET: &str = "redbank::trace";
+
 mod archive;
 mod batch;
 pub mod check;

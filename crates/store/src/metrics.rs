@@ -11,14 +11,17 @@ use crate::StoreError;
 /// One script's calls: how many, how many failed, how long each took.
 #[derive(Clone)]
 pub struct ScriptMetrics {
+    /// The script's name, as its label and on its trace spans.
+    pub name: &'static str,
     pub calls: Counter,
     pub failures: Counter,
     pub seconds: Histogram,
 }
 
-impl Default for ScriptMetrics {
-    fn default() -> Self {
-        Self { calls: Counter::noop(), failures: Counter::noop(), seconds: Histogram::noop() }
+impl ScriptMetrics {
+    /// Handles that record nothing, for the script `name`.
+    pub fn noop(name: &'static str) -> Self {
+        Self { name, calls: Counter::noop(), failures: Counter::noop(), seconds: Histogram::noop() }
     }
 }
 
@@ -49,15 +52,7 @@ pub struct StoreMetrics {
 
 impl Default for StoreMetrics {
     fn default() -> Self {
-        Self {
-            post: ScriptMetrics::default(),
-            transfer: ScriptMetrics::default(),
-            create_account: ScriptMetrics::default(),
-            set_state: ScriptMetrics::default(),
-            archive: ScriptMetrics::default(),
-            holds: ScriptMetrics::default(),
-            batch_changes: Histogram::noop(),
-        }
+        Self::with(ScriptMetrics::noop, Histogram::noop())
     }
 }
 

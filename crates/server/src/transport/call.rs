@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
+use tracing::Instrument;
 
 use bytes::Bytes;
 use http::HeaderMap;
@@ -87,7 +88,8 @@ impl Service<http::Request<hyper::body::Incoming>> for CallService {
                 Ok(()) => routes.call(request).await,
                 Err(refused) => Ok(refused.into_http()),
             }
-        };
+        }
+        .instrument(record.span().clone());
         Box::pin(async move {
             // One timer for both deadlines: it fires first at the body's (never
             // later than the call's); a call whose body has ended by then goes on

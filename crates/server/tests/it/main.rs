@@ -26,4 +26,5 @@ mod restart;
 mod rules;
 mod tls;
 mod tools;
+mod traces;
 mod v1;
