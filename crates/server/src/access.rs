@@ -1,6 +1,6 @@
 //! The access log: one line per call, at `info` under the target `redbank::access`
 //! (turned off with `--log-level info,redbank::access=off`), with the method, the
-//! status code and reason, the duration (response delivered), the request id, the actor (who made it), the
+//! status code and reason, the duration in whole microseconds (response delivered), the request id, the actor (who made it), the
 //! peer and the W3C trace id when the client sent a `traceparent`.
 
 use std::net::SocketAddr;
@@ -122,7 +122,8 @@ impl Drop for CallRecord {
             method = %self.path,
             code = code_name(code),
             reason = reason.as_deref().unwrap_or(""),
-            duration_ms = elapsed.as_secs_f64() * 1000.0,
+            // Whole microseconds: `0.050665` ms would read as noise.
+            duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
             request_id,
             actor = self.note.0.actor.get().map_or("", |p| p.actor.as_str()),
             peer = %self.peer,

@@ -63,7 +63,8 @@ pub async fn watch_store(
         let status = if writable && safe { ServingStatus::Serving } else { ServingStatus::NotServing };
         redis_up.set(if writable { 1.0 } else { 0.0 });
         if last != Some(status) {
-            tracing::info!(?status, "health");
+            let said = if status == ServingStatus::Serving { "serving" } else { "not_serving" };
+            tracing::info!(status = said, "health");
             set_all(&reporter, status).await;
             last = Some(status);
         }

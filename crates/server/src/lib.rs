@@ -184,14 +184,21 @@ pub async fn run(
     };
     let limits = config.transport_limits();
     tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        commit = metrics::COMMIT,
         listen = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
         redis = %redact(&config.redis_url),
         redis_cluster = !config.redis_cluster_nodes.is_empty(),
+        redis_wait_replicas = config.redis_wait_replicas,
         max_connections = limits.max_connections,
+        request_timeout_ms = config.request_timeout_ms,
         tls = tls.is_some(),
         client_certificates = config.tls_client_ca.is_some(),
-        auth = ?config.auth,
+        auth = config.auth.as_str(),
         jwt = config.jwt_jwks_file.is_some(),
+        web = config.web_listen.is_some(),
+        metrics = config.metrics_listen.is_some(),
+        traces = config.otlp_endpoint.is_some(),
         "redbank-server serving redbank.v1.Bank and BankService"
     );
     let grace = Duration::from_millis(config.shutdown_grace_ms);

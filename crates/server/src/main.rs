@@ -35,7 +35,7 @@ async fn main() -> std::process::ExitCode {
                 .with_ansi(ansi)
                 .with_writer(std::io::stderr);
             match config.log_format {
-                LogFormat::Json => builder.json().init(),
+                LogFormat::Json => builder.json().flatten_event(true).init(),
                 LogFormat::Text => builder.init(),
             }
             None
@@ -51,7 +51,7 @@ async fn main() -> std::process::ExitCode {
             };
             let log = tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr);
             let log = match config.log_format {
-                LogFormat::Json => log.json().boxed(),
+                LogFormat::Json => log.json().flatten_event(true).boxed(),
                 LogFormat::Text => log.boxed(),
             };
             tracing_subscriber::registry().with(log.with_filter(filter)).with(spans).init();

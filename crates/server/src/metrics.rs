@@ -91,7 +91,6 @@ pub struct Metrics {
     unknown: MethodMetrics,
     pub connections: Gauge,
     pub redis_up: Gauge,
-    process: [Gauge; 4],
 }
 
 const META: Metadata<'static> = Metadata::new("redbank", Level::INFO, None);
@@ -126,7 +125,6 @@ impl Metrics {
             unknown: MethodMetrics::noop(),
             connections: Gauge::noop(),
             redis_up: Gauge::noop(),
-            process: [Gauge::noop(), Gauge::noop(), Gauge::noop(), Gauge::noop()],
         }
     }
 
@@ -145,6 +143,8 @@ impl Metrics {
                 return Self::off();
             }
         };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let _ = STARTED.set(now.as_secs_f64());
         let recorder = Arc::new(builder.build_recorder());
         let handle = recorder.handle();
         let describe = |name: &'static str, text: &'static str| {
@@ -198,12 +198,6 @@ impl Metrics {
             unknown,
             connections: gauge("redbank_connections_open"),
             redis_up: gauge("redbank_redis_up"),
-            process: [
-                gauge("process_cpu_seconds_total"),
-                gauge("process_resident_memory_bytes"),
-                gauge("process_open_fds"),
-                gauge("process_threads"),
-            ],
             recorder: Some(recorder),
             handle: Some(handle),
         }
@@ -237,15 +231,13 @@ impl Metrics {
         StoreMetrics::with(script, batch)
     }
 
-    /// The Prometheus text, process figures read now.
+    /// The Prometheus text: the recorder's, then the process and build families
+    /// (written here: a process collector's conventional types and help).
     pub fn render(&self) -> String {
         let Some(handle) = &self.handle else { return String::new() };
-        if let Some(figures) = process_figures() {
-            for (gauge, value) in self.process.iter().zip(figures) {
-                gauge.set(value);
-            }
-        }
-        handle.render()
+        let mut text = handle.render();
+        process_text(&mut text);
+        text
     }
 
     /// Folds histogram samples into buckets, every [`UPKEEP_INTERVAL`], for as long
@@ -257,6 +249,46 @@ impl Metrics {
             handle.run_upkeep();
         }
     }
+}
+
+/// The commit of this build (build.rs: git's, `REDBANK_COMMIT`, or "unknown").
+pub const COMMIT: &str = env!("REDBANK_COMMIT");
+
+/// When the process started, as Unix seconds (set when the metrics are made, at start).
+static STARTED: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+
+/// Appends the process collector's families and `redbank_build_info` to `text`.
+fn process_text(text: &mut String) {
+    use std::fmt::Write as _;
+    let mut family = |name: &str, kind: &str, help: &str, sample: &str| {
+        let _ = write!(text, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{sample}\n");
+    };
+    if let Some([cpu, rss, fds, threads]) = process_figures() {
+        family(
+            "process_cpu_seconds_total",
+            "counter",
+            "Total user and system CPU time spent in seconds.",
+            &format!(" {cpu}"),
+        );
+        family(
+            "process_resident_memory_bytes",
+            "gauge",
+            "Resident memory size in bytes.",
+            &format!(" {rss}"),
+        );
+        family("process_open_fds", "gauge", "Number of open file descriptors.", &format!(" {fds}"));
+        family("process_threads", "gauge", "Number of OS threads in the process.", &format!(" {threads}"));
+    }
+    if let Some(started) = STARTED.get() {
+        family(
+            "process_start_time_seconds",
+            "gauge",
+            "Start time of the process since unix epoch in seconds.",
+            &format!(" {started}"),
+        );
+    }
+    let build = format!("{{version=\"{}\",commit=\"{COMMIT}\"}} 1", env!("CARGO_PKG_VERSION"));
+    family("redbank_build_info", "gauge", "The version and commit of this build; always 1.", &build);
 }
 
 /// CPU seconds, resident bytes, open descriptors and threads of this process, from

@@ -35,6 +35,16 @@ pub enum AuthMode {
     Off,
 }
 
+impl AuthMode {
+    /// As the flag spells it (`required`, `off`), for the log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::Off => "off",
+        }
+    }
+}
+
 /// Why a credential was refused. Told to the server's log only: the client hears
 /// UNAUTHENTICATED and nothing more, so that it cannot tell an unknown key from
 /// a revoked one.

@@ -63,9 +63,10 @@ async fn wrong_passwords_sent_at_once_are_checked_at_most_up_to_the_limit() {
     for t in burst {
         let (right, status) = t.await.unwrap();
         *statuses.entry(status).or_insert(0) += 1;
-        // 401: checked and wrong; 303: checked and right; 429: refused unchecked.
+        // 401: checked and wrong; 303: checked and right; 429: refused unchecked;
+        // 503: past the console's request time (a busy machine), counted as checked.
         match status {
-            401 | 303 => checked += 1,
+            401 | 303 | 503 => checked += 1,
             429 => {}
             other => panic!("status {other} (right password: {right})"),
         }
@@ -119,12 +120,14 @@ async fn a_burst_of_unknown_user_sign_ins_holds_bounded_memory_and_others_are_se
         peak >> 20,
         during.len()
     );
-    // Every one answered: checked (401) or refused at once (429).
-    assert_eq!(statuses.keys().copied().filter(|s| *s != 401 && *s != 429).count(), 0, "{statuses:?}");
+    // Every one answered: checked (401), refused at once (429), or, on a busy
+    // machine, a check queued past the console's request time (503 "Too slow").
+    assert_eq!(statuses.keys().copied().filter(|s| ![401, 429, 503].contains(s)).count(), 0, "{statuses:?}");
     assert!(statuses.get(&429).copied().unwrap_or(0) > 0, "none was refused: {statuses:?}");
     // All from one address at the same moment: its limit held (each attempt was
-    // counted before its check), whatever the gate let through.
-    let checked = statuses.get(&401).copied().unwrap_or(0);
+    // counted before its check), whatever the gate let through; one that ran out of
+    // time counts as checked.
+    let checked = statuses.get(&401).copied().unwrap_or(0) + statuses.get(&503).copied().unwrap_or(0);
     assert!(checked <= redbank_web::SIGN_IN_ATTEMPTS_PER_ADDRESS as usize, "{checked} checked: {statuses:?}");
     // One argon2 check holds 19 MiB, and one runs at a time on 2 cores; 200 open
     // HTTP connections themselves take about 50 MiB in a debug build. (Before the

@@ -191,6 +191,20 @@ async fn metrics_count_a_known_mix_of_calls_exactly() {
     assert!(scraped.get("redbank_connections_open").is_some_and(|n| *n >= 1.0));
     assert!(scraped.get("process_resident_memory_bytes").is_some_and(|n| *n > 1e6));
     assert!(scraped.get("process_open_fds").is_some_and(|n| *n > 3.0));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    assert!(scraped.get("process_start_time_seconds").is_some_and(|t| *t > now - 3600.0 && *t <= now));
+    let build = format!(
+        "redbank_build_info{{commit=\"{}\",version=\"{}\"}}",
+        redbank_server::metrics::COMMIT,
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(scraped.get(&build), Some(&1.0), "{build}");
+    // Conventional types, and HELP for every family.
+    let (_, text) = http_get(metrics_addr, "/metrics").await;
+    assert!(text.contains("# TYPE process_cpu_seconds_total counter"), "{text}");
+    for family in text.lines().filter_map(|l| l.strip_prefix("# TYPE ")?.split(' ').next()) {
+        assert!(text.contains(&format!("# HELP {family} ")), "no HELP for {family}");
+    }
     assert_eq!(http_get(metrics_addr, "/other").await.0, "HTTP/1.1 404 Not Found");
     // Every family the server exports is in the operator's documentation.
     let (_, body) = http_get(metrics_addr, "/metrics").await;
@@ -210,7 +224,7 @@ async fn the_access_log_has_one_line_per_call_with_what_an_operator_needs() {
     let port = free_port();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_redbank-server"))
         .args(["--listen", &format!("127.0.0.1:{port}"), "--redis-url", &redis.url()])
-        .args(["--log-level", "warn,redbank::access=info", "--log-format", "json"])
+        .args(["--log-level", "warn,redbank::access=info,redbank_server=info", "--log-format", "json"])
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -242,24 +256,33 @@ async fn the_access_log_has_one_line_per_call_with_what_an_operator_needs() {
     let find = |method: &str| {
         lines
             .iter()
-            .find(|v| v["fields"]["method"] == method)
+            .find(|v| v["method"] == method)
             .unwrap_or_else(|| panic!("no line for {method}:\n{output}"))
     };
-    let withdraw = &find("/redbank.v1.Bank/Withdraw")["fields"];
+    // Flat: every field beside the message, no "fields" object.
+    let withdraw = find("/redbank.v1.Bank/Withdraw");
+    assert!(withdraw.get("fields").is_none(), "{withdraw}");
     assert_eq!(withdraw["code"], "FAILED_PRECONDITION");
     assert_eq!(withdraw["reason"], "INSUFFICIENT_FUNDS");
     assert_eq!(withdraw["request_id"], "req-log-1");
     assert_eq!(withdraw["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
     assert!(withdraw["peer"].as_str().unwrap().starts_with("127.0.0.1:"));
-    assert!(withdraw["duration_ms"].as_f64().unwrap() > 0.0);
+    assert!(withdraw["duration_us"].as_u64().unwrap() > 0, "whole microseconds: {withdraw}");
     // Who made the call: the admin key the test bootstrapped.
     assert_eq!(withdraw["actor"].as_str().unwrap(), format!("key:{}", &server_key(addr)[4..20]));
-    let deposit = &find("/redbank.v1.Bank/Deposit")["fields"];
+    let deposit = find("/redbank.v1.Bank/Deposit");
     assert_eq!((deposit["code"].as_str(), deposit["request_id"].as_str()), (Some("OK"), Some("req-log-2")));
     // One line per call: create, withdraw, deposit, and the health checks.
-    let bank_lines = lines
-        .iter()
-        .filter(|v| v["fields"]["method"].as_str().unwrap_or("").starts_with("/redbank.v1.Bank/"))
-        .count();
+    let bank_lines =
+        lines.iter().filter(|v| v["method"].as_str().unwrap_or("").starts_with("/redbank.v1.Bank/")).count();
     assert_eq!(bank_lines, 3);
+    // The start says what runs, in values a machine can match on.
+    let start = output
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["message"].as_str().is_some_and(|m| m.starts_with("redbank-server serving")))
+        .unwrap_or_else(|| panic!("no start line:\n{output}"));
+    assert_eq!(start["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(start["auth"], "required");
+    assert_eq!((start["metrics"].as_bool(), start["traces"].as_bool()), (Some(false), Some(false)));
 }
