@@ -6,7 +6,9 @@ use redbank_api::v1;
 use serde_json::json;
 
 use crate::client::{Client, Failure, call, money, request_id};
-use crate::output::{Printer, money_text, rfc3339, say, transaction_json, when};
+use crate::output::{
+    Printer, money_json, money_text, rfc3339_or_null, say, text_or_null, transaction_json, when,
+};
 
 #[derive(Debug, Subcommand)]
 pub enum HoldCommand {
@@ -36,9 +38,11 @@ pub enum HoldCommand {
         hold: String,
         /// The account credited.
         to: String,
-        /// At most the held amount; all of it when omitted.
-        #[arg(long)]
+        /// Decimal amount, at most the held amount; all of it when omitted.
         amount: Option<String>,
+        /// The amount as a flag, as before it was an argument like create's and transfer's.
+        #[arg(long = "amount", hide = true, conflicts_with = "amount")]
+        amount_flag: Option<String>,
         /// Text for the history entries (at most 256 characters).
         #[arg(long, default_value_t = String::new(), hide_default_value = true)]
         memo: String,
@@ -80,9 +84,9 @@ pub async fn run(client: &Client, command: &HoldCommand, out: &Printer) -> Resul
             };
             held(out, "Held", &call!(client, create_hold, req)?);
         }
-        HoldCommand::Capture { hold, to, amount, memo, request_id: rid } => {
+        HoldCommand::Capture { hold, to, amount, amount_flag, memo, request_id: rid } => {
             let account = hold.rsplit_once(":h").map_or(hold.as_str(), |(a, _)| a);
-            let amount = match amount {
+            let amount = match amount.as_ref().or(amount_flag.as_ref()) {
                 Some(a) => Some(money(client, account, a, &None).await?),
                 None => None,
             };
@@ -146,15 +150,14 @@ fn hold_json(h: &v1::Hold) -> serde_json::Value {
         "hold_id": h.hold_id,
         "account_id": h.account_id,
         "state": state(h),
-        "amount": crate::output::decimal(h.amount.as_ref()),
-        "currency": h.amount.as_ref().map(|m| m.currency_code.clone()).unwrap_or_default(),
-        "memo": h.memo,
-        "create_time": rfc3339(h.create_time.as_ref()),
-        "expire_time": rfc3339(h.expire_time.as_ref()),
-        "capture_account_id": h.capture_account_id,
-        "capture_amount": crate::output::decimal(h.capture_amount.as_ref()),
-        "settle_time": rfc3339(h.settle_time.as_ref()),
-        "actor": h.actor,
+        "amount": money_json(h.amount.as_ref()),
+        "memo": text_or_null(&h.memo),
+        "create_time": rfc3339_or_null(h.create_time.as_ref()),
+        "expire_time": rfc3339_or_null(h.expire_time.as_ref()),
+        "capture_account_id": text_or_null(&h.capture_account_id),
+        "capture_amount": money_json(h.capture_amount.as_ref()),
+        "settle_time": rfc3339_or_null(h.settle_time.as_ref()),
+        "actor": text_or_null(&h.actor),
     })
 }
 

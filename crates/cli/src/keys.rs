@@ -13,7 +13,7 @@ use redbank_domain::{CustomerId, Grant, KeyId, Memo, NewKey, Principal, Role};
 use serde_json::json;
 
 use crate::client::{Failure, RedisTarget, call, endpoint, from_redis, open_bank, with_token};
-use crate::output::{Printer, rfc3339, say};
+use crate::output::{Printer, rfc3339, rfc3339_or_null, say, text_or_null};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum RoleArg {
@@ -87,14 +87,14 @@ fn key_json(k: &v1::ApiKey) -> serde_json::Value {
     json!({
         "key_id": k.key_id,
         "role": role_name(k.role),
-        "customer_id": k.customer_id,
-        "description": k.description,
-        "create_time": rfc3339(k.create_time.as_ref()),
-        "created_by": k.created_by,
-        "expire_time": rfc3339(k.expire_time.as_ref()),
-        "last_use_time": rfc3339(k.last_use_time.as_ref()),
-        "revoke_time": rfc3339(k.revoke_time.as_ref()),
-        "revoked_by": k.revoked_by,
+        "customer_id": text_or_null(&k.customer_id),
+        "description": text_or_null(&k.description),
+        "create_time": rfc3339_or_null(k.create_time.as_ref()),
+        "created_by": text_or_null(&k.created_by),
+        "expire_time": rfc3339_or_null(k.expire_time.as_ref()),
+        "last_use_time": rfc3339_or_null(k.last_use_time.as_ref()),
+        "revoke_time": rfc3339_or_null(k.revoke_time.as_ref()),
+        "revoked_by": text_or_null(&k.revoked_by),
     })
 }
 

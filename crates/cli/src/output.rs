@@ -64,7 +64,9 @@ pub fn decimal(money: Option<&v1::Money>) -> String {
     }
 }
 
-fn money_json(money: Option<&v1::Money>) -> Value {
+/// Money in JSON, always the same object (`{"amount": "12.50", "currency": "USD"}`);
+/// `null` when there is none.
+pub fn money_json(money: Option<&v1::Money>) -> Value {
     match money.map(money_from_proto) {
         Some(Ok(m)) => json!({"amount": m.decimal(), "currency": m.currency().code()}),
         Some(Err(_)) | None => Value::Null,
@@ -126,19 +128,29 @@ pub fn rfc3339(t: Option<&prost_types::Timestamp>) -> String {
     .unwrap_or_default()
 }
 
+/// A time in JSON: RFC 3339, or `null` when there is none (never `""`).
+pub fn rfc3339_or_null(t: Option<&prost_types::Timestamp>) -> Value {
+    t.map_or(Value::Null, |t| Value::String(rfc3339(Some(t))))
+}
+
+/// Text in JSON, `null` when empty: proto3 says "not set" with an empty string.
+pub fn text_or_null(text: &str) -> Value {
+    if text.is_empty() { Value::Null } else { Value::String(text.to_owned()) }
+}
+
 fn account_json(a: &v1::Account) -> Value {
     json!({
         "account_id": a.account_id,
         "type": account_type(a.r#type),
         "state": state(a.state),
-        "state_reason": a.state_reason,
+        "state_reason": text_or_null(&a.state_reason),
         "balance": money_json(a.balance.as_ref()),
         "available_balance": money_json(a.available_balance.as_ref()),
         "held_balance": money_json(a.held_balance.as_ref()),
         "version": a.version,
-        "create_time": rfc3339(a.create_time.as_ref()),
-        "state_change_time": rfc3339(a.state_change_time.as_ref()),
-        "customer_id": a.customer_id,
+        "create_time": rfc3339_or_null(a.create_time.as_ref()),
+        "state_change_time": rfc3339_or_null(a.state_change_time.as_ref()),
+        "customer_id": text_or_null(&a.customer_id),
     })
 }
 
@@ -149,12 +161,12 @@ pub fn transaction_json(t: &v1::Transaction) -> Value {
         "kind": kind(t.kind),
         "amount": money_json(t.amount.as_ref()),
         "balance_after": money_json(t.balance_after.as_ref()),
-        "request_id": t.request_id,
-        "memo": t.memo,
-        "counterparty_account_id": t.counterparty_account_id,
-        "transfer_id": t.transfer_id,
-        "actor": t.actor,
-        "create_time": rfc3339(t.create_time.as_ref()),
+        "request_id": text_or_null(&t.request_id),
+        "memo": text_or_null(&t.memo),
+        "counterparty_account_id": text_or_null(&t.counterparty_account_id),
+        "transfer_id": text_or_null(&t.transfer_id),
+        "actor": text_or_null(&t.actor),
+        "create_time": rfc3339_or_null(t.create_time.as_ref()),
     })
 }
 
@@ -265,7 +277,7 @@ impl Printer {
         if self.json {
             self.document(json!({
                 "transactions": rows.iter().map(transaction_json).collect::<Vec<_>>(),
-                "next_page_token": next,
+                "next_page_token": text_or_null(next),
             }));
             return;
         }
@@ -285,7 +297,7 @@ impl Printer {
             self.document(json!({
                 "accounts": accounts.iter().map(account_json).collect::<Vec<_>>(),
                 "more": more,
-                "next_page_token": next,
+                "next_page_token": text_or_null(next),
             }));
             return;
         }

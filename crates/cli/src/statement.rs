@@ -13,8 +13,8 @@ use redbank_bank::csv::{STATEMENT_COLUMNS, defused};
 
 use crate::client::{Client, Failure, call};
 use crate::output::{
-    Printer, TABLE_WIDTH, balance_row, decimal, kind, money_text, rfc3339, say, signed, table_header,
-    table_row, transaction_json, when,
+    Printer, TABLE_WIDTH, balance_row, decimal, kind, money_json, money_text, rfc3339, say, signed,
+    table_header, table_row, transaction_json, when,
 };
 
 fn timestamp(millis: i64) -> Timestamp {
@@ -80,13 +80,12 @@ pub async fn run(
             "from": from, "to": to,
             "start_time": rfc3339(st.start_time.as_ref()),
             "end_time": rfc3339(st.end_time.as_ref()),
-            "opening_balance": decimal(st.opening_balance.as_ref()),
-            "closing_balance": decimal(st.closing_balance.as_ref()),
-            "total_in": decimal(st.total_in.as_ref()),
-            "total_out": decimal(st.total_out.as_ref()),
-            "currency": st.opening_balance.as_ref().map(|m| m.currency_code.clone()),
+            "opening_balance": money_json(st.opening_balance.as_ref()),
+            "closing_balance": money_json(st.closing_balance.as_ref()),
+            "total_in": money_json(st.total_in.as_ref()),
+            "total_out": money_json(st.total_out.as_ref()),
             "interest": st.interest.as_ref().map(|i| json!({
-                "amount": decimal(i.amount.as_ref()),
+                "amount": money_json(i.amount.as_ref()),
                 "annual_rate_percent": i.annual_rate_percent,
                 "posted": i.posted,
                 "days": i.days,
