@@ -231,10 +231,20 @@ def run(d):
     d.find_element(By.ID, "freeze-reason").send_keys("card reported stolen")
     click_and_wait(d, By.CSS_SELECTOR, "#form-freeze button")
     assert d.find_element(By.ID, "state").text.startswith("frozen"), d.find_element(By.ID, "state").text
-    # A deposit to a frozen account: refused, in words.
-    d.find_element(By.ID, "deposit-amount").send_keys("1")
-    click_and_wait(d, By.CSS_SELECTOR, "#form-deposit button")
-    assert "Account bob-chk is frozen." in main_text(d), main_text(d)
+    # A frozen account offers only what it can take: unfreezing, not money forms.
+    for gone in ["form-deposit", "form-withdraw", "form-transfer", "form-hold", "form-freeze"]:
+        assert d.find_elements(By.ID, gone) == [], f"{gone} offered on a frozen account"
+    assert d.find_elements(By.ID, "form-unfreeze"), "no unfreeze form on a frozen account"
+    # A deposit sent anyway: refused, in words.
+    csrf = d.find_element(By.CSS_SELECTOR, "header input[name=csrf]").get_attribute("value")
+    status, page = post(URL, "/accounts/bob-chk/deposit",
+                        {"csrf": csrf, "request_id": "frozen-1", "amount": "1"}, d.get_cookies())
+    assert "Account bob-chk is frozen." in page, (status, page[:500])
+    # A search that finds nothing says so, the words as typed (no escaped quotes).
+    open_page(d, URL + "/")
+    d.find_element(By.ID, "q").send_keys('no"such')
+    click_and_wait(d, By.CSS_SELECTOR, "form.search button")
+    assert 'No account or customer is called “no"such”.' in main_text(d), main_text(d)
     sign_out(d)
 
     # An auditor reads everything and changes nothing.
@@ -245,6 +255,7 @@ def run(d):
     status, page = post(URL, "/accounts/bob-chk/deposit",
                         {"csrf": csrf, "request_id": "audit-1", "amount": "5"}, d.get_cookies())
     assert status == 403 and "Not allowed" in page, (status, page[:300])
+    assert "An auditor may not" in page, page[:800]
     open_page(d, URL + "/admin/interest")
     assert "Not allowed" in main_text(d), "an auditor may not post interest"
     sign_out(d)

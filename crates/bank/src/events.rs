@@ -18,6 +18,8 @@ impl Bank {
         max: usize,
     ) -> Result<Followed, StoreError> {
         authorize(Operation::FollowAccount, by)?;
-        self.store.entries_after(id, after, max, by).await
+        let mut followed = self.store.entries_after(id, after, max, by).await?;
+        followed.transactions.iter_mut().for_each(|t| crate::policy::show_actor(by, t));
+        Ok(followed)
     }
 }

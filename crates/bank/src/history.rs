@@ -6,7 +6,7 @@ use redbank_domain::{AccountId, AnnualRate, InterestPeriod, Money, Principal};
 use redbank_store::{HistoryPage, HistoryQuery, StatementCursor, StatementPage, StoreError};
 
 use crate::Bank;
-use crate::policy::{Operation, authorize};
+use crate::policy::{Operation, authorize, show_actor};
 
 /// A month's interest, as a statement of that month shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +54,9 @@ impl Bank {
         page_size: usize,
     ) -> Result<HistoryPage, StoreError> {
         authorize(Operation::ListTransactions, by)?;
-        self.store.list_transactions(id, query, page_size, by).await
+        let mut page = self.store.list_transactions(id, query, page_size, by).await?;
+        page.transactions.iter_mut().for_each(|t| show_actor(by, t));
+        Ok(page)
     }
 
     /// One page of a statement of `[start, end)`, from `cursor` (None: the first).
@@ -67,7 +69,9 @@ impl Bank {
         page_size: usize,
     ) -> Result<StatementPage, StoreError> {
         authorize(Operation::GetStatement, by)?;
-        self.store.statement_page(id, start_millis, end_millis, cursor, page_size, by).await
+        let mut page = self.store.statement_page(id, start_millis, end_millis, cursor, page_size, by).await?;
+        page.transactions.iter_mut().for_each(|t| show_actor(by, t));
+        Ok(page)
     }
 
     /// A statement of `[start, end)` whole, or its first `max_entries` entries with
@@ -80,6 +84,8 @@ impl Bank {
         max_entries: usize,
     ) -> Result<StatementPage, StoreError> {
         authorize(Operation::GetStatement, by)?;
-        self.store.statement_upto(id, start_millis, end_millis, max_entries, by).await
+        let mut page = self.store.statement_upto(id, start_millis, end_millis, max_entries, by).await?;
+        page.transactions.iter_mut().for_each(|t| show_actor(by, t));
+        Ok(page)
     }
 }

@@ -171,6 +171,19 @@ pub fn sees_counterparty(by: &Principal, other_owner: Option<&CustomerId>) -> bo
     }
 }
 
+/// What `by` may learn of who made an entry: a customer is not told who made a
+/// transfer into its account from outside it (that would name another customer's
+/// credential). The entry, its amount and the account it came from stay; its actor
+/// is kept only when it is the customer's own. Staff see every actor.
+pub fn show_actor(by: &Principal, entry: &mut redbank_domain::Transaction) {
+    if by.grant.role() == Role::Customer
+        && entry.kind == redbank_domain::TransactionKind::TransferIn
+        && entry.actor.as_ref() != Some(&by.actor)
+    {
+        entry.actor = None;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,7 +238,7 @@ mod tests {
         assert!(sees_counterparty(&customer, Some(&c1)));
         assert!(!sees_counterparty(&customer, Some(&c2)));
         assert!(!sees_counterparty(&customer, None));
-        let teller = Principal { grant: redbank_domain::Grant::Teller, ..customer };
+        let teller = Principal { grant: redbank_domain::Grant::Teller, ..customer.clone() };
         assert!(sees_counterparty(&teller, Some(&c2)));
         assert!(sees_counterparty(&teller, None));
     }

@@ -69,7 +69,7 @@ pub async fn home(
             rows.extend(more);
         }
         if rows.is_empty() {
-            problem = Some(format!("No account or customer is called {q:?}."));
+            problem = Some(format!("No account or customer is called “{q}”."));
         }
     }
     let admin = allows(Operation::RunInterest, by);
@@ -179,6 +179,7 @@ async fn account_page(
     let forms = ACTIONS
         .iter()
         .filter(|a| !matches!(a.action, "capture" | "void") && may(a.operation))
+        .filter(|a| state_allows(a.action, account.state))
         .map(|a| FormView {
             action: a.action,
             title: a.title,
@@ -200,7 +201,7 @@ async fn account_page(
             csrf: signed.csrf.clone(),
             history: page.transactions.iter().map(EntryRow::of).collect(),
             holds,
-            may_capture: may(Operation::CaptureHold),
+            may_capture: may(Operation::CaptureHold) && state_allows("capture", account.state),
             may_void: may(Operation::VoidHold),
             request_id: uuid::Uuid::new_v4().to_string(),
             next: page.next_before,
@@ -219,6 +220,20 @@ struct Action {
     title: &'static str,
     operation: Operation,
     done: &'static str,
+}
+
+/// Whether an account in `state` can take the form `action` at all, so that a page
+/// offers only what could succeed: money moves only on an active account, only an
+/// active one is frozen and only a frozen one unfrozen (the rules of
+/// `redbank_domain::rules::{movable, change_state}`; the scripts check them again).
+fn state_allows(action: &str, state: redbank_domain::AccountState) -> bool {
+    use redbank_domain::AccountState::{Active, Frozen};
+    match action {
+        "unfreeze" => state == Frozen,
+        // Releasing a hold moves no money: a frozen account's holds can be voided.
+        "void" => true,
+        _ => state == Active,
+    }
 }
 
 const ACTIONS: [Action; 8] = [

@@ -150,7 +150,12 @@ impl EntryRow {
             balance: t.balance_after.decimal(),
             other: t.counterparty.as_ref().map(ToString::to_string).unwrap_or_default(),
             memo: t.memo.as_str().to_owned(),
-            actor: t.actor.as_ref().map(ToString::to_string).unwrap_or_default(),
+            actor: match (&t.actor, t.kind) {
+                (Some(actor), _) => actor.to_string(),
+                // Withheld from a customer (the bank's policy::show_actor).
+                (None, redbank_domain::TransactionKind::TransferIn) => "someone else".to_owned(),
+                (None, _) => String::new(),
+            },
         }
     }
 }

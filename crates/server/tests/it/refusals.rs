@@ -379,3 +379,55 @@ async fn a_customer_learns_only_whether_anothers_account_can_receive() {
     assert_invariants(&app.redis).await;
     app.stop().await;
 }
+
+/// A customer paid by another customer sees the payment and the account it came
+/// from, not the payer's credential: the entry's actor is withheld, in history,
+/// statements and events alike, while the payer still sees its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_paid_by_another_is_not_shown_the_payers_credential() {
+    let app = spawn_app().await;
+    let (alice, mallory, _admin) = alice_and_mallory(&app).await;
+    let mut a = app.v1_as(&alice).await;
+    a.transfer(v1::TransferRequest {
+        from_account_id: "alice-1".into(),
+        to_account_id: "mallory-1".into(),
+        amount: usd(7, 0),
+        request_id: "pay-m".into(),
+        memo: "for lunch".into(),
+    })
+    .await
+    .unwrap();
+    let mut m = app.v1_as(&mallory).await;
+    let history =
+        |account: &str| v1::ListTransactionsRequest { account_id: account.into(), ..Default::default() };
+    let received = m.list_transactions(history("mallory-1")).await.unwrap().into_inner().transactions;
+    let payment = received.iter().find(|t| t.kind == i32::from(v1::TransactionKind::TransferIn)).unwrap();
+    assert_eq!((payment.counterparty_account_id.as_str(), payment.memo.as_str()), ("alice-1", "for lunch"));
+    assert_eq!(payment.actor, "", "mallory is shown alice's key: {payment:?}");
+    let sent = a.list_transactions(history("alice-1")).await.unwrap().into_inner().transactions;
+    let paid = sent.iter().find(|t| t.kind == i32::from(v1::TransactionKind::TransferOut)).unwrap();
+    assert_eq!(paid.actor, format!("key:{}", &alice[4..20]), "alice sees her own key");
+    // The bank's staff see who made it.
+    let staff =
+        app.v1().await.list_transactions(history("mallory-1")).await.unwrap().into_inner().transactions;
+    let seen = staff.iter().find(|t| t.kind == i32::from(v1::TransactionKind::TransferIn)).unwrap();
+    assert_eq!(seen.actor, format!("key:{}", &alice[4..20]));
+    // A statement says the same.
+    let now = std::time::SystemTime::now();
+    let statement = m
+        .get_statement(v1::GetStatementRequest {
+            account_id: "mallory-1".into(),
+            start_time: Some(prost_types::Timestamp::from(now - Duration::from_secs(3600))),
+            end_time: Some(prost_types::Timestamp::from(now + Duration::from_secs(3600))),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        statement
+            .transactions
+            .iter()
+            .all(|t| t.actor.is_empty() || t.kind != i32::from(v1::TransactionKind::TransferIn))
+    );
+}
