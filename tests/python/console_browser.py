@@ -8,6 +8,7 @@ URL is a console; SHORT_URL another on the same Redis whose sessions end after 2
 idle. Every step asserts what a person would see; screenshots of the main pages
 are written to OUT_DIR, and of the page in front of the browser on any failure.
 """
+import datetime
 import http.client
 import sys
 import time
@@ -18,6 +19,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -145,6 +147,9 @@ def run(d):
     t = d.find_element(By.CSS_SELECTOR, "#history time")
     assert t.get_attribute("title").endswith(" UTC") and t.text != t.get_attribute("title")[:-4], \
         (t.text, t.get_attribute("title"))
+    # The column says which zone it shows.
+    header = d.find_element(By.CSS_SELECTOR, "#history th[data-zone]").text
+    assert header == "When (Asia/Tokyo)", header
     svg = d.find_elements(By.CSS_SELECTOR, "svg.chart polyline")
     assert len(svg) == 1, "the balance chart is drawn"
     d.save_screenshot(f"{OUT}/account.png")
@@ -191,8 +196,14 @@ def run(d):
     # and released.
     open_page(d, URL + "/accounts/alice-chk")
     d.find_element(By.ID, "hold-amount").send_keys("10")
+    # Its expiry chosen in the form: released in an hour unless captured.
+    Select(d.find_element(By.ID, "hold-expires")).select_by_visible_text("in 1 hour")
+    chosen = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
     click_and_wait(d, By.CSS_SELECTOR, "#form-hold button")
     assert "The funds are held." in main_text(d), main_text(d)
+    expires = d.find_element(By.CSS_SELECTOR, "#holds tbody tr").find_elements(By.TAG_NAME, "td")[3].text
+    shown = datetime.datetime.strptime(expires[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+    assert abs((shown - chosen).total_seconds()) < 120, (expires, chosen)
     assert d.find_element(By.ID, "available").text == "65.00 USD", d.find_element(By.ID, "available").text
     d.find_element(By.CSS_SELECTOR, "#holds input[name=to]").send_keys("bob-chk")
     d.find_element(By.CSS_SELECTOR, "#holds input[name=amount]").send_keys("4")

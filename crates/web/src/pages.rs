@@ -186,6 +186,7 @@ async fn account_page(
             to: a.action == "transfer",
             amount: matches!(a.action, "deposit" | "withdraw" | "transfer" | "hold"),
             reason: matches!(a.action, "freeze" | "unfreeze"),
+            expiries: if a.action == "hold" { hold_expiries(redbank_domain::calendar::now_millis()) } else { Vec::new() },
             request_id: uuid::Uuid::new_v4().to_string(),
         })
         .collect();
@@ -220,6 +221,16 @@ struct Action {
     title: &'static str,
     operation: Operation,
     done: &'static str,
+}
+
+/// The expiries a hold form offers, as instants fixed when the page is drawn (so
+/// that a form sent twice is the same request, applied once), the default first.
+fn hold_expiries(now: i64) -> Vec<(String, &'static str)> {
+    const HOUR: i64 = 3_600_000;
+    [(7 * 24 * HOUR, "in 7 days"), (HOUR, "in 1 hour"), (24 * HOUR, "in 1 day"), (30 * 24 * HOUR, "in 30 days")]
+        .into_iter()
+        .map(|(ahead, label)| ((now + ahead).to_string(), label))
+        .collect()
 }
 
 /// Whether an account in `state` can take the form `action` at all, so that a page
@@ -356,7 +367,15 @@ fn parse<'a>(
     Ok(match act.action {
         "deposit" => Command::Post(id, BalanceChange::Deposit(amount()?)),
         "withdraw" => Command::Post(id, BalanceChange::Withdrawal(amount()?)),
-        "hold" => Command::Hold(HoldRequest { account: id, amount: amount()?, expire_time_millis: None }),
+        "hold" => {
+            let expire_time_millis = match field("expires").trim() {
+                "" => None,
+                at => Some(at.parse::<i64>().map_err(|_| {
+                    Error::InvalidTimeRange(format!("the hold's expiry {at:?} is not a time"))
+                })?),
+            };
+            Command::Hold(HoldRequest { account: id, amount: amount()?, expire_time_millis })
+        }
         "capture" => {
             let hold = held_here(&id, field("hold"))?;
             let amount = if field("amount").trim().is_empty() { None } else { Some(amount()?) };

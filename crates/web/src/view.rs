@@ -188,6 +188,8 @@ pub struct FormView {
     pub to: bool,
     pub amount: bool,
     pub reason: bool,
+    /// A hold's expiries to choose from: (Unix milliseconds, label); empty for others.
+    pub expiries: Vec<(String, &'static str)>,
     /// Fresh for each page: a form submitted twice applies once.
     pub request_id: String,
 }
