@@ -88,6 +88,22 @@ def form_fields(d, form_id):
     return {e.get_attribute("name"): e.get_attribute("value") for e in form.find_elements(By.TAG_NAME, "input")}
 
 
+def money_in_view(d, what):
+    """At this width: the page no wider than the window, and each table's money
+    columns (th.num) shown and inside the window, without scrolling sideways."""
+    inner = d.execute_script("return window.innerWidth")
+    width = d.execute_script("return document.documentElement.scrollWidth")
+    assert width <= inner, f"{what}: the page is {width} px wide at {inner}"
+    tables = d.find_elements(By.CSS_SELECTOR, "main table")
+    assert tables, f"{what}: no table"
+    for table in tables:
+        sideways = d.execute_script("return arguments[0].scrollWidth - arguments[0].clientWidth", table)
+        assert sideways <= 1, f"{what}: table {table.get_attribute('id')} scrolls {sideways} px sideways"
+        for th in table.find_elements(By.CSS_SELECTOR, "th.num"):
+            right = d.execute_script("return arguments[0].getBoundingClientRect().right", th)
+            assert th.is_displayed() and right <= inner, f"{what}: {th.text} at {right} of {inner}"
+
+
 def history_rows(d):
     return [r.text for r in d.find_elements(By.CSS_SELECTOR, "#history tbody tr")]
 
@@ -152,6 +168,12 @@ def run(d):
     assert header == "When (Asia/Tokyo)", header
     svg = d.find_elements(By.CSS_SELECTOR, "svg.chart polyline")
     assert len(svg) == 1, "the balance chart is drawn"
+    # With axes: the balance's scale (zero to the highest) and the first and last times,
+    # the lowest and highest balances marked.
+    labels = [e.text for e in d.find_elements(By.CSS_SELECTOR, "svg.chart text")]
+    assert "0.00" in labels and "100.00" in labels and len(labels) == 4, labels
+    assert len(d.find_elements(By.CSS_SELECTOR, "svg.chart line.axis")) == 2
+    assert len(d.find_elements(By.CSS_SELECTOR, "svg.chart circle.low, svg.chart circle.high")) == 2
     d.save_screenshot(f"{OUT}/account.png")
 
     # History by days: today's entries, none from tomorrow on.
@@ -220,12 +242,16 @@ def run(d):
     kinds = [r.find_elements(By.TAG_NAME, "td")[1].text for r in d.find_elements(By.CSS_SELECTOR, "#history tbody tr")][:5]
     assert kinds == ["release", "hold", "release", "capture", "hold"], kinds
 
-    # At a phone's width the account page still fits.
+    # At a phone's width every page fits and every money column is in view, no
+    # scrolling sideways: the accounts, an account's history, a statement.
     d.set_window_size(375, 800)
-    open_page(d, URL + "/accounts/alice-chk")
-    width = d.execute_script("return document.documentElement.scrollWidth")
-    assert width <= 375, f"the page is {width} px wide at 375"
-    d.save_screenshot(f"{OUT}/account-375.png")
+    for page, shot in [("/", "accounts-375"), ("/accounts/alice-chk", "account-375")]:
+        open_page(d, URL + page)
+        money_in_view(d, page)
+        d.save_screenshot(f"{OUT}/{shot}.png")
+    click_and_wait(d, By.LINK_TEXT, "Monthly statements")
+    money_in_view(d, "a statement")
+    d.save_screenshot(f"{OUT}/statement-375.png")
     d.set_window_size(1200, 900)
     sign_out(d)
 

@@ -186,7 +186,11 @@ async fn account_page(
             to: a.action == "transfer",
             amount: matches!(a.action, "deposit" | "withdraw" | "transfer" | "hold"),
             reason: matches!(a.action, "freeze" | "unfreeze"),
-            expiries: if a.action == "hold" { hold_expiries(redbank_domain::calendar::now_millis()) } else { Vec::new() },
+            expiries: if a.action == "hold" {
+                hold_expiries(redbank_domain::calendar::now_millis())
+            } else {
+                Vec::new()
+            },
             request_id: uuid::Uuid::new_v4().to_string(),
         })
         .collect();
@@ -227,10 +231,15 @@ struct Action {
 /// that a form sent twice is the same request, applied once), the default first.
 fn hold_expiries(now: i64) -> Vec<(String, &'static str)> {
     const HOUR: i64 = 3_600_000;
-    [(7 * 24 * HOUR, "in 7 days"), (HOUR, "in 1 hour"), (24 * HOUR, "in 1 day"), (30 * 24 * HOUR, "in 30 days")]
-        .into_iter()
-        .map(|(ahead, label)| ((now + ahead).to_string(), label))
-        .collect()
+    [
+        (7 * 24 * HOUR, "in 7 days"),
+        (HOUR, "in 1 hour"),
+        (24 * HOUR, "in 1 day"),
+        (30 * 24 * HOUR, "in 30 days"),
+    ]
+    .into_iter()
+    .map(|(ahead, label)| ((now + ahead).to_string(), label))
+    .collect()
 }
 
 /// Whether an account in `state` can take the form `action` at all, so that a page
