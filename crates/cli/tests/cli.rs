@@ -520,6 +520,18 @@ async fn bench_runs_both_apis_and_the_money_adds_up() {
 
     let out = redbank(&app, &["bench", "--api", "classic", "--mix", "transfer=100", "--ops", "1"]).await;
     assert!(!out.status.success(), "the classic contract has no transfer");
+
+    // A store with real accounts: bench would leave its funded accounts among
+    // them, so it refuses unless told, and creates nothing.
+    redbank(&app, &["create", "someone", "--type", "checking"]).await;
+    let listed = |out: &Output| json(out)["accounts"].as_array().unwrap().len();
+    let before = listed(&redbank(&app, &["--json", "accounts", "--all"]).await);
+    let out = redbank(&app, &["--json", "bench", "--ops", "10", "--accounts", "3"]).await;
+    assert!(!out.status.success());
+    assert!(json(&out)["error"]["message"].as_str().unwrap().contains("--shared-store"), "{}", stdout(&out));
+    assert_eq!(listed(&redbank(&app, &["--json", "accounts", "--all"]).await), before);
+    let out = redbank(&app, &["--json", "bench", "--ops", "10", "--accounts", "3", "--shared-store"]).await;
+    assert!(out.status.success(), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -57,6 +57,15 @@ pub(super) fn account_name(prefix: &str, i: usize) -> String {
 }
 
 impl Conn {
+    /// An account of the store that is not a bench run's, if the first page of the
+    /// listing shows one (v1 only: the classic contract cannot list).
+    pub(super) async fn foreign_account(&self) -> Result<Option<String>, Failure> {
+        let Conn::V1(client) = self else { return Ok(None) };
+        let request = v1::ListAccountsRequest { page_size: 100, ..Default::default() };
+        let page = client.clone().list_accounts(request).await.map_err(Failure::from)?;
+        Ok(page.into_inner().accounts.into_iter().map(|a| a.account_id).find(|id| !id.starts_with("bench-")))
+    }
+
     pub(super) async fn open(endpoint: &str, api: Api, timeout: Duration) -> Result<Self, Failure> {
         let channel = crate::client::endpoint(endpoint, timeout)?
             .connect()

@@ -83,6 +83,10 @@ pub struct BenchArgs {
     /// Skip the final balance check (for runs over millions of accounts).
     #[arg(long)]
     no_check: bool,
+    /// Run even though the store holds accounts that are not a bench run's: the run
+    /// then leaves its funded `bench-…` accounts beside them (it cannot delete).
+    #[arg(long)]
+    shared_store: bool,
 }
 
 /// The shared state of a run.
@@ -136,6 +140,16 @@ pub async fn run(
     let mut conns = Vec::new();
     for i in 0..args.connections as usize {
         conns.push(Conn::open(&endpoints[i % endpoints.len()], args.api, timeout).await?);
+    }
+    // A bench run leaves its funded accounts behind (accounts are never deleted):
+    // on a store with real accounts it would mix them in, so it asks first.
+    if !args.shared_store
+        && let Some(other) = conns[0].foreign_account().await?
+    {
+        return Err(Failure::Local(format!(
+            "the store holds accounts that are not a bench run's ({other}, ...): bench leaves its \
+             funded bench-... accounts behind; point it at a store of its own, or give --shared-store"
+        )));
     }
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
     let accounts = args.accounts as usize;
