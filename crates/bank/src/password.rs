@@ -83,4 +83,51 @@ mod tests {
         assert_eq!(check_policy("short"), Err(Error::InvalidPassword));
         assert_eq!(check_policy("twelve chars"), Ok(()));
     }
+
+    #[test]
+    fn the_stored_form_is_exactly_argon2id_of_the_password_and_salt() {
+        // The parameters are part of the stored form: a hasher with other ones (or
+        // none) would not reproduce it.
+        let stored = hash("correct horse battery").unwrap();
+        let rest = stored.strip_prefix(PREFIX).unwrap();
+        let (salt, expected) = rest.split_once('$').unwrap();
+        let (salt, expected) = (unhex(salt).unwrap(), unhex(expected).unwrap());
+        assert_eq!((salt.len(), expected.len()), (SALT_LEN, HASH_LEN));
+        let mut out = [0u8; HASH_LEN];
+        let params = Params::new(19_456, 2, 1, Some(32)).unwrap();
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password_into(b"correct horse battery", &salt, &mut out)
+            .unwrap();
+        assert_eq!(out.as_slice(), expected.as_slice());
+    }
+
+    #[test]
+    fn a_password_at_the_length_limit_verifies_and_one_past_it_never_does() {
+        let longest = "x".repeat(PASSWORD_MAX_CHARS);
+        assert!(verify(&longest, &hash(&longest).unwrap()));
+        let too_long = "x".repeat(PASSWORD_MAX_CHARS + 1);
+        assert!(!verify(&too_long, &hash(&too_long).unwrap()), "refused before any hashing");
+        let stored = hash("correct horse battery").unwrap();
+        // A truncated hash matches nothing, even its own prefix.
+        assert!(!verify("correct horse battery", &stored[..stored.len() - 2]));
+    }
+
+    #[test]
+    fn tokens_are_random_hex_of_their_length() {
+        let (a, b) = (token(32).unwrap(), token(32).unwrap());
+        assert_eq!(a.len(), 64);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+        assert_eq!(token(0).unwrap(), "");
+    }
+
+    #[test]
+    fn tokens_are_the_same_only_when_equal() {
+        assert!(same("abc123", "abc123"));
+        assert!(same("", ""));
+        assert!(!same("abc123", "abc124"), "same length, one byte apart");
+        assert!(!same("abc123", "abc12"), "a prefix");
+        assert!(!same("abc12", "abc123"));
+        assert!(!same("abc123", ""));
+    }
 }

@@ -242,4 +242,82 @@ mod tests {
         assert!(sees_counterparty(&teller, Some(&c2)));
         assert!(sees_counterparty(&teller, None));
     }
+
+    fn principal(grant: redbank_domain::Grant) -> Principal {
+        Principal { actor: redbank_domain::Actor::operator(), grant }
+    }
+
+    #[test]
+    fn allows_and_authorize_follow_the_table_for_every_role() {
+        let customer =
+            principal(redbank_domain::Grant::Customer(redbank_domain::CustomerId::parse("c1").unwrap()));
+        let roles = [
+            (Role::Customer, customer),
+            (Role::Teller, principal(redbank_domain::Grant::Teller)),
+            (Role::Auditor, principal(redbank_domain::Grant::Auditor)),
+            (Role::Admin, principal(redbank_domain::Grant::Admin)),
+        ];
+        let (mut allowed, mut refused) = (0, 0);
+        for op in Operation::ALL {
+            for (role, by) in &roles {
+                let may = access(op, *role) != Denied;
+                assert_eq!(allows(op, by), may, "{op:?} {role:?}");
+                match authorize(op, by) {
+                    Ok(()) => {
+                        assert!(may, "{op:?} {role:?}");
+                        allowed += 1;
+                    }
+                    Err(StoreError::Refused(Error::PermissionDenied)) => {
+                        assert!(!may, "{op:?} {role:?}");
+                        refused += 1;
+                    }
+                    Err(other) => panic!("{other:?}"),
+                }
+            }
+        }
+        assert!(allowed > 0 && refused > 0);
+    }
+
+    fn entry(kind: redbank_domain::TransactionKind, actor: &str) -> redbank_domain::Transaction {
+        let usd = redbank_domain::Currency::parse("USD").unwrap();
+        redbank_domain::Transaction {
+            id: "1-0".into(),
+            account_id: redbank_domain::AccountId::parse("c1-chk").unwrap(),
+            kind,
+            amount: redbank_domain::Money::from_minor(usd, 100),
+            balance_after: redbank_domain::Money::from_minor(usd, 100),
+            request_id: None,
+            memo: redbank_domain::Memo::default(),
+            create_time_millis: 0,
+            account_version: 1,
+            counterparty: None,
+            transfer_id: None,
+            counterparty_version: None,
+            actor: Some(redbank_domain::Actor::parse(actor).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_customer_is_shown_only_its_own_actor_on_money_in_from_elsewhere() {
+        use redbank_domain::TransactionKind::{Deposit, TransferIn, TransferOut};
+        let c1 = redbank_domain::Grant::Customer(redbank_domain::CustomerId::parse("c1").unwrap());
+        let me =
+            Principal { actor: redbank_domain::Actor::parse("key:1111111111111111").unwrap(), grant: c1 };
+        let shown = |by: &Principal, kind, actor: &str| {
+            let mut e = entry(kind, actor);
+            show_actor(by, &mut e);
+            e.actor.map(|a| a.to_string())
+        };
+        let other = "key:2222222222222222";
+        assert_eq!(shown(&me, TransferIn, other), None, "another's credential withheld");
+        assert_eq!(shown(&me, TransferIn, "key:1111111111111111").as_deref(), Some("key:1111111111111111"));
+        assert_eq!(shown(&me, TransferOut, other).as_deref(), Some(other), "only money in from elsewhere");
+        assert_eq!(shown(&me, Deposit, other).as_deref(), Some(other), "the bank's own changes are named");
+        for grant in
+            [redbank_domain::Grant::Teller, redbank_domain::Grant::Auditor, redbank_domain::Grant::Admin]
+        {
+            let staff = Principal { actor: me.actor.clone(), grant };
+            assert_eq!(shown(&staff, TransferIn, other).as_deref(), Some(other), "staff see every actor");
+        }
+    }
 }
