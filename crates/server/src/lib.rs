@@ -155,7 +155,13 @@ pub async fn run(
         tracing::info!(listen = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "serving the web console");
         // Not cancelled from outside: it stops accepting on `tasks.stop` and then
         // waits for its connections and jobs itself.
-        tasks.tracker.spawn(redbank_web::serve(listener, bank, config.console_config(), tasks.clone()));
+        tasks.tracker.spawn(redbank_web::serve(
+            listener,
+            bank,
+            config.console_config(),
+            tasks.clone(),
+            metrics.console_observer(),
+        ));
     }
     let (reporter, health_service) = tonic_health::server::health_reporter();
     // Health is watched until shutdown begins (then it says NOT_SERVING for good).

@@ -161,6 +161,8 @@ impl Metrics {
         describe("redbank_batch_changes", "balance changes per post.lua call");
         describe("redbank_redis_up", "1 while Redis takes writes, 0 while it does not");
         describe("redbank_connections_open", "client connections open");
+        describe("redbank_console_requests_total", "web console requests answered, by route and status");
+        describe("redbank_console_request_duration_seconds", "web console request time, by route");
         let counter = |name: &'static str, labels: Vec<Label>| {
             recorder.register_counter(&Key::from_parts(name, labels), &META)
         };
@@ -206,6 +208,26 @@ impl Metrics {
     /// The handles of the method at `path` (an HTTP/2 request path).
     pub fn method(&self, path: &str) -> &MethodMetrics {
         self.methods.get(path).unwrap_or(&self.unknown)
+    }
+
+    /// What the web console tells of each answered request: its route (a pattern,
+    /// never a client's path) and status counted, its time in a histogram by route.
+    /// None while metrics are off.
+    pub fn console_observer(&self) -> Option<redbank_web::Observer> {
+        let recorder = self.recorder.clone()?;
+        Some(Arc::new(move |route: &str, status: u16, seconds: f64| {
+            let route = Label::new("route", route.to_owned());
+            let by_status = vec![route.clone(), Label::new("status", status.to_string())];
+            recorder
+                .register_counter(&Key::from_parts("redbank_console_requests_total", by_status), &META)
+                .increment(1);
+            recorder
+                .register_histogram(
+                    &Key::from_parts("redbank_console_request_duration_seconds", vec![route]),
+                    &META,
+                )
+                .record(seconds);
+        }))
     }
 
     /// Handles for the store's Redis calls.

@@ -19,6 +19,7 @@ mod gate;
 mod jobs;
 mod keys;
 pub mod listener;
+mod observed;
 mod pages;
 mod session;
 mod sign_in;
@@ -38,6 +39,7 @@ use tokio_util::task::TaskTracker;
 
 pub use jobs::CUT_SHORT;
 pub use listener::{LogBudget, MAX_CONNECTIONS};
+pub use observed::Observer;
 
 /// How the console runs.
 #[derive(Debug, Clone)]
@@ -98,8 +100,8 @@ pub(crate) struct App {
     pub tasks: Tasks,
 }
 
-/// The console's routes.
-pub fn router(bank: Bank, config: ConsoleConfig, tasks: Tasks) -> Router {
+/// The console's routes; `observer` is told of every answered request.
+pub fn router(bank: Bank, config: ConsoleConfig, tasks: Tasks, observer: Option<Observer>) -> Router {
     let app = App { bank, config: Arc::new(config), passwords: Arc::new(gate::Gate::new()), tasks };
     Router::new()
         .route("/", get(pages::home))
@@ -118,6 +120,9 @@ pub fn router(bank: Bank, config: ConsoleConfig, tasks: Tasks) -> Router {
         .route("/static/local-time.js", get(view::local_time_script))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(view::security_headers))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            observed::observe(observer.clone(), request, next)
+        }))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(app)
 }
@@ -126,7 +131,13 @@ pub fn router(bank: Bank, config: ConsoleConfig, tasks: Tasks) -> Router {
 /// most [`MAX_CONNECTIONS`] at once (shedding the one idle the longest at the
 /// cap), each within its deadlines, each connection and job a task of
 /// `tasks.tracker`.
-pub async fn serve(listener: tokio::net::TcpListener, bank: Bank, config: ConsoleConfig, tasks: Tasks) {
-    let routes = router(bank, config, tasks.clone());
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    bank: Bank,
+    config: ConsoleConfig,
+    tasks: Tasks,
+    observer: Option<Observer>,
+) {
+    let routes = router(bank, config, tasks.clone(), observer);
     listener::serve(listener, routes, MAX_CONNECTIONS, &tasks).await;
 }

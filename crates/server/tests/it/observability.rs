@@ -45,6 +45,15 @@ fn samples(text: &str) -> HashMap<String, f64> {
         .collect()
 }
 
+/// The JSON lines of `output` whose target is `target`.
+fn output_lines(output: &str, target: &str) -> Vec<serde_json::Value> {
+    output
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["target"] == target)
+        .collect()
+}
+
 /// A file of docs/, whole.
 fn doc(name: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs").join(name);
@@ -218,13 +227,62 @@ async fn metrics_count_a_known_mix_of_calls_exactly() {
     app.stop().await;
 }
 
+/// The console's requests are counted by route pattern (never the path a client
+/// made up) and status, and timed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_requests_are_counted_by_route_and_status() {
+    let metrics_addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let web: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let app = spawn_app_with(redbank_testkit::Persistence::None, |c| {
+        c.metrics_listen = Some(metrics_addr);
+        c.web_listen = Some(web);
+    })
+    .await;
+    for _ in 0..3 {
+        assert_eq!(http_get(web, "/signin").await.0, "HTTP/1.1 200 OK");
+    }
+    for path in ["/made/up/1", "/made/up/2"] {
+        assert_eq!(http_get(web, path).await.0, "HTTP/1.1 404 Not Found");
+    }
+    // Not signed in: the account page sends the browser to sign in.
+    let (status, _) = http_get(web, "/accounts/some-account").await;
+    assert!(status.starts_with("HTTP/1.1 303"), "{status}");
+    let (_, body) = http_get(metrics_addr, "/metrics").await;
+    let scraped = samples(&body);
+    let count = |route: &str, status: &str| {
+        scraped
+            .get(&format!("redbank_console_requests_total{{route=\"{route}\",status=\"{status}\"}}"))
+            .copied()
+    };
+    assert_eq!(count("/signin", "200"), Some(3.0), "{body}");
+    assert_eq!(count("unmatched", "404"), Some(2.0), "{body}");
+    assert_eq!(count("/accounts/{id}", "303"), Some(1.0), "{body}");
+    assert!(!body.contains("made/up"), "a client's path never becomes a label");
+    assert_eq!(
+        scraped.get("redbank_console_request_duration_seconds_count{route=\"/signin\"}").copied(),
+        Some(3.0)
+    );
+    let documented = doc("OPERATING.md");
+    for family in ["redbank_console_requests_total", "redbank_console_request_duration_seconds"] {
+        assert!(documented.contains(&format!("`{family}`")), "docs/OPERATING.md does not name {family}");
+    }
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_access_log_has_one_line_per_call_with_what_an_operator_needs() {
     let redis = RedisServer::start();
     let port = free_port();
+    let web: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_redbank-server"))
         .args(["--listen", &format!("127.0.0.1:{port}"), "--redis-url", &redis.url()])
-        .args(["--log-level", "warn,redbank::access=info,redbank_server=info", "--log-format", "json"])
+        .args(["--web-listen", &web.to_string()])
+        .args([
+            "--log-level",
+            "warn,redbank::access=info,redbank::console_access=info,redbank_server=info",
+            "--log-format",
+            "json",
+        ])
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -240,6 +298,8 @@ async fn the_access_log_has_one_line_per_call_with_what_an_operator_needs() {
         .insert("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap());
     assert!(c.withdraw(request).await.is_err());
     c.deposit(deposit_req("log", usd(5, 0), "req-log-2")).await.unwrap();
+    assert_eq!(http_get(web, "/signin").await.0, "HTTP/1.1 200 OK");
+    assert_eq!(http_get(web, "/no/such/page").await.0, "HTTP/1.1 404 Not Found");
     tokio::time::sleep(Duration::from_millis(200)).await;
     std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let output = tokio::task::block_in_place(|| {
@@ -276,6 +336,15 @@ async fn the_access_log_has_one_line_per_call_with_what_an_operator_needs() {
     let bank_lines =
         lines.iter().filter(|v| v["method"].as_str().unwrap_or("").starts_with("/redbank.v1.Bank/")).count();
     assert_eq!(bank_lines, 3);
+    // The console's own access log: a line per request, by route pattern.
+    let console = output_lines(&output, "redbank::console_access");
+    let signin = console.iter().find(|v| v["route"] == "/signin").unwrap_or_else(|| panic!("{output}"));
+    assert_eq!((signin["method"].as_str(), signin["status"].as_u64()), (Some("GET"), Some(200)));
+    assert!(
+        signin["duration_us"].as_u64().is_some()
+            && signin["peer"].as_str().unwrap().starts_with("127.0.0.1:")
+    );
+    assert!(console.iter().any(|v| v["route"] == "unmatched" && v["status"] == 404), "{output}");
     // The start says what runs, in values a machine can match on.
     let start = output
         .lines()
