@@ -123,6 +123,19 @@ impl Operation {
         }
     }
 
+    /// The operation's name in logs: snake_case, as machines match it
+    /// (`apply_interest`, not `ApplyInterest`).
+    pub fn name(&self) -> String {
+        let mut name = String::new();
+        for (i, c) in format!("{self:?}").chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                name.push('_');
+            }
+            name.push(c.to_ascii_lowercase());
+        }
+        name
+    }
+
     /// Whether the operation changes anything (for the audit of denials and the docs).
     pub fn writes(&self) -> bool {
         !matches!(
@@ -245,6 +258,16 @@ mod tests {
 
     fn principal(grant: redbank_domain::Grant) -> Principal {
         Principal { actor: redbank_domain::Actor::operator(), grant }
+    }
+
+    #[test]
+    fn operations_are_named_in_snake_case() {
+        assert_eq!(Operation::ApplyInterest.name(), "apply_interest");
+        assert_eq!(Operation::GetAccount.name(), "get_account");
+        assert_eq!(Operation::FollowAccount.name(), "follow_account");
+        assert!(
+            Operation::ALL.iter().all(|op| op.name().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        );
     }
 
     #[test]

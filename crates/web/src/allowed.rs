@@ -17,7 +17,7 @@ pub(crate) fn refusal(signed: &Signed, operation: Operation, what: &str) -> Opti
     if redbank_bank::policy::allows(operation, &signed.principal) {
         return None;
     }
-    tracing::info!(user = %signed.user.name, ?operation, "console: refused by the policy table");
+    tracing::info!(user = %signed.user.name, operation = operation.name(), "console: refused by the policy table");
     let role = signed.user.grant.role().as_str();
     let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) { "An" } else { "A" };
     Some(Failure::NotAllowed(signed.who(), format!("{article} {role} may not {what}.")))

@@ -47,7 +47,7 @@ impl DenialLog {
                 target: "redbank::auth",
                 actor = %principal.actor,
                 role = %principal.grant.role(),
-                ?operation,
+                operation = operation.name(),
                 target = target.unwrap_or(""),
                 dropped,
                 "permission denied"
