@@ -10,6 +10,7 @@ are written to OUT_DIR, and of the page in front of the browser on any failure.
 """
 import datetime
 import http.client
+import json
 import sys
 import time
 import traceback
@@ -328,6 +329,10 @@ def run(d):
     notice = d.find_element(By.CSS_SELECTOR, "p.notice").text
     assert "User carol was created." in notice and "shown this once: " in notice, notice
     carol_password = notice.split("shown this once: ")[1].strip()
+    # The users are listed, by name, with role, customer and state.
+    rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#users tbody tr")]
+    assert "carol customer alice enabled" in rows and "ada admin enabled" in rows, rows
+    assert [r.split()[0] for r in rows] == sorted(r.split()[0] for r in rows), rows
     # An API key made from the console, its credential shown once, then revoked.
     open_page(d, URL + "/admin/keys")
     d.find_element(By.CSS_SELECTOR, "#key-role option[value=auditor]").click()
@@ -362,6 +367,11 @@ def run(d):
     subprocess.run([CLI, "users", "disable", "bob", "--redis-url", REDIS_URL], check=True, capture_output=True)
     open_page(d, URL + "/")
     assert "Your session ended" in main_text(d), main_text(d)
+    listed = json.loads(subprocess.run([CLI, "--json", "users", "list", "--redis-url", REDIS_URL], check=True,
+                                       capture_output=True, text=True).stdout)
+    states = {u["name"]: (u["role"], u["customer_id"], u["disabled"]) for u in listed["users"]}
+    assert states["bob"] == ("customer", "bob", True) and states["carol"] == ("customer", "alice", False), states
+    assert states["ada"] == ("admin", None, False) and listed["next_page_token"] is None, listed
     sign_in(d, URL, "bob")
     assert "Wrong user name or password" in main_text(d), "a disabled user cannot sign in"
 

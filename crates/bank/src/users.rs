@@ -80,4 +80,16 @@ impl Bank {
     pub async fn console_user(&self, name: &UserName) -> Result<Option<ConsoleUser>, StoreError> {
         self.store.console().console_user(name).await
     }
+
+    /// One page of the console's users (see `Console::console_users`): for those who
+    /// manage them.
+    pub async fn console_users(
+        &self,
+        by: &Principal,
+        cursor: u64,
+        page_size: usize,
+    ) -> Result<(Vec<ConsoleUser>, u64), StoreError> {
+        authorize(Operation::ManageConsoleUsers, by)?;
+        self.store.console().console_users(cursor, page_size).await
+    }
 }

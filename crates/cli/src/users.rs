@@ -40,6 +40,17 @@ pub enum UsersCommand {
         #[command(flatten)]
         redis: RedisTarget,
     },
+    /// List the users, by name, a page at a time: role, customer, enabled or not.
+    List {
+        /// Stop once this many users are listed (the last page may add a few more).
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Continue where an earlier listing stopped (its next page token).
+        #[arg(long)]
+        page_token: Option<String>,
+        #[command(flatten)]
+        redis: RedisTarget,
+    },
     /// Give a user a new password: its sessions end at once.
     Reset {
         name: String,
@@ -67,8 +78,14 @@ fn password(from_stdin: bool) -> Result<Option<String>, Failure> {
     Ok(Some(line.trim_end_matches(['\n', '\r']).to_owned()))
 }
 
+/// Users asked of Redis per SSCAN call.
+const USERS_PAGE: usize = 100;
+
 pub async fn run(command: &UsersCommand, out: &Printer) -> Result<(), Failure> {
     let (name, redis) = match command {
+        UsersCommand::List { limit, page_token, redis } => {
+            return list(*limit, page_token.as_deref(), redis, out).await;
+        }
         UsersCommand::Create { name, redis, .. }
         | UsersCommand::Disable { name, redis }
         | UsersCommand::Enable { name, redis }
@@ -106,6 +123,7 @@ pub async fn run(command: &UsersCommand, out: &Printer) -> Result<(), Failure> {
             let given = password(*password_stdin)?;
             ("given a new password", bank.reset_password(&by, &name, given.as_deref()).await.map_err(local)?)
         }
+        UsersCommand::List { .. } => return Ok(()),
     };
     if out.json {
         out.document(json!({"user": name.as_str(), "done": verb, "password": made}));
@@ -113,6 +131,61 @@ pub async fn run(command: &UsersCommand, out: &Printer) -> Result<(), Failure> {
         say!("User {name} {verb}.");
         if let Some(p) = made {
             say!("Password (shown this once): {p}");
+        }
+    }
+    Ok(())
+}
+
+/// `users list`: pages of SSCAN over the users' index until `limit` users or the end;
+/// the page token is Redis's cursor.
+async fn list(limit: usize, token: Option<&str>, redis: &RedisTarget, out: &Printer) -> Result<(), Failure> {
+    if !redis.given() {
+        return Err(Failure::Invalid {
+            reason: "INVALID_ARGUMENT",
+            message: "users are kept in Redis: give --redis-url (or --redis-cluster-nodes)".into(),
+        });
+    }
+    let mut cursor: u64 = match token {
+        None | Some("") => 0,
+        Some(t) => t.parse().map_err(|_| Failure::Invalid {
+            reason: "INVALID_PAGE_TOKEN",
+            message: format!("{t:?} is not a page token of users list"),
+        })?,
+    };
+    let bank = open_bank(&redis.config()).await?;
+    let mut users = Vec::new();
+    loop {
+        let (page, next) =
+            bank.console_users(&Principal::operator(), cursor, USERS_PAGE).await.map_err(from_redis)?;
+        users.extend(page);
+        cursor = next;
+        if cursor == 0 || users.len() >= limit {
+            break;
+        }
+    }
+    let next = (cursor != 0).then(|| cursor.to_string());
+    if out.json {
+        let rows: Vec<_> = users
+            .iter()
+            .map(|u| {
+                json!({
+                    "name": u.name.as_str(),
+                    "role": u.grant.role().as_str(),
+                    "customer_id": u.grant.customer().map(|c| c.as_str()),
+                    "disabled": u.disabled,
+                })
+            })
+            .collect();
+        out.document(json!({"users": rows, "next_page_token": next}));
+    } else {
+        say!("{:<24} {:<9} {:<24} state", "name", "role", "customer");
+        for u in &users {
+            let customer = u.grant.customer().map(|c| c.as_str()).unwrap_or("");
+            let state = if u.disabled { "disabled" } else { "enabled" };
+            say!("{:<24} {:<9} {:<24} {state}", u.name.as_str(), u.grant.role().as_str(), customer);
+        }
+        if let Some(next) = next {
+            say!("More users: --page-token {next}");
         }
     }
     Ok(())

@@ -61,6 +61,10 @@ pub fn console_user(name: &UserName) -> String {
     format!("web:{{u:{name}}}")
 }
 
+/// Every console user's name (a set, written before the user's hash: a name here
+/// without a hash is a creation that did not finish, and is not listed).
+pub const CONSOLE_USERS: &str = "web:{users}";
+
 /// A console session (a hash; it expires when idle).
 pub fn console_session(id: &str) -> String {
     format!("web:{{s:{id}}}")

@@ -1,6 +1,6 @@
 //! Console users managed from the console, by the roles the policy table lets
 //! (its ManageConsoleUsers row: the admin): made, disabled, enabled, and
-//! given a new password. A password made here is shown once. Disabling or a new
+//! given a new password, and listed. A password made here is shown once. Disabling or a new
 //! password ends the user's sessions at once.
 
 use askama::Template;
@@ -25,15 +25,52 @@ pub struct UsersPage {
     pub problem: Option<String>,
     pub csrf: String,
     pub roles: [&'static str; 4],
+    /// (name, role, customer, enabled or disabled), by name.
+    pub users: Vec<(String, &'static str, String, &'static str)>,
+    /// Whether there are more users than the page lists (the CLI lists them all).
+    pub more: bool,
 }
 
-fn users_page(
+/// Users listed on the page; `redbank users list` pages through any number.
+const USERS_LISTED: usize = 200;
+
+async fn users_page(
+    app: &App,
     signed: &session::Signed,
     status: StatusCode,
     notice: Option<String>,
     problem: Option<String>,
-) -> Response {
-    view::page(
+) -> Result<Response, Failure> {
+    let (mut users, mut cursor, mut more) = (Vec::new(), 0, false);
+    loop {
+        let (page, next) = app
+            .bank
+            .console_users(&signed.principal, cursor, USERS_LISTED)
+            .await
+            .map_err(|e| signed.unavailable(e))?;
+        users.extend(page);
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+        if users.len() >= USERS_LISTED {
+            more = true;
+            break;
+        }
+    }
+    users.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+    let users = users
+        .iter()
+        .map(|u| {
+            (
+                u.name.to_string(),
+                u.grant.role().as_str(),
+                u.grant.customer().map(ToString::to_string).unwrap_or_default(),
+                if u.disabled { "disabled" } else { "enabled" },
+            )
+        })
+        .collect();
+    Ok(view::page(
         status,
         &UsersPage {
             who: Some(signed.who()),
@@ -41,12 +78,14 @@ fn users_page(
             problem,
             csrf: signed.csrf.clone(),
             roles: Role::ALL.map(|r| r.as_str()),
+            users,
+            more,
         },
-    )
+    ))
 }
 
-pub async fn form(UserKeeper(signed): UserKeeper) -> Response {
-    users_page(&signed, StatusCode::OK, None, None)
+pub async fn form(State(app): State<App>, UserKeeper(signed): UserKeeper) -> Result<Response, Failure> {
+    users_page(&app, &signed, StatusCode::OK, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -76,10 +115,10 @@ pub async fn act(
     match apply(&app, &signed, &f).await {
         Ok(done) => {
             crate::audit::record(&app.bank, &signed, &format!("{} user", f.action), &f.name).await;
-            Ok(users_page(&signed, StatusCode::OK, Some(done), None))
+            users_page(&app, &signed, StatusCode::OK, Some(done), None).await
         }
         Err(StoreError::Refused(e)) => {
-            Ok(users_page(&signed, StatusCode::UNPROCESSABLE_ENTITY, None, Some(in_words(&e))))
+            users_page(&app, &signed, StatusCode::UNPROCESSABLE_ENTITY, None, Some(in_words(&e))).await
         }
         Err(e) => Err(signed.unavailable(e)),
     }
