@@ -61,7 +61,7 @@ async fn refusals_of_a_real_key_name_it_in_the_log_and_never_its_secret() {
     let port = redbank_testkit::free_port();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut server = Command::new(env!("CARGO_BIN_EXE_redbank-server"))
-        .args(["--listen", &addr.to_string(), "--redis-url", &url, "--log-level", "error"])
+        .args(["--listen", &addr.to_string(), "--redis-url", &url, "--log-level", "warn"])
         .stdin(Stdio::null())
         .stderr(log.reopen().unwrap())
         .stdout(log.reopen().unwrap())
