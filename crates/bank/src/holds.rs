@@ -1,7 +1,7 @@
 //! Holds: funds reserved on an account, then captured (to any account) or voided;
 //! left alone, voided at their expiry by the recovery worker.
 
-use redbank_domain::{Account, Capture, Hold, HoldId, HoldRequest, Memo, Principal, RequestId};
+use redbank_domain::{Account, AccountId, Capture, Hold, HoldId, HoldRequest, Memo, Principal, RequestId};
 use redbank_store::{Applied, HoldApplied, StoreError};
 
 use crate::Bank;
@@ -75,5 +75,19 @@ impl Bank {
     ) -> Result<Vec<Hold>, StoreError> {
         authorize(Operation::GetHold, by)?;
         self.store.open_holds(account, limit, by).await
+    }
+
+    /// A page of an account's open holds, the soonest to expire first, after
+    /// `after` (the page token's (expiry, nonce)); and where the next page starts.
+    pub async fn list_holds(
+        &self,
+        by: &Principal,
+        id: &AccountId,
+        after: Option<(i64, &str)>,
+        limit: usize,
+    ) -> Result<(Vec<Hold>, Option<(i64, String)>), StoreError> {
+        authorize(Operation::ListHolds, by)?;
+        let account = self.store.get_account(id, by).await?;
+        self.store.open_holds_after(&account, after, limit, by).await
     }
 }

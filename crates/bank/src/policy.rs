@@ -33,6 +33,7 @@ pub enum Operation {
     CaptureHold,
     VoidHold,
     GetHold,
+    ListHolds,
     CreateApiKey,
     ListApiKeys,
     RevokeApiKey,
@@ -63,7 +64,7 @@ pub enum Access {
 use Access::{Any, Denied, Own};
 
 impl Operation {
-    pub const ALL: [Operation; 24] = [
+    pub const ALL: [Operation; 25] = [
         Operation::OpenAccount,
         Operation::GetAccount,
         Operation::Deposit,
@@ -80,6 +81,7 @@ impl Operation {
         Operation::CaptureHold,
         Operation::VoidHold,
         Operation::GetHold,
+        Operation::ListHolds,
         Operation::CreateApiKey,
         Operation::ListApiKeys,
         Operation::RevokeApiKey,
@@ -109,7 +111,7 @@ impl Operation {
             // A hold is on its account; a capture moves the account's money, as a
             // transfer from it does.
             Operation::CreateHold | Operation::CaptureHold | Operation::VoidHold => [Own, Any, Denied, Any],
-            Operation::GetHold => [Own, Any, Any, Any],
+            Operation::GetHold | Operation::ListHolds => [Own, Any, Any, Any],
             Operation::CreateApiKey | Operation::ListApiKeys | Operation::RevokeApiKey => {
                 [Denied, Denied, Denied, Any]
             }
@@ -142,6 +144,7 @@ impl Operation {
             self,
             Operation::GetAccount
                 | Operation::GetHold
+                | Operation::ListHolds
                 | Operation::ListTransactions
                 | Operation::GetStatement
                 | Operation::ListAccounts

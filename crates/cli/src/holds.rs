@@ -66,6 +66,17 @@ pub enum HoldCommand {
         /// The hold's id.
         hold: String,
     },
+    /// List an account's open holds, the soonest to expire first.
+    List {
+        /// The account's id.
+        account: String,
+        /// Stop after this many holds.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Continue where an earlier listing stopped (its next page token).
+        #[arg(long)]
+        page_token: Option<String>,
+    },
 }
 
 pub async fn run(client: &Client, command: &HoldCommand, out: &Printer) -> Result<(), Failure> {
@@ -106,6 +117,34 @@ pub async fn run(client: &Client, command: &HoldCommand, out: &Printer) -> Resul
                 memo: memo.clone(),
             };
             held(out, "Voided", &call!(client, void_hold, req)?);
+        }
+        HoldCommand::List { account, limit, page_token } => {
+            let (mut holds, mut token) = (Vec::new(), page_token.clone().unwrap_or_default());
+            loop {
+                let page_size =
+                    (*limit - holds.len()).min(redbank_domain::limits::HOLDS_PAGE_SIZE_MAX) as i32;
+                let req = v1::ListHoldsRequest { account_id: account.clone(), page_size, page_token: token };
+                let page = call!(client, list_holds, req)?;
+                holds.extend(page.holds);
+                token = page.next_page_token;
+                if token.is_empty() || holds.len() >= *limit {
+                    break;
+                }
+            }
+            if out.json {
+                let rows: Vec<_> = holds.iter().map(hold_json).collect();
+                out.document(json!({"holds": rows, "next_page_token": text_or_null(&token)}));
+            } else {
+                if holds.is_empty() {
+                    say!("No open holds on {account}.");
+                }
+                for h in &holds {
+                    say!("{}", hold_line(h));
+                }
+                if !token.is_empty() {
+                    say!("More holds: --page-token {token}");
+                }
+            }
         }
         HoldCommand::Show { hold } => {
             let h = call!(client, get_hold, v1::GetHoldRequest { hold_id: hold.clone() })?;

@@ -436,6 +436,16 @@ async fn hold_commands_reserve_capture_and_void() {
 
     let out = redbank(&app, &["--json", "hold", "create", "buyer", "10"]).await;
     let second = json(&out)["hold"]["hold_id"].as_str().unwrap().to_owned();
+    // The account's open holds: only the second (the first was captured).
+    let out = redbank(&app, &["--json", "hold", "list", "buyer"]).await;
+    let v = json(&out);
+    assert_eq!(v["holds"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(
+        (v["holds"][0]["hold_id"].as_str(), v["next_page_token"].is_null()),
+        (Some(second.as_str()), true)
+    );
+    let out = redbank(&app, &["hold", "list", "buyer"]).await;
+    assert!(stdout(&out).contains(&format!("Hold {second} on buyer: open 10.00 USD")), "{}", stdout(&out));
     let out = redbank(&app, &["--json", "hold", "void", &second]).await;
     assert_eq!(json(&out)["hold"]["state"], "voided");
     let out = redbank(

@@ -77,6 +77,10 @@ pub const HOLD_DURATION_DEFAULT_SECS: i64 = 7 * 24 * 60 * 60;
 /// that a client makes the server keep.
 pub const OPEN_HOLDS_MAX: usize = 1000;
 
+/// Open holds per ListHolds page: 50 when not asked, at most 100.
+pub const HOLDS_PAGE_SIZE_DEFAULT: usize = 50;
+pub const HOLDS_PAGE_SIZE_MAX: usize = 100;
+
 /// Longest console user name, in characters.
 pub const USER_NAME_MAX_LEN: usize = 64;
 

@@ -20,13 +20,13 @@ use redbank_bank::history::MonthInterest;
 use redbank_bank::payments::change_operation;
 use redbank_bank::{HistoryQuery, HoldApplied, Operation, Posted, StatementCursor, StoreError};
 use redbank_domain::{
-    AccountId, CustomerId, Error, HoldId, InterestPeriod, NewAccount, Principal, StateChange,
+    AccountId, CustomerId, Error, HoldId, InterestPeriod, NewAccount, Principal, StateChange, limits,
 };
 use tonic::{Request, Response, Status};
 
-use crate::auth::caller;
 use crate::budget::bounds;
-use crate::{AppState, access, now_millis, status};
+use crate::subject::caller_of;
+use crate::{AppState, access, holds_token, now_millis, status};
 
 pub struct BankV1 {
     state: Arc<AppState>,
@@ -76,46 +76,6 @@ impl BankV1 {
             .map_err(|e| self.fail(by, state_operation(change), id.as_str(), e))?;
         Ok(Response::new(account_to_proto(&posted.account)))
     }
-}
-
-/// The account a request is about, recorded on the call's trace span.
-trait Subject {
-    fn subject(&self) -> &str;
-}
-
-macro_rules! subject {
-    ($($message:ident => $field:ident),* $(,)?) => {
-        $(impl Subject for v1::$message {
-            fn subject(&self) -> &str {
-                &self.$field
-            }
-        })*
-    };
-}
-
-subject!(
-    CreateAccountRequest => account_id,
-    GetAccountRequest => account_id,
-    DepositRequest => account_id,
-    WithdrawRequest => account_id,
-    ApplyInterestRequest => account_id,
-    TransferRequest => from_account_id,
-    ListTransactionsRequest => account_id,
-    GetStatementRequest => account_id,
-    FreezeAccountRequest => account_id,
-    UnfreezeAccountRequest => account_id,
-    CloseAccountRequest => account_id,
-    ListAccountsRequest => customer_id,
-    CreateHoldRequest => account_id,
-    CaptureHoldRequest => hold_id,
-    VoidHoldRequest => hold_id,
-    GetHoldRequest => hold_id,
-);
-
-/// The principal the transport authenticated, the request's account noted for traces.
-fn caller_of<T: Subject>(request: &Request<T>) -> Result<Arc<Principal>, Status> {
-    crate::traces::note_account(request.get_ref().subject());
-    caller(request.extensions())
 }
 
 #[tonic::async_trait]
@@ -417,6 +377,33 @@ impl Bank for BankV1 {
             .await
             .map_err(|e| self.fail(&by, Operation::VoidHold, hold.account().as_str(), e))?;
         Ok(Response::new(hold_response(&done)))
+    }
+
+    async fn list_holds(
+        &self,
+        request: Request<v1::ListHoldsRequest>,
+    ) -> Result<Response<v1::ListHoldsResponse>, Status> {
+        let by = caller_of(&request)?;
+        let r = request.get_ref();
+        let id = AccountId::parse(&r.account_id).map_err(|e| status::refused(&e))?;
+        let size = match usize::try_from(r.page_size) {
+            Ok(0) => limits::HOLDS_PAGE_SIZE_DEFAULT,
+            Ok(n) => n.min(limits::HOLDS_PAGE_SIZE_MAX),
+            Err(_) => {
+                return Err(status::refused(&Error::InvalidPageSize { max: limits::HOLDS_PAGE_SIZE_MAX }));
+            }
+        };
+        let after = holds_token::parse(&r.page_token).map_err(|e| status::refused(&e))?;
+        let (holds, next) = self
+            .state
+            .bank
+            .list_holds(&by, &id, after.as_ref().map(|(e, n)| (*e, n.as_str())), size)
+            .await
+            .map_err(|e| self.fail(&by, Operation::ListHolds, id.as_str(), e))?;
+        Ok(Response::new(v1::ListHoldsResponse {
+            holds: holds.iter().map(hold_to_proto).collect(),
+            next_page_token: next.map(|(e, n)| holds_token::make(e, &n)).unwrap_or_default(),
+        }))
     }
 
     async fn get_hold(&self, request: Request<v1::GetHoldRequest>) -> Result<Response<v1::Hold>, Status> {

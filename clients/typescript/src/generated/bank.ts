@@ -30,6 +30,8 @@ import type { ListAccountsRequest as _redbank_v1_ListAccountsRequest, ListAccoun
 import type { ListAccountsResponse as _redbank_v1_ListAccountsResponse, ListAccountsResponse__Output as _redbank_v1_ListAccountsResponse__Output } from './redbank/v1/ListAccountsResponse';
 import type { ListApiKeysRequest as _redbank_v1_ListApiKeysRequest, ListApiKeysRequest__Output as _redbank_v1_ListApiKeysRequest__Output } from './redbank/v1/ListApiKeysRequest';
 import type { ListApiKeysResponse as _redbank_v1_ListApiKeysResponse, ListApiKeysResponse__Output as _redbank_v1_ListApiKeysResponse__Output } from './redbank/v1/ListApiKeysResponse';
+import type { ListHoldsRequest as _redbank_v1_ListHoldsRequest, ListHoldsRequest__Output as _redbank_v1_ListHoldsRequest__Output } from './redbank/v1/ListHoldsRequest';
+import type { ListHoldsResponse as _redbank_v1_ListHoldsResponse, ListHoldsResponse__Output as _redbank_v1_ListHoldsResponse__Output } from './redbank/v1/ListHoldsResponse';
 import type { ListTransactionsRequest as _redbank_v1_ListTransactionsRequest, ListTransactionsRequest__Output as _redbank_v1_ListTransactionsRequest__Output } from './redbank/v1/ListTransactionsRequest';
 import type { ListTransactionsResponse as _redbank_v1_ListTransactionsResponse, ListTransactionsResponse__Output as _redbank_v1_ListTransactionsResponse__Output } from './redbank/v1/ListTransactionsResponse';
 import type { Money as _redbank_v1_Money, Money__Output as _redbank_v1_Money__Output } from './redbank/v1/Money';
@@ -87,6 +89,8 @@ export interface ProtoGrpcType {
       ListAccountsResponse: MessageTypeDefinition<_redbank_v1_ListAccountsResponse, _redbank_v1_ListAccountsResponse__Output>
       ListApiKeysRequest: MessageTypeDefinition<_redbank_v1_ListApiKeysRequest, _redbank_v1_ListApiKeysRequest__Output>
       ListApiKeysResponse: MessageTypeDefinition<_redbank_v1_ListApiKeysResponse, _redbank_v1_ListApiKeysResponse__Output>
+      ListHoldsRequest: MessageTypeDefinition<_redbank_v1_ListHoldsRequest, _redbank_v1_ListHoldsRequest__Output>
+      ListHoldsResponse: MessageTypeDefinition<_redbank_v1_ListHoldsResponse, _redbank_v1_ListHoldsResponse__Output>
       ListTransactionsRequest: MessageTypeDefinition<_redbank_v1_ListTransactionsRequest, _redbank_v1_ListTransactionsRequest__Output>
       ListTransactionsResponse: MessageTypeDefinition<_redbank_v1_ListTransactionsResponse, _redbank_v1_ListTransactionsResponse__Output>
       Money: MessageTypeDefinition<_redbank_v1_Money, _redbank_v1_Money__Output>

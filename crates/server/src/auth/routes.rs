@@ -5,7 +5,7 @@
 use redbank_bank::Operation;
 
 /// Every method served behind authentication, and its operation.
-pub const ROUTES: [(&str, Operation); 25] = [
+pub const ROUTES: [(&str, Operation); 26] = [
     ("/redbank.v1.Bank/CreateAccount", Operation::OpenAccount),
     ("/redbank.v1.Bank/GetAccount", Operation::GetAccount),
     ("/redbank.v1.Bank/Deposit", Operation::Deposit),
@@ -22,6 +22,7 @@ pub const ROUTES: [(&str, Operation); 25] = [
     ("/redbank.v1.Bank/CaptureHold", Operation::CaptureHold),
     ("/redbank.v1.Bank/VoidHold", Operation::VoidHold),
     ("/redbank.v1.Bank/GetHold", Operation::GetHold),
+    ("/redbank.v1.Bank/ListHolds", Operation::ListHolds),
     ("/redbank.v1.ApiKeys/CreateApiKey", Operation::CreateApiKey),
     ("/redbank.v1.ApiKeys/ListApiKeys", Operation::ListApiKeys),
     ("/redbank.v1.ApiKeys/RevokeApiKey", Operation::RevokeApiKey),

@@ -431,3 +431,65 @@ async fn a_customer_paid_by_another_is_not_shown_the_payers_credential() {
             .all(|t| t.actor.is_empty() || t.kind != i32::from(v1::TransactionKind::TransferIn))
     );
 }
+
+/// ListHolds pages through an account's open holds, the soonest to expire first,
+/// each once (holds that expire in the same millisecond included, and a hold
+/// settled between pages shifting nothing); a customer lists its own accounts'
+/// holds only, and a made-up page token is refused with a reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_holds_are_listed_in_pages_each_once() {
+    let app = spawn_app().await;
+    let (alice, mallory, mut admin) = alice_and_mallory(&app).await;
+    let mut a = app.v1_as(&alice).await;
+    // Five holds expiring in the same millisecond, one later and one sooner.
+    let base = std::time::SystemTime::now() + Duration::from_secs(86_400);
+    let same = Duration::from_secs(3600);
+    for (i, ahead) in [same, same, same, same, same, Duration::from_secs(7200), Duration::from_secs(1800)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut req = hold_req("alice-1", usd(1, 0), &format!("list-{i}"), None);
+        req.expire_time = Some(prost_types::Timestamp::from(base + ahead));
+        a.create_hold(req).await.unwrap();
+    }
+    let list = |token: &str, size: i32| v1::ListHoldsRequest {
+        account_id: "alice-1".into(),
+        page_size: size,
+        page_token: token.into(),
+    };
+    let (mut seen, mut token, mut pages) = (Vec::new(), String::new(), 0);
+    loop {
+        let page = a.list_holds(list(&token, 2)).await.unwrap().into_inner();
+        assert!(page.holds.len() <= 2);
+        pages += 1;
+        seen.extend(page.holds);
+        if pages == 2 {
+            // A hold settled between pages: the next pages neither skip nor repeat.
+            let gone = seen[0].hold_id.clone();
+            admin
+                .void_hold(v1::VoidHoldRequest { hold_id: gone, request_id: "v".into(), memo: String::new() })
+                .await
+                .unwrap();
+        }
+        token = page.next_page_token;
+        if token.is_empty() {
+            break;
+        }
+    }
+    let mut ids: Vec<&str> = seen.iter().map(|h| h.hold_id.as_str()).collect();
+    let expiries: Vec<i64> = seen.iter().map(|h| h.expire_time.as_ref().unwrap().seconds).collect();
+    assert!(expiries.windows(2).all(|w| w[0] <= w[1]), "soonest first: {expiries:?}");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 7, "each hold once: {seen:?}");
+    assert_eq!(pages, 4);
+    // The whole list in one page, the voided one gone.
+    let all = a.list_holds(list("", 0)).await.unwrap().into_inner();
+    assert_eq!((all.holds.len(), all.next_page_token.as_str()), (6, ""));
+    // Another customer's account: refused as if it did not exist; a made-up token.
+    let mut m = app.v1_as(&mallory).await;
+    let refused = m.list_holds(list("", 0)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    let bad = a.list_holds(list("not-a-token", 0)).await.unwrap_err();
+    assert_eq!(bad.get_details_error_info().map(|i| i.reason).as_deref(), Some("INVALID_PAGE_TOKEN"));
+}

@@ -61,6 +61,10 @@ fn new_hold_id(account: &AccountId) -> Result<HoldId, StoreError> {
     HoldId::new(account.clone(), &random_hex(HoldId::NONCE_LEN / 2)?).map_err(StoreError::Refused)
 }
 
+/// Holds expiring in the same millisecond read past a page's end, to find where
+/// the next page starts (more would take a second read; none has been seen).
+const HOLDS_TIED_MAX: usize = 64;
+
 impl Store {
     fn crash_at(&self, point: CrashPoint) {
         if self.crash_after == Some(point) {
@@ -219,6 +223,56 @@ impl Store {
             }
         }
         Ok(holds)
+    }
+
+    /// A page of `account`'s open holds, the soonest to expire first, after the hold
+    /// `after` ((expiry, nonce) of the last one of the previous page): at most
+    /// `limit`, and where the next page starts if more remain. Keyed by expiry, so
+    /// a hold settled meanwhile does not shift the pages.
+    pub async fn open_holds_after(
+        &self,
+        account: &Account,
+        after: Option<(i64, &str)>,
+        limit: usize,
+        by: &Principal,
+    ) -> Result<(Vec<Hold>, Option<(i64, String)>), StoreError> {
+        crate::may_see(account, by)?;
+        let id = &account.id;
+        // Holds expiring in the same millisecond as the last one are read again and
+        // skipped up to it (a sorted set orders equal scores by member).
+        let from = after.map_or("-inf".to_owned(), |(expiry, _)| expiry.to_string());
+        let read = limit + 1 + HOLDS_TIED_MAX;
+        let scored: Vec<(String, i64)> = self
+            .query(
+                redis::cmd("ZRANGE")
+                    .arg(keys::holds(id))
+                    .arg(&from)
+                    .arg("+inf")
+                    .arg("BYSCORE")
+                    .arg("LIMIT")
+                    .arg(0)
+                    .arg(read)
+                    .arg("WITHSCORES"),
+            )
+            .await?;
+        let fresh = scored
+            .into_iter()
+            .filter(|(nonce, expiry)| after.is_none_or(|(e, n)| *expiry > e || nonce.as_str() > n));
+        let (mut holds, mut next) = (Vec::new(), None);
+        for (nonce, _) in fresh {
+            if holds.len() == limit {
+                next = holds.last().map(|h: &Hold| (h.expire_time_millis, h.id.nonce().to_owned()));
+                break;
+            }
+            let Ok(hold) = HoldId::new(id.clone(), &nonce) else { continue };
+            match self.stored_hold(&hold, account).await {
+                Ok(h) => holds.push(h),
+                // Settled between the two reads.
+                Err(StoreError::Refused(Error::HoldNotFound(_))) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((holds, next))
     }
 
     /// Reads a hold, as `by` may see it (a customer: holds on its own accounts).

@@ -117,6 +117,11 @@ class BankStub:
                 request_serializer=redbank_dot_v1_dot_bank__pb2.GetHoldRequest.SerializeToString,
                 response_deserializer=redbank_dot_v1_dot_bank__pb2.Hold.FromString,
                 _registered_method=True)
+        self.ListHolds = channel.unary_unary(
+                '/redbank.v1.Bank/ListHolds',
+                request_serializer=redbank_dot_v1_dot_bank__pb2.ListHoldsRequest.SerializeToString,
+                response_deserializer=redbank_dot_v1_dot_bank__pb2.ListHoldsResponse.FromString,
+                _registered_method=True)
 
 
 class BankServicer:
@@ -239,6 +244,13 @@ class BankServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListHolds(self, request, context):
+        """An account's open holds, the soonest to expire first, a page at a time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BankServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -321,6 +333,11 @@ def add_BankServicer_to_server(servicer, server):
                     servicer.GetHold,
                     request_deserializer=redbank_dot_v1_dot_bank__pb2.GetHoldRequest.FromString,
                     response_serializer=redbank_dot_v1_dot_bank__pb2.Hold.SerializeToString,
+            ),
+            'ListHolds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListHolds,
+                    request_deserializer=redbank_dot_v1_dot_bank__pb2.ListHoldsRequest.FromString,
+                    response_serializer=redbank_dot_v1_dot_bank__pb2.ListHoldsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -758,6 +775,33 @@ class Bank:
             '/redbank.v1.Bank/GetHold',
             redbank_dot_v1_dot_bank__pb2.GetHoldRequest.SerializeToString,
             redbank_dot_v1_dot_bank__pb2.Hold.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListHolds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/redbank.v1.Bank/ListHolds',
+            redbank_dot_v1_dot_bank__pb2.ListHoldsRequest.SerializeToString,
+            redbank_dot_v1_dot_bank__pb2.ListHoldsResponse.FromString,
             options,
             channel_credentials,
             insecure,

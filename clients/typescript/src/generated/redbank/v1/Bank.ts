@@ -21,6 +21,8 @@ import type { Hold as _redbank_v1_Hold, Hold__Output as _redbank_v1_Hold__Output
 import type { HoldResponse as _redbank_v1_HoldResponse, HoldResponse__Output as _redbank_v1_HoldResponse__Output } from '../../redbank/v1/HoldResponse';
 import type { ListAccountsRequest as _redbank_v1_ListAccountsRequest, ListAccountsRequest__Output as _redbank_v1_ListAccountsRequest__Output } from '../../redbank/v1/ListAccountsRequest';
 import type { ListAccountsResponse as _redbank_v1_ListAccountsResponse, ListAccountsResponse__Output as _redbank_v1_ListAccountsResponse__Output } from '../../redbank/v1/ListAccountsResponse';
+import type { ListHoldsRequest as _redbank_v1_ListHoldsRequest, ListHoldsRequest__Output as _redbank_v1_ListHoldsRequest__Output } from '../../redbank/v1/ListHoldsRequest';
+import type { ListHoldsResponse as _redbank_v1_ListHoldsResponse, ListHoldsResponse__Output as _redbank_v1_ListHoldsResponse__Output } from '../../redbank/v1/ListHoldsResponse';
 import type { ListTransactionsRequest as _redbank_v1_ListTransactionsRequest, ListTransactionsRequest__Output as _redbank_v1_ListTransactionsRequest__Output } from '../../redbank/v1/ListTransactionsRequest';
 import type { ListTransactionsResponse as _redbank_v1_ListTransactionsResponse, ListTransactionsResponse__Output as _redbank_v1_ListTransactionsResponse__Output } from '../../redbank/v1/ListTransactionsResponse';
 import type { TransferRequest as _redbank_v1_TransferRequest, TransferRequest__Output as _redbank_v1_TransferRequest__Output } from '../../redbank/v1/TransferRequest';
@@ -130,6 +132,15 @@ export interface BankClient extends grpc.Client {
   listAccounts(argument: _redbank_v1_ListAccountsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redbank_v1_ListAccountsResponse__Output>): grpc.ClientUnaryCall;
   listAccounts(argument: _redbank_v1_ListAccountsRequest, callback: grpc.requestCallback<_redbank_v1_ListAccountsResponse__Output>): grpc.ClientUnaryCall;
   
+  ListHolds(argument: _redbank_v1_ListHoldsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redbank_v1_ListHoldsResponse__Output>): grpc.ClientUnaryCall;
+  ListHolds(argument: _redbank_v1_ListHoldsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redbank_v1_ListHoldsResponse__Output>): grpc.ClientUnaryCall;
+  ListHolds(argument: _redbank_v1_ListHoldsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redbank_v1_ListHoldsResponse__Output>): grpc.ClientUnaryCall;
+  ListHolds(argument: _redbank_v1_ListHoldsRequest, callback: grpc.requestCallback<_redbank_v1_ListHoldsResponse__Output>): grpc.ClientUnaryCall;
+  listHolds(argument: _redbank_v1_ListHoldsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redbank_v1_ListHoldsResponse__Output>): grpc.ClientUnaryCall;
+  listHolds(argument: _redbank_v1_ListHoldsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redbank_v1_ListHoldsResponse__Output>): grpc.ClientUnaryCall;
+  listHolds(argument: _redbank_v1_ListHoldsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redbank_v1_ListHoldsResponse__Output>): grpc.ClientUnaryCall;
+  listHolds(argument: _redbank_v1_ListHoldsRequest, callback: grpc.requestCallback<_redbank_v1_ListHoldsResponse__Output>): grpc.ClientUnaryCall;
+  
   ListTransactions(argument: _redbank_v1_ListTransactionsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redbank_v1_ListTransactionsResponse__Output>): grpc.ClientUnaryCall;
   ListTransactions(argument: _redbank_v1_ListTransactionsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redbank_v1_ListTransactionsResponse__Output>): grpc.ClientUnaryCall;
   ListTransactions(argument: _redbank_v1_ListTransactionsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redbank_v1_ListTransactionsResponse__Output>): grpc.ClientUnaryCall;
@@ -200,6 +211,8 @@ export interface BankHandlers extends grpc.UntypedServiceImplementation {
   
   ListAccounts: grpc.handleUnaryCall<_redbank_v1_ListAccountsRequest__Output, _redbank_v1_ListAccountsResponse>;
   
+  ListHolds: grpc.handleUnaryCall<_redbank_v1_ListHoldsRequest__Output, _redbank_v1_ListHoldsResponse>;
+  
   ListTransactions: grpc.handleUnaryCall<_redbank_v1_ListTransactionsRequest__Output, _redbank_v1_ListTransactionsResponse>;
   
   Transfer: grpc.handleUnaryCall<_redbank_v1_TransferRequest__Output, _redbank_v1_TransferResponse>;
@@ -224,6 +237,7 @@ export interface BankDefinition extends grpc.ServiceDefinition {
   GetHold: MethodDefinition<_redbank_v1_GetHoldRequest, _redbank_v1_Hold, _redbank_v1_GetHoldRequest__Output, _redbank_v1_Hold__Output>
   GetStatement: MethodDefinition<_redbank_v1_GetStatementRequest, _redbank_v1_GetStatementResponse, _redbank_v1_GetStatementRequest__Output, _redbank_v1_GetStatementResponse__Output>
   ListAccounts: MethodDefinition<_redbank_v1_ListAccountsRequest, _redbank_v1_ListAccountsResponse, _redbank_v1_ListAccountsRequest__Output, _redbank_v1_ListAccountsResponse__Output>
+  ListHolds: MethodDefinition<_redbank_v1_ListHoldsRequest, _redbank_v1_ListHoldsResponse, _redbank_v1_ListHoldsRequest__Output, _redbank_v1_ListHoldsResponse__Output>
   ListTransactions: MethodDefinition<_redbank_v1_ListTransactionsRequest, _redbank_v1_ListTransactionsResponse, _redbank_v1_ListTransactionsRequest__Output, _redbank_v1_ListTransactionsResponse__Output>
   Transfer: MethodDefinition<_redbank_v1_TransferRequest, _redbank_v1_TransferResponse, _redbank_v1_TransferRequest__Output, _redbank_v1_TransferResponse__Output>
   UnfreezeAccount: MethodDefinition<_redbank_v1_UnfreezeAccountRequest, _redbank_v1_Account, _redbank_v1_UnfreezeAccountRequest__Output, _redbank_v1_Account__Output>
