@@ -7,6 +7,8 @@ installed with redis-server). Run from the repository root:
 
     python3 scripts/perf.py [--runs 3] [--seconds 10]
     python3 scripts/perf.py --ab ../other/target/release   # this server against another build
+    python3 scripts/perf.py --ab-ref                       # against the fixed reference build (REFERENCE),
+                                                           # cloned and built here the first time
 
 It prints a Markdown table and, with --json FILE, writes every raw run.
 """
@@ -199,6 +201,28 @@ def bench(seconds, concurrency, replicas=1, aof_always=False, api="v1", connecti
             replica.stop()
 
 
+# The fixed reference build every change on the hot path is measured against as well
+# as against its parent (issue 25: small costs each "within noise" added up to 17%).
+# docs/PERFORMANCE.md names it too.
+REFERENCE = "09b530e"
+
+
+def reference_build(commit):
+    """The release binaries of `commit`, in a clone of its own under the target
+    directory (its own target directory too: a shared one would reuse generated code
+    of another version), built the first time they are asked for."""
+    clone = os.path.join(TARGET, f"ref-{commit}")
+    binaries = os.path.join(clone, "target", "release")
+    if not os.path.exists(os.path.join(binaries, "redbank-server")):
+        if not os.path.isdir(os.path.join(clone, ".git")):
+            subprocess.run(["git", "clone", "--quiet", ROOT, clone], check=True)
+        subprocess.run(["git", "checkout", "--quiet", commit], cwd=clone, check=True)
+        env = dict(os.environ, CARGO_TARGET_DIR=os.path.join(clone, "target"))
+        print(f"building the reference {commit} in {clone} (once)", file=sys.stderr, flush=True)
+        subprocess.run(["cargo", "build", "--release", "--locked", "--bins"], cwd=clone, env=env, check=True)
+    return binaries
+
+
 def median(runs, key):
     return statistics.median(run[key] for run in runs)
 
@@ -213,10 +237,15 @@ def main():
     ap.add_argument("--ab", metavar="DIR",
                     help="A/B: the 64- and 1-in-flight scenarios, runs alternating between this build's server and "
                          "the redbank-server in DIR (another checkout's target/release, or 'this'), one load generator")
+    ap.add_argument("--ab-ref", metavar="COMMIT", nargs="?", const=REFERENCE,
+                    help=f"--ab against the release build of COMMIT (default: the reference, {REFERENCE}), "
+                         "cloned and built under the target directory the first time")
     ap.add_argument("--this-args", default="", help="extra flags of this build's server in --ab")
     ap.add_argument("--other-args", default="", help="extra flags of the other server in --ab")
     ap.add_argument("--replica", action="store_true", help="in --ab, give each run's Redis a replica")
     args = ap.parse_args()
+    if args.ab_ref:
+        args.ab = reference_build(args.ab_ref)
     if args.ab:
         subprocess.run(["cargo", "build", "--release", "--locked", "--bins"], cwd=ROOT, check=True)
         other_bin = BIN if args.ab == "this" else args.ab
