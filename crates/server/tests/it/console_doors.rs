@@ -275,6 +275,45 @@ async fn a_password_reset_or_a_disable_then_enable_ends_a_live_session() {
     drop(redis);
 }
 
+/// A session ends at its absolute limit however busy it is kept (cargo-mutants
+/// found the limit's arithmetic guarded by nothing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_ends_at_its_absolute_limit_however_busy() {
+    let (redis, server, web) = console(&["--web-absolute-timeout-secs", "10"]).await;
+    customer(&redis, server.addr, "erin").await;
+    let session = session_of(web, "erin").await;
+    let started = Instant::now();
+    // Used every 500 ms: never idle, so only the absolute limit (10 s, the least) can end it.
+    let mut served = 0;
+    while http(web, "GET", "/", &session, "").await.0 == 200 {
+        served += 1;
+        assert!(started.elapsed() < Duration::from_secs(60), "the session outlived its absolute limit");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(started.elapsed() >= Duration::from_secs(9) && served >= 10, "ended early: {served} pages");
+    assert_eq!(http(web, "GET", "/", &session, "").await.0, 303, "sent to sign in again");
+    drop(redis);
+}
+
+/// The forms that carry only a CSRF token (sign-out, the checker) refuse a
+/// made-up one and do nothing: the session stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_out_with_a_made_up_token_is_refused_and_the_session_stays() {
+    let (redis, server, web) = console(&[]).await;
+    customer(&redis, server.addr, "fay").await;
+    let session = session_of(web, "fay").await;
+    let own = csrf_in(&http(web, "GET", "/", &session, "").await.2);
+    for csrf in ["", "xyzzy", &"0".repeat(own.len())] {
+        let (status, _, _) = http(web, "POST", "/signout", &session, &format!("csrf={csrf}")).await;
+        assert_eq!(status, 403, "a sign-out with the token {csrf:?}");
+        assert_eq!(http(web, "GET", "/", &session, "").await.0, 200, "the session ended anyway");
+    }
+    let (status, _, _) = http(web, "POST", "/signout", &session, &format!("csrf={own}")).await;
+    assert_eq!(status, 303);
+    assert_eq!(http(web, "GET", "/", &session, "").await.0, 303, "signed out");
+    drop(redis);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_asking_for_staff_pages_directly_is_refused() {
     let (redis, server, web) = console(&[]).await;
