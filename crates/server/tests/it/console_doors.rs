@@ -301,6 +301,10 @@ async fn a_session_ends_at_its_absolute_limit_however_busy() {
 async fn a_sign_out_with_a_made_up_token_is_refused_and_the_session_stays() {
     let (redis, server, web) = console(&[]).await;
     customer(&redis, server.addr, "fay").await;
+    // The sign-in page is the form, with its own token (cookie and field).
+    let (status, _, page) = http(web, "GET", "/signin", "", "").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("name=\"password\"") && page.contains("name=\"csrf\""), "{page}");
     let session = session_of(web, "fay").await;
     let own = csrf_in(&http(web, "GET", "/", &session, "").await.2);
     for csrf in ["", "xyzzy", &"0".repeat(own.len())] {
