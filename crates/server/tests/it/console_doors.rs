@@ -130,9 +130,10 @@ async fn a_burst_of_unknown_user_sign_ins_holds_bounded_memory_and_others_are_se
     let checked = statuses.get(&401).copied().unwrap_or(0) + statuses.get(&503).copied().unwrap_or(0);
     assert!(checked <= redbank_web::SIGN_IN_ATTEMPTS_PER_ADDRESS as usize, "{checked} checked: {statuses:?}");
     // One argon2 check holds 19 MiB, and one runs at a time on 2 cores; 200 open
-    // HTTP connections themselves take about 50 MiB in a debug build. (Before the
-    // bound: 1 GiB.)
-    assert!(peak - before < 192 << 20, "the server grew by {} MiB", (peak - before) >> 20);
+    // HTTP connections themselves take about 50 MiB in a debug build, and a loaded
+    // machine (a mutation run beside it) saw 194 MiB in all. The bound is for the
+    // unbounded case: before the gate, 1 GiB.
+    assert!(peak - before < 256 << 20, "the server grew by {} MiB", (peak - before) >> 20);
     // A deadline for hangs, not for speed: the API kept answering throughout.
     assert!(load < Duration::from_secs(10), "gRPC p99 {load:?} during the burst");
     drop(redis);
