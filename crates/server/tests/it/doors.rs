@@ -60,13 +60,15 @@ async fn refusals_of_a_real_key_name_it_in_the_log_and_never_its_secret() {
     let log = tempfile::NamedTempFile::new().unwrap();
     let port = redbank_testkit::free_port();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_redbank-server"))
-        .args(["--listen", &addr.to_string(), "--redis-url", &url, "--log-level", "warn"])
-        .stdin(Stdio::null())
-        .stderr(log.reopen().unwrap())
-        .stdout(log.reopen().unwrap())
-        .spawn()
-        .unwrap();
+    let server = Reaped(
+        Command::new(env!("CARGO_BIN_EXE_redbank-server"))
+            .args(["--listen", &addr.to_string(), "--redis-url", &url, "--log-level", "warn"])
+            .stdin(Stdio::null())
+            .stderr(log.reopen().unwrap())
+            .stdout(log.reopen().unwrap())
+            .spawn()
+            .unwrap(),
+    );
     wait_serving(addr).await;
     let mut c = BankClient::new(raw_channel(addr).await);
     for key in [wrong_secret.as_str(), revoked.credential.as_str()] {
@@ -74,8 +76,7 @@ async fn refusals_of_a_real_key_name_it_in_the_log_and_never_its_secret() {
         assert_eq!(code_reason(r).0, Code::Unauthenticated);
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     let text = std::fs::read_to_string(log.path()).unwrap();
     let refusals: Vec<&str> = text.lines().filter(|l| l.contains("unauthenticated call refused")).collect();
     assert_eq!(refusals.len(), 2, "{text}");

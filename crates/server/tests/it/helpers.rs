@@ -329,6 +329,17 @@ impl ServerProcess {
     }
 }
 
+/// A child process killed and reaped when dropped: a test that fails half-way
+/// leaves no server running.
+pub struct Reaped(pub std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();

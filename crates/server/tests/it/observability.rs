@@ -274,19 +274,21 @@ async fn the_access_log_has_one_line_per_call_with_what_an_operator_needs() {
     let redis = RedisServer::start();
     let port = free_port();
     let web: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_redbank-server"))
-        .args(["--listen", &format!("127.0.0.1:{port}"), "--redis-url", &redis.url()])
-        .args(["--web-listen", &web.to_string()])
-        .args([
-            "--log-level",
-            "warn,redbank::access=info,redbank::console_access=info,redbank_server=info",
-            "--log-format",
-            "json",
-        ])
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Reaped(
+        std::process::Command::new(env!("CARGO_BIN_EXE_redbank-server"))
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--redis-url", &redis.url()])
+            .args(["--web-listen", &web.to_string()])
+            .args([
+                "--log-level",
+                "warn,redbank::access=info,redbank::console_access=info,redbank_server=info",
+                "--log-format",
+                "json",
+            ])
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     authorize(addr, &admin_key(&redis.url()).await);
     wait_serving(addr).await;
@@ -301,11 +303,11 @@ async fn the_access_log_has_one_line_per_call_with_what_an_operator_needs() {
     assert_eq!(http_get(web, "/signin").await.0, "HTTP/1.1 200 OK");
     assert_eq!(http_get(web, "/no/such/page").await.0, "HTTP/1.1 404 Not Found");
     tokio::time::sleep(Duration::from_millis(200)).await;
-    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    std::process::Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
     let output = tokio::task::block_in_place(|| {
-        let _ = child.wait();
+        let _ = child.0.wait();
         let mut text = String::new();
-        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut text).unwrap();
+        std::io::Read::read_to_string(child.0.stderr.as_mut().unwrap(), &mut text).unwrap();
         text
     });
     let lines: Vec<serde_json::Value> = output
