@@ -203,25 +203,24 @@ export class Client {
     return this.call('Transfer', { fromAccountId: from, toAccountId: to, amount: value, memo: more.memo ?? '', requestId: more.requestId ?? '' }, opts);
   }
 
+  /** The `items` of every page of `method`, from `request` on, following the tokens. */
+  private async *pages<T>(method: keyof BankClient & string, request: Record<string, unknown>, items: string,
+    opts?: CallOptions): AsyncGenerator<T> {
+    for (;;) {
+      const page = await this.call<Record<string, unknown>>(method, request, opts);
+      yield* page[items] as T[];
+      if (!page.nextPageToken) return;
+      request = { ...request, pageToken: page.nextPageToken };
+    }
+  }
+
   /** An account's history, newest first, following the pages. */
-  async *history(accountId: string, pageSize = 100, opts?: CallOptions): AsyncGenerator<Transaction__Output> {
-    let pageToken = '';
-    do {
-      const page = await this.call<{ transactions: Transaction__Output[]; nextPageToken: string }>(
-        'ListTransactions', { accountId, pageSize, pageToken }, opts);
-      yield* page.transactions;
-      pageToken = page.nextPageToken;
-    } while (pageToken);
+  history(accountId: string, pageSize = 100, opts?: CallOptions): AsyncGenerator<Transaction__Output> {
+    return this.pages('ListTransactions', { accountId, pageSize, pageToken: '' }, 'transactions', opts);
   }
 
   /** Every account (or one customer's), following the pages. */
-  async *accounts(customerId = '', pageSize = 100, opts?: CallOptions): AsyncGenerator<Account__Output> {
-    let pageToken = '';
-    do {
-      const page = await this.call<{ accounts: Account__Output[]; nextPageToken: string }>(
-        'ListAccounts', { customerId, pageSize, pageToken }, opts);
-      yield* page.accounts;
-      pageToken = page.nextPageToken;
-    } while (pageToken);
+  accounts(customerId = '', pageSize = 100, opts?: CallOptions): AsyncGenerator<Account__Output> {
+    return this.pages('ListAccounts', { customerId, pageSize, pageToken: '' }, 'accounts', opts);
   }
 }

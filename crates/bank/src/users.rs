@@ -31,6 +31,9 @@ fn hash(password: &str) -> Result<String, StoreError> {
     password::hash(password).map_err(StoreError::Corrupt)
 }
 
+/// Users asked of Redis per SSCAN call when listing them.
+const USERS_READ: usize = 100;
+
 impl Bank {
     /// Makes a user (USER_EXISTS if the name is taken). Answers the password made,
     /// if none was given.
@@ -81,15 +84,27 @@ impl Bank {
         self.store.console().console_user(name).await
     }
 
-    /// One page of the console's users (see `Console::console_users`): for those who
-    /// manage them.
+    /// The console's users from `cursor` on (Redis's SSCAN cursor; 0 to start), by
+    /// name, read a page at a time until there are at least `at_least` or none is
+    /// left; and where to go on from (0: the end). For those who manage them, from
+    /// the console and the command line alike.
     pub async fn console_users(
         &self,
         by: &Principal,
         cursor: u64,
-        page_size: usize,
+        at_least: usize,
     ) -> Result<(Vec<ConsoleUser>, u64), StoreError> {
         authorize(Operation::ManageConsoleUsers, by)?;
-        self.store.console().console_users(cursor, page_size).await
+        let (mut users, mut cursor) = (Vec::new(), cursor);
+        loop {
+            let (page, next) = self.store.console().console_users(cursor, USERS_READ).await?;
+            users.extend(page);
+            cursor = next;
+            if cursor == 0 || users.len() >= at_least {
+                break;
+            }
+        }
+        users.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+        Ok((users, cursor))
     }
 }

@@ -78,9 +78,6 @@ fn password(from_stdin: bool) -> Result<Option<String>, Failure> {
     Ok(Some(line.trim_end_matches(['\n', '\r']).to_owned()))
 }
 
-/// Users asked of Redis per SSCAN call.
-const USERS_PAGE: usize = 100;
-
 pub async fn run(command: &UsersCommand, out: &Printer) -> Result<(), Failure> {
     let (name, redis) = match command {
         UsersCommand::List { limit, page_token, redis } => {
@@ -145,7 +142,7 @@ async fn list(limit: usize, token: Option<&str>, redis: &RedisTarget, out: &Prin
             message: "users are kept in Redis: give --redis-url (or --redis-cluster-nodes)".into(),
         });
     }
-    let mut cursor: u64 = match token {
+    let cursor: u64 = match token {
         None | Some("") => 0,
         Some(t) => t.parse().map_err(|_| Failure::Invalid {
             reason: "INVALID_PAGE_TOKEN",
@@ -153,16 +150,8 @@ async fn list(limit: usize, token: Option<&str>, redis: &RedisTarget, out: &Prin
         })?,
     };
     let bank = open_bank(&redis.config()).await?;
-    let mut users = Vec::new();
-    loop {
-        let (page, next) =
-            bank.console_users(&Principal::operator(), cursor, USERS_PAGE).await.map_err(from_redis)?;
-        users.extend(page);
-        cursor = next;
-        if cursor == 0 || users.len() >= limit {
-            break;
-        }
-    }
+    let (users, cursor) =
+        bank.console_users(&Principal::operator(), cursor, limit).await.map_err(from_redis)?;
     let next = (cursor != 0).then(|| cursor.to_string());
     if out.json {
         let rows: Vec<_> = users

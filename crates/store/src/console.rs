@@ -81,7 +81,7 @@ impl Console<'_> {
         self.exec.query(&cmd).await
     }
 
-    /// One page of the users, by name, from `cursor` (Redis's SSCAN cursor: 0 to
+    /// One page of the users, in no particular order, from `cursor` (Redis's SSCAN cursor: 0 to
     /// start; the next one comes back, 0 when done), about `page_size` a page.
     pub async fn console_users(
         &self,
@@ -99,7 +99,6 @@ impl Console<'_> {
                 users.push(user);
             }
         }
-        users.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
         Ok((users, next))
     }
 

@@ -41,24 +41,12 @@ async fn users_page(
     notice: Option<String>,
     problem: Option<String>,
 ) -> Result<Response, Failure> {
-    let (mut users, mut cursor, mut more) = (Vec::new(), 0, false);
-    loop {
-        let (page, next) = app
-            .bank
-            .console_users(&signed.principal, cursor, USERS_LISTED)
-            .await
-            .map_err(|e| signed.unavailable(e))?;
-        users.extend(page);
-        cursor = next;
-        if cursor == 0 {
-            break;
-        }
-        if users.len() >= USERS_LISTED {
-            more = true;
-            break;
-        }
-    }
-    users.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+    let (users, cursor) = app
+        .bank
+        .console_users(&signed.principal, 0, USERS_LISTED)
+        .await
+        .map_err(|e| signed.unavailable(e))?;
+    let more = cursor != 0;
     let users = users
         .iter()
         .map(|u| {

@@ -154,16 +154,19 @@ class Client:
     def get_account(self, account_id: str, **kw) -> pb.Account:
         return self.call("GetAccount", pb.GetAccountRequest(account_id=account_id), **kw)
 
+    def _pages(self, method: str, request, items: str, **kw) -> Iterator:
+        """The `items` of every page of `method`, from `request` on, following the tokens."""
+        while True:
+            page = self.call(method, request, **kw)
+            yield from getattr(page, items)
+            if not page.next_page_token:
+                return
+            request.page_token = page.next_page_token
+
     def accounts(self, customer_id: str = "", page_size: int = 100, **kw) -> Iterator[pb.Account]:
         """Every account (or one customer's), following the pages."""
-        token = ""
-        while True:
-            page = self.call("ListAccounts", pb.ListAccountsRequest(
-                page_size=page_size, page_token=token, customer_id=customer_id), **kw)
-            yield from page.accounts
-            token = page.next_page_token
-            if not token:
-                return
+        request = pb.ListAccountsRequest(page_size=page_size, customer_id=customer_id)
+        return self._pages("ListAccounts", request, "accounts", **kw)
 
     # Money.
     def deposit(self, account_id: str, value: pb.Money, memo: str = "", request_id: str = "",
@@ -184,11 +187,5 @@ class Client:
 
     def history(self, account_id: str, page_size: int = 100, **kw) -> Iterator[pb.Transaction]:
         """An account's history, newest first, following the pages."""
-        token = ""
-        while True:
-            page = self.call("ListTransactions", pb.ListTransactionsRequest(
-                account_id=account_id, page_size=page_size, page_token=token), **kw)
-            yield from page.transactions
-            token = page.next_page_token
-            if not token:
-                return
+        request = pb.ListTransactionsRequest(account_id=account_id, page_size=page_size)
+        return self._pages("ListTransactions", request, "transactions", **kw)
