@@ -47,6 +47,8 @@ pub enum Operation {
     ReadAuditTrail,
     /// Following an account's changes as they happen (Events/Subscribe).
     FollowAccount,
+    /// Following every account's changes (Events/Subscribe without an account).
+    FollowAllAccounts,
 }
 
 /// What a role may do with an operation.
@@ -64,7 +66,7 @@ pub enum Access {
 use Access::{Any, Denied, Own};
 
 impl Operation {
-    pub const ALL: [Operation; 25] = [
+    pub const ALL: [Operation; 26] = [
         Operation::OpenAccount,
         Operation::GetAccount,
         Operation::Deposit,
@@ -90,6 +92,7 @@ impl Operation {
         Operation::ManageConsoleUsers,
         Operation::ReadAuditTrail,
         Operation::FollowAccount,
+        Operation::FollowAllAccounts,
     ];
 
     /// The row of the table: access for (customer, teller, auditor, admin).
@@ -122,6 +125,8 @@ impl Operation {
             Operation::ReadAuditTrail => [Denied, Any, Any, Any],
             // Following an account is reading its history as it grows.
             Operation::FollowAccount => [Own, Any, Any, Any],
+            // Every account's changes: staff, who read every account's history.
+            Operation::FollowAllAccounts => [Denied, Any, Any, Any],
         }
     }
 
@@ -151,6 +156,7 @@ impl Operation {
                 | Operation::ListApiKeys
                 | Operation::ReadAuditTrail
                 | Operation::FollowAccount
+                | Operation::FollowAllAccounts
                 | Operation::RunCheck
         )
     }

@@ -1,5 +1,6 @@
-//! `redbank events tail`: an account's changes as they happen, one line each (one
-//! JSON object a line with `--json`), until interrupted. Each server stream ends
+//! `redbank events tail`: an account's changes (or, for staff, every account's) as
+//! they happen, one line each (one JSON object a line with `--json`), until
+//! interrupted. Each server stream ends
 //! before its call's deadline; the command resumes from the last event's cursor,
 //! so nothing is missed and nothing shown twice.
 
@@ -17,11 +18,13 @@ const RETRY_AFTER: Duration = Duration::from_millis(500);
 
 #[derive(Debug, clap::Subcommand)]
 pub enum EventsCommand {
-    /// Follow an account: every entry written after --after (default: from now),
-    /// each with the cursor to resume from.
+    /// Follow an account, or without --account every account (staff): every entry
+    /// written after --after (default: from now), each with the cursor to resume
+    /// from. A cursor of one account's events resumes only that account's, a
+    /// cursor of every account's only every account's.
     Tail {
-        /// The account's id.
-        #[arg(long)]
+        /// The account's id; none: every account's changes.
+        #[arg(long, default_value = "")]
         account: String,
         /// A cursor an earlier event gave: start after it.
         #[arg(long, default_value = "")]
@@ -52,7 +55,7 @@ pub async fn run(
             match stream.message().await {
                 Ok(Some(event)) => {
                     after = event.cursor.clone();
-                    show(&event, out);
+                    show(&event, account.is_empty(), out);
                 }
                 // The stream ended (its deadline, the server stopping): follow on.
                 Ok(None) => break,
@@ -63,7 +66,8 @@ pub async fn run(
     }
 }
 
-fn show(event: &v1::Event, out: &Printer) {
+/// One event; `every` (following every account) names its account first.
+fn show(event: &v1::Event, every: bool, out: &Printer) {
     let Some(t) = event.transaction.as_ref() else { return };
     if out.json {
         let line = json!({
@@ -73,6 +77,8 @@ fn show(event: &v1::Event, out: &Printer) {
             "transaction": transaction_json(t),
         });
         say!("{line}");
+    } else if every {
+        say!("{}  {}  cursor {}", event.account_id, table_row(t), event.cursor);
     } else {
         say!("{}  cursor {}", table_row(t), event.cursor);
     }

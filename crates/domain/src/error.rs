@@ -140,6 +140,14 @@ pub enum Error {
         /// The time of the last archived entry, ms since the epoch.
         through_millis: i64,
     },
+    /// The feed of every account's changes no longer holds the events after this
+    /// cursor (older than its retention): resume from now, and read each account's
+    /// history for what came between.
+    #[error("events up to {} are no longer kept; follow from now and read the histories for the rest", crate::calendar::format_millis(*deleted_millis))]
+    EventsExpired {
+        /// The time of the newest event removed, ms since the epoch.
+        deleted_millis: i64,
+    },
 }
 
 use crate::Money;
@@ -207,6 +215,7 @@ impl Error {
             Error::InterestAlreadyPosted(_) => "INTEREST_ALREADY_POSTED",
             Error::PeriodNotPostable { .. } => "PERIOD_NOT_POSTABLE",
             Error::HistoryArchived { .. } => "HISTORY_ARCHIVED",
+            Error::EventsExpired { .. } => "EVENTS_EXPIRED",
             Error::InvalidHoldId => "INVALID_HOLD_ID",
             Error::InvalidExpireTime => "INVALID_EXPIRE_TIME",
             Error::HoldNotFound(_) => "HOLD_NOT_FOUND",
@@ -267,6 +276,7 @@ impl Error {
             | Error::InterestAlreadyPosted(_)
             | Error::PeriodNotPostable { .. }
             | Error::HistoryArchived { .. }
+            | Error::EventsExpired { .. }
             | Error::HoldNotOpen { .. }
             | Error::CaptureExceedsHold { .. }
             | Error::TooManyHolds

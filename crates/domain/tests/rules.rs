@@ -182,6 +182,7 @@ fn every_refusal_has_a_distinct_stable_reason() {
         (Error::InvalidKind(9), "INVALID_KIND"),
         (Error::InterestAlreadyPosted("p".into()), "INTEREST_ALREADY_POSTED"),
         (Error::HistoryArchived { through_millis: 5 }, "HISTORY_ARCHIVED"),
+        (Error::EventsExpired { deleted_millis: 5 }, "EVENTS_EXPIRED"),
     ];
     for (error, reason) in &all {
         assert_eq!(error.reason(), *reason, "{error:?}");

@@ -88,6 +88,11 @@ pub struct Config {
     #[arg(long, hide = true, value_parser = parse_crash_point)]
     pub test_crash_after: Option<CrashPoint>,
 
+    /// Tests only: run no relay (this replica's changes reach the feed only by
+    /// another replica's sweep), as a replica killed after every change would.
+    #[arg(long, hide = true)]
+    pub test_relay_off: bool,
+
     /// How long a request id is remembered, in seconds (default 24 hours).
     #[arg(long, env = "REDBANK_IDEMPOTENCY_TTL_SECS", default_value_t = 86_400,
           value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
@@ -126,6 +131,20 @@ pub struct Config {
     #[arg(long, env = "REDBANK_MAX_SUBSCRIPTIONS", default_value_t = crate::events::SUBSCRIPTIONS_MAX,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     pub max_subscriptions: usize,
+
+    /// How often one replica walks every account for changes not yet in the feed
+    /// of every account's changes (what a replica killed between a change and its
+    /// publication leaves), in seconds. Each walk reads every account's last entry.
+    #[arg(long, env = "REDBANK_EVENTS_SWEEP_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub events_sweep_secs: u64,
+
+    /// How long the feed of every account's changes keeps an event, in seconds
+    /// (default 7 days); a follower's cursor older than that is refused
+    /// EVENTS_EXPIRED. Each event takes about as much memory as its history entry.
+    #[arg(long, env = "REDBANK_EVENTS_RETENTION_SECS", default_value_t = 604_800,
+          value_parser = clap::value_parser!(u64).range(60..=31_536_000))]
+    pub events_retention_secs: u64,
 
     /// A new connection that has not completed the HTTP/2 handshake and sent its
     /// first request within this many milliseconds is closed.
@@ -340,6 +359,7 @@ impl Config {
             wait_timeout: Duration::from_millis(self.redis_wait_timeout_ms),
             recovery: Duration::from_secs(self.transfer_recovery_secs),
             crash_after: self.test_crash_after,
+            feed_retention: Duration::from_secs(self.events_retention_secs),
             metrics: redbank_store::StoreMetrics::default(),
             redis_url: self.redis_url.clone(),
             call_timeout: Duration::from_millis(self.redis_timeout_ms),

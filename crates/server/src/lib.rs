@@ -15,6 +15,7 @@ mod holds_token;
 pub mod metrics;
 pub mod page_token;
 mod recovery;
+mod relay;
 pub mod status;
 mod subject;
 pub mod traces;
@@ -153,6 +154,15 @@ pub async fn run(
     let max_message = usize::try_from(config.max_message_bytes).unwrap_or(usize::MAX);
 
     spawn(Box::pin(recovery::run(store.clone(), config.store_config().recovery)));
+    // Not cancelled from outside: at `tasks.stop` it publishes what this replica
+    // changed, then ends.
+    if !config.test_relay_off {
+        tasks.tracker.spawn(relay::run(
+            store.clone(),
+            Duration::from_secs(config.events_sweep_secs),
+            tasks.stop.clone(),
+        ));
+    }
     if let Some(listener) = web_listener {
         tracing::info!(listen = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "serving the web console");
         // Not cancelled from outside: it stops accepting on `tasks.stop` and then
@@ -241,6 +251,7 @@ pub async fn run(
                 state.clone(),
                 tasks.stop.clone(),
                 config.max_subscriptions,
+                metrics.events(),
             ))
             .max_decoding_message_size(max_message)
             .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),

@@ -161,6 +161,12 @@ impl Metrics {
         describe("redbank_batch_changes", "balance changes per post.lua call");
         describe("redbank_redis_up", "1 while Redis takes writes, 0 while it does not");
         describe("redbank_connections_open", "client connections open");
+        describe("redbank_event_subscribers", "event subscriptions open (Events/Subscribe)");
+        describe("redbank_events_sent_total", "events sent to subscribers");
+        describe(
+            "redbank_event_lag_seconds",
+            "from a history entry's time to its event's sending to a subscriber",
+        );
         describe("redbank_console_requests_total", "web console requests answered, by route and status");
         describe("redbank_console_request_duration_seconds", "web console request time, by route");
         let counter = |name: &'static str, labels: Vec<Label>| {
@@ -228,6 +234,16 @@ impl Metrics {
                 )
                 .record(seconds);
         }))
+    }
+
+    /// Handles for the event subscriptions.
+    pub fn events(&self) -> crate::events::EventMetrics {
+        let Some(recorder) = &self.recorder else { return crate::events::EventMetrics::noop() };
+        crate::events::EventMetrics {
+            subscribers: recorder.register_gauge(&Key::from_name("redbank_event_subscribers"), &META),
+            sent: recorder.register_counter(&Key::from_name("redbank_events_sent_total"), &META),
+            lag: recorder.register_histogram(&Key::from_name("redbank_event_lag_seconds"), &META),
+        }
     }
 
     /// Handles for the store's Redis calls.

@@ -48,6 +48,9 @@ fn metadata(error: &Error) -> HashMap<String, String> {
         Error::HistoryArchived { through_millis } => {
             m.insert("archived_through_millis".into(), through_millis.to_string());
         }
+        Error::EventsExpired { deleted_millis } => {
+            m.insert("deleted_through_millis".into(), deleted_millis.to_string());
+        }
         _ => {}
     }
     m
@@ -244,6 +247,7 @@ mod tests {
                 "INTEREST_ALREADY_POSTED",
             ),
             (Error::HistoryArchived { through_millis: 5 }, Code::FailedPrecondition, "HISTORY_ARCHIVED"),
+            (Error::EventsExpired { deleted_millis: 5 }, Code::FailedPrecondition, "EVENTS_EXPIRED"),
             (
                 Error::PeriodNotPostable { period: "2099-01".into(), why: "x".into() },
                 Code::FailedPrecondition,

@@ -2,7 +2,7 @@
 //! of Redis, and the reads and the trim that `redbank archive` is built on (why
 //! archive-then-trim: ARCHITECTURE.md).
 
-use redbank_domain::{AccountId, Transaction, TransactionKind};
+use redbank_domain::{AccountId, EventCursor, Transaction, TransactionKind};
 
 use crate::{Store, StoreError, keys, reply};
 
@@ -78,6 +78,11 @@ impl Store {
         before_millis: i64,
         max: usize,
     ) -> Result<(ArchivePoint, Vec<Transaction>), StoreError> {
+        // Only what the feed of every account's changes has: an entry archived
+        // before the relay read it would be an event lost. Publish first, then keep
+        // the entries up to the account's mark.
+        while !self.publish(std::slice::from_ref(id)).await?.is_empty() {}
+        let mark = self.feed_mark(id).await?;
         let end = format!("({}-0", before_millis.max(1));
         let (_, point, mut entries) =
             self.account_and_range("XRANGE", id, ("-", &end), max.clamp(1, ARCHIVE_CHUNK_MAX)).await?;
@@ -85,6 +90,11 @@ impl Store {
         if before_millis <= 0 {
             entries.clear();
         }
+        let published = |t: &Transaction| {
+            mark.is_some_and(|mark| EventCursor::parse(&t.id).is_ok_and(|entry| entry <= mark))
+        };
+        let kept = entries.iter().take_while(|t| published(t)).count();
+        entries.truncate(kept);
         Ok((point, entries))
     }
 

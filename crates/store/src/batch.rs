@@ -57,6 +57,8 @@ pub(crate) struct Poster {
     pub idempotency_ttl_secs: u64,
     pub metrics: crate::ScriptMetrics,
     pub batch_changes: metrics::Histogram,
+    /// Where the accounts changed are hinted for the feed's relay.
+    pub hints: Arc<crate::feed::FeedHints>,
 }
 
 impl Poster {
@@ -68,6 +70,11 @@ impl Poster {
         let replies: Vec<Fields> = self.exec.run(&self.metrics, &invocation, key).await?;
         if replies.len() != ops.len() {
             return Err(StoreError::Corrupt(format!("{} replies to {} changes", replies.len(), ops.len())));
+        }
+        for op in ops {
+            if let Some(key) = op.keys.first() {
+                self.hints.hint_key(key);
+            }
         }
         Ok(replies)
     }

@@ -19,7 +19,7 @@ const KIND_FILTER_SCAN_PAGES: usize = 10;
 pub(crate) type RawEntries = Vec<(String, Vec<String>)>;
 
 /// One reply of a pipeline, as the type expected.
-fn parse<T: redis::FromRedisValue>(value: redis::Value) -> Result<T, StoreError> {
+pub(crate) fn parse<T: redis::FromRedisValue>(value: redis::Value) -> Result<T, StoreError> {
     redis::from_redis_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 

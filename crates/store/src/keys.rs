@@ -93,6 +93,23 @@ pub const HEALTH_PROBE: &str = "redbank:health-probe";
 /// The key that signs page tokens (see the server's page_token), kept forever.
 pub const PAGE_TOKEN_KEY: &str = "redbank:page-token-key";
 
+/// The feed of every account's changes (a stream of history entries, each with
+/// its account), in a slot of its own: written by the relay (feed.rs), never by a
+/// change's own script, which on a Cluster cannot reach it.
+pub const FEED: &str = "feed:{events}";
+
+/// The last entry of each account's history that is in the feed (a hash: account
+/// id -> entry id), moved by the same script that appends.
+pub const FEED_MARKS: &str = "feed:{events}:marks";
+
+/// The feed's bookkeeping (a hash): when it was last trimmed, and the newest
+/// event id trimmed away (a cursor before it has lost events).
+pub const FEED_META: &str = "feed:{events}:meta";
+
+/// Held by the replica sweeping every account for entries not yet in the feed
+/// (it expires by itself).
+pub const FEED_SWEEP_LEASE: &str = "feed:{events}:sweep";
+
 /// The idempotency record of one request id, scoped to the account it touched.
 pub fn request(id: &AccountId, request_id: &RequestId) -> String {
     format!("acct:{{{id}}}:req:{request_id}")

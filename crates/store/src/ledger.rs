@@ -190,6 +190,7 @@ impl Store {
         let common = self.common(by, request_id, transfer.fingerprint(memo));
         let invocation = scripts::transfer::invocation(&self.scripts.transfer, &common, transfer, memo);
         let reply = self.run(&self.metrics.transfer, &invocation, &keys::account(transfer.from())).await?;
+        self.hint_feed(std::slice::from_ref(transfer.to()));
         match scripts::transfer::decode(transfer, transfer.amount().currency(), &reply) {
             Err(refused @ StoreError::Refused(_)) => {
                 Err(self.hide_payee(refused, transfer.to(), Some(transfer.amount().currency()), by).await)

@@ -21,6 +21,7 @@ mod daily;
 mod error;
 mod events;
 mod exec;
+mod feed;
 mod history;
 mod holds;
 pub mod keys;
@@ -48,6 +49,7 @@ pub use batch::BatchConfig;
 pub use daily::{DailyBalances, PeriodPosting};
 pub use error::StoreError;
 pub use events::Followed;
+pub use feed::{FeedEvent, FeedRead, HINTS_MAX, PUBLISH_ACCOUNTS_MAX, PUBLISH_ENTRIES_MAX};
 pub use history::{HistoryPage, HistoryQuery, StatementCursor, StatementPage};
 pub use holds::{CrashPoint, DUE_GRACE, Recovered};
 pub use ledger::{Applied, PostRequest, Posted, Transferred};
@@ -98,6 +100,8 @@ pub struct StoreConfig {
     pub recovery: Duration,
     /// Tests only: die at this step of a transfer between slots.
     pub crash_after: Option<CrashPoint>,
+    /// How long the feed of every account's changes keeps an event; zero: for ever.
+    pub feed_retention: Duration,
 }
 
 impl StoreConfig {
@@ -105,6 +109,7 @@ impl StoreConfig {
     pub const DEFAULT_IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 60 * 60);
     pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_millis(500);
     pub const DEFAULT_RECOVERY: Duration = Duration::from_secs(10);
+    pub const DEFAULT_FEED_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
     pub fn new(redis_url: impl Into<String>) -> Self {
         Self {
@@ -118,6 +123,7 @@ impl StoreConfig {
             wait_timeout: Self::DEFAULT_WAIT_TIMEOUT,
             recovery: Self::DEFAULT_RECOVERY,
             crash_after: None,
+            feed_retention: Self::DEFAULT_FEED_RETENTION,
         }
     }
 }
@@ -134,6 +140,9 @@ pub struct Store {
     recovery: Duration,
     crash_after: Option<CrashPoint>,
     large_reads: Arc<large_reads::LargeReads>,
+    /// Accounts this replica changed, for the feed's relay.
+    hints: Arc<feed::FeedHints>,
+    feed_retention: Duration,
 }
 
 impl Store {
@@ -173,7 +182,9 @@ impl Store {
             safety: Arc::new(Safety::default()),
             replication: Replication { replicas: config.wait_replicas, timeout: config.wait_timeout },
         };
+        let hints = Arc::new(feed::FeedHints::default());
         let poster = Poster {
+            hints: hints.clone(),
             exec: exec.clone(),
             script: scripts.post.clone(),
             idempotency_ttl_secs,
@@ -189,6 +200,8 @@ impl Store {
             recovery: config.recovery,
             large_reads: Arc::default(),
             crash_after: config.crash_after,
+            hints,
+            feed_retention: config.feed_retention,
         }
     }
 
@@ -236,7 +249,11 @@ impl Store {
         invocation: &redis::ScriptInvocation<'_>,
         key: &str,
     ) -> Result<Vec<String>, StoreError> {
-        self.exec.run(metrics, invocation, key).await
+        let reply = self.exec.run(metrics, invocation, key).await?;
+        // Every write script is run with the key of the account it wrote (if it
+        // appended an entry, the relay publishes it; if not, it finds nothing).
+        self.hints.hint_key(key);
+        Ok(reply)
     }
 
     /// The arguments every write script of a request by `by` takes first.

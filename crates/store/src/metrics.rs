@@ -46,6 +46,8 @@ pub struct StoreMetrics {
     pub archive: ScriptMetrics,
     /// Holds and captures: hold, capture, credit, settle and void.
     pub holds: ScriptMetrics,
+    /// The relay's appends to the feed of every account's changes.
+    pub publish: ScriptMetrics,
     /// Balance changes per `post.lua` call.
     pub batch_changes: Histogram,
 }
@@ -64,8 +66,8 @@ impl std::fmt::Debug for StoreMetrics {
 
 impl StoreMetrics {
     /// The script names, as labels.
-    pub const SCRIPTS: [&'static str; 6] =
-        ["post", "transfer", "create_account", "set_state", "archive", "holds"];
+    pub const SCRIPTS: [&'static str; 7] =
+        ["post", "transfer", "create_account", "set_state", "archive", "holds", "publish"];
 
     /// Handles made by `make` for each script name and for the batch sizes.
     pub fn with(mut make: impl FnMut(&'static str) -> ScriptMetrics, batch_changes: Histogram) -> Self {
@@ -76,6 +78,7 @@ impl StoreMetrics {
             set_state: make("set_state"),
             archive: make("archive"),
             holds: make("holds"),
+            publish: make("publish"),
             batch_changes,
         }
     }

@@ -95,7 +95,11 @@ impl Store {
     /// cursor (0 at the end). On a cluster, each primary is scanned in turn: the
     /// cursor's top byte is the primary's place in the sorted list of primaries,
     /// the rest that primary's SCAN cursor.
-    async fn scan_ids(&self, cursor: u64, page_size: usize) -> Result<(Vec<AccountId>, u64), StoreError> {
+    pub(crate) async fn scan_ids(
+        &self,
+        cursor: u64,
+        page_size: usize,
+    ) -> Result<(Vec<AccountId>, u64), StoreError> {
         if self.exec.conn.is_cluster() {
             return self.scan_cluster_ids(cursor, page_size).await;
         }

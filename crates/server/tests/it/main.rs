@@ -12,6 +12,7 @@ mod doors;
 mod events;
 mod failover;
 mod faults;
+mod feed;
 mod hardening;
 mod helpers;
 mod hostile;

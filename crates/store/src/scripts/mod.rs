@@ -49,6 +49,7 @@ pub(crate) struct Scripts {
     pub void: Script,
     pub due: Script,
     pub holds_read: Script,
+    pub publish: Script,
 }
 
 impl Scripts {
@@ -69,6 +70,7 @@ impl Scripts {
             void: script!("void.lua"),
             due: script!("due.lua"),
             holds_read: script!("holds_read.lua"),
+            publish: script!("publish.lua"),
         }
     }
 }

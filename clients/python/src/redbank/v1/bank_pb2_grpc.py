@@ -984,9 +984,9 @@ class ApiKeys:
 
 
 class EventsStub:
-    """Changes as they happen: an account's history entries, as a stream a client can
-    follow and resume. Built on the history itself, so no change exists without its
-    event and no event without its change.
+    """Changes as they happen: an account's history entries, or every account's, as a
+    stream a client can follow and resume. Built on the history itself, so no
+    change exists without its event and no event without its change.
     """
 
     def __init__(self, channel):
@@ -1003,18 +1003,26 @@ class EventsStub:
 
 
 class EventsServicer:
-    """Changes as they happen: an account's history entries, as a stream a client can
-    follow and resume. Built on the history itself, so no change exists without its
-    event and no event without its change.
+    """Changes as they happen: an account's history entries, or every account's, as a
+    stream a client can follow and resume. Built on the history itself, so no
+    change exists without its event and no event without its change.
     """
 
     def Subscribe(self, request, context):
-        """Streams the account's entries written after `after`, oldest first, then each
-        new one as it is written, until the client or the server ends the call (a
-        server ends it at shutdown, or when a stream has run `--max-subscription-secs`;
-        resume with the last event's cursor). Who may follow an account is who may
-        read its history. An `after` whose entries were archived is refused
-        FAILED_PRECONDITION `HISTORY_ARCHIVED`: nothing is skipped silently.
+        """Streams the entries written after `after`, oldest first, then each new one as
+        it is written, until the client or the server ends the call (a server ends it
+        at shutdown, or shortly before the call's deadline; resume with the last
+        event's cursor).
+
+        One account: who may follow it is who may read its history; its events come
+        in its history's order, each once. An `after` whose entries were archived is
+        refused FAILED_PRECONDITION `HISTORY_ARCHIVED`: nothing is skipped silently.
+
+        Every account (`account_id` empty; tellers, auditors and admins): the feed the
+        servers fill from the histories, at least once and in each account's order
+        (see the README, "Change events"). Its cursors are its own, not an account's.
+        An `after` older than the feed keeps (`--events-retention-secs`) is refused
+        FAILED_PRECONDITION `EVENTS_EXPIRED`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1037,9 +1045,9 @@ def add_EventsServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class Events:
-    """Changes as they happen: an account's history entries, as a stream a client can
-    follow and resume. Built on the history itself, so no change exists without its
-    event and no event without its change.
+    """Changes as they happen: an account's history entries, or every account's, as a
+    stream a client can follow and resume. Built on the history itself, so no
+    change exists without its event and no event without its change.
     """
 
     @staticmethod

@@ -1,0 +1,309 @@
+//! The feed of every account's changes: one stream in a slot of its own, which a
+//! relay fills from the accounts' histories (publish.lua says how an entry gets in
+//! once and in order). Why a relay and not the change's own script: on a Redis
+//! Cluster a script writes only its own slot, and accounts live in theirs.
+//!
+//! How no entry is lost (ARCHITECTURE.md, "Change events"): every history entry is
+//! written in its change's atomic step; the replica that made a change hints its
+//! account (in memory, here) and its relay publishes the account soon after; a
+//! replica killed before its relay ran leaves the entry unpublished but still in
+//! the history, where the sweep ([`Store::feed_behind`]), which compares every
+//! account's last entry with its mark, finds it.
+
+use std::collections::HashSet;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use redbank_domain::{AccountId, Error, EventCursor, Transaction};
+use tokio::sync::Notify;
+
+use crate::history::{RawEntries, parse};
+use crate::{Store, StoreError, keys, reply};
+
+/// Entries of one account one publication takes; an account with more stays
+/// hinted for the next.
+pub const PUBLISH_ENTRIES_MAX: usize = 100;
+/// Accounts one publication takes.
+pub const PUBLISH_ACCOUNTS_MAX: usize = 64;
+/// Accounts hinted and not yet published that one replica remembers; beyond it a
+/// hint is dropped and the sweep publishes that account.
+pub const HINTS_MAX: usize = 100_000;
+
+/// One event of the feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEvent {
+    /// Its place in the feed: where a follower resumes.
+    pub cursor: EventCursor,
+    pub account: AccountId,
+    /// The history entry, as the history has it.
+    pub transaction: Transaction,
+}
+
+/// What a follower of every account reads next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedRead {
+    pub events: Vec<FeedEvent>,
+    /// Where to read on from: the last event returned, or the cursor asked for.
+    pub cursor: EventCursor,
+}
+
+/// Accounts changed by this replica and not yet published.
+#[derive(Default)]
+pub(crate) struct FeedHints {
+    accounts: Mutex<HashSet<AccountId>>,
+    changed: Notify,
+}
+
+impl FeedHints {
+    pub(crate) fn hint(&self, id: &AccountId) {
+        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        if accounts.len() < HINTS_MAX && !accounts.contains(id) {
+            accounts.insert(id.clone());
+            drop(accounts);
+            self.changed.notify_one();
+        }
+    }
+
+    /// The key of an account's hash, as scripts are run with: its account hinted.
+    pub(crate) fn hint_key(&self, key: &str) {
+        if let Some(id) = keys::account_of(key) {
+            self.hint(&id);
+        }
+    }
+
+    fn take(&self, max: usize) -> Vec<AccountId> {
+        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        let taken: Vec<AccountId> = accounts.iter().take(max).cloned().collect();
+        for id in &taken {
+            accounts.remove(id);
+        }
+        taken
+    }
+}
+
+/// A stream id of the feed as a cursor.
+fn cursor_of(id: &str) -> Result<EventCursor, StoreError> {
+    EventCursor::parse(id).map_err(|_| StoreError::Corrupt(format!("feed id {id}")))
+}
+
+/// One feed entry: its account, currency and history entry id, then the entry's
+/// own fields.
+fn feed_event(id: String, kv: Vec<String>) -> Result<FeedEvent, StoreError> {
+    let cursor = cursor_of(&id)?;
+    let mut kv = kv.into_iter();
+    let mut head = [None, None, None];
+    for (slot, name) in head.iter_mut().zip(["acct", "cur", "entry"]) {
+        match (kv.next(), kv.next()) {
+            (Some(n), Some(value)) if n == name => *slot = Some(value),
+            _ => return Err(StoreError::Corrupt(format!("feed event {id} lacks {name}"))),
+        }
+    }
+    let [Some(account), Some(currency), Some(entry)] = head else {
+        return Err(StoreError::Corrupt(format!("feed event {id}")));
+    };
+    let account = AccountId::parse(&account).map_err(|_| StoreError::Corrupt(format!("feed event {id}")))?;
+    let currency = redbank_domain::Currency::parse(&currency)
+        .map_err(|_| StoreError::Corrupt(format!("feed event {id} currency")))?;
+    let transaction = reply::stream_entry(&account, currency, entry, kv.collect())?;
+    Ok(FeedEvent { cursor, account, transaction })
+}
+
+impl Store {
+    /// Accounts this replica changed and has not published, at most `max`.
+    pub fn take_feed_hints(&self, max: usize) -> Vec<AccountId> {
+        self.hints.take(max)
+    }
+
+    /// Puts accounts back to be published (a publication that failed, or one that
+    /// left entries behind).
+    pub fn hint_feed(&self, ids: &[AccountId]) {
+        ids.iter().for_each(|id| self.hints.hint(id));
+    }
+
+    /// Resolves when an account was hinted since the last call.
+    pub async fn feed_hinted(&self) {
+        self.hints.changed.notified().await;
+    }
+
+    /// Publishes the entries of `ids` not yet in the feed (at most
+    /// [`PUBLISH_ENTRIES_MAX`] each): the marks, then each history after its mark,
+    /// then one publish.lua call. Returns the accounts that have more.
+    pub async fn publish(&self, ids: &[AccountId]) -> Result<Vec<AccountId>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<Option<String>> = if ids.len() == 1 {
+            // HMGET of one field still answers an array.
+            self.query(redis::cmd("HMGET").arg(keys::FEED_MARKS).arg(ids[0].as_str())).await?
+        } else {
+            self.query(
+                redis::cmd("HMGET")
+                    .arg(keys::FEED_MARKS)
+                    .arg(ids.iter().map(AccountId::as_str).collect::<Vec<_>>()),
+            )
+            .await?
+        };
+        let reads = ids.iter().zip(&marks).map(|(id, mark)| {
+            let mut pipe = redis::pipe();
+            pipe.cmd("HGET").arg(keys::account(id)).arg("cur");
+            let from = mark.as_ref().map_or_else(|| "-".to_owned(), |m| format!("({m}"));
+            pipe.cmd("XRANGE").arg(keys::log(id)).arg(from).arg("+").arg("COUNT").arg(PUBLISH_ENTRIES_MAX);
+            pipe
+        });
+        let read: Vec<(Option<String>, RawEntries)> = if self.exec.conn.is_cluster() {
+            // Each account's pair in its own slot, all at once.
+            let calls = reads.map(|pipe| async move {
+                let mut conn = self.exec.conn.clone();
+                self.call(pipe.query_async::<(Option<String>, RawEntries)>(&mut conn)).await
+            });
+            futures_util::future::join_all(calls).await.into_iter().collect::<Result<_, _>>()?
+        } else {
+            let mut all = redis::pipe();
+            let mut n = 0;
+            for pipe in reads {
+                for cmd in pipe.cmd_iter() {
+                    all.add_command(cmd.clone());
+                    n += 1;
+                }
+            }
+            let mut conn = self.exec.conn.clone();
+            let flat: Vec<redis::Value> = self.call(all.query_async(&mut conn)).await?;
+            if flat.len() != n {
+                return Err(StoreError::Corrupt(format!("{} replies to {n} reads", flat.len())));
+            }
+            let mut pairs = Vec::with_capacity(ids.len());
+            let mut flat = flat.into_iter();
+            while let (Some(cur), Some(entries)) = (flat.next(), flat.next()) {
+                pairs.push((parse(cur)?, parse(entries)?));
+            }
+            pairs
+        };
+        let mut invocation = self.scripts.publish.key(keys::FEED);
+        invocation.key(keys::FEED_MARKS).key(keys::FEED_META).arg(self.feed_retention.as_millis() as u64);
+        let (mut accounts, mut events, mut more) = (0usize, 0usize, Vec::new());
+        let mut args: Vec<String> = Vec::new();
+        for (id, (currency, entries)) in ids.iter().zip(read) {
+            // No currency: no account (a history is never without one).
+            let Some(currency) = currency else { continue };
+            if entries.is_empty() {
+                continue;
+            }
+            if entries.len() >= PUBLISH_ENTRIES_MAX {
+                more.push(id.clone());
+            }
+            accounts += 1;
+            events += entries.len();
+            args.extend([id.to_string(), currency, entries.len().to_string()]);
+            for (entry, kv) in entries {
+                args.push(entry);
+                args.push((kv.len() / 2).to_string());
+                args.extend(kv);
+            }
+        }
+        if events == 0 {
+            return Ok(more);
+        }
+        invocation.arg(accounts).arg(args);
+        let _: i64 = self.exec.run(&self.metrics.publish, &invocation, keys::FEED).await?;
+        Ok(more)
+    }
+
+    /// Of about `page_size` accounts from `cursor` on (a SCAN walk, as
+    /// ListAccounts'), those whose history has entries the feed has not, and the
+    /// next cursor (0 at the end). What the sweep publishes.
+    pub async fn feed_behind(
+        &self,
+        cursor: u64,
+        page_size: usize,
+    ) -> Result<(Vec<AccountId>, u64), StoreError> {
+        let (ids, next) = self.scan_ids(cursor, page_size).await?;
+        if ids.is_empty() {
+            return Ok((ids, next));
+        }
+        let marks: Vec<Option<String>> = self
+            .query(
+                redis::cmd("HMGET")
+                    .arg(keys::FEED_MARKS)
+                    .arg(ids.iter().map(AccountId::as_str).collect::<Vec<_>>()),
+            )
+            .await?;
+        let lasts = ids.iter().map(|id| async move {
+            let last: RawEntries = self
+                .query(redis::cmd("XREVRANGE").arg(keys::log(id)).arg("+").arg("-").arg("COUNT").arg(1))
+                .await?;
+            Ok::<_, StoreError>(last.into_iter().next().map(|(entry, _)| entry))
+        });
+        let lasts = futures_util::future::join_all(lasts).await;
+        let mut behind = Vec::new();
+        for ((id, mark), last) in ids.into_iter().zip(marks).zip(lasts) {
+            let Some(last) = last? else { continue };
+            let published = match mark {
+                Some(mark) => cursor_of(&mark)? >= cursor_of(&last)?,
+                None => false,
+            };
+            if !published {
+                behind.push(id);
+            }
+        }
+        Ok((behind, next))
+    }
+
+    /// Whether this replica sweeps now: true for the one that took the lease,
+    /// which then lasts `every` (so about one sweep per `every` among all replicas).
+    pub async fn take_sweep_lease(&self, holder: &str, every: Duration) -> Result<bool, StoreError> {
+        let taken: Option<String> = self
+            .query(
+                redis::cmd("SET")
+                    .arg(keys::FEED_SWEEP_LEASE)
+                    .arg(holder)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(every.as_millis().max(1) as u64),
+            )
+            .await?;
+        Ok(taken.is_some())
+    }
+
+    /// The events of every account after `after`, at most `max`; with `after`
+    /// None, none, and the cursor of the feed's last event (a follower from now).
+    /// Refused EVENTS_EXPIRED when events after `after` were trimmed away.
+    pub async fn feed_after(&self, after: Option<EventCursor>, max: usize) -> Result<FeedRead, StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        pipe.cmd("HGET").arg(keys::FEED_META).arg("deleted");
+        match after {
+            Some(cursor) => pipe.cmd("XRANGE").arg(keys::FEED).arg(format!("({cursor}")).arg("+"),
+            None => pipe.cmd("XREVRANGE").arg(keys::FEED).arg("+").arg("-"),
+        }
+        .arg("COUNT")
+        .arg(if after.is_some() { max.max(1) } else { 1 });
+        let mut conn = self.exec.conn.clone();
+        let (deleted, raw): (Option<String>, RawEntries) = self.call(pipe.query_async(&mut conn)).await?;
+        let Some(after) = after else {
+            let cursor = match raw.first() {
+                Some((last, _)) => cursor_of(last)?,
+                None => match &deleted {
+                    Some(deleted) => cursor_of(deleted)?,
+                    None => EventCursor::START,
+                },
+            };
+            return Ok(FeedRead { events: Vec::new(), cursor });
+        };
+        if let Some(deleted) = deleted {
+            let deleted = cursor_of(&deleted)?;
+            if deleted > after {
+                return Err(StoreError::Refused(Error::EventsExpired { deleted_millis: deleted.millis() }));
+            }
+        }
+        let events = raw.into_iter().map(|(id, kv)| feed_event(id, kv)).collect::<Result<Vec<_>, _>>()?;
+        let cursor = events.last().map_or(after, |e| e.cursor);
+        Ok(FeedRead { events, cursor })
+    }
+
+    /// The feed's mark of `id`: its last entry in the feed, if any.
+    pub(crate) async fn feed_mark(&self, id: &AccountId) -> Result<Option<EventCursor>, StoreError> {
+        let mark: Option<String> =
+            self.query(redis::cmd("HGET").arg(keys::FEED_MARKS).arg(id.as_str())).await?;
+        mark.as_deref().map(cursor_of).transpose()
+    }
+}

@@ -1,0 +1,71 @@
+-- Publishes accounts' history entries to the feed of every account's changes:
+-- each account's entries in the order of its history, each entry once.
+--
+-- The feed lives in a slot of its own ({events}), so no change's script can write
+-- it (on a Redis Cluster a script writes only its own slot): a relay reads each
+-- account's history after the account's mark (the last entry published) and
+-- calls this script with what it read. Several relays may do so at once with
+-- overlapping reads: an entry at or before the account's mark *now* is skipped,
+-- the rest are appended in order and the mark moves to the last. Because the
+-- caller read every entry after the mark it saw, and the mark only grows, the
+-- entries after the current mark are all among those given: no gap, no repeat.
+--
+-- KEYS[1]  the feed (a stream)               feed:{events}
+-- KEYS[2]  the marks (hash: account -> last entry id published)
+-- KEYS[3]  the feed's bookkeeping (hash: trimmed_at, deleted)
+-- ARGV[1]  how long the feed keeps an event, ms (0: for ever)
+-- ARGV[2]  how many accounts follow; then for each: account id, currency, the
+--          number of entries, and for each entry: its id, its number of
+--          field-value pairs, then the pairs, as the history holds them
+--
+-- Reply: the number of events appended.
+local feed, marks, meta = KEYS[1], KEYS[2], KEYS[3]
+local retention = tonumber(ARGV[1])
+
+-- Stream ids compare as two numbers: milliseconds, then sequence.
+local function later(a, b)
+  if not b then return true end
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  am, bm = tonumber(am), tonumber(bm)
+  if am ~= bm then return am > bm end
+  return tonumber(as) > tonumber(bs)
+end
+
+local appended = 0
+local i = 3
+for _ = 1, tonumber(ARGV[2]) do
+  local account, currency, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  i = i + 3
+  local mark = redis.call('HGET', marks, account)
+  local last = nil
+  for _ = 1, n do
+    local entry, pairs = ARGV[i], tonumber(ARGV[i + 1])
+    local first, stop = i + 2, i + 1 + 2 * pairs
+    i = stop + 1
+    if later(entry, mark) then
+      redis.call('XADD', feed, '*', 'acct', account, 'cur', currency, 'entry', entry,
+        unpack(ARGV, first, stop))
+      mark, last = entry, entry
+      appended = appended + 1
+    end
+  end
+  if last then redis.call('HSET', marks, account, last) end
+end
+
+-- Events older than the retention go, at most once a second; the newest id
+-- removed is kept, so that a cursor before it is refused rather than skipped
+-- (XTRIM does not move the stream's own max-deleted-entry-id).
+if retention > 0 then
+  local now = now_millis()
+  if now - tonumber(redis.call('HGET', meta, 'trimmed_at') or '0') >= 1000 then
+    redis.call('HSET', meta, 'trimmed_at', now)
+    local min = (now - retention) .. '-0'
+    local newest = redis.call('XREVRANGE', feed, '(' .. min, '-', 'COUNT', 1)[1]
+    if newest then
+      redis.call('XTRIM', feed, 'MINID', min)
+      redis.call('HSET', meta, 'deleted', newest[1])
+    end
+  end
+end
+return appended
