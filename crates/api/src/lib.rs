@@ -6,6 +6,7 @@
 pub mod codec;
 pub mod codes;
 pub mod convert;
+pub mod json;
 pub mod requests;
 
 /// `redbank.v1`: our versioned API.

@@ -30,6 +30,7 @@ pub mod password;
 pub mod payments;
 pub mod policy;
 pub mod users;
+pub mod webhooks;
 
 use redbank_domain::{Currency, PeriodPolicy, RateCeiling};
 use redbank_store::Store;

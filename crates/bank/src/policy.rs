@@ -49,6 +49,8 @@ pub enum Operation {
     FollowAccount,
     /// Following every account's changes (Events/Subscribe without an account).
     FollowAllAccounts,
+    /// Webhooks: made, listed, deleted, their deliveries read and redelivered.
+    ManageWebhooks,
 }
 
 /// What a role may do with an operation.
@@ -66,7 +68,7 @@ pub enum Access {
 use Access::{Any, Denied, Own};
 
 impl Operation {
-    pub const ALL: [Operation; 26] = [
+    pub const ALL: [Operation; 27] = [
         Operation::OpenAccount,
         Operation::GetAccount,
         Operation::Deposit,
@@ -93,6 +95,7 @@ impl Operation {
         Operation::ReadAuditTrail,
         Operation::FollowAccount,
         Operation::FollowAllAccounts,
+        Operation::ManageWebhooks,
     ];
 
     /// The row of the table: access for (customer, teller, auditor, admin).
@@ -118,9 +121,11 @@ impl Operation {
             Operation::CreateApiKey | Operation::ListApiKeys | Operation::RevokeApiKey => {
                 [Denied, Denied, Denied, Any]
             }
-            Operation::RunInterest | Operation::RunCheck | Operation::ManageConsoleUsers => {
-                [Denied, Denied, Denied, Any]
-            }
+            // A webhook sends every account's changes out of the bank.
+            Operation::RunInterest
+            | Operation::RunCheck
+            | Operation::ManageConsoleUsers
+            | Operation::ManageWebhooks => [Denied, Denied, Denied, Any],
             // Staff read what the console did, as they read every account's history.
             Operation::ReadAuditTrail => [Denied, Any, Any, Any],
             // Following an account is reading its history as it grows.

@@ -19,6 +19,7 @@ mod manual;
 mod output;
 mod statement;
 mod users;
+mod webhooks;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -146,9 +147,12 @@ enum Command {
     /// Interest: apply to one account, or post a period to every savings account.
     #[command(subcommand)]
     Interest(interest_post::InterestCommand),
-    /// Changes as they happen: follow an account.
+    /// Changes as they happen: follow an account, or every account.
     #[command(subcommand)]
     Events(events::EventsCommand),
+    /// Webhooks: an HTTP endpoint that receives every event, signed (admins).
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
     /// Show an account's history, newest first.
     History {
         /// The account's id.
@@ -428,6 +432,9 @@ async fn run(cli: &Cli, out: &Printer) -> Result<(), Failure> {
         }
         Command::Events(command) => {
             events::run(&cli.endpoint, Duration::from_millis(cli.timeout_ms), command, out).await?
+        }
+        Command::Webhooks(command) => {
+            webhooks::run(&cli.endpoint, Duration::from_millis(cli.timeout_ms), command, out).await?
         }
         Command::Bench(args) => {
             bench::run(&cli.endpoint, Duration::from_millis(cli.timeout_ms), args, cli.json).await?

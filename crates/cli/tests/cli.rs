@@ -1351,3 +1351,27 @@ fn man_pages_render() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_made_listed_read_and_deleted_from_the_cli() {
+    let app = spawn_app().await;
+    let made = redbank(&app, &["--json", "webhooks", "create", "https://hooks.example.invalid/bank"]).await;
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let made = json(&made);
+    let id = made["webhook"]["webhook_id"].as_str().unwrap().to_owned();
+    assert_eq!(made["secret"].as_str().unwrap().len(), 64);
+    assert_eq!(made["webhook"]["account_id"], Value::Null);
+    let listed = json(&redbank(&app, &["--json", "webhooks", "list"]).await);
+    assert_eq!(listed["webhooks"][0]["url"], "https://hooks.example.invalid/bank");
+    assert!(listed["webhooks"][0].get("secret").is_none(), "the secret is shown once only");
+    let read = json(&redbank(&app, &["--json", "webhooks", "deliveries", &id]).await);
+    assert!(read["deliveries"].is_array() && read["dead_event_ids"].is_array());
+    let refused = redbank(&app, &["--json", "webhooks", "redeliver", &id, "a/1-0"]).await;
+    assert!(!refused.status.success());
+    assert_eq!(json(&refused)["error"]["reason"], "DELIVERY_NOT_FOUND");
+    let inside = redbank(&app, &["--json", "webhooks", "create", "http://127.0.0.1:9/"]).await;
+    assert_eq!(json(&inside)["error"]["reason"], "WEBHOOK_URL_NOT_ALLOWED");
+    let deleted = redbank(&app, &["webhooks", "delete", &id]).await;
+    assert!(deleted.status.success(), "{}", String::from_utf8_lossy(&deleted.stderr));
+    assert!(stdout(&redbank(&app, &["webhooks", "list"]).await).trim().is_empty());
+}

@@ -102,6 +102,20 @@ pub enum Error {
     InvalidKind(i32),
     #[error("hold id must be an account id, \":h\" and 16 lower-case hex digits")]
     InvalidHoldId,
+    #[error("webhook id must be 16 lower-case hex digits")]
+    InvalidWebhookId,
+    #[error("invalid webhook URL: {0}")]
+    InvalidWebhookUrl(String),
+    /// The URL names a loopback, private or otherwise internal address, and the
+    /// server does not allow those (`--webhook-allow-private`).
+    #[error("webhook URL {0} names an address that is not public")]
+    WebhookUrlNotAllowed(String),
+    #[error("webhook {0} not found")]
+    WebhookNotFound(String),
+    #[error("no dead delivery of event {0} for this webhook")]
+    DeliveryNotFound(String),
+    #[error("at most {} webhooks", crate::limits::WEBHOOKS_MAX)]
+    TooManyWebhooks,
     #[error("expire time must be 1 second to 366 days ahead")]
     InvalidExpireTime,
     #[error("hold {0} not found")]
@@ -217,6 +231,12 @@ impl Error {
             Error::HistoryArchived { .. } => "HISTORY_ARCHIVED",
             Error::EventsExpired { .. } => "EVENTS_EXPIRED",
             Error::InvalidHoldId => "INVALID_HOLD_ID",
+            Error::InvalidWebhookId => "INVALID_WEBHOOK_ID",
+            Error::InvalidWebhookUrl(_) => "INVALID_WEBHOOK_URL",
+            Error::WebhookUrlNotAllowed(_) => "WEBHOOK_URL_NOT_ALLOWED",
+            Error::WebhookNotFound(_) => "WEBHOOK_NOT_FOUND",
+            Error::DeliveryNotFound(_) => "DELIVERY_NOT_FOUND",
+            Error::TooManyWebhooks => "TOO_MANY_WEBHOOKS",
             Error::InvalidExpireTime => "INVALID_EXPIRE_TIME",
             Error::HoldNotFound(_) => "HOLD_NOT_FOUND",
             Error::HoldNotOpen { .. } => "HOLD_NOT_OPEN",
@@ -256,13 +276,20 @@ impl Error {
             | Error::InvalidPageSize { .. }
             | Error::InvalidKind(_)
             | Error::InvalidHoldId
+            | Error::InvalidWebhookId
+            | Error::InvalidWebhookUrl(_)
+            | Error::WebhookUrlNotAllowed(_)
             | Error::InvalidExpireTime => ErrorClass::InvalidArgument,
             Error::AccountNotFound(_)
             | Error::KeyNotFound(_)
             | Error::HoldNotFound(_)
+            | Error::WebhookNotFound(_)
+            | Error::DeliveryNotFound(_)
             | Error::UserNotFound(_) => ErrorClass::NotFound,
             Error::PermissionDenied => ErrorClass::PermissionDenied,
-            Error::TooManyReads | Error::TooManySubscriptions => ErrorClass::ResourceExhausted,
+            Error::TooManyReads | Error::TooManySubscriptions | Error::TooManyWebhooks => {
+                ErrorClass::ResourceExhausted
+            }
             Error::AccountExists | Error::UserExists(_) => ErrorClass::AlreadyExists,
             Error::InsufficientFunds { .. }
             | Error::CurrencyMismatch { .. }

@@ -24,6 +24,7 @@ pub mod money;
 
 pub mod principal;
 pub mod rules;
+pub mod webhook;
 
 pub use account::{Account, AccountState, AccountType, NewAccount, Transaction, TransactionKind};
 pub use api_key::{ApiKey, NewKey};
@@ -38,3 +39,4 @@ pub use memo::Memo;
 pub use money::{Amount, Currency, Money};
 
 pub use principal::{Actor, CustomerId, Grant, KeyId, Principal, Role, UserName};
+pub use webhook::{WebhookId, WebhookUrl};

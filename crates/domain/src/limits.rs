@@ -95,3 +95,10 @@ pub const PASSWORD_MAX_CHARS: usize = 256;
 /// its own long statement many times at once holds Redis and a core from
 /// everyone else otherwise.
 pub const LARGE_READS_PER_PRINCIPAL: usize = 2;
+
+/// Webhooks one bank keeps: each is worked on by one replica at a time, and every
+/// replica looks at each.
+pub const WEBHOOKS_MAX: usize = 100;
+
+/// Deliveries (attempts) of one webhook remembered for ListDeliveries; older ones go.
+pub const WEBHOOK_ATTEMPTS_KEPT: usize = 1000;

@@ -183,6 +183,12 @@ fn every_refusal_has_a_distinct_stable_reason() {
         (Error::InterestAlreadyPosted("p".into()), "INTEREST_ALREADY_POSTED"),
         (Error::HistoryArchived { through_millis: 5 }, "HISTORY_ARCHIVED"),
         (Error::EventsExpired { deleted_millis: 5 }, "EVENTS_EXPIRED"),
+        (Error::InvalidWebhookId, "INVALID_WEBHOOK_ID"),
+        (Error::InvalidWebhookUrl("x".into()), "INVALID_WEBHOOK_URL"),
+        (Error::WebhookUrlNotAllowed("x".into()), "WEBHOOK_URL_NOT_ALLOWED"),
+        (Error::WebhookNotFound("x".into()), "WEBHOOK_NOT_FOUND"),
+        (Error::DeliveryNotFound("x".into()), "DELIVERY_NOT_FOUND"),
+        (Error::TooManyWebhooks, "TOO_MANY_WEBHOOKS"),
     ];
     for (error, reason) in &all {
         assert_eq!(error.reason(), *reason, "{error:?}");

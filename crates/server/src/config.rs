@@ -146,6 +146,29 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(60..=31_536_000))]
     pub events_retention_secs: u64,
 
+    /// How long a webhook's event is retried, from its first attempt, before it is
+    /// dead (ListDeliveries shows it; Redeliver sends it again), in seconds
+    /// (default 3 days).
+    #[arg(long, env = "REDBANK_WEBHOOK_RETRY_SECS", default_value_t = 259_200,
+          value_parser = clap::value_parser!(u64).range(1..=2_592_000))]
+    pub webhook_retry_secs: u64,
+
+    /// A webhook attempt without its answer within this many milliseconds fails
+    /// (connecting, TLS, sending and the answer together).
+    #[arg(long, env = "REDBANK_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(100..=120_000))]
+    pub webhook_timeout_ms: u64,
+
+    /// A webhook attempt not connected within this many milliseconds fails.
+    #[arg(long, env = "REDBANK_WEBHOOK_CONNECT_TIMEOUT_MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(100..=60_000))]
+    pub webhook_connect_timeout_ms: u64,
+
+    /// Let webhooks reach loopback, private and other internal addresses. Off by
+    /// default: a webhook URL must not become a way into the bank's own network.
+    #[arg(long, env = "REDBANK_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
+
     /// A new connection that has not completed the HTTP/2 handshake and sent its
     /// first request within this many milliseconds is closed.
     #[arg(long, env = "REDBANK_HANDSHAKE_TIMEOUT_MS", default_value_t = 10_000,

@@ -157,7 +157,7 @@ fn account_event(id: &AccountId, t: &Transaction) -> Result<v1::Event, Status> {
 
 /// An event of the feed: its cursor is the feed's, its id and time the entry's
 /// (the same event id as when following the account alone).
-fn feed_event(e: &FeedEvent) -> Result<v1::Event, Status> {
+pub(crate) fn feed_event(e: &FeedEvent) -> Result<v1::Event, Status> {
     let entry = entry_cursor(&e.transaction)?;
     Ok(v1::Event {
         cursor: e.cursor.to_string(),

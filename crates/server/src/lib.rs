@@ -21,6 +21,7 @@ mod subject;
 pub mod traces;
 pub mod transport;
 pub mod v1;
+mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use redbank_api::classic::bank_service_server::BankServiceServer;
 use redbank_api::v1::api_keys_server::ApiKeysServer;
 use redbank_api::v1::bank_server::BankServer;
 use redbank_api::v1::events_server::EventsServer;
+use redbank_api::v1::webhooks_server::WebhooksServer;
 use redbank_bank::{Bank, Settings};
 use redbank_store::{Store, StoreError};
 use tokio::net::TcpListener;
@@ -156,6 +158,17 @@ pub async fn run(
     spawn(Box::pin(recovery::run(store.clone(), config.store_config().recovery)));
     // Not cancelled from outside: at `tasks.stop` it publishes what this replica
     // changed, then ends.
+    let deliveries = Arc::new(webhooks::deliver::DeliveryConfig {
+        retry_window: Duration::from_secs(config.webhook_retry_secs),
+        client: webhooks::http::Client::new(
+            Duration::from_millis(config.webhook_connect_timeout_ms),
+            Duration::from_millis(config.webhook_timeout_ms),
+            config.webhook_allow_private,
+        ),
+        metrics: metrics.webhooks(),
+    });
+    // Not cancelled from outside: at `tasks.stop` it lets its webhooks go.
+    tasks.tracker.spawn(webhooks::deliver::run(store.clone(), deliveries, tasks.stop.clone()));
     if !config.test_relay_off {
         tasks.tracker.spawn(relay::run(
             store.clone(),
@@ -255,6 +268,11 @@ pub async fn run(
             ))
             .max_decoding_message_size(max_message)
             .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
+        )
+        .add_service(
+            WebhooksServer::new(webhooks::WebhooksService::new(state.clone(), config.webhook_allow_private))
+                .max_decoding_message_size(max_message)
+                .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
         )
         .add_service(
             BankServiceServer::new(classic::ClassicBank::new(state))

@@ -161,6 +161,11 @@ impl Metrics {
         describe("redbank_batch_changes", "balance changes per post.lua call");
         describe("redbank_redis_up", "1 while Redis takes writes, 0 while it does not");
         describe("redbank_connections_open", "client connections open");
+        describe(
+            "redbank_webhook_attempts_total",
+            "webhook delivery attempts, by outcome (delivered, failed, dead)",
+        );
+        describe("redbank_webhook_lag_seconds", "from an event's time to its webhook's first attempt");
         describe("redbank_event_subscribers", "event subscriptions open (Events/Subscribe)");
         describe("redbank_events_sent_total", "events sent to subscribers");
         describe(
@@ -243,6 +248,23 @@ impl Metrics {
             subscribers: recorder.register_gauge(&Key::from_name("redbank_event_subscribers"), &META),
             sent: recorder.register_counter(&Key::from_name("redbank_events_sent_total"), &META),
             lag: recorder.register_histogram(&Key::from_name("redbank_event_lag_seconds"), &META),
+        }
+    }
+
+    /// Handles for webhook deliveries.
+    pub fn webhooks(&self) -> crate::webhooks::deliver::WebhookMetrics {
+        let Some(recorder) = &self.recorder else { return crate::webhooks::deliver::WebhookMetrics::noop() };
+        let attempts = |outcome: &'static str| {
+            recorder.register_counter(
+                &Key::from_parts("redbank_webhook_attempts_total", vec![Label::new("outcome", outcome)]),
+                &META,
+            )
+        };
+        crate::webhooks::deliver::WebhookMetrics {
+            delivered: attempts("delivered"),
+            failed: attempts("failed"),
+            dead: attempts("dead"),
+            lag: recorder.register_histogram(&Key::from_name("redbank_webhook_lag_seconds"), &META),
         }
     }
 

@@ -248,6 +248,12 @@ mod tests {
             ),
             (Error::HistoryArchived { through_millis: 5 }, Code::FailedPrecondition, "HISTORY_ARCHIVED"),
             (Error::EventsExpired { deleted_millis: 5 }, Code::FailedPrecondition, "EVENTS_EXPIRED"),
+            (Error::InvalidWebhookId, Code::InvalidArgument, "INVALID_WEBHOOK_ID"),
+            (Error::InvalidWebhookUrl("x".into()), Code::InvalidArgument, "INVALID_WEBHOOK_URL"),
+            (Error::WebhookUrlNotAllowed("x".into()), Code::InvalidArgument, "WEBHOOK_URL_NOT_ALLOWED"),
+            (Error::WebhookNotFound("x".into()), Code::NotFound, "WEBHOOK_NOT_FOUND"),
+            (Error::DeliveryNotFound("x".into()), Code::NotFound, "DELIVERY_NOT_FOUND"),
+            (Error::TooManyWebhooks, Code::ResourceExhausted, "TOO_MANY_WEBHOOKS"),
             (
                 Error::PeriodNotPostable { period: "2099-01".into(), why: "x".into() },
                 Code::FailedPrecondition,

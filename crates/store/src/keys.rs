@@ -3,7 +3,7 @@
 //! script may touch them all. Account ids cannot contain `{`, `}` or `:`
 //! (see `AccountId`), so an id can never break out of its tag.
 
-use redbank_domain::{AccountId, CustomerId, HoldId, KeyId, RequestId, UserName};
+use redbank_domain::{AccountId, CustomerId, HoldId, KeyId, RequestId, UserName, WebhookId};
 
 /// The account hash: type, cur, bal, ver, ctime.
 pub fn account(id: &AccountId) -> String {
@@ -109,6 +109,24 @@ pub const FEED_META: &str = "feed:{events}:meta";
 /// Held by the replica sweeping every account for entries not yet in the feed
 /// (it expires by itself).
 pub const FEED_SWEEP_LEASE: &str = "feed:{events}:sweep";
+
+/// Every webhook's id (a set).
+pub const WEBHOOKS: &str = "hook:{all}";
+
+/// A webhook (a hash: url, account, secret, ctime, cursor). Each webhook's keys
+/// share the tag `{w:ID}`, so that one script may check its lease and move its
+/// cursor.
+pub fn webhook(id: &WebhookId) -> String {
+    format!("hook:{{w:{id}}}")
+}
+
+/// A webhook's keys besides its hash: `lease` (the replica delivering it), `done`
+/// (events of the current window delivered or dead), `retry` (event -> first
+/// attempt ms and attempts), `log` (a stream of attempts), `dead` (event -> body),
+/// `requeue` (dead events asked to be delivered again: event -> body).
+pub fn webhook_part(id: &WebhookId, part: &str) -> String {
+    format!("hook:{{w:{id}}}:{part}")
+}
 
 /// The idempotency record of one request id, scoped to the account it touched.
 pub fn request(id: &AccountId, request_id: &RequestId) -> String {

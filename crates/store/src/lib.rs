@@ -33,6 +33,7 @@ mod reply;
 mod safety;
 mod scan;
 mod scripts;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -58,6 +59,7 @@ pub use metrics::{ScriptMetrics, StoreMetrics};
 pub use safety::RedisSettings;
 pub(crate) use safety::Safety;
 pub use scripts::holds::{Captured, HoldApplied};
+pub use webhooks::{Attempt, Outcome, Progress, Retrying, Webhook};
 
 use batch::{Batcher, Poster};
 pub(crate) use exec::{Executor, Replication, within, within_store};

@@ -5,7 +5,7 @@
 use redbank_bank::Operation;
 
 /// Every method served behind authentication, and its operation.
-pub const ROUTES: [(&str, Operation); 26] = [
+pub const ROUTES: [(&str, Operation); 31] = [
     ("/redbank.v1.Bank/CreateAccount", Operation::OpenAccount),
     ("/redbank.v1.Bank/GetAccount", Operation::GetAccount),
     ("/redbank.v1.Bank/Deposit", Operation::Deposit),
@@ -27,6 +27,11 @@ pub const ROUTES: [(&str, Operation); 26] = [
     ("/redbank.v1.ApiKeys/ListApiKeys", Operation::ListApiKeys),
     ("/redbank.v1.ApiKeys/RevokeApiKey", Operation::RevokeApiKey),
     ("/redbank.v1.Events/Subscribe", Operation::FollowAccount),
+    ("/redbank.v1.Webhooks/CreateWebhook", Operation::ManageWebhooks),
+    ("/redbank.v1.Webhooks/ListWebhooks", Operation::ManageWebhooks),
+    ("/redbank.v1.Webhooks/DeleteWebhook", Operation::ManageWebhooks),
+    ("/redbank.v1.Webhooks/ListDeliveries", Operation::ManageWebhooks),
+    ("/redbank.v1.Webhooks/Redeliver", Operation::ManageWebhooks),
     ("/BankService/CreateAccount", Operation::OpenAccount),
     ("/BankService/GetBalance", Operation::GetAccount),
     ("/BankService/Deposit", Operation::Deposit),

@@ -115,7 +115,7 @@ async fn change(clients: &mut [BankClient<Chan>], pick: usize, n: usize, ids: &[
             Ok(()) => return,
             // A replica killed mid-call: the outcome is unknown, and the request id
             // makes the retry safe.
-            Err(e) if matches!(e.code(), Code::Unavailable | Code::Unknown) => {
+            Err(e) if matches!(e.code(), Code::Unavailable | Code::Unknown | Code::Cancelled) => {
                 tokio::time::sleep(Duration::from_millis(50)).await
             }
             Err(e) => panic!("{rid}: {e:?}"),

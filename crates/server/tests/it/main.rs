@@ -29,3 +29,4 @@ mod tls;
 mod tools;
 mod traces;
 mod v1;
+mod webhooks;

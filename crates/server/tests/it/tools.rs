@@ -175,7 +175,8 @@ async fn grpcio_reflection_and_a_v1_reflection_client_resolve_every_service() {
             "grpc.reflection.v1alpha.ServerReflection",
             "redbank.v1.ApiKeys",
             "redbank.v1.Bank",
-            "redbank.v1.Events"
+            "redbank.v1.Events",
+            "redbank.v1.Webhooks"
         ]
     );
     assert_eq!(files, 2);

@@ -230,11 +230,13 @@ async fn refusals_have_codes_and_reasons_and_change_nothing() {
     assert_eq!(store(&app.redis).history(&account_id("bob")).await.unwrap().len(), 2);
     let mut conn = app.redis.connection();
     let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut conn).unwrap();
-    // Besides bob's, only the service's own keys (the health probe, credentials).
+    // Besides bob's, only the service's own keys (the health probe, credentials,
+    // the feed of every account's changes).
     assert!(
         keys.iter().all(|k| k.starts_with("acct:{bob}")
             || k.starts_with("redbank:")
-            || k.starts_with("cred:{keys}:")),
+            || k.starts_with("cred:{keys}:")
+            || k.starts_with("feed:{events}")),
         "stray keys: {keys:?}"
     );
     app.stop().await;

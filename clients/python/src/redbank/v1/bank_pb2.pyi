@@ -54,6 +54,13 @@ class HoldState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     HOLD_STATE_CAPTURED: _ClassVar[HoldState]
     HOLD_STATE_VOIDED: _ClassVar[HoldState]
     HOLD_STATE_EXPIRED: _ClassVar[HoldState]
+
+class DeliveryOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DELIVERY_OUTCOME_UNSPECIFIED: _ClassVar[DeliveryOutcome]
+    DELIVERY_OUTCOME_DELIVERED: _ClassVar[DeliveryOutcome]
+    DELIVERY_OUTCOME_FAILED: _ClassVar[DeliveryOutcome]
+    DELIVERY_OUTCOME_DEAD: _ClassVar[DeliveryOutcome]
 ACCOUNT_TYPE_UNSPECIFIED: AccountType
 ACCOUNT_TYPE_SAVINGS: AccountType
 ACCOUNT_TYPE_CHECKING: AccountType
@@ -84,6 +91,10 @@ HOLD_STATE_CAPTURING: HoldState
 HOLD_STATE_CAPTURED: HoldState
 HOLD_STATE_VOIDED: HoldState
 HOLD_STATE_EXPIRED: HoldState
+DELIVERY_OUTCOME_UNSPECIFIED: DeliveryOutcome
+DELIVERY_OUTCOME_DELIVERED: DeliveryOutcome
+DELIVERY_OUTCOME_FAILED: DeliveryOutcome
+DELIVERY_OUTCOME_DEAD: DeliveryOutcome
 
 class Money(_message.Message):
     __slots__ = ("currency_code", "units", "nanos")
@@ -578,3 +589,101 @@ class Event(_message.Message):
     transaction: Transaction
     time: _timestamp_pb2.Timestamp
     def __init__(self, cursor: _Optional[str] = ..., event_id: _Optional[str] = ..., account_id: _Optional[str] = ..., transaction: _Optional[_Union[Transaction, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Webhook(_message.Message):
+    __slots__ = ("webhook_id", "url", "account_id", "create_time", "cursor")
+    WEBHOOK_ID_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    webhook_id: str
+    url: str
+    account_id: str
+    create_time: _timestamp_pb2.Timestamp
+    cursor: str
+    def __init__(self, webhook_id: _Optional[str] = ..., url: _Optional[str] = ..., account_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[str] = ...) -> None: ...
+
+class CreateWebhookRequest(_message.Message):
+    __slots__ = ("url", "account_id")
+    URL_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    url: str
+    account_id: str
+    def __init__(self, url: _Optional[str] = ..., account_id: _Optional[str] = ...) -> None: ...
+
+class CreateWebhookResponse(_message.Message):
+    __slots__ = ("webhook", "secret")
+    WEBHOOK_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    webhook: Webhook
+    secret: str
+    def __init__(self, webhook: _Optional[_Union[Webhook, _Mapping]] = ..., secret: _Optional[str] = ...) -> None: ...
+
+class ListWebhooksRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListWebhooksResponse(_message.Message):
+    __slots__ = ("webhooks",)
+    WEBHOOKS_FIELD_NUMBER: _ClassVar[int]
+    webhooks: _containers.RepeatedCompositeFieldContainer[Webhook]
+    def __init__(self, webhooks: _Optional[_Iterable[_Union[Webhook, _Mapping]]] = ...) -> None: ...
+
+class DeleteWebhookRequest(_message.Message):
+    __slots__ = ("webhook_id",)
+    WEBHOOK_ID_FIELD_NUMBER: _ClassVar[int]
+    webhook_id: str
+    def __init__(self, webhook_id: _Optional[str] = ...) -> None: ...
+
+class DeleteWebhookResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Delivery(_message.Message):
+    __slots__ = ("event_id", "account_id", "attempt", "outcome", "http_status", "error", "time", "next_attempt_time")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    HTTP_STATUS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_TIME_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    account_id: str
+    attempt: int
+    outcome: DeliveryOutcome
+    http_status: int
+    error: str
+    time: _timestamp_pb2.Timestamp
+    next_attempt_time: _timestamp_pb2.Timestamp
+    def __init__(self, event_id: _Optional[str] = ..., account_id: _Optional[str] = ..., attempt: _Optional[int] = ..., outcome: _Optional[_Union[DeliveryOutcome, str]] = ..., http_status: _Optional[int] = ..., error: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListDeliveriesRequest(_message.Message):
+    __slots__ = ("webhook_id", "page_size")
+    WEBHOOK_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    webhook_id: str
+    page_size: int
+    def __init__(self, webhook_id: _Optional[str] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class ListDeliveriesResponse(_message.Message):
+    __slots__ = ("deliveries", "dead_event_ids")
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    DEAD_EVENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    deliveries: _containers.RepeatedCompositeFieldContainer[Delivery]
+    dead_event_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, deliveries: _Optional[_Iterable[_Union[Delivery, _Mapping]]] = ..., dead_event_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RedeliverRequest(_message.Message):
+    __slots__ = ("webhook_id", "event_id")
+    WEBHOOK_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    webhook_id: str
+    event_id: str
+    def __init__(self, webhook_id: _Optional[str] = ..., event_id: _Optional[str] = ...) -> None: ...
+
+class RedeliverResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

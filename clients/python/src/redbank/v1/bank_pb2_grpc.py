@@ -1076,3 +1076,297 @@ class Events:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class WebhooksStub:
+    """Webhooks: an HTTP endpoint that receives every event of one account, or of every
+    account, as a signed POST (admins only). Every replica delivers; one at a time
+    per webhook (a lease in Redis), so no attempt is sent twice at once.
+
+    The body is the Event in the proto3 JSON mapping (`eventId`, `accountId`,
+    `transaction`, ...), `Content-Type: application/json`. The header
+    `Redbank-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the
+    webhook's secret>` proves it is ours; `Redbank-Event-Id` repeats the event id.
+    A 2xx answer is success; anything else (a redirect too), no answer within the
+    timeout, or a refused address is a failed attempt, retried with exponential
+    backoff and jitter for `--webhook-retry-secs` (3 days) from the first, then dead
+    (ListDeliveries shows it; Redeliver sends it again). Per webhook, the events of
+    one account are delivered in their order; delivery is at least once: dedupe by
+    event id.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.CreateWebhook = channel.unary_unary(
+                '/redbank.v1.Webhooks/CreateWebhook',
+                request_serializer=redbank_dot_v1_dot_bank__pb2.CreateWebhookRequest.SerializeToString,
+                response_deserializer=redbank_dot_v1_dot_bank__pb2.CreateWebhookResponse.FromString,
+                _registered_method=True)
+        self.ListWebhooks = channel.unary_unary(
+                '/redbank.v1.Webhooks/ListWebhooks',
+                request_serializer=redbank_dot_v1_dot_bank__pb2.ListWebhooksRequest.SerializeToString,
+                response_deserializer=redbank_dot_v1_dot_bank__pb2.ListWebhooksResponse.FromString,
+                _registered_method=True)
+        self.DeleteWebhook = channel.unary_unary(
+                '/redbank.v1.Webhooks/DeleteWebhook',
+                request_serializer=redbank_dot_v1_dot_bank__pb2.DeleteWebhookRequest.SerializeToString,
+                response_deserializer=redbank_dot_v1_dot_bank__pb2.DeleteWebhookResponse.FromString,
+                _registered_method=True)
+        self.ListDeliveries = channel.unary_unary(
+                '/redbank.v1.Webhooks/ListDeliveries',
+                request_serializer=redbank_dot_v1_dot_bank__pb2.ListDeliveriesRequest.SerializeToString,
+                response_deserializer=redbank_dot_v1_dot_bank__pb2.ListDeliveriesResponse.FromString,
+                _registered_method=True)
+        self.Redeliver = channel.unary_unary(
+                '/redbank.v1.Webhooks/Redeliver',
+                request_serializer=redbank_dot_v1_dot_bank__pb2.RedeliverRequest.SerializeToString,
+                response_deserializer=redbank_dot_v1_dot_bank__pb2.RedeliverResponse.FromString,
+                _registered_method=True)
+
+
+class WebhooksServicer:
+    """Webhooks: an HTTP endpoint that receives every event of one account, or of every
+    account, as a signed POST (admins only). Every replica delivers; one at a time
+    per webhook (a lease in Redis), so no attempt is sent twice at once.
+
+    The body is the Event in the proto3 JSON mapping (`eventId`, `accountId`,
+    `transaction`, ...), `Content-Type: application/json`. The header
+    `Redbank-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the
+    webhook's secret>` proves it is ours; `Redbank-Event-Id` repeats the event id.
+    A 2xx answer is success; anything else (a redirect too), no answer within the
+    timeout, or a refused address is a failed attempt, retried with exponential
+    backoff and jitter for `--webhook-retry-secs` (3 days) from the first, then dead
+    (ListDeliveries shows it; Redeliver sends it again). Per webhook, the events of
+    one account are delivered in their order; delivery is at least once: dedupe by
+    event id.
+    """
+
+    def CreateWebhook(self, request, context):
+        """Makes a webhook; its secret is in this answer only. Deliveries start with the
+        events written after it. Refused WEBHOOK_URL_NOT_ALLOWED for a loopback,
+        private or otherwise internal address unless the server allows them
+        (`--webhook-allow-private`); host names are checked at each delivery.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWebhooks(self, request, context):
+        """Every webhook, by id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteWebhook(self, request, context):
+        """Deletes a webhook; its deliveries stop within seconds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDeliveries(self, request, context):
+        """A webhook's latest attempts, newest first, and its dead events.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Redeliver(self, request, context):
+        """Sends a dead event again, with a new retry window.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_WebhooksServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'CreateWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateWebhook,
+                    request_deserializer=redbank_dot_v1_dot_bank__pb2.CreateWebhookRequest.FromString,
+                    response_serializer=redbank_dot_v1_dot_bank__pb2.CreateWebhookResponse.SerializeToString,
+            ),
+            'ListWebhooks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWebhooks,
+                    request_deserializer=redbank_dot_v1_dot_bank__pb2.ListWebhooksRequest.FromString,
+                    response_serializer=redbank_dot_v1_dot_bank__pb2.ListWebhooksResponse.SerializeToString,
+            ),
+            'DeleteWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteWebhook,
+                    request_deserializer=redbank_dot_v1_dot_bank__pb2.DeleteWebhookRequest.FromString,
+                    response_serializer=redbank_dot_v1_dot_bank__pb2.DeleteWebhookResponse.SerializeToString,
+            ),
+            'ListDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDeliveries,
+                    request_deserializer=redbank_dot_v1_dot_bank__pb2.ListDeliveriesRequest.FromString,
+                    response_serializer=redbank_dot_v1_dot_bank__pb2.ListDeliveriesResponse.SerializeToString,
+            ),
+            'Redeliver': grpc.unary_unary_rpc_method_handler(
+                    servicer.Redeliver,
+                    request_deserializer=redbank_dot_v1_dot_bank__pb2.RedeliverRequest.FromString,
+                    response_serializer=redbank_dot_v1_dot_bank__pb2.RedeliverResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'redbank.v1.Webhooks', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('redbank.v1.Webhooks', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Webhooks:
+    """Webhooks: an HTTP endpoint that receives every event of one account, or of every
+    account, as a signed POST (admins only). Every replica delivers; one at a time
+    per webhook (a lease in Redis), so no attempt is sent twice at once.
+
+    The body is the Event in the proto3 JSON mapping (`eventId`, `accountId`,
+    `transaction`, ...), `Content-Type: application/json`. The header
+    `Redbank-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the
+    webhook's secret>` proves it is ours; `Redbank-Event-Id` repeats the event id.
+    A 2xx answer is success; anything else (a redirect too), no answer within the
+    timeout, or a refused address is a failed attempt, retried with exponential
+    backoff and jitter for `--webhook-retry-secs` (3 days) from the first, then dead
+    (ListDeliveries shows it; Redeliver sends it again). Per webhook, the events of
+    one account are delivered in their order; delivery is at least once: dedupe by
+    event id.
+    """
+
+    @staticmethod
+    def CreateWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/redbank.v1.Webhooks/CreateWebhook',
+            redbank_dot_v1_dot_bank__pb2.CreateWebhookRequest.SerializeToString,
+            redbank_dot_v1_dot_bank__pb2.CreateWebhookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWebhooks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/redbank.v1.Webhooks/ListWebhooks',
+            redbank_dot_v1_dot_bank__pb2.ListWebhooksRequest.SerializeToString,
+            redbank_dot_v1_dot_bank__pb2.ListWebhooksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/redbank.v1.Webhooks/DeleteWebhook',
+            redbank_dot_v1_dot_bank__pb2.DeleteWebhookRequest.SerializeToString,
+            redbank_dot_v1_dot_bank__pb2.DeleteWebhookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/redbank.v1.Webhooks/ListDeliveries',
+            redbank_dot_v1_dot_bank__pb2.ListDeliveriesRequest.SerializeToString,
+            redbank_dot_v1_dot_bank__pb2.ListDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Redeliver(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/redbank.v1.Webhooks/Redeliver',
+            redbank_dot_v1_dot_bank__pb2.RedeliverRequest.SerializeToString,
+            redbank_dot_v1_dot_bank__pb2.RedeliverResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
