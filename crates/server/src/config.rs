@@ -132,9 +132,10 @@ pub struct Config {
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     pub max_subscriptions: usize,
 
-    /// How often one replica walks every account for changes not yet in the feed
-    /// of every account's changes (what a replica killed between a change and its
-    /// publication leaves), in seconds. Each walk reads every account's last entry.
+    /// On a Redis Cluster, how often one replica walks every account for changes not
+    /// yet in the feed of every account's changes (what a replica killed between a
+    /// change and its publication leaves), in seconds; each walk reads every
+    /// account's last entry. On one Redis, how often the feed is trimmed.
     #[arg(long, env = "REDBANK_EVENTS_SWEEP_SECS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub events_sweep_secs: u64,

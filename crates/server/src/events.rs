@@ -74,6 +74,9 @@ struct Following {
     ends: Instant,
     stop: CancellationToken,
     handles: Arc<EventMetrics>,
+    /// Whether the last read came back full: then the next one goes at once, not
+    /// after a poll interval (a follower behind catches up at its reading speed).
+    behind: bool,
     _slot: Subscribed,
 }
 
@@ -119,14 +122,16 @@ impl Following {
                 self.handles.sent(&event);
                 return Some(Ok(event));
             }
+            let wait = if self.behind { Duration::ZERO } else { POLL_INTERVAL };
             tokio::select! {
                 () = self.stop.cancelled() => return None,
                 () = tokio::time::sleep_until(self.ends) => return None,
-                () = tokio::time::sleep(POLL_INTERVAL) => {}
+                () = tokio::time::sleep(wait) => {}
             }
             match read(&self.state, &self.by, &self.source, Some(self.cursor)).await {
                 Ok((events, cursor)) => {
                     self.cursor = cursor;
+                    self.behind = events.len() >= READ_BATCH;
                     self.pending.extend(events);
                 }
                 Err(e) => {
@@ -227,6 +232,7 @@ impl Events for EventsService {
             .map_or_else(|| Instant::now() + Duration::from_secs(10), |d| d - END_BEFORE_DEADLINE)
             .max(Instant::now());
         self.handles.subscribers.increment(1.0);
+        let behind = first.len() >= READ_BATCH;
         let following = Following {
             state: self.state.clone(),
             by,
@@ -236,6 +242,7 @@ impl Events for EventsService {
             ends,
             stop: self.stop.clone(),
             handles: self.handles.clone(),
+            behind,
             _slot: Subscribed { _permit: permit, subscribers: self.handles.subscribers.clone() },
         };
         let stream = futures_util::stream::unfold(following, |mut f| async move {

@@ -1,8 +1,10 @@
-//! The feed's relay every replica runs: it publishes the accounts this replica
-//! changed to the feed of every account's changes soon after each change's reply
-//! (the store's hints), and every `--events-sweep-secs` one replica (whichever
-//! takes the lease) walks every account for entries not yet in the feed, which is
-//! what a replica killed between a change and its publication leaves. Why the
+//! The feed's relay every replica runs. On a Redis Cluster, where a change's script
+//! cannot write the feed of every account's changes (another slot), it publishes the
+//! accounts this replica changed soon after each change's reply (the store's hints),
+//! and every `--events-sweep-secs` one replica (whichever takes the lease) walks
+//! every account for entries not yet in the feed, which is what a replica killed
+//! between a change and its publication leaves. On one Redis every change writes its
+//! own event, and the relay only trims the feed. Why the
 //! feed cannot be written in the change's own step, and why nothing is lost:
 //! ARCHITECTURE.md, "Change events".
 
@@ -12,6 +14,10 @@ use redbank_store::{PUBLISH_ACCOUNTS_MAX, Store};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+/// After a hint, the relay waits this long for more before it publishes: under
+/// load one publication takes the changes of many calls (at one call in flight,
+/// about one in ten instead of every one), for at most this much more lag.
+const GATHER: Duration = Duration::from_millis(5);
 /// How long the relay waits after a failed publication (Redis away) before the next.
 const RETRY_AFTER: Duration = Duration::from_millis(200);
 /// Accounts examined per page of a sweep.
@@ -30,13 +36,15 @@ pub async fn run(store: Store, sweep_every: Duration, stop: CancellationToken) {
     loop {
         tokio::select! {
             () = stop.cancelled() => break,
-            () = store.feed_hinted() => {}
+            () = store.feed_hinted() => tokio::time::sleep(GATHER).await,
             () = tokio::time::sleep_until(next_sweep) => {}
         }
         let published = publish_hinted(&store).await;
         if Instant::now() >= next_sweep {
             next_sweep = Instant::now() + sweep_every;
             let swept = match store.take_sweep_lease(&holder, sweep_every).await {
+                // One Redis: every change wrote its own event; the feed is only trimmed.
+                Ok(true) if store.feed_in_step() => store.publish(&[]).await.map(|_| ()),
                 Ok(true) => sweep(&store).await,
                 Ok(false) => Ok(()),
                 Err(e) => Err(e),

@@ -78,11 +78,17 @@ impl Store {
         before_millis: i64,
         max: usize,
     ) -> Result<(ArchivePoint, Vec<Transaction>), StoreError> {
-        // Only what the feed of every account's changes has: an entry archived
-        // before the relay read it would be an event lost. Publish first, then keep
-        // the entries up to the account's mark.
-        while !self.publish(std::slice::from_ref(id)).await?.is_empty() {}
-        let mark = self.feed_mark(id).await?;
+        // Only what the feed of every account's changes has: on a Cluster, an entry
+        // archived before the relay read it would be an event lost. Publish first,
+        // then keep the entries up to the account's mark. (On one Redis each entry
+        // is in the feed from its change on.)
+        // None: no limit; Some(mark): up to the mark, if there is one.
+        let limit = if self.feed_in_step() {
+            None
+        } else {
+            while !self.publish(std::slice::from_ref(id)).await?.is_empty() {}
+            Some(self.feed_mark(id).await?)
+        };
         let end = format!("({}-0", before_millis.max(1));
         let (_, point, mut entries) =
             self.account_and_range("XRANGE", id, ("-", &end), max.clamp(1, ARCHIVE_CHUNK_MAX)).await?;
@@ -90,8 +96,9 @@ impl Store {
         if before_millis <= 0 {
             entries.clear();
         }
-        let published = |t: &Transaction| {
-            mark.is_some_and(|mark| EventCursor::parse(&t.id).is_ok_and(|entry| entry <= mark))
+        let published = |t: &Transaction| match limit {
+            None => true,
+            Some(mark) => mark.is_some_and(|mark| EventCursor::parse(&t.id).is_ok_and(|entry| entry <= mark)),
         };
         let kept = entries.iter().take_while(|t| published(t)).count();
         entries.truncate(kept);

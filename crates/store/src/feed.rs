@@ -10,7 +10,7 @@
 //! the history, where the sweep ([`Store::feed_behind`]), which compares every
 //! account's last entry with its mark, finds it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -47,15 +47,23 @@ pub struct FeedRead {
     pub cursor: EventCursor,
 }
 
-/// Accounts changed by this replica and not yet published.
-#[derive(Default)]
+/// Accounts changed by this replica and not yet published (on a Cluster; on one
+/// Redis the changes publish themselves, and nothing is hinted).
 pub(crate) struct FeedHints {
+    enabled: bool,
     accounts: Mutex<HashSet<AccountId>>,
     changed: Notify,
 }
 
 impl FeedHints {
+    pub(crate) fn new(enabled: bool) -> Self {
+        Self { enabled, accounts: Mutex::default(), changed: Notify::new() }
+    }
+
     pub(crate) fn hint(&self, id: &AccountId) {
+        if !self.enabled {
+            return;
+        }
         let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
         if accounts.len() < HINTS_MAX && !accounts.contains(id) {
             accounts.insert(id.clone());
@@ -66,6 +74,9 @@ impl FeedHints {
 
     /// The key of an account's hash, as scripts are run with: its account hinted.
     pub(crate) fn hint_key(&self, key: &str) {
+        if !self.enabled {
+            return;
+        }
         if let Some(id) = keys::account_of(key) {
             self.hint(&id);
         }
@@ -86,26 +97,17 @@ fn cursor_of(id: &str) -> Result<EventCursor, StoreError> {
     EventCursor::parse(id).map_err(|_| StoreError::Corrupt(format!("feed id {id}")))
 }
 
-/// One feed entry: its account, currency and history entry id, then the entry's
-/// own fields.
-fn feed_event(id: String, kv: Vec<String>) -> Result<FeedEvent, StoreError> {
-    let cursor = cursor_of(&id)?;
-    let mut kv = kv.into_iter();
-    let mut head = [None, None, None];
-    for (slot, name) in head.iter_mut().zip(["acct", "cur", "entry"]) {
-        match (kv.next(), kv.next()) {
-            (Some(n), Some(value)) if n == name => *slot = Some(value),
-            _ => return Err(StoreError::Corrupt(format!("feed event {id} lacks {name}"))),
+/// One feed entry: its account and its history entry's id.
+fn feed_entry(id: &str, kv: &[String]) -> Result<(EventCursor, AccountId, String), StoreError> {
+    let cursor = cursor_of(id)?;
+    match kv {
+        [a, account, e, entry] if a == "acct" && e == "entry" => {
+            let account =
+                AccountId::parse(account).map_err(|_| StoreError::Corrupt(format!("feed event {id}")))?;
+            Ok((cursor, account, entry.clone()))
         }
+        _ => Err(StoreError::Corrupt(format!("feed event {id}"))),
     }
-    let [Some(account), Some(currency), Some(entry)] = head else {
-        return Err(StoreError::Corrupt(format!("feed event {id}")));
-    };
-    let account = AccountId::parse(&account).map_err(|_| StoreError::Corrupt(format!("feed event {id}")))?;
-    let currency = redbank_domain::Currency::parse(&currency)
-        .map_err(|_| StoreError::Corrupt(format!("feed event {id} currency")))?;
-    let transaction = reply::stream_entry(&account, currency, entry, kv.collect())?;
-    Ok(FeedEvent { cursor, account, transaction })
 }
 
 impl Store {
@@ -126,65 +128,48 @@ impl Store {
     }
 
     /// Publishes the entries of `ids` not yet in the feed (at most
-    /// [`PUBLISH_ENTRIES_MAX`] each): the marks, then each history after its mark,
-    /// then one publish.lua call. Returns the accounts that have more.
+    /// [`PUBLISH_ENTRIES_MAX`] each) with publish.lua. Returns the accounts that
+    /// have more.
     pub async fn publish(&self, ids: &[AccountId]) -> Result<Vec<AccountId>, StoreError> {
+        if !self.exec.conn.is_cluster() {
+            // One Redis: every change wrote its own event; only the trim is left.
+            let mut invocation = self.scripts.publish.key(keys::FEED);
+            invocation
+                .key(keys::FEED_MARKS)
+                .key(keys::FEED_META)
+                .arg(self.feed_retention.as_millis() as u64)
+                .arg(0);
+            let _: i64 = self.exec.run(&self.metrics.publish, &invocation, keys::FEED).await?;
+            return Ok(Vec::new());
+        }
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let marks: Vec<Option<String>> = if ids.len() == 1 {
-            // HMGET of one field still answers an array.
-            self.query(redis::cmd("HMGET").arg(keys::FEED_MARKS).arg(ids[0].as_str())).await?
-        } else {
-            self.query(
+        let marks: Vec<Option<String>> = self
+            .query(
                 redis::cmd("HMGET")
                     .arg(keys::FEED_MARKS)
                     .arg(ids.iter().map(AccountId::as_str).collect::<Vec<_>>()),
             )
-            .await?
-        };
-        let reads = ids.iter().zip(&marks).map(|(id, mark)| {
-            let mut pipe = redis::pipe();
-            pipe.cmd("HGET").arg(keys::account(id)).arg("cur");
+            .await?;
+        // Each account's history after its mark, in its own slot, all at once.
+        let reads = ids.iter().zip(&marks).map(|(id, mark)| async move {
             let from = mark.as_ref().map_or_else(|| "-".to_owned(), |m| format!("({m}"));
-            pipe.cmd("XRANGE").arg(keys::log(id)).arg(from).arg("+").arg("COUNT").arg(PUBLISH_ENTRIES_MAX);
-            pipe
+            self.query::<RawEntries>(
+                redis::cmd("XRANGE")
+                    .arg(keys::log(id))
+                    .arg(from)
+                    .arg("+")
+                    .arg("COUNT")
+                    .arg(PUBLISH_ENTRIES_MAX),
+            )
+            .await
         });
-        let read: Vec<(Option<String>, RawEntries)> = if self.exec.conn.is_cluster() {
-            // Each account's pair in its own slot, all at once.
-            let calls = reads.map(|pipe| async move {
-                let mut conn = self.exec.conn.clone();
-                self.call(pipe.query_async::<(Option<String>, RawEntries)>(&mut conn)).await
-            });
-            futures_util::future::join_all(calls).await.into_iter().collect::<Result<_, _>>()?
-        } else {
-            let mut all = redis::pipe();
-            let mut n = 0;
-            for pipe in reads {
-                for cmd in pipe.cmd_iter() {
-                    all.add_command(cmd.clone());
-                    n += 1;
-                }
-            }
-            let mut conn = self.exec.conn.clone();
-            let flat: Vec<redis::Value> = self.call(all.query_async(&mut conn)).await?;
-            if flat.len() != n {
-                return Err(StoreError::Corrupt(format!("{} replies to {n} reads", flat.len())));
-            }
-            let mut pairs = Vec::with_capacity(ids.len());
-            let mut flat = flat.into_iter();
-            while let (Some(cur), Some(entries)) = (flat.next(), flat.next()) {
-                pairs.push((parse(cur)?, parse(entries)?));
-            }
-            pairs
-        };
-        let mut invocation = self.scripts.publish.key(keys::FEED);
-        invocation.key(keys::FEED_MARKS).key(keys::FEED_META).arg(self.feed_retention.as_millis() as u64);
+        let read: Vec<RawEntries> =
+            futures_util::future::join_all(reads).await.into_iter().collect::<Result<_, _>>()?;
         let (mut accounts, mut events, mut more) = (0usize, 0usize, Vec::new());
         let mut args: Vec<String> = Vec::new();
-        for (id, (currency, entries)) in ids.iter().zip(read) {
-            // No currency: no account (a history is never without one).
-            let Some(currency) = currency else { continue };
+        for (id, entries) in ids.iter().zip(read) {
             if entries.is_empty() {
                 continue;
             }
@@ -193,19 +178,27 @@ impl Store {
             }
             accounts += 1;
             events += entries.len();
-            args.extend([id.to_string(), currency, entries.len().to_string()]);
-            for (entry, kv) in entries {
-                args.push(entry);
-                args.push((kv.len() / 2).to_string());
-                args.extend(kv);
-            }
+            args.extend([id.to_string(), entries.len().to_string()]);
+            args.extend(entries.into_iter().map(|(entry, _)| entry));
         }
         if events == 0 {
             return Ok(more);
         }
-        invocation.arg(accounts).arg(args);
+        let mut invocation = self.scripts.publish.key(keys::FEED);
+        invocation
+            .key(keys::FEED_MARKS)
+            .key(keys::FEED_META)
+            .arg(self.feed_retention.as_millis() as u64)
+            .arg(accounts)
+            .arg(args);
         let _: i64 = self.exec.run(&self.metrics.publish, &invocation, keys::FEED).await?;
         Ok(more)
+    }
+
+    /// Whether each change writes its own event (one Redis), so that there is
+    /// nothing to relay or sweep.
+    pub fn feed_in_step(&self) -> bool {
+        !self.exec.conn.is_cluster()
     }
 
     /// Of about `page_size` accounts from `cursor` on (a SCAN walk, as
@@ -266,7 +259,8 @@ impl Store {
 
     /// The events of every account after `after`, at most `max`; with `after`
     /// None, none, and the cursor of the feed's last event (a follower from now).
-    /// Refused EVENTS_EXPIRED when events after `after` were trimmed away.
+    /// Refused EVENTS_EXPIRED when events after `after` were trimmed away (or their
+    /// entries archived since).
     pub async fn feed_after(&self, after: Option<EventCursor>, max: usize) -> Result<FeedRead, StoreError> {
         let mut pipe = redis::pipe();
         pipe.atomic();
@@ -295,9 +289,88 @@ impl Store {
                 return Err(StoreError::Refused(Error::EventsExpired { deleted_millis: deleted.millis() }));
             }
         }
-        let events = raw.into_iter().map(|(id, kv)| feed_event(id, kv)).collect::<Result<Vec<_>, _>>()?;
+        let named = raw.iter().map(|(id, kv)| feed_entry(id, kv)).collect::<Result<Vec<_>, _>>()?;
+        let entries = self.entries_named(&named).await?;
+        let mut events = Vec::with_capacity(named.len());
+        for ((cursor, account, entry), transaction) in named.into_iter().zip(entries) {
+            let Some(transaction) = transaction else {
+                // Archived since it was written: said, never skipped.
+                let millis = cursor_of(&entry)?.millis();
+                return Err(StoreError::Refused(Error::EventsExpired { deleted_millis: millis }));
+            };
+            events.push(FeedEvent { cursor, account, transaction });
+        }
         let cursor = events.last().map_or(after, |e| e.cursor);
         Ok(FeedRead { events, cursor })
+    }
+
+    /// The history entries the feed names, in order (None for one no longer in its
+    /// history): each account's currency and its entries, one pipeline on one
+    /// Redis, one per account (all at once) on a Cluster.
+    async fn entries_named(
+        &self,
+        named: &[(EventCursor, AccountId, String)],
+    ) -> Result<Vec<Option<Transaction>>, StoreError> {
+        if named.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut accounts: Vec<&AccountId> = named.iter().map(|(_, a, _)| a).collect();
+        accounts.sort();
+        accounts.dedup();
+        let read = |pipe: &mut redis::Pipeline, account: &AccountId| {
+            pipe.cmd("HGET").arg(keys::account(account)).arg("cur");
+            for (_, _, entry) in named.iter().filter(|(_, a, _)| a == account) {
+                pipe.cmd("XRANGE").arg(keys::log(account)).arg(entry).arg(entry);
+            }
+        };
+        // Per account: its currency, then its entries in the feed's order.
+        let replies: Vec<Vec<redis::Value>> = if self.exec.conn.is_cluster() {
+            let calls = accounts.iter().map(|account| {
+                let mut pipe = redis::pipe();
+                read(&mut pipe, account);
+                async move {
+                    let mut conn = self.exec.conn.clone();
+                    self.call(pipe.query_async::<Vec<redis::Value>>(&mut conn)).await
+                }
+            });
+            futures_util::future::join_all(calls).await.into_iter().collect::<Result<_, _>>()?
+        } else {
+            let mut pipe = redis::pipe();
+            for account in &accounts {
+                read(&mut pipe, account);
+            }
+            let mut conn = self.exec.conn.clone();
+            let flat: Vec<redis::Value> = self.call(pipe.query_async(&mut conn)).await?;
+            let mut flat = flat.into_iter();
+            accounts
+                .iter()
+                .map(|account| {
+                    let n = 1 + named.iter().filter(|(_, a, _)| a == *account).count();
+                    flat.by_ref().take(n).collect()
+                })
+                .collect()
+        };
+        let mut found: HashMap<(&AccountId, &str), Transaction> = HashMap::new();
+        for (account, replies) in accounts.iter().zip(replies) {
+            let mut replies = replies.into_iter();
+            let currency: Option<String> = replies.next().map(parse).transpose()?.flatten();
+            let Some(currency) = currency else { continue };
+            let currency = redbank_domain::Currency::parse(&currency)
+                .map_err(|_| StoreError::Corrupt(format!("account {account} currency")))?;
+            for reply in replies {
+                let entries: RawEntries = parse(reply)?;
+                for (entry, kv) in entries {
+                    let t = reply::stream_entry(account, currency, entry, kv)?;
+                    let key = named
+                        .iter()
+                        .find(|(_, a, e)| a == *account && *e == t.id)
+                        .map(|(_, a, e)| (a, e.as_str()))
+                        .ok_or_else(|| StoreError::Corrupt(format!("entry {} not asked for", t.id)))?;
+                    found.insert(key, t);
+                }
+            }
+        }
+        Ok(named.iter().map(|(_, a, e)| found.remove(&(a, e.as_str()))).collect())
     }
 
     /// The feed's mark of `id`: its last entry in the feed, if any.

@@ -177,14 +177,17 @@ impl Store {
 
     fn with(conn: Conn, config: &StoreConfig) -> Self {
         let idempotency_ttl_secs = config.idempotency_ttl.as_secs().max(1);
-        let scripts = Scripts::new();
+        // On one Redis a change's own script writes the feed of every account's
+        // changes; on a Cluster it cannot (another slot), and the relay does.
+        let feed_in_step = !conn.is_cluster();
+        let scripts = Scripts::new(feed_in_step);
         let exec = Executor {
             conn,
             call_timeout: config.call_timeout,
             safety: Arc::new(Safety::default()),
             replication: Replication { replicas: config.wait_replicas, timeout: config.wait_timeout },
         };
-        let hints = Arc::new(feed::FeedHints::default());
+        let hints = Arc::new(feed::FeedHints::new(!feed_in_step));
         let poster = Poster {
             hints: hints.clone(),
             exec: exec.clone(),

@@ -1,11 +1,12 @@
-//! Following every account (`Events/Subscribe` without an account): the feed the
-//! relays fill from the histories. Through 10,000 concurrent changes on three
-//! replicas, one of them killed with `kill -9` mid-run and a fourth that never
-//! publishes (as a replica killed after every change would be), a follower of every
-//! account sees every entry exactly as history has it, once and in each account's
-//! order, across a disconnect mid-stream; a follower of one account alongside sees
-//! its history; only staff may follow every account; a cursor older than the
-//! feed keeps is refused EVENTS_EXPIRED.
+//! Following every account (`Events/Subscribe` without an account): the feed each
+//! change writes itself on one Redis, and the relays fill from the histories on a
+//! Cluster. Through 10,000 concurrent changes on three replicas of one Redis, one
+//! killed with `kill -9` mid-run, and 3,000 on a 3-primary Cluster with a fourth
+//! replica that never publishes (as a replica killed after every change would be),
+//! killed too, a follower of every account sees every entry exactly as history has
+//! it, once and in each account's order, across a disconnect mid-stream; a follower
+//! of one account alongside sees its history; only staff may follow every account;
+//! a cursor older than the feed keeps is refused EVENTS_EXPIRED.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -68,19 +69,6 @@ fn follower(
     (seen, stop)
 }
 
-/// Every entry of every account in `ids`, by account, as history has it.
-async fn histories(
-    redis: &redbank_testkit::RedisServer,
-    ids: &[String],
-) -> HashMap<String, Vec<redbank_domain::Transaction>> {
-    let store = store(redis);
-    let mut all = HashMap::new();
-    for id in ids {
-        all.insert(id.clone(), store.history(&account_id(id)).await.unwrap());
-    }
-    all
-}
-
 /// Waits (for hangs: 120 s) until `seen` holds `want` events.
 async fn wait_for(seen: &Seen, want: usize) {
     let started = Instant::now();
@@ -126,28 +114,58 @@ async fn change(clients: &mut [BankClient<Chan>], pick: usize, n: usize, ids: &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_account_is_followed_through_10000_changes_on_three_replicas_one_killed() {
-    const ACCOUNTS: usize = 40;
-    const CHANGES: usize = 10_000;
-    const WRITERS: usize = 32;
+    // One Redis: each change writes its own event, in its own step.
     let redis = redbank_testkit::RedisServer::start();
-    let sweep = ["--events-sweep-secs", "1"];
     let mut replicas = Vec::new();
     for _ in 0..3 {
-        replicas.push(ServerProcess::start_with(&redis.url(), &sweep, None).await);
+        replicas.push(ServerProcess::start_with(&redis.url(), &[], None).await);
     }
-    // A fourth that never publishes: its changes reach the feed only by a sweep.
-    let mut silent = ServerProcess::start_with(&redis.url(), &["--test-relay-off"], None).await;
-    let mut c = BankClient::new(channel(replicas[0].addr).await);
+    let store = store(&redis);
+    follow_every_account_through(replicas, 0, &store, 10_000).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_account_is_followed_on_a_cluster_through_a_replica_killed_before_it_published() {
+    // A Redis Cluster: a relay publishes each change after its reply, and a sweep
+    // finds what a replica killed in between left. Three replicas and a fourth that
+    // never publishes (as one killed after every change would be), then killed too.
+    let cluster = redbank_testkit::RedisCluster::start(3);
+    let store = crate::cluster::cluster_store(&cluster).await;
+    let key = crate::cluster::key(&store, Grant::Admin).await;
+    let mut replicas = Vec::new();
+    for _ in 0..3 {
+        replicas.push(
+            ServerProcess::start_on_cluster(&cluster.urls(), &["--events-sweep-secs", "1"], &key).await,
+        );
+    }
+    replicas.push(ServerProcess::start_on_cluster(&cluster.urls(), &["--test-relay-off"], &key).await);
+    follow_every_account_through(replicas, 3, &store, 3_000).await;
+}
+
+/// `changes` deposits and transfers sent at once by 32 writers through `replicas`;
+/// mid-run, replicas 0 and `also_killed` are killed with `kill -9` (writers retry on
+/// another with their request id). A follower of every account (from the start of
+/// the feed, dropping its stream on purpose after 1,000 events and resuming from its
+/// cursor) gets every entry exactly once, in each account's order; a follower of one
+/// account alongside gets its history.
+async fn follow_every_account_through(
+    mut replicas: Vec<ServerProcess>,
+    also_killed: usize,
+    store: &redbank_store::Store,
+    changes: usize,
+) {
+    const ACCOUNTS: usize = 40;
+    const WRITERS: usize = 32;
+    let mut c = BankClient::new(channel(replicas[1].addr).await);
     let ids: Vec<String> = (0..ACCOUNTS).map(|i| format!("all-{i}")).collect();
     for id in &ids {
         create(&mut c, id, "USD").await;
         c.deposit(deposit_req(id, usd(1000, 0), &format!("seed-{id}"))).await.unwrap();
     }
     // From the start of the feed (a new Redis): every entry of every account.
-    let (every, stop_every) = follower(replicas[1].addr, "", "0-0", 3_000);
+    let (every, stop_every) = follower(replicas[1].addr, "", "0-0", 1_000);
     let (one, stop_one) = follower(replicas[2].addr, &ids[3], "0-0", usize::MAX);
-
-    let addrs: Vec<_> = replicas.iter().map(|r| r.addr).chain([silent.addr]).collect();
+    let addrs: Vec<_> = replicas.iter().map(|r| r.addr).collect();
     let writers: Vec<_> = (0..WRITERS)
         .map(|w| {
             let (addrs, ids) = (addrs.clone(), ids.clone());
@@ -156,38 +174,54 @@ async fn every_account_is_followed_through_10000_changes_on_three_replicas_one_k
                 for addr in &addrs {
                     clients.push(BankClient::new(channel(*addr).await));
                 }
-                for n in (w..CHANGES).step_by(WRITERS) {
+                for n in (w..changes).step_by(WRITERS) {
                     change(&mut clients, w % addrs.len(), n, &ids, &format!("c-{n}")).await;
                 }
             })
         })
         .collect();
-    // Mid-run, the replica without a relay and one with it are killed with kill -9.
-    while every.lock().unwrap().len() < 2_000 {
+    while every.lock().unwrap().len() < changes / 5 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    silent.kill();
+    replicas[also_killed].kill();
     replicas[0].kill();
     for w in writers {
         w.await.unwrap();
     }
-    let history = histories(&redis, &ids).await;
+    let mut history = HashMap::new();
+    for id in &ids {
+        history.insert(id.clone(), store.history(&account_id(id)).await.unwrap());
+    }
     let total: usize = history.values().map(Vec::len).sum();
-    assert!(total >= ACCOUNTS * 2 + CHANGES, "{total} entries");
+    assert!(total >= ACCOUNTS * 2 + changes, "{total} entries");
     wait_for(&every, total).await;
     wait_for(&one, history[&ids[3]].len()).await;
     // A little longer: nothing more may come.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let _ = (stop_every.send(true), stop_one.send(true));
-
     let every = every.lock().unwrap().clone();
+    assert_every_entry_once(&every, &history, &ids);
+    let one: Vec<String> = one.lock().unwrap().iter().map(|(_, e)| e.cursor.clone()).collect();
+    let want: Vec<String> = history[&ids[3]].iter().map(|t| t.id.clone()).collect();
+    assert_eq!(one, want, "the follower of one account alongside");
+}
+
+/// What a follower of every account got is every entry of `ids` exactly once, each
+/// account's in its history's order, fields as the history has them, under cursors
+/// that grow; and it resumed at least once.
+fn assert_every_entry_once(
+    every: &[(usize, v1::Event)],
+    history: &HashMap<String, Vec<redbank_domain::Transaction>>,
+    ids: &[String],
+) {
+    let total: usize = history.values().map(Vec::len).sum();
     assert_eq!(every.len(), total, "every entry once");
     assert!(every.iter().any(|(stream, _)| *stream > 1), "the follower resumed at least once");
     let mut by_account: HashMap<String, Vec<&v1::Event>> = HashMap::new();
-    for (_, e) in &every {
+    for (_, e) in every {
         by_account.entry(e.account_id.clone()).or_default().push(e);
     }
-    for id in &ids {
+    for id in ids {
         let want = &history[id];
         let got = &by_account[id];
         let got_ids: Vec<&str> =
@@ -209,14 +243,11 @@ async fn every_account_is_followed_through_10000_changes_on_three_replicas_one_k
         let c = |e: &v1::Event| redbank_domain::EventCursor::parse(&e.cursor).unwrap();
         c(&w[0].1) < c(&w[1].1)
     }));
-    let one: Vec<String> = one.lock().unwrap().iter().map(|(_, e)| e.cursor.clone()).collect();
-    let want: Vec<String> = history[&ids[3]].iter().map(|t| t.id.clone()).collect();
-    assert_eq!(one, want, "the follower of one account alongside");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_staff_follow_every_account_and_an_expired_cursor_says_so() {
-    // No relay: only this test's own store publishes, so that its trim runs.
+    // No relay: only this test's own store trims.
     let app = spawn_app_with(redbank_testkit::Persistence::None, |c| c.test_relay_off = true).await;
     let mut c = app.v1().await;
     create(&mut c, "x-1", "USD").await;
@@ -243,14 +274,20 @@ async fn only_staff_follow_every_account_and_an_expired_cursor_says_so() {
     })
     .unwrap();
     c.deposit(deposit_req("x-1", usd(1, 0), "x-a")).await.unwrap();
-    short.publish(&[account_id("x-1")]).await.unwrap();
     let first = short.feed_after(Some(redbank_domain::EventCursor::START), 10).await.unwrap();
-    assert!(!first.events.is_empty());
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    c.deposit(deposit_req("x-1", usd(1, 0), "x-b")).await.unwrap();
-    short.publish(&[account_id("x-1")]).await.unwrap();
+    assert_eq!(first.events.len(), 1);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    short.publish(&[]).await.unwrap();
     let refused = events.subscribe(subscribe("", "0-0")).await;
     assert_eq!(code_reason(refused), (Code::FailedPrecondition, "EVENTS_EXPIRED".into()));
+    // From the event it had seen, nothing was lost: served.
+    assert!(events.subscribe(subscribe("", &first.cursor.to_string())).await.is_ok());
+    // From now, after the trim: the next change comes.
+    let mut from_now = events.subscribe(subscribe("", "")).await.unwrap().into_inner();
+    c.deposit(deposit_req("x-1", usd(1, 0), "x-b")).await.unwrap();
+    let next =
+        tokio::time::timeout(Duration::from_secs(60), from_now.message()).await.unwrap().unwrap().unwrap();
+    assert_eq!(next.transaction.unwrap().request_id, "x-b");
     app.stop().await;
 }
 

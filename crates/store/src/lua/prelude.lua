@@ -11,6 +11,12 @@
 
 local function int(x) return string.format('%.0f', x) end
 
+-- The feed of every account's changes, when it is written in the change's own step:
+-- on one Redis, where a script may write any key (the store turns this line into
+-- `local FEED = 'feed:{events}'`). On a Redis Cluster it cannot (another slot),
+-- and a relay fills the feed instead (store/src/feed.rs, publish.lua).
+local FEED = false
+
 -- Records (a request id's, an interest period's) hold the request fingerprint and
 -- the reply, joined by NUL bytes: no field can contain one (the domain refuses
 -- control characters in memos, reasons and ids). Unlike cjson, it cannot print a
@@ -110,16 +116,8 @@ local function not_movable(a, id)
   return nil
 end
 
--- Appends one history entry and returns its id. Numbers come as strings,
--- formatted once by the caller: number formatting is costly in a script. A
--- transfer's entry also stores the counterparty's version after the transfer
--- (cversion), which the invariant checker needs once the other half has been
--- archived. `actor` names who made the change (the audit trail).
-local function append(log, kind, amount, bal, ver, rid, memo, actor, counterparty, transfer, cversion)
-  if transfer == '' then
-    return redis.call('XADD', log, '*', 'kind', kind, 'amount', amount, 'balance', bal, 'version', ver,
-      'request_id', rid, 'memo', memo, 'actor', actor)
-  end
+-- A history entry with a transfer (or hold) id: its longer form.
+local function append_with_transfer(log, kind, amount, bal, ver, rid, memo, actor, counterparty, transfer, cversion)
   -- Holds and their releases carry the hold's id in `transfer` and no
   -- counterparty; a transfer between slots does not know the other side's
   -- version when its credit is written (cversion '').
@@ -132,6 +130,25 @@ local function append(log, kind, amount, bal, ver, rid, memo, actor, counterpart
     entry[#entry + 1], entry[#entry + 2] = 'cversion', cversion
   end
   return redis.call('XADD', log, '*', unpack(entry))
+end
+
+-- Appends one history entry and returns its id. Numbers come as strings,
+-- formatted once by the caller: number formatting is costly in a script. A
+-- transfer's entry also stores the counterparty's version after the transfer
+-- (cversion), which the invariant checker needs once the other half has been
+-- archived. `actor` names who made the change (the audit trail).
+local function append(log, kind, amount, bal, ver, rid, memo, actor, counterparty, transfer, cversion)
+  local id
+  if transfer == '' then
+    id = redis.call('XADD', log, '*', 'kind', kind, 'amount', amount, 'balance', bal, 'version', ver,
+      'request_id', rid, 'memo', memo, 'actor', actor)
+  else
+    id = append_with_transfer(log, kind, amount, bal, ver, rid, memo, actor, counterparty, transfer, cversion)
+  end
+  -- The feed names the entry (its account, from `acct:{ID}:log`, and its id);
+  -- readers take the entry itself from the history.
+  if FEED then redis.call('XADD', FEED, '*', 'acct', string.sub(log, 7, -6), 'entry', id) end
+  return id
 end
 
 -- The entry part of a reply (reply.rs, ENTRY_FIELDS: id, kind, amount, balance,

@@ -1,22 +1,25 @@
--- Publishes accounts' history entries to the feed of every account's changes:
--- each account's entries in the order of its history, each entry once.
+-- Publishes accounts' history entries to the feed of every account's changes, on a
+-- Redis Cluster: each account's entries in the order of its history, each once.
+-- (On one Redis the change's own script writes the feed: prelude.lua's `append`.)
 --
 -- The feed lives in a slot of its own ({events}), so no change's script can write
--- it (on a Redis Cluster a script writes only its own slot): a relay reads each
--- account's history after the account's mark (the last entry published) and
--- calls this script with what it read. Several relays may do so at once with
--- overlapping reads: an entry at or before the account's mark *now* is skipped,
--- the rest are appended in order and the mark moves to the last. Because the
--- caller read every entry after the mark it saw, and the mark only grows, the
--- entries after the current mark are all among those given: no gap, no repeat.
+-- it on a Cluster: a relay reads each account's history after the account's mark
+-- (the last entry published) and calls this script with the ids it read. Several
+-- relays may do so at once with overlapping reads: an entry at or before the
+-- account's mark *now* is skipped, the rest are appended in order and the mark
+-- moves to the last. Because the caller read every entry after the mark it saw, and
+-- the mark only grows, the entries after the current mark are all among those
+-- given: no gap, no repeat. A feed entry names the entry (account and id); readers
+-- take the entry itself from the history.
+--
+-- Called with no account, it only trims (how one Redis's feed is trimmed).
 --
 -- KEYS[1]  the feed (a stream)               feed:{events}
 -- KEYS[2]  the marks (hash: account -> last entry id published)
 -- KEYS[3]  the feed's bookkeeping (hash: trimmed_at, deleted)
 -- ARGV[1]  how long the feed keeps an event, ms (0: for ever)
--- ARGV[2]  how many accounts follow; then for each: account id, currency, the
---          number of entries, and for each entry: its id, its number of
---          field-value pairs, then the pairs, as the history holds them
+-- ARGV[2]  how many accounts follow; then for each: its id, the number of entries
+--          the caller read after the mark it saw, and their ids, in order
 --
 -- Reply: the number of events appended.
 local feed, marks, meta = KEYS[1], KEYS[2], KEYS[3]
@@ -35,22 +38,18 @@ end
 local appended = 0
 local i = 3
 for _ = 1, tonumber(ARGV[2]) do
-  local account, currency, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
-  i = i + 3
+  local account, n = ARGV[i], tonumber(ARGV[i + 1])
   local mark = redis.call('HGET', marks, account)
   local last = nil
-  for _ = 1, n do
-    local entry, pairs = ARGV[i], tonumber(ARGV[i + 1])
-    local first, stop = i + 2, i + 1 + 2 * pairs
-    i = stop + 1
-    if later(entry, mark) then
-      redis.call('XADD', feed, '*', 'acct', account, 'cur', currency, 'entry', entry,
-        unpack(ARGV, first, stop))
-      mark, last = entry, entry
+  for k = i + 2, i + 1 + n do
+    if later(ARGV[k], mark) then
+      redis.call('XADD', feed, '*', 'acct', account, 'entry', ARGV[k])
+      mark, last = ARGV[k], ARGV[k]
       appended = appended + 1
     end
   end
   if last then redis.call('HSET', marks, account, last) end
+  i = i + 2 + n
 end
 
 -- Events older than the retention go, at most once a second; the newest id
@@ -61,10 +60,11 @@ if retention > 0 then
   if now - tonumber(redis.call('HGET', meta, 'trimmed_at') or '0') >= 1000 then
     redis.call('HSET', meta, 'trimmed_at', now)
     local min = (now - retention) .. '-0'
-    local newest = redis.call('XREVRANGE', feed, '(' .. min, '-', 'COUNT', 1)[1]
-    if newest then
+    local first = redis.call('XRANGE', feed, '-', '+', 'COUNT', 1)[1]
+    if first and later(min, first[1]) then
+      local newest = redis.call('XREVRANGE', feed, '(' .. min, '-', 'COUNT', 1)[1]
       redis.call('XTRIM', feed, 'MINID', min)
-      redis.call('HSET', meta, 'deleted', newest[1])
+      if newest then redis.call('HSET', meta, 'deleted', newest[1]) end
     end
   end
 end

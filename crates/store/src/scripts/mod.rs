@@ -21,14 +21,18 @@ use redis::Script;
 pub(crate) const ACCOUNT_FIELDS: [&str; 10] =
     ["type", "cur", "bal", "ver", "ctime", "state", "sreason", "stime", "owner", "held"];
 
-/// Builds a script from the shared prelude and its body.
+/// The prelude's line that says whether a change's script writes the feed itself.
+const FEED_OFF: &str = "local FEED = false\n";
+const FEED_IN_STEP: &str = "local FEED = 'feed:{events}'\n";
+
+/// Builds a script from the shared prelude and its body (`$in_step`: the change's
+/// own script appends to the feed of every account's changes, on one Redis).
 macro_rules! script {
-    ($file:literal) => {
-        redis::Script::new(concat!(
-            include_str!("../lua/prelude.lua"),
-            include_str!(concat!("../lua/", $file))
-        ))
-    };
+    ($file:literal, $in_step:expr) => {{
+        let prelude = include_str!("../lua/prelude.lua");
+        let prelude = if $in_step { prelude.replacen(FEED_OFF, FEED_IN_STEP, 1) } else { prelude.to_owned() };
+        redis::Script::new(&(prelude + include_str!(concat!("../lua/", $file))))
+    }};
 }
 
 /// Every script, loaded once per store.
@@ -53,24 +57,26 @@ pub(crate) struct Scripts {
 }
 
 impl Scripts {
-    pub fn new() -> Self {
+    /// `feed_in_step`: on one Redis, every change's script writes the feed too.
+    pub fn new(feed_in_step: bool) -> Self {
+        let f = feed_in_step;
         Self {
-            create_account: script!("create_account.lua"),
-            post: script!("post.lua"),
-            transfer: script!("transfer.lua"),
-            set_state: script!("set_state.lua"),
-            archive: script!("archive.lua"),
-            key_create: script!("key_create.lua"),
-            key_revoke: script!("key_revoke.lua"),
-            key_touch: script!("key_touch.lua"),
-            hold: script!("hold.lua"),
-            capture: script!("capture.lua"),
-            credit: script!("credit.lua"),
-            settle: script!("settle.lua"),
-            void: script!("void.lua"),
-            due: script!("due.lua"),
-            holds_read: script!("holds_read.lua"),
-            publish: script!("publish.lua"),
+            create_account: script!("create_account.lua", f),
+            post: script!("post.lua", f),
+            transfer: script!("transfer.lua", f),
+            set_state: script!("set_state.lua", f),
+            archive: script!("archive.lua", f),
+            key_create: script!("key_create.lua", f),
+            key_revoke: script!("key_revoke.lua", f),
+            key_touch: script!("key_touch.lua", f),
+            hold: script!("hold.lua", f),
+            capture: script!("capture.lua", f),
+            credit: script!("credit.lua", f),
+            settle: script!("settle.lua", f),
+            void: script!("void.lua", f),
+            due: script!("due.lua", f),
+            holds_read: script!("holds_read.lua", f),
+            publish: script!("publish.lua", f),
         }
     }
 }

@@ -38,7 +38,7 @@ async fn every_script_runs_in_one_slot_on_a_real_cluster_and_a_cross_slot_transf
     let cluster = RedisCluster::start(3);
     let client = redis::cluster::ClusterClient::new(cluster.urls()).unwrap();
     let mut conn = client.get_async_connection().await.unwrap();
-    let scripts = Scripts::new();
+    let scripts = Scripts::new(false);
     let owner = CustomerId::parse("alice").unwrap();
     let alice = Principal {
         actor: Actor::parse("key:0123456789abcdef").unwrap(),
