@@ -145,13 +145,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let marks: Vec<Option<String>> = self
-            .query(
-                redis::cmd("HMGET")
-                    .arg(keys::FEED_MARKS)
-                    .arg(ids.iter().map(AccountId::as_str).collect::<Vec<_>>()),
-            )
-            .await?;
+        let marks = self.feed_marks(ids).await?;
         // Each account's history after its mark, in its own slot, all at once.
         let reads = ids.iter().zip(&marks).map(|(id, mark)| async move {
             let from = mark.as_ref().map_or_else(|| "-".to_owned(), |m| format!("({m}"));
@@ -213,13 +207,7 @@ impl Store {
         if ids.is_empty() {
             return Ok((ids, next));
         }
-        let marks: Vec<Option<String>> = self
-            .query(
-                redis::cmd("HMGET")
-                    .arg(keys::FEED_MARKS)
-                    .arg(ids.iter().map(AccountId::as_str).collect::<Vec<_>>()),
-            )
-            .await?;
+        let marks = self.feed_marks(&ids).await?;
         let lasts = ids.iter().map(|id| async move {
             let last: RawEntries = self
                 .query(redis::cmd("XREVRANGE").arg(keys::log(id)).arg("+").arg("-").arg("COUNT").arg(1))
@@ -371,6 +359,16 @@ impl Store {
             }
         }
         Ok(named.iter().map(|(_, a, e)| found.remove(&(a, e.as_str()))).collect())
+    }
+
+    /// The feed's marks of `ids` (each account's last entry in the feed), in order.
+    async fn feed_marks(&self, ids: &[AccountId]) -> Result<Vec<Option<String>>, StoreError> {
+        self.query(
+            redis::cmd("HMGET")
+                .arg(keys::FEED_MARKS)
+                .arg(ids.iter().map(AccountId::as_str).collect::<Vec<_>>()),
+        )
+        .await
     }
 
     /// The feed's mark of `id`: its last entry in the feed, if any.
