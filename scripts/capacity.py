@@ -13,6 +13,7 @@ Redis, where every transfer is one script, gives the comparison. Needs release
 binaries (built here).
 
     python3 scripts/capacity.py [--seconds 10] [--accounts 3000] [--mix transfer=100]
+                                [--cluster-only] [--server-args=--test-relay-off]
 """
 import argparse
 import json
@@ -96,13 +97,13 @@ class Nodes:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def run(cluster, seconds, accounts, mix):
+def run(cluster, seconds, accounts, mix, server_args=()):
     nodes = Nodes(3 if cluster else 1, cluster)
     urls = [f"redis://127.0.0.1:{p}" for p in nodes.ports]
     where = ["--redis-cluster-nodes", ",".join(urls)] if cluster else ["--redis-url", urls[0]]
     port = free_port()
     server = subprocess.Popen([os.path.join(BIN, "redbank-server"), "--listen", f"127.0.0.1:{port}", *where,
-                               "--log-level", "warn", "--batch-max-in-flight", "8"],
+                               "--log-level", "warn", "--batch-max-in-flight", "8", *server_args],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(port)
@@ -168,10 +169,12 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--accounts", type=int, default=3000)
     ap.add_argument("--mix", default="deposit=50,withdraw=50")
+    ap.add_argument("--server-args", default="", help="extra flags of the server (say --test-relay-off)")
+    ap.add_argument("--cluster-only", action="store_true", help="skip the run on one Redis")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--locked", "--bins"], cwd=ROOT, check=True)
-    for cluster in (False, True):
-        r = run(cluster, args.seconds, args.accounts, args.mix)
+    for cluster in (True,) if args.cluster_only else (False, True):
+        r = run(cluster, args.seconds, args.accounts, args.mix, tuple(args.server_args.split()))
         name = "3-primary cluster" if cluster else "one Redis"
         print(f"## {name}: {r['throughput']:.0f} ops/s, p50 {r['p50_ms']:.2f} ms, errors {r['errors']}, "
               f"money check {r['money_check']}, Redis CPU {r['redis_cpu_usec_per_op']:.1f} µs/op, "
