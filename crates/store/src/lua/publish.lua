@@ -35,22 +35,40 @@ local function later(a, b)
   return tonumber(as) > tonumber(bs)
 end
 
-local appended = 0
+-- Where each account's part of ARGV starts; then every mark in one HMGET, and
+-- (below) every mark moved in one HSET: a round publishes many accounts.
+local accounts, starts = {}, {}
 local i = 3
-for _ = 1, tonumber(ARGV[2]) do
-  local account, n = ARGV[i], tonumber(ARGV[i + 1])
-  local mark = redis.call('HGET', marks, account)
-  local last = nil
-  for k = i + 2, i + 1 + n do
+for a = 1, tonumber(ARGV[2]) do
+  accounts[a], starts[a] = ARGV[i], i
+  i = i + 2 + tonumber(ARGV[i + 1])
+end
+local current, moved = {}, {}
+if #accounts > 0 then
+  local read = redis.call('HMGET', marks, unpack(accounts))
+  for a = 1, #accounts do current[accounts[a]] = read[a] end
+end
+
+local appended = 0
+for a = 1, #accounts do
+  local account, s = accounts[a], starts[a]
+  -- A mark read above, or moved by this call (an account given twice).
+  local mark = current[account]
+  for k = s + 2, s + 1 + tonumber(ARGV[s + 1]) do
     if later(ARGV[k], mark) then
       redis.call('XADD', feed, '*', 'acct', account, 'entry', ARGV[k])
-      mark, last = ARGV[k], ARGV[k]
+      mark = ARGV[k]
+      moved[account] = true
       appended = appended + 1
     end
   end
-  if last then redis.call('HSET', marks, account, last) end
-  i = i + 2 + n
+  current[account] = mark
 end
+local writes = {}
+for account in pairs(moved) do
+  writes[#writes + 1], writes[#writes + 2] = account, current[account]
+end
+if #writes > 0 then redis.call('HSET', marks, unpack(writes)) end
 
 -- Events older than the retention go, at most once a second; the newest id
 -- removed is kept, so that a cursor before it is refused rather than skipped
