@@ -1,16 +1,18 @@
-//! The feed of every account's changes: one stream in a slot of its own, which a
-//! relay fills from the accounts' histories (publish.lua says how an entry gets in
-//! once and in order). Why a relay and not the change's own script: on a Redis
-//! Cluster a script writes only its own slot, and accounts live in theirs.
+//! The feed of every account's changes: one stream in a slot of its own whose
+//! entries name history entries (account, entry id); readers take each entry from
+//! its history. On one Redis each change's own script appends to it (prelude.lua's
+//! `append`). On a Redis Cluster a script writes only its own slot, so a relay
+//! fills it from the histories (publish.lua says how an entry gets in once and in
+//! order).
 //!
-//! How no entry is lost (ARCHITECTURE.md, "Change events"): every history entry is
-//! written in its change's atomic step; the replica that made a change hints its
-//! account (in memory, here) and its relay publishes the account soon after; a
-//! replica killed before its relay ran leaves the entry unpublished but still in
-//! the history, where the sweep ([`Store::feed_behind`]), which compares every
-//! account's last entry with its mark, finds it.
+//! How no entry is lost on a Cluster (ARCHITECTURE.md, "Change events"): every
+//! history entry is written in its change's atomic step; the replica that made a
+//! change hints its account (in memory, here) and its relay publishes the account
+//! soon after; a replica killed before its relay ran leaves the entry unpublished
+//! but still in the history, where the sweep ([`Store::feed_behind`]), which
+//! compares every account's last entry with its mark, finds it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -302,20 +304,25 @@ impl Store {
         if named.is_empty() {
             return Ok(Vec::new());
         }
-        let mut accounts: Vec<&AccountId> = named.iter().map(|(_, a, _)| a).collect();
-        accounts.sort();
-        accounts.dedup();
-        let read = |pipe: &mut redis::Pipeline, account: &AccountId| {
+        // Each account once, with the places in `named` of its entries, in order.
+        let mut groups: Vec<(&AccountId, Vec<usize>)> = Vec::new();
+        for (i, (_, account, _)) in named.iter().enumerate() {
+            match groups.iter_mut().find(|(a, _)| *a == account) {
+                Some((_, places)) => places.push(i),
+                None => groups.push((account, vec![i])),
+            }
+        }
+        // Per account: its currency, then one XRANGE of each of its entries.
+        let read = |pipe: &mut redis::Pipeline, account: &AccountId, places: &[usize]| {
             pipe.cmd("HGET").arg(keys::account(account)).arg("cur");
-            for (_, _, entry) in named.iter().filter(|(_, a, _)| a == account) {
-                pipe.cmd("XRANGE").arg(keys::log(account)).arg(entry).arg(entry);
+            for &i in places {
+                pipe.cmd("XRANGE").arg(keys::log(account)).arg(&named[i].2).arg(&named[i].2);
             }
         };
-        // Per account: its currency, then its entries in the feed's order.
         let replies: Vec<Vec<redis::Value>> = if self.exec.conn.is_cluster() {
-            let calls = accounts.iter().map(|account| {
+            let calls = groups.iter().map(|(account, places)| {
                 let mut pipe = redis::pipe();
-                read(&mut pipe, account);
+                read(&mut pipe, account, places);
                 async move {
                     let mut conn = self.exec.conn.clone();
                     self.call(pipe.query_async::<Vec<redis::Value>>(&mut conn)).await
@@ -324,41 +331,30 @@ impl Store {
             futures_util::future::join_all(calls).await.into_iter().collect::<Result<_, _>>()?
         } else {
             let mut pipe = redis::pipe();
-            for account in &accounts {
-                read(&mut pipe, account);
+            for (account, places) in &groups {
+                read(&mut pipe, account, places);
             }
             let mut conn = self.exec.conn.clone();
             let flat: Vec<redis::Value> = self.call(pipe.query_async(&mut conn)).await?;
             let mut flat = flat.into_iter();
-            accounts
-                .iter()
-                .map(|account| {
-                    let n = 1 + named.iter().filter(|(_, a, _)| a == *account).count();
-                    flat.by_ref().take(n).collect()
-                })
-                .collect()
+            groups.iter().map(|(_, places)| flat.by_ref().take(1 + places.len()).collect()).collect()
         };
-        let mut found: HashMap<(&AccountId, &str), Transaction> = HashMap::new();
-        for (account, replies) in accounts.iter().zip(replies) {
+        let mut found: Vec<Option<Transaction>> = vec![None; named.len()];
+        for ((account, places), replies) in groups.iter().zip(replies) {
             let mut replies = replies.into_iter();
             let currency: Option<String> = replies.next().map(parse).transpose()?.flatten();
+            // No currency: no account, so none of its entries.
             let Some(currency) = currency else { continue };
             let currency = redbank_domain::Currency::parse(&currency)
                 .map_err(|_| StoreError::Corrupt(format!("account {account} currency")))?;
-            for reply in replies {
-                let entries: RawEntries = parse(reply)?;
-                for (entry, kv) in entries {
-                    let t = reply::stream_entry(account, currency, entry, kv)?;
-                    let key = named
-                        .iter()
-                        .find(|(_, a, e)| a == *account && *e == t.id)
-                        .map(|(_, a, e)| (a, e.as_str()))
-                        .ok_or_else(|| StoreError::Corrupt(format!("entry {} not asked for", t.id)))?;
-                    found.insert(key, t);
+            for (&i, reply) in places.iter().zip(replies) {
+                let entry: RawEntries = parse(reply)?;
+                if let Some((id, kv)) = entry.into_iter().next() {
+                    found[i] = Some(reply::stream_entry(account, currency, id, kv)?);
                 }
             }
         }
-        Ok(named.iter().map(|(_, a, e)| found.remove(&(a, e.as_str()))).collect())
+        Ok(found)
     }
 
     /// The feed's marks of `ids` (each account's last entry in the feed), in order.
