@@ -109,12 +109,12 @@ fn request(
     headers: &[(&str, String)],
     body: Bytes,
 ) -> Result<http::Request<Full<Bytes>>, String> {
+    // An IPv6 address in brackets, the port only when it is not the scheme's own.
+    let name = if url.host().contains(':') { format!("[{}]", url.host()) } else { url.host().to_owned() };
     let host = if url.port() == if url.https() { 443 } else { 80 } {
-        url.host().to_owned()
-    } else if url.host().contains(':') {
-        format!("[{}]:{}", url.host(), url.port())
+        name
     } else {
-        format!("{}:{}", url.host(), url.port())
+        format!("{name}:{}", url.port())
     };
     let mut builder = http::Request::post(url.target())
         .header(http::header::HOST, host)
@@ -155,4 +155,21 @@ fn system_roots() -> Option<RootCertStore> {
         let _ = roots.add(cert);
     }
     (!roots.is_empty()).then_some(roots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_header_brackets_ipv6_and_names_only_a_port_not_the_schemes_own() {
+        let host = |url: &str| {
+            let r = request(&WebhookUrl::parse(url).unwrap(), &[], Bytes::new()).unwrap();
+            (r.headers()[http::header::HOST].to_str().unwrap().to_owned(), r.uri().to_string())
+        };
+        assert_eq!(host("https://x.example/h?q=1"), ("x.example".into(), "/h?q=1".into()));
+        assert_eq!(host("http://x.example:8080"), ("x.example:8080".into(), "/".into()));
+        assert_eq!(host("http://[::1]/h"), ("[::1]".into(), "/h".into()));
+        assert_eq!(host("https://[::1]:8443/"), ("[::1]:8443".into(), "/".into()));
+    }
 }
