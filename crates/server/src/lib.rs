@@ -12,6 +12,7 @@ pub mod config;
 pub mod events;
 mod health;
 mod holds_token;
+pub mod log_writer;
 pub mod metrics;
 pub mod page_token;
 mod recovery;

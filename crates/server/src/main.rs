@@ -7,6 +7,7 @@ use clap::Parser;
 /// mimalloc's thread-local heaps remove most of it. See docs/PERFORMANCE.md.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use redbank_server::log_writer::LogWriter;
 use redbank_server::traces::Traces;
 use redbank_server::{Config, LogFormat};
 use tracing_subscriber::EnvFilter;
@@ -27,13 +28,14 @@ async fn main() -> std::process::ExitCode {
     }
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let log_writer = LogWriter::stderr();
     let traces = match config.otlp_endpoint.as_deref() {
         // Without traces, the one global filter of before: nothing else listens.
         None => {
             let builder = tracing_subscriber::fmt()
                 .with_env_filter(filter)
                 .with_ansi(ansi)
-                .with_writer(std::io::stderr);
+                .with_writer(log_writer.clone());
             match config.log_format {
                 LogFormat::Json => builder.json().flatten_event(true).init(),
                 LogFormat::Text => builder.init(),
@@ -49,7 +51,7 @@ async fn main() -> std::process::ExitCode {
                     return std::process::ExitCode::FAILURE;
                 }
             };
-            let log = tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr);
+            let log = tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(log_writer.clone());
             let log = match config.log_format {
                 LogFormat::Json => log.json().flatten_event(true).boxed(),
                 LogFormat::Text => log.boxed(),
@@ -59,6 +61,13 @@ async fn main() -> std::process::ExitCode {
             Some(traces)
         }
     };
+    let code = serve(config, traces).await;
+    log_writer.flush();
+    code
+}
+
+/// Binds and serves until a signal; the exit code.
+async fn serve(config: Config, traces: Option<Traces>) -> std::process::ExitCode {
     if config.auth == redbank_server::auth::AuthMode::Off && !config.listen.ip().is_loopback() {
         tracing::error!(
             listen = %config.listen,

@@ -67,7 +67,9 @@ impl Poster {
         let invocation = crate::scripts::post::invocation(&self.script, ops, self.idempotency_ttl_secs);
         self.batch_changes.record(ops.len() as f64);
         let key = ops.first().and_then(|op| op.keys.first()).map_or("", String::as_str);
-        let replies: Vec<Fields> = self.exec.run(&self.metrics, &invocation, key).await?;
+        // Each reply is one string, its fields joined by NUL bytes (post.lua).
+        let joined: Vec<String> = self.exec.run(&self.metrics, &invocation, key).await?;
+        let replies: Vec<Fields> = joined.iter().map(|reply| crate::scripts::post::split(reply)).collect();
         if replies.len() != ops.len() {
             return Err(StoreError::Corrupt(format!("{} replies to {} changes", replies.len(), ops.len())));
         }

@@ -29,8 +29,13 @@
 --          required owner             a customer id, or '' for staff
 --          actor                      who asks (the history's audit trail)
 --
--- Reply: one reply per change, in order. {'OK', entry..., account...}; {'NO_CHANGE',
--- account...} for interest of zero (no entry written); or a refusal:
+-- Reply: one reply per change, in order, each one string: its fields joined by NUL
+-- bytes, as the change's record keeps them (no field can contain one; see `encode`
+-- in prelude.lua). A reply of 21 fields as one string costs Redis one bulk string
+-- to write and the server one to parse, against 22 (docs/PERFORMANCE.md, issue
+-- 25), and a replay answers the record's own string. The fields: {'OK', entry...,
+-- account...}; {'NO_CHANGE', account...} for interest of zero (no entry written);
+-- or a refusal:
 -- {REASON, balance, currency} for INSUFFICIENT_FUNDS (the available balance) and
 -- BALANCE_LIMIT_EXCEEDED (both remembered under the request id), {'CURRENCY_MISMATCH', currency, id},
 -- {'ACCOUNT_NOT_FOUND', id}, {'ACCOUNT_FROZEN', id}, {'ACCOUNT_CLOSED', id},
@@ -77,19 +82,43 @@ end
 
 local ttl, max_bal = ARGV[1], tonumber(ARGV[2])
 
+-- A record's reply as the joined string post.lua answers: nil when there is no
+-- record, `refusal` when the record was made by a request with other parameters.
+-- The record is `fp NUL reply`, and no fingerprint contains a NUL, so comparing
+-- the prefix is comparing the fingerprint (`recall` without splitting the reply).
+local function recall_joined(rec, fp, refusal)
+  if not rec then return nil end
+  if string.sub(rec, 1, #fp + 1) ~= fp .. '\0' then return refusal end
+  return string.sub(rec, #fp + 2)
+end
+
+-- Joins a reply, remembers it under the request id (if any) and the interest
+-- period (if any), and returns the joined string.
+local function settle(req, periods, period, fp, reply)
+  local joined = table.concat(reply, '\0')
+  if req or period ~= '' then
+    local rec = fp .. '\0' .. joined
+    if period ~= '' then redis.call('HSET', periods, period, rec) end
+    if req then redis.call('SET', req, rec, 'EX', ttl) end
+  end
+  return joined
+end
+
 -- One change. Returns its reply.
 local function post(acct, log, periods, req, kind, cur, amount_arg, den_arg, memo, rid, fp, id, period,
     owner, actor)
   local refused = denied(acct, owner)
   if refused then return refused end
 
-  local replayed = replay(req, fp)
-  if replayed then return replayed end
+  if req then
+    local replayed = recall_joined(redis.call('GET', req), fp, {'IDEMPOTENCY_KEY_REUSED'})
+    if replayed then return replayed end
+  end
 
   -- Interest for a period is posted once per account and period, kept forever (the
   -- request id record expires; this one must not).
   if period ~= '' then
-    local posted = recall(redis.call('HGET', periods, period), fp, {'INTEREST_ALREADY_POSTED', period})
+    local posted = recall_joined(redis.call('HGET', periods, period), fp, {'INTEREST_ALREADY_POSTED', period})
     if posted then return posted end
   end
 
@@ -110,20 +139,18 @@ local function post(acct, log, periods, req, kind, cur, amount_arg, den_arg, mem
   -- entries are positive. The account is answered unchanged; the period and the
   -- request id still remember it, so a rerun answers the same.
   if amount == 0 then
-    local reply = {'NO_CHANGE', account_part(a)}
-    if period ~= '' then redis.call('HSET', periods, period, encode(fp, reply)) end
-    return remember(req, fp, ttl, reply)
+    return settle(req, periods, period, fp, {'NO_CHANGE', account_part(a)})
   end
 
   local new_bal
   if kind == 'withdrawal' then
     local short = unavailable(a, amount)
-    if short then return remember(req, fp, ttl, short) end
+    if short then return settle(req, nil, '', fp, short) end
     new_bal = bal - amount
   else
     new_bal = bal + amount
     if new_bal > max_bal then
-      return remember(req, fp, ttl, {'BALANCE_LIMIT_EXCEEDED', a[3], a[2]})
+      return settle(req, nil, '', fp, {'BALANCE_LIMIT_EXCEEDED', a[3], a[2]})
     end
   end
 
@@ -132,9 +159,8 @@ local function post(acct, log, periods, req, kind, cur, amount_arg, den_arg, mem
   if kind == 'interest' then amount_s = int(amount) end
   redis.call('HSET', acct, 'bal', bal_s, 'ver', ver_s)
   local entry = append(log, kind, amount_s, bal_s, ver_s, rid, memo, actor, '', '', '')
-  local reply = {'OK', posted(entry, kind, amount_s, bal_s, ver_s, rid, memo, '', '', actor, a)}
-  if period ~= '' then redis.call('HSET', periods, period, encode(fp, reply)) end
-  return remember(req, fp, ttl, reply)
+  return settle(req, periods, period, fp,
+    {'OK', posted(entry, kind, amount_s, bal_s, ver_s, rid, memo, '', '', actor, a)})
 end
 
 local replies, k = {}, 1
@@ -149,6 +175,8 @@ for i = 3, #ARGV, 11 do
     if type(reply) == 'table' then reply = reply.err end
     reply = {'SCRIPT_ERROR', tostring(reply)}
   end
+  -- A refusal that is not remembered is still a table.
+  if type(reply) == 'table' then reply = table.concat(reply, '\0') end
   replies[#replies + 1] = reply
   k = k + nkeys
 end

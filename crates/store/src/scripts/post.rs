@@ -160,6 +160,11 @@ pub(crate) fn invocation<'a>(
     invocation
 }
 
+/// One change's reply as post.lua answers it, one string, split into its fields.
+pub(crate) fn split(joined: &str) -> Fields {
+    joined.split('\0').map(str::to_owned).collect()
+}
+
 /// One change's reply: the entry written, if any, and the account after it.
 pub(crate) fn decode(id: &AccountId, given: Option<Currency>, fields: &Fields) -> Result<Posted, StoreError> {
     if let Some((first, rest)) = fields.split_first()
