@@ -75,13 +75,14 @@ pub async fn run(store: Store, sweep_every: Duration, stop: CancellationToken) {
 /// hinted again.
 async fn publish_hinted(store: &Store) -> Result<(), redbank_store::StoreError> {
     loop {
-        let ids = store.take_feed_hints(PUBLISH_ACCOUNTS_MAX);
-        if ids.is_empty() {
+        let hinted = store.take_feed_hints(PUBLISH_ACCOUNTS_MAX);
+        if hinted.is_empty() {
             return Ok(());
         }
-        match store.publish(&ids).await {
+        match store.publish_tails(&hinted).await {
             Ok(more) => store.hint_feed(&more),
             Err(e) => {
+                let ids: Vec<_> = hinted.into_iter().map(|(id, _)| id).collect();
                 store.hint_feed(&ids);
                 return Err(e);
             }

@@ -73,9 +73,17 @@ impl Poster {
         if replies.len() != ops.len() {
             return Err(StoreError::Corrupt(format!("{} replies to {} changes", replies.len(), ops.len())));
         }
-        for op in ops {
-            if let Some(key) = op.keys.first() {
-                self.hints.hint_key(key);
+        // The feed's relay (on a Cluster) is told each entry written and the
+        // account's version after it, so that it publishes without reading the
+        // history (publish.lua). A refusal wrote no entry.
+        for (op, reply) in ops.iter().zip(&replies) {
+            if let (Some(key), [ok, entry, _, _, _, version, ..]) = (op.keys.first(), reply.as_slice())
+                && ok == "OK"
+            {
+                match version.parse() {
+                    Ok(version) => self.hints.hint_entry(key, version, entry),
+                    Err(_) => self.hints.hint_key(key),
+                }
             }
         }
         Ok(replies)

@@ -12,7 +12,7 @@
 //! but still in the history, where the sweep ([`Store::feed_behind`]), which
 //! compares every account's last entry with its mark, finds it.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -49,11 +49,24 @@ pub struct FeedRead {
     pub cursor: EventCursor,
 }
 
+/// What a replica knows of an account's entries not yet published: the entries
+/// its own changes wrote, each with the account's version after it (a change's
+/// reply says both), or nothing (read the history after the feed's mark).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tail {
+    /// Read the account's history after its mark.
+    Read,
+    /// These entries, as (version, entry id), in the order they were written; the
+    /// feed's script appends them if they follow its mark without a gap, and
+    /// answers the account as one to read otherwise.
+    Known(Vec<(u64, String)>),
+}
+
 /// Accounts changed by this replica and not yet published (on a Cluster; on one
 /// Redis the changes publish themselves, and nothing is hinted).
 pub(crate) struct FeedHints {
     enabled: bool,
-    accounts: Mutex<HashSet<AccountId>>,
+    accounts: Mutex<HashMap<AccountId, Tail>>,
     changed: Notify,
 }
 
@@ -62,16 +75,31 @@ impl FeedHints {
         Self { enabled, accounts: Mutex::default(), changed: Notify::new() }
     }
 
-    pub(crate) fn hint(&self, id: &AccountId) {
+    /// Notes `id` with what is known of its new entries; `entry` None: nothing.
+    fn note(&self, id: &AccountId, entry: Option<(u64, &str)>) {
         if !self.enabled {
             return;
         }
         let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
-        if accounts.len() < HINTS_MAX && !accounts.contains(id) {
-            accounts.insert(id.clone());
-            drop(accounts);
+        let fresh = !accounts.contains_key(id);
+        if fresh && accounts.len() >= HINTS_MAX {
+            return;
+        }
+        let tail = accounts.entry(id.clone()).or_insert_with(|| Tail::Known(Vec::new()));
+        match (tail, entry) {
+            (Tail::Known(known), Some((version, entry))) if known.len() < PUBLISH_ENTRIES_MAX => {
+                known.push((version, entry.to_owned()));
+            }
+            (tail, _) => *tail = Tail::Read,
+        }
+        drop(accounts);
+        if fresh {
             self.changed.notify_one();
         }
+    }
+
+    pub(crate) fn hint(&self, id: &AccountId) {
+        self.note(id, None);
     }
 
     /// The key of an account's hash, as scripts are run with: its account hinted.
@@ -84,14 +112,30 @@ impl FeedHints {
         }
     }
 
-    fn take(&self, max: usize) -> Vec<AccountId> {
-        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
-        let taken: Vec<AccountId> = accounts.iter().take(max).cloned().collect();
-        for id in &taken {
-            accounts.remove(id);
+    /// The entry a change wrote to the account of `key` (its hash's key), and the
+    /// account's version after it.
+    pub(crate) fn hint_entry(&self, key: &str, version: u64, entry: &str) {
+        if !self.enabled {
+            return;
         }
-        taken
+        if let Some(id) = keys::account_of(key) {
+            self.note(&id, Some((version, entry)));
+        }
     }
+
+    fn take(&self, max: usize) -> Vec<(AccountId, Tail)> {
+        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        let taken: Vec<AccountId> = accounts.keys().take(max).cloned().collect();
+        taken.into_iter().filter_map(|id| accounts.remove_entry(&id)).collect()
+    }
+}
+
+/// The account's version after a history entry (its `version` field).
+fn entry_version(entry: &str, kv: &[String]) -> Result<u64, StoreError> {
+    kv.chunks_exact(2)
+        .find(|pair| pair[0] == "version")
+        .and_then(|pair| pair[1].parse().ok())
+        .ok_or_else(|| StoreError::Corrupt(format!("history entry {entry} has no version")))
 }
 
 /// A stream id of the feed as a cursor.
@@ -113,8 +157,9 @@ fn feed_entry(id: &str, kv: &[String]) -> Result<(EventCursor, AccountId, String
 }
 
 impl Store {
-    /// Accounts this replica changed and has not published, at most `max`.
-    pub fn take_feed_hints(&self, max: usize) -> Vec<AccountId> {
+    /// Accounts this replica changed and has not published, at most `max`, with
+    /// what it knows of their new entries.
+    pub fn take_feed_hints(&self, max: usize) -> Vec<(AccountId, Tail)> {
         self.hints.take(max)
     }
 
@@ -130,26 +175,36 @@ impl Store {
     }
 
     /// Publishes the entries of `ids` not yet in the feed (at most
-    /// [`PUBLISH_ENTRIES_MAX`] each) with publish.lua. Returns the accounts that
-    /// have more.
+    /// [`PUBLISH_ENTRIES_MAX`] each), read from their histories. Returns the
+    /// accounts that have more.
     pub async fn publish(&self, ids: &[AccountId]) -> Result<Vec<AccountId>, StoreError> {
+        let read: Vec<(AccountId, Tail)> = ids.iter().map(|id| (id.clone(), Tail::Read)).collect();
+        self.publish_tails(&read).await
+    }
+
+    /// Publishes what `hinted` names with publish.lua: an account's known entries
+    /// as they are (no history read), the others' read from their histories after
+    /// their marks. Returns the accounts to publish again by reading: those with
+    /// more than [`PUBLISH_ENTRIES_MAX`], and those whose known entries did not
+    /// follow their mark (another replica's change between, not yet published).
+    pub async fn publish_tails(&self, hinted: &[(AccountId, Tail)]) -> Result<Vec<AccountId>, StoreError> {
+        let mut invocation = self.scripts.publish.key(keys::FEED);
+        invocation
+            .key(keys::FEED_MARKS)
+            .key(keys::FEED_META)
+            .key(keys::FEED_VERSIONS)
+            .arg(self.feed_retention.as_millis() as u64);
         if !self.exec.conn.is_cluster() {
             // One Redis: every change wrote its own event; only the trim is left.
-            let mut invocation = self.scripts.publish.key(keys::FEED);
-            invocation
-                .key(keys::FEED_MARKS)
-                .key(keys::FEED_META)
-                .arg(self.feed_retention.as_millis() as u64)
-                .arg(0);
-            let _: i64 = self.exec.run(&self.metrics.publish, &invocation, keys::FEED).await?;
+            invocation.arg(0);
+            let _: Vec<String> = self.exec.run(&self.metrics.publish, &invocation, keys::FEED).await?;
             return Ok(Vec::new());
         }
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let marks = self.feed_marks(ids).await?;
+        let to_read: Vec<&AccountId> =
+            hinted.iter().filter(|(_, tail)| *tail == Tail::Read).map(|(id, _)| id).collect();
+        let marks = if to_read.is_empty() { Vec::new() } else { self.feed_marks(&to_read).await? };
         // Each account's history after its mark, in its own slot, all at once.
-        let reads = ids.iter().zip(&marks).map(|(id, mark)| async move {
+        let reads = to_read.iter().zip(&marks).map(|(id, mark)| async move {
             let from = mark.as_ref().map_or_else(|| "-".to_owned(), |m| format!("({m}"));
             self.query::<RawEntries>(
                 redis::cmd("XRANGE")
@@ -161,33 +216,45 @@ impl Store {
             )
             .await
         });
-        let read: Vec<RawEntries> =
-            futures_util::future::join_all(reads).await.into_iter().collect::<Result<_, _>>()?;
-        let (mut accounts, mut events, mut more) = (0usize, 0usize, Vec::new());
+        let mut read = futures_util::future::join_all(reads).await.into_iter();
+        let (mut accounts, mut more) = (0usize, Vec::new());
         let mut args: Vec<String> = Vec::new();
-        for (id, entries) in ids.iter().zip(read) {
+        for (id, tail) in hinted {
+            let (how, entries) = match tail {
+                Tail::Known(known) => ("known", known.clone()),
+                Tail::Read => {
+                    let entries =
+                        read.next().ok_or_else(|| StoreError::Corrupt("a read missing".into()))??;
+                    if entries.len() >= PUBLISH_ENTRIES_MAX {
+                        more.push(id.clone());
+                    }
+                    let versioned = entries
+                        .into_iter()
+                        .map(|(entry, kv)| Ok((entry_version(&entry, &kv)?, entry)))
+                        .collect::<Result<Vec<_>, StoreError>>()?;
+                    ("read", versioned)
+                }
+            };
             if entries.is_empty() {
                 continue;
             }
-            if entries.len() >= PUBLISH_ENTRIES_MAX {
-                more.push(id.clone());
-            }
             accounts += 1;
-            events += entries.len();
-            args.extend([id.to_string(), entries.len().to_string()]);
-            args.extend(entries.into_iter().map(|(entry, _)| entry));
+            args.extend([id.to_string(), how.to_owned(), entries.len().to_string()]);
+            for (version, entry) in entries {
+                args.extend([version.to_string(), entry]);
+            }
         }
-        if events == 0 {
+        if accounts == 0 {
             return Ok(more);
         }
-        let mut invocation = self.scripts.publish.key(keys::FEED);
-        invocation
-            .key(keys::FEED_MARKS)
-            .key(keys::FEED_META)
-            .arg(self.feed_retention.as_millis() as u64)
-            .arg(accounts)
-            .arg(args);
-        let _: i64 = self.exec.run(&self.metrics.publish, &invocation, keys::FEED).await?;
+        invocation.arg(accounts).arg(args);
+        let gaps: Vec<String> = self.exec.run(&self.metrics.publish, &invocation, keys::FEED).await?;
+        for gap in gaps {
+            let id = AccountId::parse(&gap).map_err(|_| StoreError::Corrupt(format!("feed gap {gap:?}")))?;
+            if !more.contains(&id) {
+                more.push(id);
+            }
+        }
         Ok(more)
     }
 
@@ -209,7 +276,7 @@ impl Store {
         if ids.is_empty() {
             return Ok((ids, next));
         }
-        let marks = self.feed_marks(&ids).await?;
+        let marks = self.feed_marks(&ids.iter().collect::<Vec<_>>()).await?;
         let lasts = ids.iter().map(|id| async move {
             let last: RawEntries = self
                 .query(redis::cmd("XREVRANGE").arg(keys::log(id)).arg("+").arg("-").arg("COUNT").arg(1))
@@ -358,11 +425,11 @@ impl Store {
     }
 
     /// The feed's marks of `ids` (each account's last entry in the feed), in order.
-    async fn feed_marks(&self, ids: &[AccountId]) -> Result<Vec<Option<String>>, StoreError> {
+    async fn feed_marks(&self, ids: &[&AccountId]) -> Result<Vec<Option<String>>, StoreError> {
         self.query(
             redis::cmd("HMGET")
                 .arg(keys::FEED_MARKS)
-                .arg(ids.iter().map(AccountId::as_str).collect::<Vec<_>>()),
+                .arg(ids.iter().map(|id| id.as_str()).collect::<Vec<_>>()),
         )
         .await
     }

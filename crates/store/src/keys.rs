@@ -102,6 +102,11 @@ pub const FEED: &str = "feed:{events}";
 /// id -> entry id), moved by the same script that appends.
 pub const FEED_MARKS: &str = "feed:{events}:marks";
 
+/// The account's version after its mark's entry (a hash: account id -> version),
+/// moved with the mark: how publish.lua tells that a change's entry follows the
+/// mark without a gap (versions count an account's entries one by one).
+pub const FEED_VERSIONS: &str = "feed:{events}:versions";
+
 /// The feed's bookkeeping (a hash): when it was last trimmed, and the newest
 /// event id trimmed away (a cursor before it has lost events).
 pub const FEED_META: &str = "feed:{events}:meta";

@@ -50,7 +50,7 @@ pub use batch::BatchConfig;
 pub use daily::{DailyBalances, PeriodPosting};
 pub use error::StoreError;
 pub use events::Followed;
-pub use feed::{FeedEvent, FeedRead, HINTS_MAX, PUBLISH_ACCOUNTS_MAX, PUBLISH_ENTRIES_MAX};
+pub use feed::{FeedEvent, FeedRead, HINTS_MAX, PUBLISH_ACCOUNTS_MAX, PUBLISH_ENTRIES_MAX, Tail};
 pub use history::{HistoryPage, HistoryQuery, StatementCursor, StatementPage};
 pub use holds::{CrashPoint, DUE_GRACE, Recovered};
 pub use ledger::{Applied, PostRequest, Posted, Transferred};

@@ -11,6 +11,8 @@ pub(crate) mod holds;
 #[cfg(test)]
 mod on_cluster;
 pub(crate) mod post;
+#[cfg(test)]
+mod publish;
 pub(crate) mod set_state;
 pub(crate) mod transfer;
 
