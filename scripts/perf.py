@@ -243,6 +243,9 @@ def main():
     ap.add_argument("--this-args", default="", help="extra flags of this build's server in --ab")
     ap.add_argument("--other-args", default="", help="extra flags of the other server in --ab")
     ap.add_argument("--replica", action="store_true", help="in --ab, give each run's Redis a replica")
+    ap.add_argument("--with-redis-benchmark", action="store_true",
+                    help="in --ab, also run redis-benchmark on the deposit script in each round (64 clients with "
+                         "the 64-in-flight runs, 1 client with the 1-in-flight runs) and print both builds' ratios to it")
     args = ap.parse_args()
     if args.ab_ref:
         args.ab = reference_build(args.ab_ref)
@@ -253,16 +256,29 @@ def main():
         print("| scenario | this ops/s | other ops/s | this / other | this p50 ms | other p50 ms "
               "| this server CPU µs/op | other server CPU µs/op |")
         print("|---|---|---|---|---|---|---|---|")
-        for name, kw in (("64 in flight", {"concurrency": 64}), ("1 in flight", {"concurrency": 1, "connections": 1})):
-            this, other = [], []
+        ratios = []
+        for name, kw, rb in (("64 in flight", {"concurrency": 64}, (64, 200_000)),
+                             ("1 in flight", {"concurrency": 1, "connections": 1}, (1, 20_000))):
+            this, other, bare = [], [], []
             for _ in range(args.runs):
                 this.append(bench(args.seconds, server_bin=BIN, server_args=this_args, redis_replica=args.replica, **kw))
                 other.append(bench(args.seconds, server_bin=other_bin, server_args=other_args,
                                    redis_replica=args.replica, **kw))
+                if args.with_redis_benchmark:
+                    bare.append(redis_benchmark(*rb))
             t, o = median(this, "throughput"), median(other, "throughput")
             print(f"| {name} | {t:.0f} | {o:.0f} | {t / o:.3f} | {median(this, 'p50_ms'):.3f} | "
                   f"{median(other, 'p50_ms'):.3f} | {median(this, 'server_cpu_usec_per_op'):.1f} | "
                   f"{median(other, 'server_cpu_usec_per_op'):.1f} |", flush=True)
+            if bare:
+                b, bp50 = median(bare, "throughput"), median(bare, "p50_ms")
+                ratios.append(f"| {name} | {b:.0f} | {bp50:.3f} | {t / b:.2f} | {o / b:.2f} | "
+                              f"{median(this, 'p50_ms') / bp50:.2f} | {median(other, 'p50_ms') / bp50:.2f} |")
+        if ratios:
+            print("\n| scenario | redis-benchmark ops/s | redis-benchmark p50 ms | this / it (ops) | other / it (ops) "
+                  "| this / it (p50) | other / it (p50) |")
+            print("|---|---|---|---|---|---|---|")
+            print("\n".join(ratios))
         return
     if args.script_batches:
         print("| changes per call | deposits/s | µs per call | µs per deposit |")

@@ -112,16 +112,23 @@ impl Executor {
             redbank.script = metrics.name,
             redbank.key = key,
         );
-        async {
-            let mut conn = self.conn.clone();
-            let started = Instant::now();
-            let result = self.call(invocation.invoke_async(&mut conn)).await;
-            metrics.record(started, &result);
-            let reply = result?;
-            self.replication.confirm(&mut conn, key, self.call_timeout).await?;
-            Ok(reply)
-        }
-        .instrument(span)
+        // Boxed: redis-rs's invocation (EVALSHA, and SCRIPT LOAD on NOSCRIPT) and
+        // the replica wait make a future of kilobytes, which every caller's future
+        // would otherwise hold inline and copy as each layer (store, bank, handler,
+        // tonic) builds and moves its own: one allocation per script call instead
+        // (memmove was 6% of the server's CPU under load; docs/PERFORMANCE.md).
+        Box::pin(
+            async {
+                let mut conn = self.conn.clone();
+                let started = Instant::now();
+                let result = self.call(invocation.invoke_async(&mut conn)).await;
+                metrics.record(started, &result);
+                let reply = result?;
+                self.replication.confirm(&mut conn, key, self.call_timeout).await?;
+                Ok(reply)
+            }
+            .instrument(span),
+        )
         .await
     }
 }
