@@ -27,7 +27,6 @@ use redis::Script;
 use tokio::sync::oneshot;
 
 use crate::StoreError;
-use crate::reply::Fields;
 use crate::scripts::post::PostOp;
 
 /// How changes are gathered.
@@ -62,14 +61,13 @@ pub(crate) struct Poster {
 }
 
 impl Poster {
-    /// One script call of every change in `ops`; the replies in the same order.
-    pub async fn post(&self, ops: &[&PostOp]) -> Result<Vec<Fields>, StoreError> {
+    /// One script call of every change in `ops`; the replies in the same order,
+    /// each one string of NUL-joined fields (post.lua; `scripts::post::decode`).
+    pub async fn post(&self, ops: &[&PostOp]) -> Result<Vec<String>, StoreError> {
         let invocation = crate::scripts::post::invocation(&self.script, ops, self.idempotency_ttl_secs);
         self.batch_changes.record(ops.len() as f64);
         let key = ops.first().and_then(|op| op.keys.first()).map_or("", String::as_str);
-        // Each reply is one string, its fields joined by NUL bytes (post.lua).
-        let joined: Vec<String> = self.exec.run(&self.metrics, &invocation, key).await?;
-        let replies: Vec<Fields> = joined.iter().map(|reply| crate::scripts::post::split(reply)).collect();
+        let replies: Vec<String> = self.exec.run(&self.metrics, &invocation, key).await?;
         if replies.len() != ops.len() {
             return Err(StoreError::Corrupt(format!("{} replies to {} changes", replies.len(), ops.len())));
         }
@@ -77,8 +75,9 @@ impl Poster {
         // account's version after it, so that it publishes without reading the
         // history (publish.lua). A refusal wrote no entry.
         for (op, reply) in ops.iter().zip(&replies) {
-            if let (Some(key), [ok, entry, _, _, _, version, ..]) = (op.keys.first(), reply.as_slice())
-                && ok == "OK"
+            let mut fields = reply.split('\0');
+            if let (Some(key), Some("OK"), Some(entry), Some(version)) =
+                (op.keys.first(), fields.next(), fields.next(), fields.nth(3))
             {
                 match version.parse() {
                     Ok(version) => self.hints.hint_entry(key, version, entry),
@@ -94,14 +93,14 @@ struct Job {
     op: PostOp,
     /// On a cluster, the slot of the change's account; None on one Redis.
     slot: Option<redis::cluster_routing::Slot>,
-    reply: oneshot::Sender<Result<Fields, StoreError>>,
+    reply: oneshot::Sender<Result<String, StoreError>>,
 }
 
 /// Whether a change goes now, alone, or waits in the queue for the next call.
 #[expect(clippy::large_enum_variant, reason = "a local of one match, never stored")]
 enum Turn {
     Now(PostOp),
-    Queued(oneshot::Receiver<Result<Fields, StoreError>>),
+    Queued(oneshot::Receiver<Result<String, StoreError>>),
 }
 
 #[derive(Default)]
@@ -137,7 +136,7 @@ impl Batcher {
     }
 
     /// Applies one change, alone or in a batch; its reply.
-    pub async fn post(self: &Arc<Self>, op: PostOp) -> Result<Fields, StoreError> {
+    pub async fn post(self: &Arc<Self>, op: PostOp) -> Result<String, StoreError> {
         let turn = {
             let mut state = self.lock();
             if state.in_flight < self.config.max_in_flight {
@@ -220,7 +219,7 @@ impl Batcher {
 }
 
 /// Sends each caller its reply, or the call's failure.
-fn answer(jobs: Vec<Job>, result: Result<Vec<Fields>, StoreError>) {
+fn answer(jobs: Vec<Job>, result: Result<Vec<String>, StoreError>) {
     match result {
         Ok(replies) => {
             for (job, reply) in jobs.into_iter().zip(replies) {

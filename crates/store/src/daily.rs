@@ -145,16 +145,15 @@ fn posting(
 ) -> Result<PeriodPosting, StoreError> {
     let corrupt = || StoreError::Corrupt(format!("interest record {period} of {id}"));
     let period = InterestPeriod::parse(period).map_err(|_| corrupt())?;
-    let mut parts = record.split('\0');
-    let fingerprint = parts.next().ok_or_else(corrupt)?;
+    // The record is the fingerprint and the reply, joined by NUL bytes.
+    let (fingerprint, reply) = record.split_once('\0').ok_or_else(corrupt)?;
     let rate = fingerprint
         .split('|')
         .nth(1)
         .and_then(|micro| micro.parse().ok())
         .and_then(AnnualRate::from_micro_percent)
         .ok_or_else(corrupt)?;
-    let reply: Vec<String> = parts.map(str::to_owned).collect();
-    let amount = scripts::post::decode(id, None, &reply)?
+    let amount = scripts::post::decode(id, None, reply)?
         .transaction
         .map_or(Money::zero(currency), |t| Money::from_minor(currency, t.amount.minor()));
     Ok(PeriodPosting { period, rate, amount })

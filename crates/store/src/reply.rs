@@ -11,9 +11,6 @@ use redbank_domain::{
 
 use crate::{ArchivePoint, StoreError};
 
-/// A script reply of one change: a flat array of strings.
-pub(crate) type Fields = Vec<String>;
-
 /// type, cur, bal, ver, ctime, state, state reason, state time, owner, held.
 pub(crate) const ACCOUNT_FIELDS: usize = crate::scripts::ACCOUNT_FIELDS.len();
 /// id, kind, amount, balance, version, request id, memo, counterparty, transfer id,
@@ -45,8 +42,8 @@ fn memo(text: &str) -> Result<Memo, StoreError> {
 
 /// A refusal reply, as the domain error it stands for. `given` is the currency of
 /// the request's amount, which a CURRENCY_MISMATCH reply does not repeat.
-pub(crate) fn refusal(fields: &[String], given: Option<Currency>) -> StoreError {
-    let field = |i: usize| fields.get(i).map(String::as_str).unwrap_or_default();
+pub(crate) fn refusal<S: AsRef<str>>(fields: &[S], given: Option<Currency>) -> StoreError {
+    let field = |i: usize| fields.get(i).map(AsRef::as_ref).unwrap_or_default();
     // INSUFFICIENT_FUNDS, BALANCE_LIMIT_EXCEEDED and BALANCE_NOT_ZERO carry a
     // balance and its currency.
     let balance = || -> Result<Money, StoreError> {
@@ -86,13 +83,13 @@ pub(crate) fn refusal(fields: &[String], given: Option<Currency>) -> StoreError 
 }
 
 /// The parts after 'OK', or the refusal.
-pub(crate) fn ok_parts(
-    fields: &[String],
+pub(crate) fn ok_parts<S: AsRef<str>>(
+    fields: &[S],
     given: Option<Currency>,
     parts_len: usize,
-) -> Result<&[String], StoreError> {
+) -> Result<&[S], StoreError> {
     match fields.split_first() {
-        Some((ok, rest)) if ok == "OK" => {
+        Some((ok, rest)) if ok.as_ref() == "OK" => {
             if rest.len() == parts_len {
                 Ok(rest)
             } else {
@@ -105,10 +102,12 @@ pub(crate) fn ok_parts(
 
 /// An account part: type, cur, bal, ver, ctime, state, state reason, state time,
 /// owner ('' for none), held.
-pub(crate) fn account(id: &AccountId, f: &[String]) -> Result<Account, StoreError> {
+pub(crate) fn account<S: AsRef<str>>(id: &AccountId, f: &[S]) -> Result<Account, StoreError> {
     let [kind, cur, bal, ver, ctime, state, reason, stime, owner, held] = f else {
         return Err(corrupt(format!("account part has {} fields", f.len())));
     };
+    let [kind, cur, bal, ver, ctime, state, reason, stime, owner, held] =
+        [kind, cur, bal, ver, ctime, state, reason, stime, owner, held].map(AsRef::as_ref);
     let cur = currency(cur)?;
     Ok(Account {
         id: id.clone(),
@@ -126,12 +125,18 @@ pub(crate) fn account(id: &AccountId, f: &[String]) -> Result<Account, StoreErro
 
 /// An entry part: id, kind, amount, balance, version, request id, memo,
 /// counterparty, transfer id, actor ('' for entries older than the audit trail).
-pub(crate) fn entry(id: &AccountId, currency: Currency, f: &[String]) -> Result<Transaction, StoreError> {
+pub(crate) fn entry<S: AsRef<str>>(
+    id: &AccountId,
+    currency: Currency,
+    f: &[S],
+) -> Result<Transaction, StoreError> {
     let [entry_id, kind, amount, bal, ver, rid, text, counterparty, transfer, actor] = f else {
         return Err(corrupt(format!("entry part has {} fields", f.len())));
     };
+    let [entry_id, kind, amount, bal, ver, rid, text, counterparty, transfer, actor] =
+        [entry_id, kind, amount, bal, ver, rid, text, counterparty, transfer, actor].map(AsRef::as_ref);
     Ok(Transaction {
-        id: entry_id.clone(),
+        id: entry_id.to_owned(),
         account_id: id.clone(),
         kind: TransactionKind::from_code(kind).ok_or_else(|| corrupt(format!("kind {kind:?}")))?,
         amount: Money::from_minor(currency, int("amount", amount)?),
@@ -141,7 +146,7 @@ pub(crate) fn entry(id: &AccountId, currency: Currency, f: &[String]) -> Result<
         create_time_millis: entry_millis(entry_id)?,
         account_version: int("version", ver)?,
         counterparty: if counterparty.is_empty() { None } else { Some(account_id(counterparty)?) },
-        transfer_id: if transfer.is_empty() { None } else { Some(transfer.clone()) },
+        transfer_id: if transfer.is_empty() { None } else { Some(transfer.to_owned()) },
         counterparty_version: None,
         actor: if actor.is_empty() {
             None
@@ -183,9 +188,9 @@ pub(crate) fn hold(account: &AccountId, f: &[String]) -> Result<Hold, StoreError
 
 /// An entry part and the account part after it (every script's reply of a change
 /// that wrote an entry carries one per account it changed).
-pub(crate) fn entry_then_account(
+pub(crate) fn entry_then_account<S: AsRef<str>>(
     id: &AccountId,
-    part: &[String],
+    part: &[S],
 ) -> Result<(Transaction, Account), StoreError> {
     if part.len() != ENTRY_FIELDS + ACCOUNT_FIELDS {
         return Err(corrupt(format!("a change's reply has {} fields", part.len())));
@@ -196,10 +201,10 @@ pub(crate) fn entry_then_account(
 }
 
 /// `{'OK', entry..., account...}` or a refusal.
-pub(crate) fn entry_and_account(
+pub(crate) fn entry_and_account<S: AsRef<str>>(
     id: &AccountId,
     given: Option<Currency>,
-    fields: &[String],
+    fields: &[S],
 ) -> Result<(Transaction, Account), StoreError> {
     entry_then_account(id, ok_parts(fields, given, ENTRY_FIELDS + ACCOUNT_FIELDS)?)
 }
@@ -367,7 +372,7 @@ mod tests {
             Err(StoreError::ArchiveChanged(_))
         ));
         assert!(crate::scripts::archive::decode(&["OK".into()]).is_ok());
-        assert!(matches!(refusal(&["SCRIPT_ERROR".into(), "boom".into()], None), StoreError::Corrupt(_)));
-        assert!(matches!(refusal(&["DEADLINE_PASSED".into()], None), StoreError::DeadlinePassed));
+        assert!(matches!(refusal(&["SCRIPT_ERROR", "boom"], None), StoreError::Corrupt(_)));
+        assert!(matches!(refusal(&["DEADLINE_PASSED"], None), StoreError::DeadlinePassed));
     }
 }

@@ -70,7 +70,7 @@ async fn every_script_runs_in_one_slot_on_a_real_cluster_and_a_cross_slot_transf
                 PostOp::new(a, &BalanceChange::Deposit(usd(10_000)), Some(&rid), &Memo::default(), &alice);
             let reply: Vec<String> =
                 post::invocation(&scripts.post, &[&op], TTL).invoke_async(&mut conn).await.unwrap();
-            let posted = post::decode(a, given, &post::split(&reply[0])).unwrap();
+            let posted = post::decode(a, given, &reply[0]).unwrap();
             assert_eq!(posted.account.balance.minor(), 10_000);
             assert_eq!(posted.transaction.unwrap().actor.unwrap().as_str(), "key:0123456789abcdef");
         }
@@ -81,7 +81,7 @@ async fn every_script_runs_in_one_slot_on_a_real_cluster_and_a_cross_slot_transf
         let (op, given) = PostOp::new(a, &change, None, &Memo::default(), &staff);
         let reply: Vec<String> =
             post::invocation(&scripts.post, &[&op], TTL).invoke_async(&mut conn).await.unwrap();
-        assert_eq!(post::decode(a, given, &post::split(&reply[0])).unwrap().account.balance.minor(), 10_500);
+        assert_eq!(post::decode(a, given, &reply[0]).unwrap().account.balance.minor(), 10_500);
         // Freeze and unfreeze, by its owner and by staff.
         for (change, by) in [(StateChange::Freeze, &alice), (StateChange::Unfreeze, &staff)] {
             let reason = Reason::parse("check").unwrap();

@@ -4,7 +4,7 @@ use redbank_domain::interest::interest_fraction;
 use redbank_domain::limits::MAX_BALANCE_MINOR;
 use redbank_domain::{AccountId, BalanceChange, Currency, CustomerId, Memo, Principal, RequestId};
 
-use crate::reply::{self, Fields};
+use crate::reply;
 use crate::{Posted, StoreError, keys};
 
 /// One change, as post.lua takes it: its keys, and its ARGV in the order of the
@@ -160,18 +160,15 @@ pub(crate) fn invocation<'a>(
     invocation
 }
 
-/// One change's reply as post.lua answers it, one string, split into its fields.
-pub(crate) fn split(joined: &str) -> Fields {
-    joined.split('\0').map(str::to_owned).collect()
-}
-
-/// One change's reply: the entry written, if any, and the account after it.
-pub(crate) fn decode(id: &AccountId, given: Option<Currency>, fields: &Fields) -> Result<Posted, StoreError> {
-    if let Some((first, rest)) = fields.split_first()
+/// One change's reply (post.lua answers its fields joined by NUL bytes): the entry
+/// written, if any, and the account after it. The fields are read where they lie.
+pub(crate) fn decode(id: &AccountId, given: Option<Currency>, joined: &str) -> Result<Posted, StoreError> {
+    let fields: Vec<&str> = joined.split('\0').collect();
+    if let Some((&first, rest)) = fields.split_first()
         && first == "NO_CHANGE"
     {
         return Ok(Posted { transaction: None, account: reply::account(id, rest)? });
     }
-    let (entry, account) = reply::entry_and_account(id, given, fields)?;
+    let (entry, account) = reply::entry_and_account(id, given, &fields)?;
     Ok(Posted { transaction: Some(entry), account })
 }
