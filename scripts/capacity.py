@@ -97,12 +97,12 @@ class Nodes:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def run(cluster, seconds, accounts, mix, server_args=()):
+def run(cluster, seconds, accounts, mix, server_args=(), server_bin=BIN):
     nodes = Nodes(3 if cluster else 1, cluster)
     urls = [f"redis://127.0.0.1:{p}" for p in nodes.ports]
     where = ["--redis-cluster-nodes", ",".join(urls)] if cluster else ["--redis-url", urls[0]]
     port = free_port()
-    server = subprocess.Popen([os.path.join(BIN, "redbank-server"), "--listen", f"127.0.0.1:{port}", *where,
+    server = subprocess.Popen([os.path.join(server_bin, "redbank-server"), "--listen", f"127.0.0.1:{port}", *where,
                                "--log-level", "warn", "--batch-max-in-flight", "8", *server_args],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -171,10 +171,13 @@ def main():
     ap.add_argument("--mix", default="deposit=50,withdraw=50")
     ap.add_argument("--server-args", default="", help="extra flags of the server (say --test-relay-off)")
     ap.add_argument("--cluster-only", action="store_true", help="skip the run on one Redis")
+    ap.add_argument("--server-bin", default=BIN,
+                    help="the directory of the redbank-server to measure (another build's target/release); "
+                         "the load generator is this build's")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--locked", "--bins"], cwd=ROOT, check=True)
     for cluster in (True,) if args.cluster_only else (False, True):
-        r = run(cluster, args.seconds, args.accounts, args.mix, tuple(args.server_args.split()))
+        r = run(cluster, args.seconds, args.accounts, args.mix, tuple(args.server_args.split()), args.server_bin)
         name = "3-primary cluster" if cluster else "one Redis"
         print(f"## {name}: {r['throughput']:.0f} ops/s, p50 {r['p50_ms']:.2f} ms, errors {r['errors']}, "
               f"money check {r['money_check']}, Redis CPU {r['redis_cpu_usec_per_op']:.1f} µs/op, "
