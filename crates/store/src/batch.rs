@@ -73,16 +73,18 @@ impl Poster {
         }
         // The feed's relay (on a Cluster) is told each entry written and the
         // account's version after it, so that it publishes without reading the
-        // history (publish.lua). A refusal wrote no entry.
+        // history (publish.lua). A refusal wrote no entry; a change that failed in
+        // the script may have written one before it failed: its account is read.
         for (op, reply) in ops.iter().zip(&replies) {
+            let Some(key) = op.keys.first() else { continue };
             let mut fields = reply.split('\0');
-            if let (Some(key), Some("OK"), Some(entry), Some(version)) =
-                (op.keys.first(), fields.next(), fields.next(), fields.nth(3))
-            {
-                match version.parse() {
+            match (fields.next(), fields.next(), fields.nth(3)) {
+                (Some("OK"), Some(entry), Some(version)) => match version.parse() {
                     Ok(version) => self.hints.hint_entry(key, version, entry),
                     Err(_) => self.hints.hint_key(key),
-                }
+                },
+                (Some("SCRIPT_ERROR"), ..) => self.hints.hint_key(key),
+                _ => {}
             }
         }
         Ok(replies)
