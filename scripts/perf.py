@@ -93,8 +93,11 @@ def cpu_seconds(pid):
 
 
 def deposit_script():
+    """The deposit script as the store runs it on one Redis: the prelude with the
+    feed written in the change's own step (scripts/mod.rs, FEED_IN_STEP), then post.lua."""
     with open(os.path.join(LUA, "prelude.lua")) as p, open(os.path.join(LUA, "post.lua")) as b:
-        return p.read() + b.read()
+        prelude, body = p.read(), b.read()
+    return prelude.replace("local FEED = false\n", "local FEED = 'feed:{events}'\n") + body
 
 
 def redis_benchmark(clients, requests):
