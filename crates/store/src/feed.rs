@@ -80,22 +80,29 @@ impl FeedHints {
         if !self.enabled {
             return;
         }
+        let noted = |known: Vec<(u64, String)>| match entry {
+            Some((version, entry)) if known.len() < PUBLISH_ENTRIES_MAX => {
+                let mut known = known;
+                known.push((version, entry.to_owned()));
+                Tail::Known(known)
+            }
+            _ => Tail::Read,
+        };
         let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
-        let fresh = !accounts.contains_key(id);
-        if fresh && accounts.len() >= HINTS_MAX {
+        // An account hinted already is updated in place (no copy of its id).
+        if let Some(tail) = accounts.get_mut(id) {
+            *tail = match std::mem::replace(tail, Tail::Read) {
+                Tail::Known(known) => noted(known),
+                Tail::Read => Tail::Read,
+            };
             return;
         }
-        let tail = accounts.entry(id.clone()).or_insert_with(|| Tail::Known(Vec::new()));
-        match (tail, entry) {
-            (Tail::Known(known), Some((version, entry))) if known.len() < PUBLISH_ENTRIES_MAX => {
-                known.push((version, entry.to_owned()));
-            }
-            (tail, _) => *tail = Tail::Read,
+        if accounts.len() >= HINTS_MAX {
+            return;
         }
+        accounts.insert(id.clone(), noted(Vec::new()));
         drop(accounts);
-        if fresh {
-            self.changed.notify_one();
-        }
+        self.changed.notify_one();
     }
 
     pub(crate) fn hint(&self, id: &AccountId) {
