@@ -55,3 +55,75 @@ impl DenialLog {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use redbank_domain::{Actor, CustomerId, Error, Grant, KeyId};
+
+    use super::*;
+
+    /// What `f` logs, as the server's formatter writes it.
+    fn logged(f: impl FnOnce()) -> String {
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let sink = out.clone();
+        let subscriber =
+            tracing_subscriber::fmt().with_ansi(false).with_writer(move || Sink(sink.clone())).finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let bytes = out.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn customer() -> Principal {
+        let grant = Grant::Customer(CustomerId::parse("c-9").unwrap());
+        Principal { actor: Actor::parse("jwt:u-9").unwrap(), grant }
+    }
+
+    #[test]
+    fn a_refusal_names_who_what_and_why_and_never_the_secret() {
+        let log = DenialLog::new();
+        let key = KeyId::parse(&"ab".repeat(KeyId::LEN / 2)).unwrap();
+        let text =
+            logged(|| log.unauthenticated("/redbank.v1.Bank/Deposit", &Unauthenticated::Revoked, Some(&key)));
+        for part in
+            ["unauthenticated call refused", "/redbank.v1.Bank/Deposit", "revoked credential", key.as_str()]
+        {
+            assert!(text.contains(part), "{part} not in {text}");
+        }
+        let text = logged(|| log.denied(&customer(), Operation::ApplyInterest, Some("acct-1")));
+        for part in ["permission denied", "jwt:u-9", "customer", &Operation::ApplyInterest.name(), "acct-1"] {
+            assert!(text.contains(part), "{part} not in {text}");
+        }
+        // Only an ownership refusal is a denial; other store failures are not logged here.
+        let denied = StoreError::Refused(Error::PermissionDenied);
+        let text = logged(|| log.if_denied(&customer(), Operation::Deposit, "acct-2", &denied));
+        assert!(text.contains("permission denied") && text.contains("acct-2"), "{text}");
+        let other = StoreError::Refused(Error::AccountExists);
+        assert_eq!(logged(|| log.if_denied(&customer(), Operation::Deposit, "acct-3", &other)), "");
+    }
+
+    #[test]
+    fn a_flood_of_refusals_writes_a_bounded_number_of_lines_at_once() {
+        let log = DenialLog::new();
+        let text = logged(|| {
+            for _ in 0..100 {
+                log.unauthenticated("/p", &Unauthenticated::Unknown, None);
+            }
+        });
+        let lines = text.lines().count();
+        assert!((1..100).contains(&lines), "{lines} lines for 100 refusals");
+    }
+}

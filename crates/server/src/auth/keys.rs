@@ -92,22 +92,18 @@ impl KeyCache {
     /// The principal of key `id` if `secret` is its secret and the key is live.
     pub async fn verify(&self, id: &KeyId, secret: &str) -> Result<Arc<Principal>, Unauthenticated> {
         let now = Instant::now();
-        let (cached, touch) = {
-            let mut e = self.lock();
-            match e.map.get_mut(id) {
-                Some(c) if now.duration_since(c.fetched) < KEY_CACHE_TTL => {
-                    let due = c.known.is_some()
-                        && c.touched.is_none_or(|t| now.duration_since(t) >= LAST_USED_INTERVAL);
-                    if due {
-                        c.touched = Some(now);
-                    }
-                    (Some(c.known.clone()), due)
-                }
-                _ => (None, false),
+        let cached = {
+            let e = self.lock();
+            match e.map.get(id) {
+                Some(c) if now.duration_since(c.fetched) < KEY_CACHE_TTL => Some((
+                    c.known.clone(),
+                    c.touched.is_none_or(|t| now.duration_since(t) >= LAST_USED_INTERVAL),
+                )),
+                _ => None,
             }
         };
-        let known = match cached {
-            Some(known) => known,
+        let (known, due) = match cached {
+            Some(hit) => hit,
             None => {
                 let generation = self.lock().generation;
                 let known = self.store.credentials().get(id).await?.and_then(Known::new).map(Arc::new);
@@ -118,7 +114,7 @@ impl KeyCache {
                     }
                     e.map.insert(id.clone(), Cached { known: known.clone(), touched: None, fetched: now });
                 }
-                known
+                (known, true)
             }
         };
         let known = known.ok_or(Unauthenticated::Unknown)?;
@@ -131,7 +127,10 @@ impl KeyCache {
         if redbank_domain::api_key::expired(known.expires_millis, now_millis()) {
             return Err(Unauthenticated::Expired);
         }
-        if touch {
+        // Only an accepted use is a use: a wrong secret must not hold back the
+        // record of the right one. Claimed under the lock, so that of the calls
+        // that find the record due at once only one writes it.
+        if due && self.claim_touch(id, now) {
             let (store, id) = (self.store.clone(), id.clone());
             tokio::spawn(async move {
                 if let Err(error) = store.credentials().touch(&id, now_millis()).await {
@@ -140,6 +139,18 @@ impl KeyCache {
             });
         }
         Ok(known.principal.clone())
+    }
+
+    /// Whether this call records the key's use: none was recorded by this replica
+    /// within [`LAST_USED_INTERVAL`] (a key no longer cached is recorded anyway).
+    fn claim_touch(&self, id: &KeyId, now: Instant) -> bool {
+        let mut e = self.lock();
+        let Some(c) = e.map.get_mut(id) else { return true };
+        if c.touched.is_some_and(|t| now.saturating_duration_since(t) < LAST_USED_INTERVAL) {
+            return false;
+        }
+        c.touched = Some(now);
+        true
     }
 
     /// The credentials epoch as the server starts, read before it serves, so that
@@ -172,3 +183,6 @@ impl KeyCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -189,3 +189,6 @@ pub fn caller(extensions: &tonic::Extensions) -> Result<Arc<Principal>, Status> 
         status::with_info(Code::Internal, "internal error", "INTERNAL", Default::default())
     })
 }
+
+#[cfg(test)]
+mod tests;
