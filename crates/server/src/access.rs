@@ -4,40 +4,21 @@
 //! peer and the W3C trace id when the client sent a `traceparent`.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 use http::HeaderMap;
 use tonic::Status;
 use tonic_types::StatusExt;
 
+use crate::context::CallContext;
 use crate::metrics::{Metrics, code_name};
-
-/// Where the authenticator notes the call's actor and a handler its request id,
-/// for the log line; the transport puts one in every request's extensions.
-#[derive(Clone, Default)]
-pub struct RequestNote(Arc<Notes>);
-
-#[derive(Default)]
-pub struct Notes {
-    request_id: OnceLock<String>,
-    actor: OnceLock<Arc<redbank_domain::Principal>>,
-}
 
 /// Notes `request_id` (if not empty) as the request id of the call whose request
 /// extensions these are.
 pub fn note_request_id(extensions: &tonic::Extensions, request_id: &str) {
-    if let Some(RequestNote(note)) = extensions.get::<RequestNote>()
-        && !request_id.is_empty()
-    {
-        let _ = note.request_id.set(request_id.to_owned());
-    }
-}
-
-/// Notes who makes the call whose request extensions these are.
-pub fn note_actor(extensions: &http::Extensions, principal: &Arc<redbank_domain::Principal>) {
-    if let Some(RequestNote(note)) = extensions.get::<RequestNote>() {
-        let _ = note.actor.set(principal.clone());
+    if let Some(context) = extensions.get::<CallContext>() {
+        context.note_request_id(request_id);
     }
 }
 
@@ -65,7 +46,7 @@ pub struct CallRecord {
     started: Instant,
     peer: SocketAddr,
     trace_id: Option<String>,
-    note: RequestNote,
+    context: CallContext,
     /// The status code, and the ErrorInfo reason of a failure; None until seen
     /// (a call dropped without one was cancelled by its client or connection).
     status: Option<(i32, Option<String>)>,
@@ -76,9 +57,14 @@ pub struct CallRecord {
 }
 
 impl CallRecord {
-    pub fn start<B>(request: &mut http::Request<B>, peer: SocketAddr, metrics: Arc<Metrics>) -> Self {
-        let note = RequestNote::default();
-        request.extensions_mut().insert(note.clone());
+    /// Starts the record of the call and puts `context` in its extensions.
+    pub fn start<B>(
+        request: &mut http::Request<B>,
+        context: CallContext,
+        peer: SocketAddr,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        request.extensions_mut().insert(context.clone());
         let span = crate::traces::call_span(request.headers(), request.uri().path());
         Self {
             span,
@@ -86,7 +72,7 @@ impl CallRecord {
             started: Instant::now(),
             peer,
             trace_id: trace_id(request.headers()),
-            note,
+            context,
             status: None,
             metrics,
         }
@@ -115,7 +101,7 @@ impl Drop for CallRecord {
         let (code, reason) = self.status.take().unwrap_or((1, None));
         let elapsed = self.started.elapsed();
         self.metrics.method(&self.path).record(code, elapsed.as_secs_f64());
-        let request_id = self.note.0.request_id.get().map_or("", String::as_str);
+        let request_id = self.context.request_id();
         crate::traces::finish(&self.span, code, reason.as_deref(), request_id);
         tracing::info!(
             target: "redbank::access",
@@ -125,7 +111,7 @@ impl Drop for CallRecord {
             // Whole microseconds: `0.050665` ms would read as noise.
             duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
             request_id,
-            actor = self.note.0.actor.get().map_or("", |p| p.actor.as_str()),
+            actor = self.context.principal().map_or("", |p| p.actor.as_str()),
             peer = %self.peer,
             trace_id = self.trace_id.as_deref().unwrap_or(""),
             "call"

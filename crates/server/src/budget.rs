@@ -15,6 +15,7 @@ use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Extensions, Response, Status};
 
+use crate::context::CallContext;
 use crate::status;
 
 /// Budgets are counted in units of this many bytes (a semaphore counts in u32).
@@ -25,8 +26,7 @@ pub fn units(bytes: usize) -> usize {
     bytes.div_ceil(UNIT_BYTES).min(Semaphore::MAX_PERMITS)
 }
 
-/// The budget of one connection, put in each of its requests' extensions by the
-/// transport.
+/// The budget of one connection, in each of its calls' [`CallContext`].
 #[derive(Clone)]
 pub struct ConnectionBudget(pub Arc<Semaphore>);
 
@@ -71,7 +71,7 @@ impl ResponseBudget {
     /// extensions) and the total, or refuses with RESOURCE_EXHAUSTED.
     pub fn reserve(&self, request: &Extensions, bytes: usize) -> Result<Reservation, Status> {
         let need = u32::try_from(units(bytes)).unwrap_or(u32::MAX);
-        let connection = match request.get::<ConnectionBudget>() {
+        let connection = match request.get::<CallContext>().and_then(CallContext::budget) {
             Some(ConnectionBudget(budget)) => Some(
                 budget
                     .clone()
@@ -158,7 +158,8 @@ mod tests {
     fn a_reservation_is_cut_to_the_response_and_refused_past_the_budget() {
         let budget = ResponseBudget::new(64 * 1024);
         let mut extensions = Extensions::new();
-        extensions.insert(ConnectionBudget(Arc::new(Semaphore::new(units(40 * 1024)))));
+        let connection = ConnectionBudget(Arc::new(Semaphore::new(units(40 * 1024))));
+        extensions.insert(CallContext::new(tokio::time::Instant::now(), connection));
         let first = budget.reserve(&extensions, 40 * 1024).unwrap();
         assert_eq!(status_reason(budget.reserve(&extensions, 1)), "RESPONSE_BUDGET_EXHAUSTED");
         let response = first.respond(v1::Account { account_id: "a".repeat(2000), ..Default::default() });

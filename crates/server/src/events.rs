@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use crate::auth::caller;
-use crate::transport::CallDeadline;
+use crate::context::CallContext;
 use crate::{AppState, status};
 
 /// Subscriptions one replica serves at once; one more is refused
@@ -211,7 +211,7 @@ impl Events for EventsService {
         request: Request<v1::SubscribeRequest>,
     ) -> Result<Response<EventStream>, Status> {
         let by = caller(request.extensions())?;
-        let deadline = request.extensions().get::<CallDeadline>().map(|d| d.0);
+        let deadline = request.extensions().get::<CallContext>().and_then(CallContext::deadline);
         let r = request.get_ref();
         // No account: every account's changes.
         let source = if r.account_id.is_empty() {

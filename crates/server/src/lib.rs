@@ -9,6 +9,7 @@ pub mod auth;
 mod budget;
 pub mod classic;
 pub mod config;
+pub mod context;
 pub mod events;
 mod health;
 mod holds_token;

@@ -1,7 +1,7 @@
 //! Authentication and the policy check, for every call before it is routed: the
 //! credential in `authorization: Bearer ...` becomes a [`Principal`], the policy
 //! table ([`redbank_domain::policy`]) is looked up for the method and the
-//! principal's role, and the principal goes into the request's extensions for the
+//! principal's role, and the principal goes into the call's context for the
 //! handler, which passes it to the store (ownership is checked in Redis, in the
 //! same step as the change).
 //!
@@ -22,6 +22,7 @@ use redbank_bank::policy::{self, Access};
 use redbank_domain::Principal;
 use tonic::{Code, Status};
 
+use crate::context::CallContext;
 use crate::status;
 
 /// Whether calls must carry a credential.
@@ -175,16 +176,23 @@ impl Authenticator {
                 format!("{article} {role} may not call {path} (the policy table: docs/SECURITY.md)");
             return Err(status::refused_with_message(&redbank_domain::Error::PermissionDenied, message));
         }
-        crate::access::note_actor(request.extensions(), &principal);
-        request.extensions_mut().insert(principal);
+        match CallContext::of(request.extensions()) {
+            Some(context) => context.set_principal(principal),
+            // A request that did not come through the transport (a test's).
+            None => {
+                let context = CallContext::default();
+                context.set_principal(principal);
+                request.extensions_mut().insert(context);
+            }
+        }
         Ok(())
     }
 }
 
-/// The principal the transport put in a request's extensions. Its absence is a
+/// The principal the authenticator put in the call's context. Its absence is a
 /// bug of ours (a route the authenticator did not see), so INTERNAL.
 pub fn caller(extensions: &tonic::Extensions) -> Result<Arc<Principal>, Status> {
-    extensions.get::<Arc<Principal>>().cloned().ok_or_else(|| {
+    extensions.get::<CallContext>().and_then(CallContext::principal).cloned().ok_or_else(|| {
         tracing::error!("a call reached its handler without a principal");
         status::with_info(Code::Internal, "internal error", "INTERNAL", Default::default())
     })

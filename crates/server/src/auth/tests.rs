@@ -15,6 +15,7 @@ use tonic::Code;
 use tonic_types::StatusExt;
 
 use super::*;
+use crate::context::CallContext;
 
 fn headers(values: &[&str]) -> HeaderMap {
     let mut map = HeaderMap::new();
@@ -117,7 +118,7 @@ async fn admit(
     }
     let mut request = request.body(()).unwrap();
     auth.admit(&mut request).await?;
-    Ok(request.extensions().get::<Arc<Principal>>().map(|p| (**p).clone()))
+    Ok(CallContext::of(request.extensions()).and_then(CallContext::principal).map(|p| (**p).clone()))
 }
 
 fn reason(status: &Status) -> String {
@@ -193,13 +194,21 @@ async fn with_auth_off_every_call_is_the_anonymous_admin() {
     assert_eq!(admit(&auth, "/redbank.v1.Bank/ApplyInterest", None).await.unwrap(), expected);
     assert_eq!(admit(&auth, "/BankService/Withdraw", Some("anything")).await.unwrap(), expected);
     assert_eq!(admit(&auth, "/redbank.v1.Bank/Nope", None).await.unwrap_err().code(), Code::Unimplemented);
+    // The principal goes into the context the transport made for the call.
+    let context = CallContext::default();
+    let mut request = http::Request::builder().uri("/redbank.v1.Bank/Deposit").body(()).unwrap();
+    request.extensions_mut().insert(context.clone());
+    auth.admit(&mut request).await.unwrap();
+    assert_eq!(context.principal().map(|p| (**p).clone()), expected);
 }
 
 #[test]
 fn the_principal_is_read_back_and_its_absence_is_internal() {
     let mut extensions = tonic::Extensions::new();
     assert_eq!(caller(&extensions).unwrap_err().code(), Code::Internal);
-    extensions.insert(Arc::new(Principal::anonymous_admin()));
+    let context = CallContext::default();
+    context.set_principal(Arc::new(Principal::anonymous_admin()));
+    extensions.insert(context);
     assert_eq!(*caller(&extensions).unwrap(), Principal::anonymous_admin());
     let status = unauthenticated();
     assert_eq!((status.code(), reason(&status).as_str()), (Code::Unauthenticated, "UNAUTHENTICATED"));

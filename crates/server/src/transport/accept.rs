@@ -66,9 +66,8 @@ pub async fn run(
     registry: &Arc<Registry>,
     limits: &Limits,
     shutdown: impl Future<Output = ()>,
-    mut serve: impl FnMut(TcpStream, SocketAddr, Option<SocketAddr>),
+    mut serve: impl FnMut(TcpStream, SocketAddr),
 ) {
-    let local = listener.local_addr().ok();
     let mut last_warning: Option<Instant> = None;
     // Exhaustions not logged since the last line (at most one per interval).
     let mut unlogged: u64 = 0;
@@ -127,6 +126,6 @@ pub async fn run(
                 }
             }
         }
-        serve(stream, peer, local);
+        serve(stream, peer);
     }
 }

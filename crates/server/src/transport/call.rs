@@ -15,13 +15,13 @@ use http::HeaderMap;
 use http_body::{Body, Frame, SizeHint};
 use tonic::Status;
 use tonic::service::Routes;
-use tonic::transport::server::TcpConnectInfo;
 use tower_service::Service;
 
 use super::connection::{CallGuard, Connection};
 use crate::access::CallRecord;
 use crate::auth::Authenticator;
 use crate::budget::ResponsePermit;
+use crate::context::CallContext;
 use crate::metrics::Metrics;
 use crate::status;
 
@@ -75,13 +75,11 @@ impl Service<http::Request<hyper::body::Incoming>> for CallService {
         let guard = self.conn.start_call();
         let body_done = guard.body_done();
         let mut request = request.map(|inner| WatchedBody { inner, done: body_done.clone() });
-        let record = CallRecord::start(&mut request, self.conn.peer, self.metrics.clone());
         let deadline = deadline(self.request_timeout, request.headers());
         let body_deadline = deadline.min(REQUEST_BODY_TIMEOUT);
-        let extensions = request.extensions_mut();
-        extensions.insert(CallDeadline(tokio::time::Instant::now() + deadline));
-        extensions.insert(self.conn.budget.clone());
-        extensions.insert(TcpConnectInfo { local_addr: self.conn.local, remote_addr: Some(self.conn.peer) });
+        let started = tokio::time::Instant::now();
+        let context = CallContext::new(started + deadline, self.conn.budget.clone());
+        let record = CallRecord::start(&mut request, context, self.conn.peer, self.metrics.clone());
         let (auth, mut routes) = (self.auth.clone(), self.routes.clone());
         let routed = async move {
             match auth.admit(&mut request).await {
@@ -94,7 +92,6 @@ impl Service<http::Request<hyper::body::Incoming>> for CallService {
             // One timer for both deadlines: it fires first at the body's (never
             // later than the call's); a call whose body has ended by then goes on
             // to the call's deadline.
-            let started = tokio::time::Instant::now();
             let timer = tokio::time::sleep(body_deadline);
             tokio::pin!(routed, timer);
             let response = loop {
@@ -150,11 +147,6 @@ impl Body for WatchedBody {
         self.inner.size_hint()
     }
 }
-
-/// When a call must have delivered its response (the server's deadline or the
-/// client's, whichever comes first): a handler of a stream ends it before.
-#[derive(Debug, Clone, Copy)]
-pub struct CallDeadline(pub tokio::time::Instant);
 
 /// The call's deadline: the server's, or the client's `grpc-timeout` if shorter.
 fn deadline(server: Duration, headers: &HeaderMap) -> Duration {

@@ -18,7 +18,6 @@
 
 mod accept;
 mod call;
-pub use call::CallDeadline;
 mod connection;
 pub mod tls;
 
@@ -98,8 +97,8 @@ pub async fn serve(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let limits = Arc::new(limits);
 
-    accept::run(listener, &registry, &limits, shutdown, |stream, peer: SocketAddr, local| {
-        let conn = registry.open(peer, local, &limits);
+    accept::run(listener, &registry, &limits, shutdown, |stream, peer: SocketAddr| {
+        let conn = registry.open(peer, &limits);
         let service = call::CallService::new(
             routes.clone(),
             conn.clone(),

@@ -40,7 +40,6 @@ pub struct Connection {
     id: u64,
     accepted: Instant,
     pub peer: SocketAddr,
-    pub local: Option<SocketAddr>,
     pub budget: ConnectionBudget,
     calls: Mutex<Calls>,
     /// Wakes the connection's task when it is to be shed.
@@ -293,7 +292,7 @@ mod tests {
     fn each_rule_fires_at_its_deadline_and_not_before() {
         let limits = limits();
         let registry = Arc::new(Registry::default());
-        let conn = registry.open("127.0.0.1:1".parse().unwrap(), None, &limits);
+        let conn = registry.open("127.0.0.1:1".parse().unwrap(), &limits);
         let t0 = conn.accepted;
         // Silent: closed at the handshake deadline.
         assert_eq!(verdict(&conn, &limits, t0, None), Verdict::Wait(Some(t0 + limits.handshake_timeout)));
@@ -316,7 +315,7 @@ mod tests {
         let later = Instant::now() + SHED_MIN_AGE;
         assert!(registry.make_room_at(1, later));
         assert!(matches!(verdict(&conn, &limits, last, None), Verdict::GoAway(_)));
-        let silent = registry.open("127.0.0.1:2".parse().unwrap(), None, &limits);
+        let silent = registry.open("127.0.0.1:2".parse().unwrap(), &limits);
         assert!(registry.make_room_at(1, later + SHED_MIN_AGE));
         assert!(matches!(verdict(&silent, &limits, silent.accepted, None), Verdict::Close(_)));
     }
@@ -325,9 +324,9 @@ mod tests {
     fn shedding_picks_the_connection_idle_the_longest_and_never_a_busy_or_new_one() {
         let limits = limits();
         let registry = Arc::new(Registry::default());
-        let busy = registry.open("127.0.0.1:1".parse().unwrap(), None, &limits);
-        let old = registry.open("127.0.0.1:2".parse().unwrap(), None, &limits);
-        let new = registry.open("127.0.0.1:3".parse().unwrap(), None, &limits);
+        let busy = registry.open("127.0.0.1:1".parse().unwrap(), &limits);
+        let old = registry.open("127.0.0.1:2".parse().unwrap(), &limits);
+        let new = registry.open("127.0.0.1:3".parse().unwrap(), &limits);
         let call = busy.start_call();
         call.body_done().store(true, Ordering::Relaxed);
         drop(new.start_call());
@@ -350,8 +349,8 @@ mod tests {
     fn a_connection_whose_calls_never_finish_their_bodies_is_shed_and_closed_at_once() {
         let limits = limits();
         let registry = Arc::new(Registry::default());
-        let stalled = registry.open("127.0.0.1:1".parse().unwrap(), None, &limits);
-        let working = registry.open("127.0.0.1:2".parse().unwrap(), None, &limits);
+        let stalled = registry.open("127.0.0.1:1".parse().unwrap(), &limits);
+        let working = registry.open("127.0.0.1:2".parse().unwrap(), &limits);
         // Two calls whose bodies never end, one whose body did (a handler runs).
         let (_s1, _s2) = (stalled.start_call(), stalled.start_call());
         let w = working.start_call();

@@ -45,18 +45,12 @@ impl Registry {
         self.open.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub fn open(
-        self: &Arc<Self>,
-        peer: SocketAddr,
-        local: Option<SocketAddr>,
-        limits: &Limits,
-    ) -> Arc<Connection> {
+    pub fn open(self: &Arc<Self>, peer: SocketAddr, limits: &Limits) -> Arc<Connection> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let conn = Arc::new(Connection {
             id,
             accepted: Instant::now(),
             peer,
-            local,
             budget: ConnectionBudget(Arc::new(Semaphore::new(crate::budget::units(
                 limits.response_bytes_per_connection,
             )))),
