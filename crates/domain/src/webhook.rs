@@ -231,6 +231,23 @@ mod tests {
             assert!(matches!(WebhookUrl::parse(bad), Err(Error::InvalidWebhookUrl(_))), "{bad:?}");
         }
         assert!(WebhookUrl::parse(&format!("https://x.example/{}", "a".repeat(URL_MAX))).is_err());
+        // Exactly URL_MAX bytes is a URL; one more is not.
+        let longest = format!("https://x.example/{}", "a".repeat(URL_MAX - "https://x.example/".len()));
+        assert_eq!(WebhookUrl::parse(&longest).map(|u| u.as_str().len()), Ok(URL_MAX));
+        assert!(WebhookUrl::parse(&format!("{longest}a")).is_err());
+        // A port is digits only: Rust's integer parsing would take a sign.
+        assert!(WebhookUrl::parse("https://x.example:+443/").is_err());
+        assert!(WebhookUrl::parse("http://[::1]:+9/").is_err());
+    }
+
+    #[test]
+    fn ids_and_urls_read_as_written() {
+        let id = WebhookId::parse("0123456789abcdef").unwrap();
+        assert_eq!((id.as_str(), id.to_string().as_str()), ("0123456789abcdef", "0123456789abcdef"));
+        let text = "https://Hooks.example.com:8443/in?a=1";
+        let url = WebhookUrl::parse(text).unwrap();
+        assert_eq!((url.as_str(), url.to_string().as_str()), (text, text));
+        assert_eq!((url.host(), url.port()), ("hooks.example.com", 8443));
     }
 
     #[test]
@@ -270,8 +287,14 @@ mod tests {
             "1.1.1.1",
             "172.32.0.1",
             "100.128.0.1",
+            "8.0.0.8",
+            "192.1.0.1",
+            "192.0.1.1",
             "198.20.0.1",
             "2606:4700::1111",
+            "2001:4860:4860::8888",
+            "2600:db8::1",
+            "2606:ff9b::1",
             "::ffff:8.8.8.8",
         ] {
             assert!(is_public(public.parse().unwrap()), "{public}");
