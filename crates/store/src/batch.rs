@@ -64,10 +64,10 @@ impl Poster {
     /// One script call of every change in `ops`; the replies in the same order,
     /// each one string of NUL-joined fields (post.lua; `scripts::post::decode`).
     pub async fn post(&self, ops: &[&PostOp]) -> Result<Vec<String>, StoreError> {
-        let invocation = crate::scripts::post::invocation(&self.script, ops, self.idempotency_ttl_secs);
+        let eval = crate::scripts::post::command(&self.script, ops, self.idempotency_ttl_secs);
         self.batch_changes.record(ops.len() as f64);
-        let key = ops.first().and_then(|op| op.keys.first()).map_or("", String::as_str);
-        let replies: Vec<String> = self.exec.run(&self.metrics, &invocation, key).await?;
+        let key = ops.first().map_or("", |op| op.account_key());
+        let replies: Vec<String> = self.exec.run_eval(&self.metrics, &self.script, &eval, key).await?;
         if replies.len() != ops.len() {
             return Err(StoreError::Corrupt(format!("{} replies to {} changes", replies.len(), ops.len())));
         }
@@ -76,7 +76,7 @@ impl Poster {
         // history (publish.lua). A refusal wrote no entry; a change that failed in
         // the script may have written one before it failed: its account is read.
         for (op, reply) in ops.iter().zip(&replies) {
-            let Some(key) = op.keys.first() else { continue };
+            let key = op.account_key();
             let mut fields = reply.split('\0');
             match (fields.next(), fields.next(), fields.nth(3)) {
                 (Some("OK"), Some(entry), Some(version)) => match version.parse() {
@@ -99,7 +99,6 @@ struct Job {
 }
 
 /// Whether a change goes now, alone, or waits in the queue for the next call.
-#[expect(clippy::large_enum_variant, reason = "a local of one match, never stored")]
 enum Turn {
     Now(PostOp),
     Queued(oneshot::Receiver<Result<String, StoreError>>),
@@ -146,9 +145,12 @@ impl Batcher {
                 Turn::Now(op)
             } else {
                 let (reply, waiting) = oneshot::channel();
-                let slot = self.poster.exec.conn.is_cluster().then(|| {
-                    redis::cluster_routing::Slot::for_key(op.keys.first().map_or("", String::as_str))
-                });
+                let slot = self
+                    .poster
+                    .exec
+                    .conn
+                    .is_cluster()
+                    .then(|| redis::cluster_routing::Slot::for_key(op.account_key()));
                 state.queue.push_back(Job { op, slot, reply });
                 Turn::Queued(waiting)
             }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 
-use redis::{FromRedisValue, RedisResult, ScriptInvocation};
+use redis::{Cmd, ErrorKind, FromRedisValue, RedisResult, Script, ScriptInvocation, ServerErrorKind};
 
 use crate::conn::Conn;
 use crate::{Safety, ScriptMetrics, StoreError};
@@ -102,6 +102,27 @@ impl Executor {
         invocation: &ScriptInvocation<'_>,
         key: &str,
     ) -> Result<T, StoreError> {
+        self.run_call(metrics, ScriptCall::Invocation(invocation), key).await
+    }
+
+    /// [`Executor::run`] for a script's EVALSHA command built by its caller
+    /// (post.lua's, whose values go straight into the command's buffer).
+    pub async fn run_eval<T: FromRedisValue>(
+        &self,
+        metrics: &ScriptMetrics,
+        script: &Script,
+        eval: &Cmd,
+        key: &str,
+    ) -> Result<T, StoreError> {
+        self.run_call(metrics, ScriptCall::Eval(script, eval), key).await
+    }
+
+    async fn run_call<T: FromRedisValue>(
+        &self,
+        metrics: &ScriptMetrics,
+        call: ScriptCall<'_>,
+        key: &str,
+    ) -> Result<T, StoreError> {
         let span = tracing::trace_span!(
             target: crate::TRACE_TARGET,
             "redis script",
@@ -121,7 +142,10 @@ impl Executor {
             async {
                 let mut conn = self.conn.clone();
                 let started = Instant::now();
-                let result = self.call(invocation.invoke_async(&mut conn)).await;
+                let result = match call {
+                    ScriptCall::Invocation(invocation) => self.call(invocation.invoke_async(&mut conn)).await,
+                    ScriptCall::Eval(script, eval) => self.call(eval_loading(script, eval, &mut conn)).await,
+                };
                 metrics.record(started, &result);
                 let reply = result?;
                 self.replication.confirm(&mut conn, key, self.call_timeout).await?;
@@ -130,5 +154,28 @@ impl Executor {
             .instrument(span),
         )
         .await
+    }
+}
+
+/// A script call: redis-rs's invocation, or an EVALSHA command made by hand.
+enum ScriptCall<'a> {
+    Invocation(&'a ScriptInvocation<'a>),
+    Eval(&'a Script, &'a Cmd),
+}
+
+/// Runs an EVALSHA command, loading its script first when Redis does not have it
+/// (NOSCRIPT: after a restart, a failover or SCRIPT FLUSH), as redis-rs's own
+/// invocation does.
+pub(crate) async fn eval_loading<T: FromRedisValue>(
+    script: &Script,
+    eval: &Cmd,
+    conn: &mut impl redis::aio::ConnectionLike,
+) -> RedisResult<T> {
+    match eval.query_async(conn).await {
+        Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+            script.load_async(conn).await?;
+            eval.query_async(conn).await
+        }
+        other => other,
     }
 }

@@ -71,11 +71,17 @@ struct Entries {
 pub struct KeyCache {
     store: Store,
     entries: Mutex<Entries>,
+    /// [`KEY_CACHE_TTL`], shorter in tests.
+    ttl: Duration,
 }
 
 impl KeyCache {
     pub fn new(store: Store) -> Self {
-        Self { store, entries: Mutex::new(Entries { map: HashMap::new(), generation: 0 }) }
+        Self {
+            store,
+            entries: Mutex::new(Entries { map: HashMap::new(), generation: 0 }),
+            ttl: KEY_CACHE_TTL,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
@@ -95,7 +101,7 @@ impl KeyCache {
         let cached = {
             let e = self.lock();
             match e.map.get(id) {
-                Some(c) if now.duration_since(c.fetched) < KEY_CACHE_TTL => Some((
+                Some(c) if now.duration_since(c.fetched) < self.ttl => Some((
                     c.known.clone(),
                     c.touched.is_none_or(|t| now.duration_since(t) >= LAST_USED_INTERVAL),
                 )),
@@ -112,7 +118,10 @@ impl KeyCache {
                     if e.map.len() >= KEY_CACHE_MAX {
                         e.map.clear();
                     }
-                    e.map.insert(id.clone(), Cached { known: known.clone(), touched: None, fetched: now });
+                    // Calls that missed at once each read the key: the record of
+                    // its use one of them claimed stays with the fresh entry.
+                    let touched = e.map.get(id).and_then(|c| c.touched);
+                    e.map.insert(id.clone(), Cached { known: known.clone(), touched, fetched: now });
                 }
                 (known, true)
             }

@@ -173,6 +173,11 @@ async fn a_call_without_a_believable_credential_is_unauthenticated_and_a_store_f
             "{credential:?}"
         );
     }
+    // What the log is told: a credential of neither form is unknown (not a
+    // malformed token), a token of another provider a bad signature.
+    assert!(matches!(auth.principal("x").await, Err(Unauthenticated::Unknown)));
+    assert!(matches!(auth.principal("a.b").await, Err(Unauthenticated::Unknown)));
+    assert!(matches!(auth.principal(&other).await, Err(Unauthenticated::Token(jwt::TokenError::Signature))));
     // Without a JWKS, even a good token is unknown.
     let no_jwt = authenticator(AuthMode::Required, None);
     let refused =

@@ -15,6 +15,7 @@ use redis::cluster_routing::Slot;
 use super::common::Common;
 use super::post::PostOp;
 use super::{Scripts, create_account, post, set_state, transfer};
+use crate::exec::eval_loading;
 use crate::keys;
 
 const TTL: u64 = 3600;
@@ -69,7 +70,9 @@ async fn every_script_runs_in_one_slot_on_a_real_cluster_and_a_cross_slot_transf
             let (op, given) =
                 PostOp::new(a, &BalanceChange::Deposit(usd(10_000)), Some(&rid), &Memo::default(), &alice);
             let reply: Vec<String> =
-                post::invocation(&scripts.post, &[&op], TTL).invoke_async(&mut conn).await.unwrap();
+                eval_loading(&scripts.post, &post::command(&scripts.post, &[&op], TTL), &mut conn)
+                    .await
+                    .unwrap();
             let posted = post::decode(a, given, &reply[0]).unwrap();
             assert_eq!(posted.account.balance.minor(), 10_000);
             assert_eq!(posted.transaction.unwrap().actor.unwrap().as_str(), "key:0123456789abcdef");
@@ -80,7 +83,7 @@ async fn every_script_runs_in_one_slot_on_a_real_cluster_and_a_cross_slot_transf
         let change = BalanceChange::Interest { rate, days: InterestDays::YEAR, period: Some(period) };
         let (op, given) = PostOp::new(a, &change, None, &Memo::default(), &staff);
         let reply: Vec<String> =
-            post::invocation(&scripts.post, &[&op], TTL).invoke_async(&mut conn).await.unwrap();
+            eval_loading(&scripts.post, &post::command(&scripts.post, &[&op], TTL), &mut conn).await.unwrap();
         assert_eq!(post::decode(a, given, &reply[0]).unwrap().account.balance.minor(), 10_500);
         // Freeze and unfreeze, by its owner and by staff.
         for (change, by) in [(StateChange::Freeze, &alice), (StateChange::Unfreeze, &staff)] {
@@ -115,7 +118,8 @@ async fn every_script_runs_in_one_slot_on_a_real_cluster_and_a_cross_slot_transf
         let _: Vec<String> = call.invoke_async(&mut conn).await.unwrap();
     }
     let (op, _) = PostOp::new(&x, &BalanceChange::Deposit(usd(500)), None, &Memo::default(), &staff);
-    let _: Vec<String> = post::invocation(&scripts.post, &[&op], TTL).invoke_async(&mut conn).await.unwrap();
+    let _: Vec<String> =
+        eval_loading(&scripts.post, &post::command(&scripts.post, &[&op], TTL), &mut conn).await.unwrap();
     let t = Transfer::new(x.clone(), y.clone(), usd(200)).unwrap();
     let common = Common::of(&staff, None, t.fingerprint(&Memo::default()), TTL);
     let reply: Vec<String> = transfer::invocation(&scripts.transfer, &common, &t, &Memo::default())
@@ -142,11 +146,13 @@ async fn every_script_runs_in_one_slot_on_a_real_cluster_and_a_cross_slot_transf
     let (o1, _) = PostOp::new(&x, &BalanceChange::Deposit(usd(1)), None, &Memo::default(), &staff);
     let (o2, _) = PostOp::new(&y, &BalanceChange::Deposit(usd(1)), None, &Memo::default(), &staff);
     let replies: Vec<String> =
-        post::invocation(&scripts.post, &[&o1, &o2], TTL).invoke_async(&mut conn).await.unwrap();
+        eval_loading(&scripts.post, &post::command(&scripts.post, &[&o1, &o2], TTL), &mut conn)
+            .await
+            .unwrap();
     assert_eq!(replies.len(), 2);
     let (o3, _) = PostOp::new(a, &BalanceChange::Deposit(usd(1)), None, &Memo::default(), &staff);
     let mixed: redis::RedisResult<Vec<String>> =
-        post::invocation(&scripts.post, &[&o1, &o3], TTL).invoke_async(&mut conn).await;
+        eval_loading(&scripts.post, &post::command(&scripts.post, &[&o1, &o3], TTL), &mut conn).await;
     assert_eq!(mixed.expect_err("a batch across slots").code(), Some("CROSSSLOT"));
 
     // Credentials: every key under {keys}, one slot.

@@ -7,51 +7,93 @@ use redbank_domain::{AccountId, BalanceChange, Currency, CustomerId, Memo, Princ
 use crate::reply;
 use crate::{Posted, StoreError, keys};
 
+/// Most keys of one change: the account, its history, its periods, its request id.
+const MAX_KEYS: usize = 4;
+/// The values of one change's ARGV (post.lua's header lists them).
+const ARGS: usize = 11;
+
 /// One change, as post.lua takes it: its keys, and its ARGV in the order of the
-/// script's header.
+/// script's header, end to end in one string (one allocation for a change's
+/// fifteen values, which the call copies into its command as they are).
 #[derive(Debug, Clone)]
 pub(crate) struct PostOp {
-    pub keys: Vec<String>,
-    pub args: [String; 11],
+    text: String,
+    /// Where each value ends in `text`: the keys', then the ARGV's.
+    ends: [u32; MAX_KEYS + ARGS],
+    keys: usize,
+}
+
+impl PostOp {
+    fn value(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// The change's keys, its account's first.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        (0..self.keys).map(|i| self.value(i))
+    }
+
+    /// The account's key, which names the change's slot.
+    pub fn account_key(&self) -> &str {
+        self.value(0)
+    }
+
+    /// The change's ARGV, in order.
+    pub fn args(&self) -> impl Iterator<Item = &str> {
+        (self.keys..self.keys + ARGS).map(|i| self.value(i))
+    }
 }
 
 /// The named values of one change's ARGV.
-struct Args {
+struct Args<'a> {
     kind: &'static str,
     /// Empty for interest (it is in the account's currency).
-    currency: String,
+    currency: &'a str,
     /// Minor units; for interest the numerator of the fraction.
     amount: String,
     /// Empty unless interest.
     denominator: String,
-    memo: String,
-    request_id: String,
+    memo: &'a str,
+    request_id: &'a str,
     fingerprint: String,
-    account_id: String,
+    account_id: &'a str,
     /// Empty unless interest is posted for a period.
     period: String,
     /// The customer that must own the account; empty for staff.
-    owner: String,
+    owner: &'a str,
     /// Who asks, for the history.
-    actor: String,
+    actor: &'a str,
 }
 
-impl Args {
+impl Args<'_> {
     /// The one place of the ARGV order: post.lua's header lists the same.
-    fn encode(self) -> [String; 11] {
-        [
-            self.kind.to_owned(),
+    fn encode(&self, keys: &[String]) -> PostOp {
+        let args: [&str; ARGS] = [
+            self.kind,
             self.currency,
-            self.amount,
-            self.denominator,
+            &self.amount,
+            &self.denominator,
             self.memo,
             self.request_id,
-            self.fingerprint,
+            &self.fingerprint,
             self.account_id,
-            self.period,
+            &self.period,
             self.owner,
             self.actor,
-        ]
+        ];
+        let values = || keys.iter().map(String::as_str).chain(args);
+        let mut op = PostOp {
+            text: String::with_capacity(values().map(str::len).sum()),
+            ends: [0; MAX_KEYS + ARGS],
+            keys: keys.len(),
+        };
+        for (end, value) in op.ends.iter_mut().zip(values()) {
+            op.text.push_str(value);
+            // A change's values are bounded by the domain's limits (kilobytes).
+            *end = u32::try_from(op.text.len()).unwrap_or(u32::MAX);
+        }
+        op
     }
 }
 
@@ -91,27 +133,34 @@ impl PostOp {
             }
         };
         // The periods hash only when a period is posted: a deposit never touches it.
-        let mut keys = vec![keys::account(id), keys::log(id)];
-        if period.is_some() {
-            keys.push(keys::interest_periods(id));
-        }
-        if let Some(rid) = request_id {
-            keys.push(keys::request(id, rid));
+        let mut keys: [String; MAX_KEYS] = Default::default();
+        let mut n = 0;
+        for key in [
+            Some(keys::account(id)),
+            Some(keys::log(id)),
+            period.is_some().then(|| keys::interest_periods(id)),
+            request_id.map(|rid| keys::request(id, rid)),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            keys[n] = key;
+            n += 1;
         }
         let args = Args {
             kind: change.kind().code(),
-            currency: currency.map(|c| c.code().to_owned()).unwrap_or_default(),
+            currency: currency.as_ref().map_or("", Currency::code),
             amount,
             denominator,
-            memo: memo.as_str().to_owned(),
-            request_id: request_id.map_or("", RequestId::as_str).to_owned(),
+            memo: memo.as_str(),
+            request_id: request_id.map_or("", RequestId::as_str),
             fingerprint: change.fingerprint(memo),
-            account_id: id.as_str().to_owned(),
+            account_id: id.as_str(),
             period: period.map(|p| p.to_string()).unwrap_or_default(),
-            owner: by.required_owner().map_or("", CustomerId::as_str).to_owned(),
-            actor: by.actor.as_str().to_owned(),
+            owner: by.required_owner().map_or("", CustomerId::as_str),
+            actor: by.actor.as_str(),
         };
-        (Self { keys, args: args.encode() }, currency)
+        (args.encode(&keys[..n]), currency)
     }
 
     /// A month's interest whose amount was computed (on daily balances, by the
@@ -138,26 +187,27 @@ impl PostOp {
     }
 }
 
-/// The call of `ops`, one after another in one script: ARGV[1] and ARGV[2] are the
-/// request-id TTL and the balance ceiling, then each change's.
-pub(crate) fn invocation<'a>(
-    script: &'a redis::Script,
-    ops: &[&PostOp],
-    idempotency_ttl_secs: u64,
-) -> redis::ScriptInvocation<'a> {
-    let mut invocation = script.prepare_invoke();
+/// The EVALSHA command of `ops`, one after another in one script: every change's
+/// keys, then ARGV[1] and ARGV[2], the request-id TTL and the balance ceiling, then
+/// each change's ARGV.
+pub(crate) fn command(script: &redis::Script, ops: &[&PostOp], idempotency_ttl_secs: u64) -> redis::Cmd {
+    let keys: usize = ops.iter().map(|op| op.keys).sum();
+    let bytes: usize = ops.iter().map(|op| op.text.len()).sum();
+    // Every value goes into the command's one buffer: no allocation per value.
+    let mut cmd = redis::Cmd::with_capacity(3 + keys + 2 + ops.len() * ARGS, bytes + 64 + 16 * ops.len());
+    cmd.arg("EVALSHA").arg(script.get_hash()).arg(keys);
     for op in ops {
-        for key in &op.keys {
-            invocation.key(key);
+        for key in op.keys() {
+            cmd.arg(key);
         }
     }
-    invocation.arg(idempotency_ttl_secs).arg(MAX_BALANCE_MINOR);
+    cmd.arg(idempotency_ttl_secs).arg(MAX_BALANCE_MINOR);
     for op in ops {
-        for arg in &op.args {
-            invocation.arg(arg);
+        for arg in op.args() {
+            cmd.arg(arg);
         }
     }
-    invocation
+    cmd
 }
 
 /// One change's reply (post.lua answers its fields joined by NUL bytes): the entry

@@ -18,9 +18,17 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Self {
+        Self::with_ttl(KEY_CACHE_TTL)
+    }
+
+    fn with_ttl(ttl: Duration) -> Self {
         let redis = RedisServer::start();
-        let store = Store::connect(&StoreConfig::new(redis.url())).unwrap();
-        Self { redis, cache: Arc::new(KeyCache::new(store.clone())), store }
+        let mut config = StoreConfig::new(redis.url());
+        // Above the pause of the test of a read overtaken by a clear.
+        config.call_timeout = Duration::from_secs(10);
+        let store = Store::connect(&config).unwrap();
+        let cache = Arc::new(KeyCache { ttl, ..KeyCache::new(store.clone()) });
+        Self { redis, cache, store }
     }
 
     async fn key(&self, expires_millis: Option<i64>) -> MintedKey {
@@ -164,4 +172,70 @@ async fn a_moved_epoch_empties_the_cache_and_a_still_one_does_not() {
         .await;
     assert!(matches!(f.verify(&other).await, Err(Unauthenticated::Unknown)));
     watcher.abort();
+}
+
+#[tokio::test]
+async fn a_cached_key_is_read_again_after_its_time_to_live() {
+    let ttl = Duration::from_millis(300);
+    let f = Fixture::with_ttl(ttl);
+    let key = f.key(None).await;
+    assert!(f.verify(&key).await.is_ok());
+    f.delete_by_hand(&key);
+    assert!(f.verify(&key).await.is_ok(), "from the cache within its time to live");
+    tokio::time::sleep(ttl + Duration::from_millis(100)).await;
+    assert!(matches!(f.verify(&key).await, Err(Unauthenticated::Unknown)), "read again after it");
+}
+
+#[tokio::test]
+async fn a_read_overtaken_by_a_clear_is_not_cached() {
+    let f = Fixture::new();
+    let key = f.key(None).await;
+    // The read is sent to a paused Redis; the cache is cleared (a revocation seen)
+    // before its answer, which may predate the revocation: it is used once, not kept.
+    f.redis.pause();
+    let verifying = {
+        let (cache, id, secret) = (f.cache.clone(), key.key.id.clone(), key.credential.clone());
+        tokio::spawn(async move {
+            let (_, secret) = redbank_domain::credential::parse_credential(&secret).unwrap();
+            cache.verify(&id, secret).await.is_ok()
+        })
+    };
+    // This test's runtime has one thread: the read is under way during this sleep.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    f.cache.clear();
+    f.redis.resume();
+    assert!(verifying.await.unwrap());
+    f.delete_by_hand(&key);
+    assert!(matches!(f.verify(&key).await, Err(Unauthenticated::Unknown)), "the overtaken read was cached");
+}
+
+/// Script calls (EVALSHA) Redis has run without error since its statistics were
+/// reset: a first call answered NOSCRIPT (the script loaded, then called again)
+/// is counted as failed.
+fn evalsha_calls(f: &Fixture) -> u64 {
+    let info: String = redis::cmd("INFO").arg("commandstats").query(&mut f.redis.connection()).unwrap();
+    let Some(line) = info.lines().find_map(|l| l.strip_prefix("cmdstat_evalsha:")) else { return 0 };
+    let field = |name: &str| -> u64 {
+        line.split(',').find_map(|kv| kv.strip_prefix(name)).map_or(0, |n| n.trim().parse().unwrap())
+    };
+    field("calls=") - field("failed_calls=") - field("rejected_calls=")
+}
+
+#[tokio::test]
+async fn uses_at_once_record_the_key_once() {
+    let f = Fixture::new();
+    let key = f.key(None).await;
+    let _: () = redis::cmd("CONFIG").arg("RESETSTAT").query(&mut f.redis.connection()).unwrap();
+    // Twenty calls at once with a key not yet cached: each reads it, one records its use.
+    let calls = (0..20).map(|_| f.verify(&key));
+    let results = futures_util::future::join_all(calls).await;
+    assert!(results.iter().all(Result::is_ok));
+    until("the use recorded", async || f.last_used(&key).await.is_some()).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(evalsha_calls(&f), 1, "the key's use written more than once");
+    // And twenty more, cached now: none.
+    let results = futures_util::future::join_all((0..20).map(|_| f.verify(&key))).await;
+    assert!(results.iter().all(Result::is_ok));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(evalsha_calls(&f), 1);
 }
