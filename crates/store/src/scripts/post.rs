@@ -68,7 +68,9 @@ struct Args<'a> {
 
 impl Args<'_> {
     /// The one place of the ARGV order: post.lua's header lists the same.
-    fn encode(&self, keys: &[String]) -> PostOp {
+    /// The change's keys (those it has, the account's first) and this ARGV as
+    /// one [`PostOp`].
+    fn encode(&self, keys: &[Option<String>; MAX_KEYS]) -> PostOp {
         let args: [&str; ARGS] = [
             self.kind,
             self.currency,
@@ -82,11 +84,11 @@ impl Args<'_> {
             self.owner,
             self.actor,
         ];
-        let values = || keys.iter().map(String::as_str).chain(args);
+        let values = || keys.iter().flatten().map(String::as_str).chain(args);
         let mut op = PostOp {
             text: String::with_capacity(values().map(str::len).sum()),
             ends: [0; MAX_KEYS + ARGS],
-            keys: keys.len(),
+            keys: keys.iter().flatten().count(),
         };
         for (end, value) in op.ends.iter_mut().zip(values()) {
             op.text.push_str(value);
@@ -133,20 +135,12 @@ impl PostOp {
             }
         };
         // The periods hash only when a period is posted: a deposit never touches it.
-        let mut keys: [String; MAX_KEYS] = Default::default();
-        let mut n = 0;
-        for key in [
+        let keys = [
             Some(keys::account(id)),
             Some(keys::log(id)),
             period.is_some().then(|| keys::interest_periods(id)),
             request_id.map(|rid| keys::request(id, rid)),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            keys[n] = key;
-            n += 1;
-        }
+        ];
         let args = Args {
             kind: change.kind().code(),
             currency: currency.as_ref().map_or("", Currency::code),
@@ -160,7 +154,7 @@ impl PostOp {
             owner: by.required_owner().map_or("", CustomerId::as_str),
             actor: by.actor.as_str(),
         };
-        (args.encode(&keys[..n]), currency)
+        (args.encode(&keys), currency)
     }
 
     /// A month's interest whose amount was computed (on daily balances, by the
@@ -221,4 +215,52 @@ pub(crate) fn decode(id: &AccountId, given: Option<Currency>, joined: &str) -> R
     }
     let (entry, account) = reply::entry_and_account(id, given, &fields)?;
     Ok(Posted { transaction: Some(entry), account })
+}
+
+#[cfg(test)]
+mod tests {
+    use redbank_domain::{Actor, Amount, Grant};
+
+    use super::*;
+
+    #[test]
+    fn a_change_keeps_its_keys_and_its_argv_in_the_scripts_order() {
+        let id = AccountId::parse("acc-1").unwrap();
+        let rid = RequestId::parse("r-9").unwrap();
+        let usd = Currency::parse("USD").unwrap();
+        let alice = Principal {
+            actor: Actor::parse("key:0123456789abcdef").unwrap(),
+            grant: Grant::Customer(CustomerId::parse("alice").unwrap()),
+        };
+        let memo = Memo::parse("rent").unwrap();
+        let change = BalanceChange::Deposit(Amount::from_minor(usd, 1234).unwrap());
+        let (op, given) = PostOp::new(&id, &change, Some(&rid), &memo, &alice);
+        assert_eq!(given, Some(usd));
+        let keys: Vec<&str> = op.keys().collect();
+        assert_eq!(keys, [keys::account(&id), keys::log(&id), keys::request(&id, &rid)]);
+        assert_eq!(op.account_key(), keys::account(&id));
+        let args: Vec<&str> = op.args().collect();
+        let fingerprint = change.fingerprint(&memo);
+        assert_eq!(
+            args,
+            [
+                "deposit",
+                "USD",
+                "1234",
+                "",
+                "rent",
+                "r-9",
+                fingerprint.as_str(),
+                "acc-1",
+                "",
+                "alice",
+                "key:0123456789abcdef"
+            ]
+        );
+        // Staff without a request id: two keys, no owner.
+        let (op, _) = PostOp::new(&id, &change, None, &Memo::default(), &Principal::operator());
+        assert_eq!(op.keys().count(), 2);
+        let args: Vec<&str> = op.args().collect();
+        assert_eq!((args.len(), args[5], args[9]), (ARGS, "", ""));
+    }
 }
