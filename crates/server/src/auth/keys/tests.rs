@@ -176,13 +176,19 @@ async fn a_moved_epoch_empties_the_cache_and_a_still_one_does_not() {
 
 #[tokio::test]
 async fn a_cached_key_is_read_again_after_its_time_to_live() {
-    let ttl = Duration::from_millis(300);
+    let ttl = Duration::from_secs(2);
     let f = Fixture::with_ttl(ttl);
     let key = f.key(None).await;
+    let fetched = std::time::Instant::now();
     assert!(f.verify(&key).await.is_ok());
     f.delete_by_hand(&key);
-    assert!(f.verify(&key).await.is_ok(), "from the cache within its time to live");
-    tokio::time::sleep(ttl + Duration::from_millis(100)).await;
+    let within = f.verify(&key).await;
+    // On a machine too busy to get here within the time to live, the entry has
+    // expired already: only the second half then says anything.
+    if fetched.elapsed() < ttl {
+        assert!(within.is_ok(), "from the cache within its time to live");
+    }
+    tokio::time::sleep(ttl.saturating_sub(fetched.elapsed()) + Duration::from_millis(100)).await;
     assert!(matches!(f.verify(&key).await, Err(Unauthenticated::Unknown)), "read again after it");
 }
 
