@@ -1,6 +1,7 @@
 //! Test fixtures around real processes: a `redis-server` on a private port with its
 //! own temporary directory, free loopback ports for servers, certificates for TLS
-//! (`pki`) and a deterministic generator (`Lcg`).
+//! (`pki`), an identity provider's keys and tokens (`idp`) and a deterministic
+//! generator (`Lcg`).
 //!
 //! Nothing here mocks anything. A missing `redis-server` is a loud failure with a
 //! hint, never a skip.
@@ -10,6 +11,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod idp;
 pub mod pki;
 
 /// How long a fixture waits for a process to become ready.

@@ -4,12 +4,9 @@
 
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use redbank_domain::{Actor, CustomerId, Grant, Principal, Role};
 use redbank_store::{Store, StoreConfig};
-use ring::rand::SystemRandom;
-use ring::signature::{Ed25519KeyPair, KeyPair};
+use redbank_testkit::idp::Idp;
 use serde_json::json;
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -58,24 +55,19 @@ fn only_health_and_reflection_are_open() {
     assert_eq!((AuthMode::Required.as_str(), AuthMode::Off.as_str()), ("required", "off"));
 }
 
-/// A JWKS file of one Ed25519 key, and tokens it signs.
-struct Idp {
-    key: Ed25519KeyPair,
+/// A provider's JWKS in a file the verifier reads, and tokens it signs.
+struct Provider {
+    idp: Idp,
     _dir: tempfile::TempDir,
     verifier: Arc<jwt::JwtVerifier>,
 }
 
-impl Idp {
+impl Provider {
     fn new() -> Self {
-        let key = Ed25519KeyPair::from_pkcs8(
-            Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap().as_ref(),
-        )
-        .unwrap();
+        let idp = Idp::new();
         let dir = tempfile::tempdir().unwrap();
         let jwks_file = dir.path().join("jwks.json");
-        let x = URL_SAFE_NO_PAD.encode(key.public_key().as_ref());
-        let jwks = json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "k", "x": x}]});
-        std::fs::write(&jwks_file, jwks.to_string()).unwrap();
+        std::fs::write(&jwks_file, idp.jwks("k", "ec")).unwrap();
         let config = jwt::JwtConfig {
             jwks_file,
             issuer: "iss".into(),
@@ -83,7 +75,7 @@ impl Idp {
             role_claim: "role".into(),
             customer_claim: "customer".into(),
         };
-        Self { key, _dir: dir, verifier: Arc::new(jwt::JwtVerifier::load(config).unwrap()) }
+        Self { idp, _dir: dir, verifier: Arc::new(jwt::JwtVerifier::load(config).unwrap()) }
     }
 
     fn token(&self, role: &str, customer: Option<&str>) -> String {
@@ -92,9 +84,7 @@ impl Idp {
         if let Some(c) = customer {
             claims["customer"] = json!(c);
         }
-        let part = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
-        let signed = format!("{}.{}", part(json!({"alg": "EdDSA", "kid": "k"})), part(claims));
-        format!("{signed}.{}", URL_SAFE_NO_PAD.encode(self.key.sign(signed.as_bytes())))
+        self.idp.sign(&json!({"alg": "EdDSA", "kid": "k"}), &claims)
     }
 }
 
@@ -127,7 +117,7 @@ fn reason(status: &Status) -> String {
 
 #[tokio::test]
 async fn a_call_reaches_its_handler_with_its_principal_only_if_the_policy_allows_it() {
-    let idp = Idp::new();
+    let idp = Provider::new();
     let auth = authenticator(AuthMode::Required, Some(idp.verifier.clone()));
     let customer = idp.token("customer", Some("c-1"));
     let expected = Principal {
@@ -162,9 +152,9 @@ async fn a_call_reaches_its_handler_with_its_principal_only_if_the_policy_allows
 
 #[tokio::test]
 async fn a_call_without_a_believable_credential_is_unauthenticated_and_a_store_failure_is_not() {
-    let idp = Idp::new();
+    let idp = Provider::new();
     let auth = authenticator(AuthMode::Required, Some(idp.verifier.clone()));
-    let other = Idp::new().token("admin", None);
+    let other = Provider::new().token("admin", None);
     for credential in [None, Some("x"), Some("a.b.c"), Some(other.as_str())] {
         let refused = admit(&auth, "/redbank.v1.Bank/GetAccount", credential).await.unwrap_err();
         assert_eq!(

@@ -5,8 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use prost::Message;
 use redbank_api::classic;
 use redbank_api::v1::{self, api_keys_client::ApiKeysClient};
@@ -52,8 +50,8 @@ fn access(method: Method, role: Role) -> Access {
     operation_access(operation, role)
 }
 use redbank_domain::{CustomerId, Grant, Role};
-use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
+use redbank_testkit::idp::{Idp, b64};
+use ring::signature::KeyPair;
 use serde_json::{Value, json};
 use tonic::Code;
 use tonic::codegen::http::uri::PathAndQuery;
@@ -61,49 +59,8 @@ use tonic_types::StatusExt;
 
 use crate::helpers::*;
 
-/// A JWKS of one Ed25519 and one P-256 key, and tokens signed with either.
-struct Idp {
-    ed: Ed25519KeyPair,
-    ec: EcdsaKeyPair,
-    rng: SystemRandom,
-}
-
 const ISSUER: &str = "https://idp.bank.example";
 const AUDIENCE: &str = "redbank";
-
-fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-impl Idp {
-    fn new() -> Self {
-        let rng = SystemRandom::new();
-        let ed = Ed25519KeyPair::from_pkcs8(Ed25519KeyPair::generate_pkcs8(&rng).unwrap().as_ref()).unwrap();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
-        let ec = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap();
-        Self { ed, ec, rng }
-    }
-
-    fn jwks(&self, ed_kid: &str, ec_kid: &str) -> String {
-        let point = self.ec.public_key().as_ref();
-        json!({"keys": [
-            {"kty": "OKP", "crv": "Ed25519", "kid": ed_kid, "x": b64(self.ed.public_key().as_ref())},
-            {"kty": "EC", "crv": "P-256", "kid": ec_kid, "x": b64(&point[1..33]), "y": b64(&point[33..65])},
-            // A key for another relying party, of a type this server ignores.
-            {"kty": "RSA", "kid": "rsa-1", "n": "AQAB", "e": "AQAB"},
-        ]})
-        .to_string()
-    }
-
-    fn sign(&self, header: &Value, claims: &Value) -> String {
-        let signed = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
-        let signature = match header["alg"].as_str() {
-            Some("ES256") => self.ec.sign(&self.rng, signed.as_bytes()).unwrap().as_ref().to_vec(),
-            _ => self.ed.sign(signed.as_bytes()).as_ref().to_vec(),
-        };
-        format!("{signed}.{}", b64(&signature))
-    }
-}
 
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64

@@ -1,6 +1,6 @@
 use super::*;
-use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
+use redbank_testkit::idp::{Idp, b64};
+use ring::signature::KeyPair;
 use serde_json::json;
 
 fn verifier(keys: Vec<Key>) -> JwtVerifier {
@@ -81,50 +81,8 @@ fn malformed_tokens_are_refused_before_any_key_is_looked_at() {
     );
 }
 
-/// An identity provider of one Ed25519 and one P-256 key, signing real tokens.
-struct Idp {
-    ed: Ed25519KeyPair,
-    ec: EcdsaKeyPair,
-    rng: SystemRandom,
-}
-
-impl Idp {
-    fn new() -> Self {
-        let rng = SystemRandom::new();
-        let ed = Ed25519KeyPair::from_pkcs8(Ed25519KeyPair::generate_pkcs8(&rng).unwrap().as_ref()).unwrap();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
-        let ec = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap();
-        Self { ed, ec, rng }
-    }
-
-    /// The JWKS of both keys, with an RSA key (another relying party's) between them.
-    fn jwks(&self, ed_kid: &str, ec_kid: &str) -> String {
-        let point = self.ec.public_key().as_ref();
-        json!({"keys": [
-            {"kty": "OKP", "crv": "Ed25519", "kid": ed_kid, "alg": "EdDSA", "x": b64e(self.ed.public_key().as_ref())},
-            {"kty": "RSA", "kid": "rsa-1", "n": "AQAB", "e": "AQAB"},
-            {"kty": "EC", "crv": "P-256", "kid": ec_kid, "x": b64e(&point[1..33]), "y": b64e(&point[33..65])},
-        ]})
-        .to_string()
-    }
-
-    fn sign(&self, header: &Value, claims: &Value) -> String {
-        let signed =
-            format!("{}.{}", b64e(header.to_string().as_bytes()), b64e(claims.to_string().as_bytes()));
-        let signature = match header["alg"].as_str() {
-            Some("ES256") => self.ec.sign(&self.rng, signed.as_bytes()).unwrap().as_ref().to_vec(),
-            _ => self.ed.sign(signed.as_bytes()).as_ref().to_vec(),
-        };
-        format!("{signed}.{}", b64e(&signature))
-    }
-
-    fn verifier(&self) -> JwtVerifier {
-        verifier(parse_jwks(Path::new("jwks.json"), &self.jwks("ed", "ec")).unwrap())
-    }
-}
-
-fn b64e(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+fn verifier_of(idp: &Idp) -> JwtVerifier {
+    verifier(parse_jwks(Path::new("jwks.json"), &idp.jwks("ed", "ec")).unwrap())
 }
 
 const NOW: i64 = 1_800_000_000;
@@ -156,6 +114,11 @@ fn a_jwks_gives_each_usable_key_its_algorithm_and_skips_other_types() {
         ("ec", Alg::Es256, idp.ec.public_key().as_ref())
     );
     assert_eq!((Alg::EdDsa.name(), Alg::Es256.name()), ("EdDSA", "ES256"));
+    // A key that declares its algorithm, rightly, is read.
+    let declared = json!({"keys": [
+        {"kty": "OKP", "crv": "Ed25519", "kid": "d", "alg": "EdDSA", "x": b64(idp.ed.public_key().as_ref())},
+    ]});
+    assert_eq!(parse_jwks(Path::new("j"), &declared.to_string()).unwrap()[0].alg, Alg::EdDsa);
 
     // The limit on keys: exactly MAX_JWKS_KEYS is read, one more refused.
     let ed = |i: usize| json!({"kty": "OKP", "crv": "Ed25519", "kid": format!("k{i}"), "x": "AAAA"});
@@ -167,15 +130,15 @@ fn a_jwks_gives_each_usable_key_its_algorithm_and_skips_other_types() {
     // A P-256 key whose x or y alone is not 32 bytes is refused.
     let point = idp.ec.public_key().as_ref();
     for (x, y) in [(&point[1..32], &point[33..65]), (&point[1..33], &point[33..64])] {
-        let bad = json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "ec", "x": b64e(x), "y": b64e(y)}]});
+        let bad = json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "ec", "x": b64(x), "y": b64(y)}]});
         assert!(parse_jwks(Path::new("j"), &bad.to_string()).is_err());
     }
 }
 
 #[test]
 fn tokens_signed_by_a_key_of_the_set_give_their_principal_and_any_change_is_refused() {
-    let (idp, v) = (Idp::new(), Idp::new().verifier());
-    let v_own = idp.verifier();
+    let (idp, v) = (Idp::new(), verifier_of(&Idp::new()));
+    let v_own = verifier_of(&idp);
     let ed = json!({"alg": "EdDSA", "kid": "ed"});
     let ec = json!({"alg": "ES256", "kid": "ec"});
     let customer = claims("customer", Some("c-7"));
@@ -187,7 +150,7 @@ fn tokens_signed_by_a_key_of_the_set_give_their_principal_and_any_change_is_refu
         // The claims changed after signing.
         let (signed, signature) = token.rsplit_once('.').unwrap();
         let (head, _) = signed.split_once('.').unwrap();
-        let forged = format!("{head}.{}.{signature}", b64e(claims("admin", None).to_string().as_bytes()));
+        let forged = format!("{head}.{}.{signature}", b64(claims("admin", None).to_string().as_bytes()));
         assert_eq!(v_own.verify_at(&forged, NOW), Err(TokenError::Signature), "{header}");
     }
     let teller = idp.sign(&ed, &claims("teller", None));
@@ -198,9 +161,9 @@ fn tokens_signed_by_a_key_of_the_set_give_their_principal_and_any_change_is_refu
     let swapped = idp.sign(&json!({"alg": "EdDSA", "kid": "ec"}), &customer);
     assert_eq!(v_own.verify_at(&swapped, NOW), Err(TokenError::KeyMismatch("EdDSA".into())));
     // A claims part that is not JSON, however well signed.
-    let header = b64e(ed.to_string().as_bytes());
-    let signed = format!("{header}.{}", b64e(b"not json"));
-    let junk = format!("{signed}.{}", b64e(idp.ed.sign(signed.as_bytes()).as_ref()));
+    let header = b64(ed.to_string().as_bytes());
+    let signed = format!("{header}.{}", b64(b"not json"));
+    let junk = format!("{signed}.{}", b64(idp.ed.sign(signed.as_bytes()).as_ref()));
     assert_eq!(v_own.verify_at(&junk, NOW), Err(TokenError::Malformed));
 }
 
@@ -211,7 +174,7 @@ fn a_token_of_exactly_the_longest_length_is_read() {
     const LONGEST: usize = 8192;
     assert_eq!(MAX_TOKEN_BYTES, LONGEST);
     let idp = Idp::new();
-    let v = idp.verifier();
+    let v = verifier_of(&idp);
     let mut c = claims("auditor", None);
     // Base64 lengths move by 1 or 2 characters a byte: a header field of 0 to 3
     // bytes and the claims' padding together land exactly on the limit.
@@ -268,7 +231,7 @@ fn the_audience_may_be_a_string_or_a_list_and_times_are_checked_at_both_edges() 
 #[test]
 fn verify_reads_the_clock() {
     let idp = Idp::new();
-    let v = idp.verifier();
+    let v = verifier_of(&idp);
     let header = json!({"alg": "EdDSA", "kid": "ed"});
     let now = now_secs();
     assert!(now > NOW - 1_000_000_000, "the clock reads {now}");
