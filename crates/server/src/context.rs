@@ -33,11 +33,6 @@ impl CallContext {
         Self(Arc::new(Inner { deadline: Some(deadline), budget: Some(budget), ..Inner::default() }))
     }
 
-    /// The context in a request's extensions, if the transport put one there.
-    pub fn of(extensions: &http::Extensions) -> Option<&Self> {
-        extensions.get::<Self>()
-    }
-
     pub fn deadline(&self) -> Option<tokio::time::Instant> {
         self.0.deadline
     }
@@ -87,6 +82,6 @@ mod tests {
         // A clone is the same call.
         let mut extensions = http::Extensions::new();
         extensions.insert(context.clone());
-        assert_eq!(CallContext::of(&extensions).map(CallContext::request_id), Some("r-1"));
+        assert_eq!(extensions.get::<CallContext>().map(CallContext::request_id), Some("r-1"));
     }
 }

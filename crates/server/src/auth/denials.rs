@@ -116,14 +116,32 @@ mod tests {
     }
 
     #[test]
-    fn a_flood_of_refusals_writes_a_bounded_number_of_lines_at_once() {
+    fn a_flood_of_refusals_sent_at_once_writes_the_burst_and_then_the_rate() {
         let log = DenialLog::new();
-        let text = logged(|| {
-            for _ in 0..100 {
-                log.unauthenticated("/p", &Unauthenticated::Unknown, None);
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let started = std::time::Instant::now();
+        // Four threads refuse 50 calls each, all at once.
+        let barrier = std::sync::Barrier::new(4);
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                let (sink, log, barrier) = (out.clone(), &log, &barrier);
+                scope.spawn(move || {
+                    let subscriber = tracing_subscriber::fmt()
+                        .with_ansi(false)
+                        .with_writer(move || Sink(sink.clone()))
+                        .finish();
+                    tracing::subscriber::with_default(subscriber, || {
+                        barrier.wait();
+                        for _ in 0..50 {
+                            log.unauthenticated("/p", &Unauthenticated::Unknown, None);
+                        }
+                    });
+                });
             }
         });
-        let lines = text.lines().count();
-        assert!((1..100).contains(&lines), "{lines} lines for 100 refusals");
+        let lines = String::from_utf8(out.lock().unwrap().clone()).unwrap().lines().count();
+        // The burst of 20, and what 10 a second refilled meanwhile.
+        let refilled = (started.elapsed().as_secs_f64() * 10.0).ceil() as usize;
+        assert!((20..=20 + refilled).contains(&lines), "{lines} lines for 200 refusals");
     }
 }

@@ -176,15 +176,9 @@ impl Authenticator {
                 format!("{article} {role} may not call {path} (the policy table: docs/SECURITY.md)");
             return Err(status::refused_with_message(&redbank_domain::Error::PermissionDenied, message));
         }
-        match CallContext::of(request.extensions()) {
-            Some(context) => context.set_principal(principal),
-            // A request that did not come through the transport (a test's).
-            None => {
-                let context = CallContext::default();
-                context.set_principal(principal);
-                request.extensions_mut().insert(context);
-            }
-        }
+        // The transport made the call's context; a request made elsewhere (a
+        // test's) gets one here.
+        request.extensions_mut().get_or_insert_default::<CallContext>().set_principal(principal);
         Ok(())
     }
 }

@@ -108,7 +108,7 @@ async fn admit(
     }
     let mut request = request.body(()).unwrap();
     auth.admit(&mut request).await?;
-    Ok(CallContext::of(request.extensions()).and_then(CallContext::principal).map(|p| (**p).clone()))
+    Ok(request.extensions().get::<CallContext>().and_then(CallContext::principal).map(|p| (**p).clone()))
 }
 
 fn reason(status: &Status) -> String {

@@ -67,9 +67,8 @@ struct Args<'a> {
 }
 
 impl Args<'_> {
-    /// The one place of the ARGV order: post.lua's header lists the same.
-    /// The change's keys (those it has, the account's first) and this ARGV as
-    /// one [`PostOp`].
+    /// The change's keys (those it has, the account's first) and this ARGV as one
+    /// [`PostOp`]: the one place of the ARGV order (post.lua's header lists the same).
     fn encode(&self, keys: &[Option<String>; MAX_KEYS]) -> PostOp {
         let args: [&str; ARGS] = [
             self.kind,
@@ -188,7 +187,10 @@ pub(crate) fn command(script: &redis::Script, ops: &[&PostOp], idempotency_ttl_s
     let keys: usize = ops.iter().map(|op| op.keys).sum();
     let bytes: usize = ops.iter().map(|op| op.text.len()).sum();
     // Every value goes into the command's one buffer: no allocation per value.
-    let mut cmd = redis::Cmd::with_capacity(3 + keys + 2 + ops.len() * ARGS, bytes + 64 + 16 * ops.len());
+    // Besides the changes' values it holds EVALSHA, the script's hash and three
+    // numbers (the key count, the TTL, the ceiling).
+    let values = 3 + keys + 2 + ops.len() * ARGS;
+    let mut cmd = redis::Cmd::with_capacity(values, bytes + "EVALSHA".len() + 40 + 3 * 20);
     cmd.arg("EVALSHA").arg(script.get_hash()).arg(keys);
     for op in ops {
         for key in op.keys() {
