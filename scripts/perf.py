@@ -9,6 +9,9 @@ installed with redis-server). Run from the repository root:
     python3 scripts/perf.py --ab ../other/target/release   # this server against another build
     python3 scripts/perf.py --ab-ref                       # against the fixed reference build (REFERENCE),
                                                            # cloned and built here the first time
+    python3 scripts/perf.py --build ref=09b530e --build this=this \
+        --build "this, auth off=this --auth off"         # any number of builds (a commit, a directory
+                                                           # or this one, with server flags), runs alternating
 
 It prints a Markdown table and, with --json FILE, writes every raw run.
 """
@@ -122,6 +125,53 @@ def redis_benchmark(clients, requests):
         r.stop()
 
 
+def redis_benchmark_ping(clients=1, requests=20_000):
+    """PING: a round trip to Redis with no work in it (the floor of one loopback hop)."""
+    r = Redis()
+    try:
+        out = subprocess.run(["redis-benchmark", "-p", str(r.port), "-c", str(clients), "-n", str(requests), "--csv",
+                              "PING"], capture_output=True, text=True, check=True).stdout
+        fields = [f.strip('"') for f in [l for l in out.splitlines() if l.startswith('"PING')][-1].split(",")]
+        return {"throughput": float(fields[1]), "p50_ms": float(fields[4])}
+    finally:
+        r.stop()
+
+
+def latency_floor(args):
+    """At one call in flight: what each hop and each part of a deposit adds to its
+    latency, from calls that do less and less, in rounds alternating (medians); for
+    each --build (this build when none is given)."""
+    builds = [build_spec(spec) for spec in args.build] or [("this", BIN, ())]
+    subprocess.run(["cargo", "build", "--release", "--locked", "--bins"], cwd=ROOT, check=True)
+    one = {"concurrency": 1, "connections": 1}
+    steps = [
+        ("redis-benchmark PING: one loopback round trip to Redis, no work", lambda: redis_benchmark_ping()),
+        ("redis-benchmark, the deposit script: that round trip and the script", lambda: redis_benchmark(1, 20_000)),
+    ]
+    for name, binaries, flags in builds:
+        common = dict(server_bin=binaries, server_args=flags, **one)
+        steps += [
+            (f"{name}: health check (a gRPC call through the server, no Redis)",
+             lambda c=common: bench(args.seconds, mix="health=100", **c)),
+            (f"{name}: GetAccount (the call, one HMGET)",
+             lambda c=common: bench(args.seconds, mix="balance=100", **c)),
+            (f"{name}: Deposit (the call, the deposit script)",
+             lambda c=common: bench(args.seconds, **c)),
+        ]
+    runs = {name: [] for name, _ in steps}
+    for i in range(args.runs):
+        for name, step in steps:
+            runs[name].append(step())
+            print(f"round {i + 1}, {name}: {runs[name][-1]}", file=sys.stderr, flush=True)
+    rb = median(runs[steps[1][0]], "p50_ms")
+    print("| call, one in flight | p50 ms | / redis-benchmark's deposit p50 | server CPU µs/call |")
+    print("|---|---|---|---|")
+    for name, _ in steps:
+        r = runs[name]
+        cpu = f"{median(r, 'server_cpu_usec_per_op'):.1f}" if "server_cpu_usec_per_op" in r[0] else ""
+        print(f"| {name} | {median(r, 'p50_ms'):.3f} | {median(r, 'p50_ms') / rb:.2f}x | {cpu} |")
+
+
 def redis_benchmark_batch(changes, clients=8):
     """The deposit script called directly with `changes` deposits per call (16 accounts at most)."""
     r = Redis()
@@ -152,7 +202,10 @@ def redis_benchmark_batch(changes, clients=8):
 
 
 def bench(seconds, concurrency, replicas=1, aof_always=False, api="v1", connections=4, accounts=1000, batching=True,
-          server_args=(), server_bin=BIN, redis_replica=False):
+          server_args=(), server_bin=BIN, redis_replica=False, watch=None, mix="deposit=100"):
+    """One run of `redbank bench` against fresh servers; `watch`, if given, is called
+    with the servers' process ids as the load starts and returns what to call when it
+    ends (scripts/perf-where records a profile so)."""
     r = Redis(aof_always=aof_always)
     replica = None
     if redis_replica:
@@ -173,12 +226,15 @@ def bench(seconds, concurrency, replicas=1, aof_always=False, api="v1", connecti
             capture_output=True, text=True, check=True,
         ).stdout)["credential"]
         cpu_before = sum(cpu_seconds(s.proc.pid) for s in servers)
+        watching = watch([s.proc.pid for s in servers]) if watch else None
         out = subprocess.run(
             [os.path.join(BIN, "redbank"), "--token", key, "--json", "bench", "--endpoints", ",".join(s.endpoint for s in servers),
              "--api", api, "--duration-secs", str(seconds), "--concurrency", str(concurrency),
-             "--connections", str(connections), "--accounts", str(accounts), "--redis-url", r.url],
+             "--connections", str(connections), "--accounts", str(accounts), "--redis-url", r.url, "--mix", mix],
             capture_output=True, text=True,
         )
+        if watching:
+            watching()
         if out.returncode != 0:
             raise RuntimeError(f"bench failed: {out.stdout} {out.stderr}")
         server_cpu = sum(cpu_seconds(s.proc.pid) for s in servers) - cpu_before
@@ -230,6 +286,68 @@ def median(runs, key):
     return statistics.median(run[key] for run in runs)
 
 
+def build_spec(spec):
+    """`NAME=WHERE [FLAGS]` of --build: the name, the directory of its binaries, its server flags."""
+    name, sep, rest = spec.partition("=")
+    if not sep or not rest.split():
+        raise SystemExit(f"--build {spec!r}: expected NAME=WHERE [FLAGS]")
+    where, *flags = rest.split()
+    if where == "this":
+        return name, BIN, tuple(flags)
+    if os.path.isdir(where):
+        return name, os.path.abspath(where), tuple(flags)
+    return name, reference_build(where), tuple(flags)
+
+
+def compare(args):
+    """Every --build in one sitting: in each round, each build's run of each scenario in
+    turn (and redis-benchmark's, with --with-redis-benchmark), so that the machine's
+    drift falls on all of them alike; medians of --runs rounds."""
+    builds = [build_spec(spec) for spec in args.build]
+    subprocess.run(["cargo", "build", "--release", "--locked", "--bins"], cwd=ROOT, check=True)
+    scenarios = [(name, kw, rb) for name, kw, rb in (("64 in flight", {"concurrency": 64}, (64, 200_000)),
+                                                     ("1 in flight", {"concurrency": 1, "connections": 1}, (1, 20_000)))
+                 if args.in_flight is None or kw["concurrency"] == args.in_flight]
+    print("| scenario | build | ops/s | / first | / first, paired | p50 ms | p99 ms | server CPU µs/op "
+          "| Redis CPU µs/op | / redis-benchmark (ops) | / redis-benchmark (p50) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    raw = {}
+    for scenario, kw, rb in scenarios:
+        runs = {name: [] for name, _, _ in builds}
+        bare = []
+        for i in range(args.runs):
+            # Each round starts with the next build, so that none always runs first.
+            for name, binaries, flags in builds[i % len(builds):] + builds[:i % len(builds)]:
+                runs[name].append(bench(args.seconds, server_bin=binaries, server_args=flags,
+                                        redis_replica=args.replica, **kw))
+                print(f"{scenario}, round {i + 1}, {name}: {runs[name][-1]}", file=sys.stderr, flush=True)
+            if args.with_redis_benchmark:
+                bare.append(redis_benchmark(*rb))
+                print(f"{scenario}, round {i + 1}, redis-benchmark: {bare[-1]}", file=sys.stderr, flush=True)
+        first = median(runs[builds[0][0]], "throughput")
+        b_ops = median(bare, "throughput") if bare else None
+        b_p50 = median(bare, "p50_ms") if bare else None
+        for name, _, _ in builds:
+            r = runs[name]
+            ops, p50 = median(r, "throughput"), median(r, "p50_ms")
+            # The median of each round's ratio: the machine drifts between rounds
+            # more than within one.
+            paired = statistics.median(a["throughput"] / b["throughput"] for a, b in zip(r, runs[builds[0][0]]))
+            print(f"| {scenario} | {name} | {ops:.0f} | {ops / first:.3f} | {paired:.3f} | {p50:.3f} | {median(r, 'p99_ms'):.3f} | "
+                  f"{median(r, 'server_cpu_usec_per_op'):.1f} | {median(r, 'redis_cpu_usec_per_op'):.1f} | "
+                  + (f"{ops / b_ops:.2f} | {p50 / b_p50:.2f}x |" if bare else "| |"), flush=True)
+        if bare:
+            print(f"| {scenario} | redis-benchmark (the deposit script) | {b_ops:.0f} | | | {b_p50:.3f} | | | | 1 | 1x |",
+                  flush=True)
+        raw[scenario] = {"builds": runs, "redis_benchmark": bare}
+    errors = sum(run["errors"] for s in raw.values() for r in s["builds"].values() for run in r)
+    checks = all(run["money_check"] for s in raw.values() for r in s["builds"].values() for run in r)
+    print(f"\nerrors in all redbank runs: {errors}; every money check passed: {checks}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(raw, f, indent=1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
@@ -243,6 +361,15 @@ def main():
     ap.add_argument("--ab-ref", metavar="COMMIT", nargs="?", const=REFERENCE,
                     help=f"--ab against the release build of COMMIT (default: the reference, {REFERENCE}), "
                          "cloned and built under the target directory the first time")
+    ap.add_argument("--latency-floor", action="store_true",
+                    help="at one in flight, the p50 of calls that do less and less (a Redis PING, the bare script, "
+                         "a health check, a read, a deposit), to show what each hop and part adds; of each --build")
+    ap.add_argument("--build", action="append", default=[], metavar="NAME=WHERE [FLAGS]",
+                    help="compare several builds in one sitting, runs alternating: WHERE is 'this', a commit "
+                         "(cloned and built like --ab-ref) or a directory of release binaries; FLAGS are its "
+                         "server's extra flags. Ratios are to the first build given")
+    ap.add_argument("--in-flight", type=int, choices=(1, 64),
+                    help="with --build, only this scenario (64 or 1 calls in flight)")
     ap.add_argument("--this-args", default="", help="extra flags of this build's server in --ab")
     ap.add_argument("--other-args", default="", help="extra flags of the other server in --ab")
     ap.add_argument("--replica", action="store_true", help="in --ab, give each run's Redis a replica")
@@ -250,6 +377,10 @@ def main():
                     help="in --ab, also run redis-benchmark on the deposit script in each round (64 clients with "
                          "the 64-in-flight runs, 1 client with the 1-in-flight runs) and print both builds' ratios to it")
     args = ap.parse_args()
+    if args.latency_floor:
+        return latency_floor(args)
+    if args.build:
+        return compare(args)
     if args.ab_ref:
         args.ab = reference_build(args.ab_ref)
     if args.ab:
@@ -257,8 +388,8 @@ def main():
         other_bin = BIN if args.ab == "this" else args.ab
         this_args, other_args = tuple(args.this_args.split()), tuple(args.other_args.split())
         print("| scenario | this ops/s | other ops/s | this / other | this p50 ms | other p50 ms "
-              "| this server CPU µs/op | other server CPU µs/op |")
-        print("|---|---|---|---|---|---|---|---|")
+              "| this server CPU µs/op | other server CPU µs/op | this Redis CPU µs/op | other Redis CPU µs/op |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         ratios = []
         for name, kw, rb in (("64 in flight", {"concurrency": 64}, (64, 200_000)),
                              ("1 in flight", {"concurrency": 1, "connections": 1}, (1, 20_000))):
@@ -272,7 +403,8 @@ def main():
             t, o = median(this, "throughput"), median(other, "throughput")
             print(f"| {name} | {t:.0f} | {o:.0f} | {t / o:.3f} | {median(this, 'p50_ms'):.3f} | "
                   f"{median(other, 'p50_ms'):.3f} | {median(this, 'server_cpu_usec_per_op'):.1f} | "
-                  f"{median(other, 'server_cpu_usec_per_op'):.1f} |", flush=True)
+                  f"{median(other, 'server_cpu_usec_per_op'):.1f} | {median(this, 'redis_cpu_usec_per_op'):.1f} | "
+                  f"{median(other, 'redis_cpu_usec_per_op'):.1f} |", flush=True)
             if bare:
                 b, bp50 = median(bare, "throughput"), median(bare, "p50_ms")
                 ratios.append(f"| {name} | {b:.0f} | {bp50:.3f} | {t / b:.2f} | {o / b:.2f} | "

@@ -7,6 +7,8 @@ use redbank_api::classic::{self, bank_service_client::BankServiceClient};
 use redbank_api::convert::money_from_proto;
 use redbank_api::v1::{self, bank_client::BankClient};
 use tonic::{Code, Status};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_client::HealthClient;
 use tonic_types::StatusExt;
 
 use super::workload::Op;
@@ -17,9 +19,15 @@ use crate::client::{Chan, Failure, Retry, call, with_token};
 /// resent with the same request id.
 const RESOLVE_ATTEMPTS_MAX: u32 = 5;
 
-/// One connection, of either contract.
+/// One connection, of either contract, and the health service on it.
 #[derive(Clone)]
-pub(super) enum Conn {
+pub(super) struct Conn {
+    api: ApiClient,
+    health: HealthClient<Chan>,
+}
+
+#[derive(Clone)]
+enum ApiClient {
     V1(BankClient<Chan>),
     Classic(BankServiceClient<Chan>),
 }
@@ -60,7 +68,7 @@ impl Conn {
     /// An account of the store that is not a bench run's, if the first page of the
     /// listing shows one (v1 only: the classic contract cannot list).
     pub(super) async fn foreign_account(&self) -> Result<Option<String>, Failure> {
-        let Conn::V1(client) = self else { return Ok(None) };
+        let ApiClient::V1(client) = &self.api else { return Ok(None) };
         let request = v1::ListAccountsRequest { page_size: 100, ..Default::default() };
         let page = client.clone().list_accounts(request).await.map_err(Failure::from)?;
         Ok(page.into_inner().accounts.into_iter().map(|a| a.account_id).find(|id| !id.starts_with("bench-")))
@@ -71,15 +79,17 @@ impl Conn {
             .connect()
             .await
             .map_err(|e| Failure::Local(format!("cannot connect to {endpoint}: {e}")))?;
-        Ok(match api {
-            Api::V1 => Conn::V1(BankClient::new(with_token(channel))),
-            Api::Classic => Conn::Classic(BankServiceClient::new(with_token(channel))),
-        })
+        let health = HealthClient::new(with_token(channel.clone()));
+        let api = match api {
+            Api::V1 => ApiClient::V1(BankClient::new(with_token(channel))),
+            Api::Classic => ApiClient::Classic(BankServiceClient::new(with_token(channel))),
+        };
+        Ok(Self { api, health })
     }
 
     pub(super) async fn create(&mut self, id: &str, seed_cents: i64) -> Result<(), Status> {
-        match self {
-            Conn::V1(c) => {
+        match &mut self.api {
+            ApiClient::V1(c) => {
                 c.create_account(v1::CreateAccountRequest {
                     customer_id: String::new(),
                     account_id: id.into(),
@@ -98,7 +108,7 @@ impl Conn {
                     .await?;
                 }
             }
-            Conn::Classic(c) => {
+            ApiClient::Classic(c) => {
                 c.create_account(classic::AccountRequest {
                     account_id: id.into(),
                     account_type: "checking".into(),
@@ -117,14 +127,14 @@ impl Conn {
     }
 
     pub(super) async fn balance_cents(&mut self, id: &str) -> Result<i64, Status> {
-        match self {
-            Conn::V1(c) => {
+        match &mut self.api {
+            ApiClient::V1(c) => {
                 let a = c.get_account(v1::GetAccountRequest { account_id: id.into() }).await?.into_inner();
                 a.balance.as_ref().and_then(|m| money_from_proto(m).ok()).map(|m| m.minor()).ok_or_else(
                     || Status::invalid_argument(format!("the server sent no valid balance for {id}")),
                 )
             }
-            Conn::Classic(c) => {
+            ApiClient::Classic(c) => {
                 let b = c.get_balance(classic::AccountRequest {
                     account_id: id.into(),
                     account_type: String::new(),
@@ -144,8 +154,8 @@ impl Conn {
         rid: String,
     ) -> Outcome {
         let ida = account_name(&shared.prefix, a);
-        let result: Result<Vec<(usize, i64)>, Status> = match self {
-            Conn::V1(c) => match op {
+        let result: Result<Vec<(usize, i64)>, Status> = match &mut self.api {
+            ApiClient::V1(c) => match op {
                 Op::Deposit => {
                     let req = v1::DepositRequest {
                         account_id: ida,
@@ -177,8 +187,9 @@ impl Conn {
                 Op::Balance => {
                     c.get_account(v1::GetAccountRequest { account_id: ida }).await.map(|_| Vec::new())
                 }
+                Op::Health => health_check(&mut self.health).await,
             },
-            Conn::Classic(c) => {
+            ApiClient::Classic(c) => {
                 let amount = cents as f64 / 100.0;
                 match op {
                     Op::Deposit => c
@@ -189,6 +200,7 @@ impl Conn {
                         .withdraw(classic::WithdrawRequest { account_id: ida, amount })
                         .await
                         .map(|_| vec![(a, -cents)]),
+                    Op::Health => health_check(&mut self.health).await,
                     Op::Balance | Op::Transfer => c
                         .get_balance(classic::AccountRequest { account_id: ida, account_type: String::new() })
                         .await
@@ -204,6 +216,11 @@ impl Conn {
             Err(s) => Outcome::Failed(s.code()),
         }
     }
+}
+
+/// The server's health check: a call that reads nothing from Redis.
+async fn health_check(health: &mut HealthClient<Chan>) -> Result<Vec<(usize, i64)>, Status> {
+    health.check(HealthCheckRequest { service: String::new() }).await.map(|_| Vec::new())
 }
 
 /// Redis's own counters at one moment. Commandstats count the commands a script

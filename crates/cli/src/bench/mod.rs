@@ -59,7 +59,8 @@ pub struct BenchArgs {
     /// Stop after this many operations instead of after a duration.
     #[arg(long)]
     ops: Option<u64>,
-    /// Operations in percent, such as deposit=50,withdraw=30,transfer=10,balance=10.
+    /// Operations in percent, such as deposit=50,withdraw=30,transfer=10,balance=10; health=N
+    /// sends the server's health check, a call that reads nothing from Redis.
     #[arg(long, default_value = "deposit=100")]
     mix: String,
     /// Accounts to create and use.

@@ -63,6 +63,9 @@ pub enum Op {
     Withdraw,
     Transfer,
     Balance,
+    /// The standard gRPC health check: a call through the server's transport that
+    /// reads nothing from Redis (the floor of a call's latency, for comparison).
+    Health,
 }
 
 impl Op {
@@ -72,6 +75,7 @@ impl Op {
             Op::Withdraw => "withdraw",
             Op::Transfer => "transfer",
             Op::Balance => "balance",
+            Op::Health => "health",
         }
     }
 }
@@ -81,7 +85,7 @@ impl Op {
 pub struct Mix(Vec<(Op, u32)>);
 
 impl Mix {
-    /// "deposit=50,withdraw=30,transfer=10,balance=10".
+    /// "deposit=50,withdraw=30,transfer=10,balance=10" (and "health").
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut parts = Vec::new();
         for item in text.split(',') {
@@ -92,6 +96,7 @@ impl Mix {
                 "withdraw" => Op::Withdraw,
                 "transfer" => Op::Transfer,
                 "balance" => Op::Balance,
+                "health" => Op::Health,
                 other => return Err(format!("unknown operation {other:?}")),
             };
             let pct: u32 = pct.trim().parse().map_err(|_| format!("bad percentage in {item:?}"))?;
@@ -154,5 +159,9 @@ mod tests {
         assert!(Mix::parse("deposit=50").is_err());
         assert!(Mix::parse("steal=100").is_err());
         assert_eq!(Mix::parse("deposit=100").unwrap().describe(), "deposit=100");
+        let h = Mix::parse("health=100").unwrap();
+        assert!(h.has(Op::Health) && !h.has(Op::Deposit));
+        assert_eq!(h.pick(&mut rng), Op::Health);
+        assert_eq!(h.describe(), "health=100");
     }
 }
