@@ -112,7 +112,10 @@ impl KeyCache {
             Some(hit) => hit,
             None => {
                 let generation = self.lock().generation;
-                let known = self.store.credentials().get(id).await?.and_then(Known::new).map(Arc::new);
+                // Boxed: a read from Redis is a future of hundreds of bytes that
+                // every call's future would otherwise carry, cached or not.
+                let read = Box::pin(self.store.credentials().get(id)).await?;
+                let known = read.and_then(Known::new).map(Arc::new);
                 let mut e = self.lock();
                 if e.generation == generation {
                     if e.map.len() >= KEY_CACHE_MAX {

@@ -81,14 +81,17 @@ impl Service<http::Request<hyper::body::Incoming>> for CallService {
         let context = CallContext::new(started + deadline, self.conn.budget.clone());
         let record = CallRecord::start(&mut request, context, self.conn.peer, self.metrics.clone());
         let (auth, mut routes) = (self.auth.clone(), self.routes.clone());
-        let routed = async move {
-            match auth.admit(&mut request).await {
-                Ok(()) => routes.call(request).await,
-                Err(refused) => Ok(refused.into_http()),
-            }
-        }
-        .instrument(record.span().clone());
         Box::pin(async move {
+            // The routed call is made here, inside the boxed future, not captured
+            // by it: a captured future and its pinned copy took two places in the
+            // box, which every call allocated and copied whole (docs/PERFORMANCE.md).
+            let routed = async move {
+                match auth.admit(&mut request).await {
+                    Ok(()) => routes.call(request).await,
+                    Err(refused) => Ok(refused.into_http()),
+                }
+            }
+            .instrument(record.span().clone());
             // One timer for both deadlines: it fires first at the body's (never
             // later than the call's); a call whose body has ended by then goes on
             // to the call's deadline.
