@@ -12,6 +12,8 @@ installed with redis-server). Run from the repository root:
     python3 scripts/perf.py --build ref=09b530e --build this=this \
         --build "this, auth off=this --auth off"         # any number of builds (a commit, a directory
                                                            # or this one, with server flags), runs alternating
+    python3 scripts/perf.py --latency-floor [--build ...]  # one in flight: a PING, the bare script, a health
+                                                           # check, a read and a deposit, hop by hop
 
 It prints a Markdown table and, with --json FILE, writes every raw run.
 """
