@@ -105,6 +105,20 @@ def deposit_script():
     return prelude.replace("local FEED = false\n", "local FEED = 'feed:{events}'\n") + body
 
 
+def csv_fields(out, command):
+    """The fields of redis-benchmark's last --csv row for `command` (its summary):
+    the command, requests per second, then the latencies (avg, min, p50, ...)."""
+    row = [line for line in out.splitlines() if line.startswith(f'"{command}')][-1]
+    return [f.strip('"') for f in row.split(",")]
+
+
+def evalsha_usec_per_call(r):
+    """Redis's own time per EVALSHA call so far, from INFO commandstats."""
+    stats = r.cli("INFO", "commandstats")
+    usec = next(l for l in stats.splitlines() if l.startswith("cmdstat_evalsha:"))
+    return float(usec.split("usec_per_call=")[1].split(",")[0])
+
+
 def redis_benchmark(clients, requests):
     """The deposit script called directly, as the store calls it, with a fresh request id each time."""
     r = Redis()
@@ -117,12 +131,8 @@ def redis_benchmark(clients, requests):
              "86400", "1000000000000000", "deposit", "USD", "100", "", "", "r__rand_int__", "deposit|USD|100|", "b", "", "", "key:bench"],
             capture_output=True, text=True, check=True,
         ).stdout
-        row = [line for line in out.splitlines() if line.startswith('"EVALSHA')][-1]
-        fields = [f.strip('"') for f in row.split(",")]
-        stats = r.cli("INFO", "commandstats")
-        usec = next(l for l in stats.splitlines() if l.startswith("cmdstat_evalsha:"))
-        usec_per_call = float(usec.split("usec_per_call=")[1].split(",")[0])
-        return {"throughput": float(fields[1]), "p50_ms": float(fields[4]), "usec_per_call": usec_per_call}
+        fields = csv_fields(out, "EVALSHA")
+        return {"throughput": float(fields[1]), "p50_ms": float(fields[4]), "usec_per_call": evalsha_usec_per_call(r)}
     finally:
         r.stop()
 
@@ -133,7 +143,7 @@ def redis_benchmark_ping(clients=1, requests=20_000):
     try:
         out = subprocess.run(["redis-benchmark", "-p", str(r.port), "-c", str(clients), "-n", str(requests), "--csv",
                               "PING"], capture_output=True, text=True, check=True).stdout
-        fields = [f.strip('"') for f in [l for l in out.splitlines() if l.startswith('"PING')][-1].split(",")]
+        fields = csv_fields(out, "PING")
         return {"throughput": float(fields[1]), "p50_ms": float(fields[4])}
     finally:
         r.stop()
@@ -192,11 +202,8 @@ def redis_benchmark_batch(changes, clients=8):
              "-r", "1000000000", "--csv", "EVALSHA", sha, str(len(keys)), *keys, "86400", "1000000000000000", *argv],
             capture_output=True, text=True, check=True,
         ).stdout
-        row = [line for line in out.splitlines() if line.startswith('"EVALSHA')][-1]
-        calls_per_sec = float(row.split(",")[1].strip('"'))
-        stats = r.cli("INFO", "commandstats")
-        usec = next(l for l in stats.splitlines() if l.startswith("cmdstat_evalsha:"))
-        usec_per_call = float(usec.split("usec_per_call=")[1].split(",")[0])
+        calls_per_sec = float(csv_fields(out, "EVALSHA")[1])
+        usec_per_call = evalsha_usec_per_call(r)
         return {"deposits_per_sec": calls_per_sec * changes, "usec_per_call": usec_per_call,
                 "usec_per_deposit": usec_per_call / changes}
     finally:

@@ -153,12 +153,13 @@ impl Conn {
         shared: &Shared,
         rid: String,
     ) -> Outcome {
-        let ida = account_name(&shared.prefix, a);
+        // Named only by the operations that have an account (not a health check).
+        let ida = || account_name(&shared.prefix, a);
         let result: Result<Vec<(usize, i64)>, Status> = match &mut self.api {
             ApiClient::V1(c) => match op {
                 Op::Deposit => {
                     let req = v1::DepositRequest {
-                        account_id: ida,
+                        account_id: ida(),
                         amount: usd(cents),
                         request_id: rid,
                         memo: String::new(),
@@ -167,7 +168,7 @@ impl Conn {
                 }
                 Op::Withdraw => {
                     let req = v1::WithdrawRequest {
-                        account_id: ida,
+                        account_id: ida(),
                         amount: usd(cents),
                         request_id: rid,
                         memo: String::new(),
@@ -176,7 +177,7 @@ impl Conn {
                 }
                 Op::Transfer => {
                     let req = v1::TransferRequest {
-                        from_account_id: ida,
+                        from_account_id: ida(),
                         to_account_id: account_name(&shared.prefix, b),
                         amount: usd(cents),
                         request_id: rid,
@@ -185,7 +186,7 @@ impl Conn {
                     call!(&RESOLVE; c, transfer, req).map(|_| vec![(a, -cents), (b, cents)])
                 }
                 Op::Balance => {
-                    c.get_account(v1::GetAccountRequest { account_id: ida }).await.map(|_| Vec::new())
+                    c.get_account(v1::GetAccountRequest { account_id: ida() }).await.map(|_| Vec::new())
                 }
                 Op::Health => health_check(&mut self.health).await,
             },
@@ -193,16 +194,19 @@ impl Conn {
                 let amount = cents as f64 / 100.0;
                 match op {
                     Op::Deposit => c
-                        .deposit(classic::DepositRequest { account_id: ida, amount })
+                        .deposit(classic::DepositRequest { account_id: ida(), amount })
                         .await
                         .map(|_| vec![(a, cents)]),
                     Op::Withdraw => c
-                        .withdraw(classic::WithdrawRequest { account_id: ida, amount })
+                        .withdraw(classic::WithdrawRequest { account_id: ida(), amount })
                         .await
                         .map(|_| vec![(a, -cents)]),
                     Op::Health => health_check(&mut self.health).await,
                     Op::Balance | Op::Transfer => c
-                        .get_balance(classic::AccountRequest { account_id: ida, account_type: String::new() })
+                        .get_balance(classic::AccountRequest {
+                            account_id: ida(),
+                            account_type: String::new(),
+                        })
                         .await
                         .map(|_| Vec::new()),
                 }

@@ -188,9 +188,10 @@ pub(crate) fn command(script: &redis::Script, ops: &[&PostOp], idempotency_ttl_s
     let bytes: usize = ops.iter().map(|op| op.text.len()).sum();
     // Every value goes into the command's one buffer: no allocation per value.
     // Besides the changes' values it holds EVALSHA, the script's hash and three
-    // numbers (the key count, the TTL, the ceiling).
+    // numbers (the key count, the TTL, the ceiling), each at most 20 digits.
     let values = 3 + keys + 2 + ops.len() * ARGS;
-    let mut cmd = redis::Cmd::with_capacity(values, bytes + "EVALSHA".len() + 40 + 3 * 20);
+    let extra = "EVALSHA".len() + script.get_hash().len() + 3 * 20;
+    let mut cmd = redis::Cmd::with_capacity(values, bytes + extra);
     cmd.arg("EVALSHA").arg(script.get_hash()).arg(keys);
     for op in ops {
         for key in op.keys() {
